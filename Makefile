@@ -1,0 +1,63 @@
+# Family Bridge — `make run` serves the portal with demo data; `make test` runs every test.
+# Each step is a file target, so a second run installs nothing that is already there.
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PORT ?= 5000
+export FLASK_APP := wsgi
+
+.PHONY: run test serve bench lint format clean assets db
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+$(VENV)/.stamp-runtime: requirements.txt | $(BIN)/python
+	$(BIN)/pip install --quiet -r requirements.txt
+	touch $@
+
+$(VENV)/.stamp-dev: requirements-dev.txt $(VENV)/.stamp-runtime
+	$(BIN)/pip install --quiet -r requirements-dev.txt
+	touch $@
+
+node_modules/.package-lock.json: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+
+static/vendor/socket.io.min.js: node_modules/.package-lock.json
+	mkdir -p static/vendor
+	cp node_modules/socket.io-client/dist/socket.io.min.js static/vendor/
+
+assets: static/vendor/socket.io.min.js
+
+db: $(VENV)/.stamp-runtime
+	$(BIN)/flask db upgrade
+
+run: $(VENV)/.stamp-runtime assets db
+	$(BIN)/flask seed-demo
+	@echo "Family Bridge: http://127.0.0.1:$(PORT)  (demo password: $${DEMO_PASSWORD:-family-bridge-demo})"
+	PORT=$(PORT) $(BIN)/python wsgi.py
+
+test: $(VENV)/.stamp-dev assets
+	$(BIN)/python -m pytest -n 2 --dist loadgroup
+	@if [ -n "$$TEST_DATABASE_URL" ]; then \
+	  echo "== again on PostgreSQL ($$TEST_DATABASE_URL) =="; \
+	  $(BIN)/python -m pytest -n 2 --dist loadgroup -m "not e2e" --pg; \
+	fi
+
+serve: $(VENV)/.stamp-runtime assets
+	PORTAL_ENV=production $(BIN)/flask db upgrade
+	PORTAL_ENV=production $(BIN)/gunicorn --config gunicorn.conf.py wsgi:app
+
+bench: $(VENV)/.stamp-dev assets
+	$(BIN)/python -m bench
+
+lint: $(VENV)/.stamp-dev
+	$(BIN)/ruff check portal tests bench wsgi.py
+	$(BIN)/ruff format --check portal tests bench wsgi.py
+
+format: $(VENV)/.stamp-dev
+	$(BIN)/ruff format portal tests bench wsgi.py
+
+clean:
+	rm -rf $(VENV) node_modules static/vendor .pytest_cache

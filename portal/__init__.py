@@ -1,0 +1,120 @@
+"""Family Bridge: a portal for the families of clients in an Intensive Outpatient Program."""
+
+import logging
+from pathlib import Path
+
+from flask import Flask, g
+
+from portal.config import config_for, normalize_database_url
+from portal.extensions import babel, csrf, db, limiter, login_manager, migrate, socketio
+
+FEATURES = ("main", "auth", "admin", "care", "lessons", "rooms", "calendar")
+
+
+def create_app(config=None, **overrides):
+    """Build the application for PORTAL_ENV (or the config class/name given)."""
+    config_class = config if isinstance(config, type) else config_for(config)
+    app = Flask(__name__, template_folder="../templates", static_folder="../static",
+                instance_path=str(_instance_path()))
+    app.config.from_object(config_class)
+    app.config.update(overrides)
+    config_class.finalize(app.config)
+    app.config["SQLALCHEMY_DATABASE_URI"] = normalize_database_url(app.config["SQLALCHEMY_DATABASE_URI"])
+    register_extensions(app)
+    register_blueprints(app)
+    register_request_hooks(app)
+    register_errorhandlers(app)
+    register_template_helpers(app)
+    register_commands(app)
+    return app
+
+
+def _instance_path():
+    from portal.config import INSTANCE
+
+    INSTANCE.mkdir(parents=True, exist_ok=True)
+    return INSTANCE
+
+
+def import_models():
+    """Import every model module so metadata (create_all, Alembic) sees all tables."""
+    from importlib import import_module
+
+    import_module("portal.audit")
+    for feature in ("auth", "care", "lessons", "rooms", "calendar"):
+        import_module(f"portal.{feature}.models")
+
+
+def register_extensions(app):
+    from portal import database, i18n
+    from portal.security import AnonymousUser
+
+    import_models()
+    db.init_app(app)
+    database.configure(app)
+    migrate.init_app(app, db, directory=str(Path(app.root_path).parent / "migrations"), render_as_batch=True)
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = None
+    login_manager.session_protection = None  # session records do this job
+    login_manager.anonymous_user = AnonymousUser
+    csrf.init_app(app)
+    limiter.init_app(app)
+    babel.init_app(app, locale_selector=i18n.select_locale, timezone_selector=i18n.select_timezone)
+    socketio.init_app(
+        app,
+        async_mode=app.config.get("SOCKETIO_ASYNC_MODE"),
+        message_queue=app.config.get("REDIS_URL"),
+        cors_allowed_origins=_allowed_origins(app),
+        max_http_buffer_size=64 * 1024,
+        manage_session=False,
+    )
+
+
+def _allowed_origins(app):
+    base = app.config["PORTAL_BASE_URL"].rstrip("/")
+    extra = [o for o in app.config.get("SOCKETIO_EXTRA_ORIGINS", []) if o]
+    return [base, *extra]
+
+
+def register_blueprints(app):
+    from importlib import import_module
+
+    for feature in FEATURES:
+        module = import_module(f"portal.{feature}.routes")
+        app.register_blueprint(module.bp)
+    import_module("portal.rooms.events")
+
+
+def register_request_hooks(app):
+    from portal.security import current_session_record, request_id, set_security_headers, touch_session
+
+    @app.before_request
+    def start_request():
+        g.request_id = request_id()
+        record = current_session_record()
+        if record is not None and not record.mfa_pending:
+            touch_session(record)
+
+    app.after_request(set_security_headers)
+
+
+def register_errorhandlers(app):
+    from portal import errors
+
+    errors.register(app)
+
+
+def register_template_helpers(app):
+    from portal import templating
+
+    templating.register(app)
+
+
+def register_commands(app):
+    from portal import cli
+
+    cli.register(app)
+
+
+logging.getLogger("portal").addHandler(logging.NullHandler())

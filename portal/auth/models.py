@@ -1,0 +1,172 @@
+"""Accounts, roles, server-side session records and single-use email tokens."""
+
+import hashlib
+import secrets
+from datetime import timedelta
+
+import sqlalchemy as sa
+from flask_login import UserMixin
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from portal.clock import UTCDateTime, utcnow
+from portal.extensions import db
+from portal.security import STAFF_ROLES, Role, permissions_for
+
+
+def hash_token(token):
+    """Tokens are stored only as their SHA-256, so a database leak reveals none."""
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+class User(UserMixin, db.Model):
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(sa.String(254), unique=True, index=True)
+    password_hash: Mapped[str] = mapped_column(sa.String(255))
+    display_name: Mapped[str] = mapped_column(sa.String(40))
+    timezone: Mapped[str] = mapped_column(sa.String(64), default="America/New_York")
+    locale: Mapped[str] = mapped_column(sa.String(10), default="en")
+    email_verified_at: Mapped[object | None] = mapped_column(UTCDateTime)
+    active: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[object] = mapped_column(UTCDateTime, default=utcnow)
+    last_login_at: Mapped[object | None] = mapped_column(UTCDateTime)
+    # Established members skip new-member pre-moderation in rooms.
+    established: Mapped[bool] = mapped_column(default=False)
+    totp_secret: Mapped[str | None] = mapped_column(sa.String(64))
+    totp_enabled_at: Mapped[object | None] = mapped_column(UTCDateTime)
+
+    role_rows: Mapped[list["UserRole"]] = relationship(
+        back_populates="user", cascade="all, delete-orphan", lazy="selectin"
+    )
+
+    def __repr__(self):
+        return f"<User {self.id} {self.display_name!r}>"
+
+    @property
+    def is_active(self):
+        return self.active
+
+    @property
+    def roles(self):
+        return {Role(row.role) for row in self.role_rows}
+
+    def has_role(self, role):
+        return Role(role) in self.roles
+
+    def add_role(self, role):
+        if not self.has_role(role):
+            self.role_rows.append(UserRole(role=Role(role).value))
+
+    def remove_role(self, role):
+        self.role_rows = [row for row in self.role_rows if row.role != Role(role).value]
+
+    @property
+    def is_staff(self):
+        return bool(self.roles & STAFF_ROLES)
+
+    @property
+    def is_verified(self):
+        return self.email_verified_at is not None
+
+    @property
+    def mfa_enabled(self):
+        return self.totp_enabled_at is not None
+
+    def can(self, permission):
+        return permission in permissions_for(self.roles)
+
+
+class UserRole(db.Model):
+    __tablename__ = "user_roles"
+
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    role: Mapped[str] = mapped_column(sa.String(20), primary_key=True)
+    user: Mapped[User] = relationship(back_populates="role_rows")
+
+
+class SessionRecord(db.Model):
+    """One signed-in browser. The cookie carries a random id; only its hash is stored."""
+
+    __tablename__ = "session_records"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[object] = mapped_column(UTCDateTime, default=utcnow)
+    last_seen_at: Mapped[object] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[object] = mapped_column(UTCDateTime)
+    revoked_at: Mapped[object | None] = mapped_column(UTCDateTime)
+    revoked_reason: Mapped[str | None] = mapped_column(sa.String(40))
+    # Set when the password (and second factor, if any) were checked, for re-authentication.
+    authenticated_at: Mapped[object] = mapped_column(UTCDateTime, default=utcnow)
+    mfa_pending: Mapped[bool] = mapped_column(default=False)
+    ip: Mapped[str | None] = mapped_column(sa.String(45))
+    user_agent: Mapped[str | None] = mapped_column(sa.String(200))
+
+    user: Mapped[User] = relationship()
+
+    @classmethod
+    def start(cls, user, *, lifetime, ip=None, user_agent=None):
+        """Create a record; returns (record, token) — the token goes only into the cookie."""
+        token = secrets.token_urlsafe(32)
+        now = utcnow()
+        record = cls(
+            token_hash=hash_token(token),
+            user=user,
+            created_at=now,
+            last_seen_at=now,
+            authenticated_at=now,
+            expires_at=now + lifetime,
+            ip=ip,
+            user_agent=(user_agent or "")[:200],
+        )
+        return record, token
+
+    def is_live(self, idle_limit, now=None):
+        now = now or utcnow()
+        return self.revoked_at is None and now < self.expires_at and now - self.last_seen_at < idle_limit
+
+    def revoke(self, reason):
+        if self.revoked_at is None:
+            self.revoked_at = utcnow()
+            self.revoked_reason = reason
+
+
+class EmailToken(db.Model):
+    """A single-use, expiring link sent by email (verify, reset, change email)."""
+
+    __tablename__ = "email_tokens"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    purpose: Mapped[str] = mapped_column(sa.String(20))
+    new_email: Mapped[str | None] = mapped_column(sa.String(254))
+    created_at: Mapped[object] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[object] = mapped_column(UTCDateTime)
+    used_at: Mapped[object | None] = mapped_column(UTCDateTime)
+
+    user: Mapped[User] = relationship()
+
+    @classmethod
+    def issue(cls, user, purpose, lifetime: timedelta, new_email=None):
+        token = secrets.token_urlsafe(32)
+        row = cls(
+            token_hash=hash_token(token),
+            user=user,
+            purpose=purpose,
+            new_email=new_email,
+            expires_at=utcnow() + lifetime,
+        )
+        return row, token
+
+    @classmethod
+    def redeemable(cls, token, purpose):
+        """The unused, unexpired token row for this purpose, or None."""
+        if not token or len(token) > 100:
+            return None
+        row = db.session.scalar(sa.select(cls).filter_by(token_hash=hash_token(token), purpose=purpose))
+        if row is None or row.used_at is not None or utcnow() >= row.expires_at:
+            return None
+        return row

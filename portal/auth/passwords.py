@@ -1,0 +1,53 @@
+"""Password hashing (argon2id) and the password policy (length plus zxcvbn strength).
+
+zxcvbn is a maintained strength estimator with built-in lists of common passwords, names and
+keyboard patterns; it refuses "password1234" or "qwertyuiopas" without any composition rules,
+which is what NIST SP 800-63B asks for.
+"""
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from flask_babel import gettext as _
+from zxcvbn import zxcvbn
+
+MIN_LENGTH = 12
+MAX_LENGTH = 128
+MIN_SCORE = 3
+
+hasher = PasswordHasher()  # argon2id with the library's current recommended parameters
+_DUMMY_HASH = hasher.hash("timing-equaliser-not-a-password")
+
+
+def hash_password(password):
+    return hasher.hash(password)
+
+
+def verify_password(password_hash, password):
+    """True when the password matches; never raises on a malformed hash."""
+    try:
+        return hasher.verify(password_hash, password)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def burn_verification_time(password):
+    """Spend the time a real check would, so unknown accounts answer as slowly as known ones."""
+    verify_password(_DUMMY_HASH, password)
+
+
+def needs_rehash(password_hash):
+    return hasher.check_needs_rehash(password_hash)
+
+
+def password_problems(password, user_inputs=()):
+    """A list of plain-language reasons the password is refused (empty when it is fine)."""
+    if len(password) < MIN_LENGTH:
+        return [_("Use at least %(n)d characters.", n=MIN_LENGTH)]
+    if len(password) > MAX_LENGTH:
+        return [_("Use at most %(n)d characters.", n=MAX_LENGTH)]
+    result = zxcvbn(password[:100], user_inputs=[u for u in user_inputs if u])
+    if result["score"] < MIN_SCORE:
+        hint = result["feedback"].get("warning") or ""
+        message = _("This password is too common or too easy to guess. Try a few unrelated words together.")
+        return [f"{message} {hint}".strip()]
+    return []

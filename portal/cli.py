@@ -1,0 +1,29 @@
+"""Command-line interface (DESIGN §5): seed-demo, users, curriculum, reminders."""
+
+import click
+from flask import current_app
+from flask.cli import with_appcontext
+
+
+@click.command("seed-demo")
+@with_appcontext
+def seed_demo_command():
+    """Create the demo accounts, program, client, rooms, sessions and curriculum (idempotent)."""
+    from portal import demo
+
+    if current_app.config["PORTAL_ENV"] == "production":
+        raise click.ClickException("seed-demo refuses to run in production.")
+    summary = demo.seed(current_app.config["DEMO_PASSWORD"])
+    for line in summary:
+        click.echo(line)
+
+
+def register(app):
+    from portal.auth.cli import users
+    from portal.calendar.cli import reminders
+    from portal.lessons.cli import curriculum
+
+    app.cli.add_command(seed_demo_command)
+    app.cli.add_command(users)
+    app.cli.add_command(curriculum)
+    app.cli.add_command(reminders)

@@ -1,0 +1,161 @@
+"""Configuration classes, read from the environment (DESIGN §5)."""
+
+import logging
+import os
+import secrets
+from datetime import timedelta
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+INSTANCE = Path(os.environ.get("PORTAL_INSTANCE_PATH", ROOT / "instance"))
+
+
+class ConfigError(RuntimeError):
+    """The environment does not describe a configuration that may start."""
+
+
+def _flag(name, default):
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _dev_secret_key():
+    """A random key generated once into instance/ so development sessions survive restarts."""
+    path = INSTANCE / "secret_key"
+    if not path.exists():
+        INSTANCE.mkdir(parents=True, exist_ok=True)
+        path.write_text(secrets.token_hex(32))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+class BaseConfig:
+    PORTAL_ENV = "development"
+    SECRET_KEY = None
+    SQLALCHEMY_DATABASE_URI = os.environ.get("DATABASE_URL") or f"sqlite:///{INSTANCE / 'portal.sqlite3'}"
+    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    REDIS_URL = os.environ.get("REDIS_URL") or None
+    PORTAL_BASE_URL = os.environ.get("PORTAL_BASE_URL", "http://127.0.0.1:5000")
+    PORTAL_NAME = "Family Bridge"
+    # Neutral wording for anything that leaves the portal (email subjects, calendar feeds).
+    NEUTRAL_EVENT_TITLE = os.environ.get("NEUTRAL_EVENT_TITLE", "Family session")
+
+    MAIL_SERVER = os.environ.get("MAIL_SERVER") or None
+    MAIL_PORT = int(os.environ.get("MAIL_PORT", "25"))
+    MAIL_USERNAME = os.environ.get("MAIL_USERNAME") or None
+    MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD") or None
+    MAIL_USE_TLS = _flag("MAIL_USE_TLS", False)
+    MAIL_DEFAULT_SENDER = os.environ.get("MAIL_DEFAULT_SENDER", "Family Bridge <no-reply@family-bridge.local>")
+    MAIL_OUTBOX = str(INSTANCE / "outbox")
+
+    SESSION_COOKIE_NAME = "fb_session"
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_SECURE = False
+    PERMANENT_SESSION_LIFETIME = timedelta(hours=12)
+    SESSION_IDLE_FAMILY = timedelta(minutes=int(os.environ.get("SESSION_IDLE_FAMILY_MINUTES", "30")))
+    SESSION_IDLE_STAFF = timedelta(minutes=int(os.environ.get("SESSION_IDLE_STAFF_MINUTES", "15")))
+    SESSION_ABSOLUTE = timedelta(hours=12)
+    SESSION_WARNING = timedelta(minutes=2)
+
+    WTF_CSRF_TIME_LIMIT = None  # the session's own lifetime bounds the token
+    MAX_CONTENT_LENGTH = 2 * 1024 * 1024
+    MAX_FORM_MEMORY_SIZE = 2 * 1024 * 1024
+
+    # Development and tests use threads; production runs gunicorn's gevent worker.
+    SOCKETIO_ASYNC_MODE = os.environ.get("SOCKETIO_ASYNC_MODE", "threading")
+
+    RATELIMIT_ENABLED = _flag("RATELIMIT_ENABLED", True)
+    RATELIMIT_HEADERS_ENABLED = True
+    LOGIN_LIMIT_PER_IP = "20 per 5 minutes"
+    LOGIN_LIMIT_PER_ACCOUNT = "5 per 5 minutes"
+
+    EMAIL_TOKEN_LIFETIME = timedelta(hours=24)
+    RESET_TOKEN_LIFETIME = timedelta(hours=1)
+
+    # Staff (moderator, counselor, admin) must use two-factor sign-in when this is on.
+    MFA_REQUIRED_FOR_STAFF = _flag("MFA_REQUIRED_FOR_STAFF", False)
+
+    BABEL_DEFAULT_LOCALE = "en"
+    BABEL_DEFAULT_TIMEZONE = "UTC"
+    LANGUAGES = ["en"]
+    HSTS = False
+
+    DEMO_PASSWORD = os.environ.get("DEMO_PASSWORD", "family-bridge-demo")
+
+    @classmethod
+    def finalize(cls, config):
+        """Fill values that depend on the environment at start-up."""
+        config["SECRET_KEY"] = os.environ.get("SECRET_KEY") or _dev_secret_key()
+        if not config["RATELIMIT_ENABLED"]:
+            logging.getLogger("portal").warning("RATELIMIT_ENABLED=0: HTTP and chat rate limits are OFF")
+        config["RATELIMIT_STORAGE_URI"] = config["REDIS_URL"] or "memory://"
+
+
+class DevelopmentConfig(BaseConfig):
+    pass
+
+
+class TestingConfig(BaseConfig):
+    PORTAL_ENV = "testing"
+    TESTING = True
+    SQLALCHEMY_DATABASE_URI = os.environ.get("TEST_DATABASE_URL_RUN", "sqlite://")
+    REDIS_URL = None
+    MAIL_SERVER = None
+    WTF_CSRF_ENABLED = True
+    MFA_REQUIRED_FOR_STAFF = False
+    PORTAL_BASE_URL = "http://localhost"
+
+    @classmethod
+    def finalize(cls, config):
+        config.setdefault("SECRET_KEY", None)
+        config["SECRET_KEY"] = config["SECRET_KEY"] or "testing-secret-key-not-for-production"
+        config["RATELIMIT_STORAGE_URI"] = config.get("REDIS_URL") or "memory://"
+
+
+class ProductionConfig(BaseConfig):
+    PORTAL_ENV = "production"
+    SOCKETIO_ASYNC_MODE = os.environ.get("SOCKETIO_ASYNC_MODE", "gevent")
+    SESSION_COOKIE_SECURE = True
+    HSTS = True
+    MFA_REQUIRED_FOR_STAFF = _flag("MFA_REQUIRED_FOR_STAFF", True)
+    PREFERRED_URL_SCHEME = "https"
+
+    @classmethod
+    def finalize(cls, config):
+        key = os.environ.get("SECRET_KEY", "")
+        if len(key) < 32 or key in {"change-me", "secret", "dev"}:
+            raise ConfigError("Production needs SECRET_KEY: at least 32 random characters.")
+        if not os.environ.get("DATABASE_URL"):
+            raise ConfigError("Production needs DATABASE_URL (PostgreSQL).")
+        config["SECRET_KEY"] = key
+        config["RATELIMIT_STORAGE_URI"] = config["REDIS_URL"] or "memory://"
+        if not config["RATELIMIT_ENABLED"]:
+            logging.getLogger("portal").warning("RATELIMIT_ENABLED=0: HTTP and chat rate limits are OFF")
+
+
+CONFIGS = {
+    "development": DevelopmentConfig,
+    "testing": TestingConfig,
+    "production": ProductionConfig,
+}
+
+
+def config_for(name=None):
+    """The config class for PORTAL_ENV (or the name given)."""
+    name = name or os.environ.get("PORTAL_ENV", "development")
+    try:
+        return CONFIGS[name]
+    except KeyError:
+        raise ConfigError(f"PORTAL_ENV must be one of {', '.join(CONFIGS)}, not {name!r}") from None
+
+
+def normalize_database_url(url):
+    """Use psycopg 3 for the usual postgresql:// address."""
+    if url.startswith("postgres://"):
+        url = "postgresql://" + url[len("postgres://") :]
+    if url.startswith("postgresql://"):
+        url = "postgresql+psycopg://" + url[len("postgresql://") :]
+    return url

@@ -1,0 +1,31 @@
+"""Demo data of DESIGN §5. Each feature adds its part in its own demo.seed(accounts)."""
+
+from importlib import import_module
+
+from portal.auth import services as auth_services
+from portal.extensions import db
+from portal.security import Role
+
+DEMO_ACCOUNTS = [
+    ("family@example.org", "Jordan (family)", {Role.FAMILY}),
+    ("family2@example.org", "Alex (family)", {Role.FAMILY}),
+    ("moderator@example.org", "Morgan (moderator)", {Role.MODERATOR}),
+    ("counselor@example.org", "Casey (counselor)", {Role.COUNSELOR}),
+    ("admin@example.org", "Avery (admin)", {Role.ADMIN}),
+]
+
+FEATURE_SEEDS = ("care", "lessons", "rooms", "calendar")
+
+
+def seed(password):
+    """Create or refresh the demo data; returns lines describing what exists."""
+    accounts = {}
+    for email, name, roles in DEMO_ACCOUNTS:
+        accounts[email] = auth_services.ensure_demo_user(email, name, roles, password)
+    db.session.commit()
+    lines = [f"account {email} ({', '.join(sorted(r.value for r in roles))})" for email, _, roles in DEMO_ACCOUNTS]
+    for feature in FEATURE_SEEDS:
+        module = import_module(f"portal.{feature}.demo")
+        lines.extend(module.seed(accounts) or [])
+        db.session.commit()
+    return lines

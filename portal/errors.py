@@ -1,0 +1,77 @@
+"""Error pages in the client's language: HTML for browsers, JSON for API callers."""
+
+import logging
+
+from flask import jsonify, render_template, request
+from flask_babel import gettext as _
+from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import DBAPIError, OperationalError
+from werkzeug.exceptions import HTTPException
+
+from portal.extensions import db
+
+log = logging.getLogger("portal.errors")
+
+MESSAGES = {
+    400: lambda: _("The request could not be understood. Please check what you entered and try again."),
+    403: lambda: _("You do not have permission to open this page."),
+    404: lambda: _("We could not find that page."),
+    405: lambda: _("That action is not allowed here."),
+    413: lambda: _("What you sent is too large. Please shorten it and try again."),
+    429: lambda: _("Too many attempts in a short time. Please wait a few minutes and try again."),
+    500: lambda: _("Something went wrong on our side. Nothing you did caused this."),
+    503: lambda: _("The portal is briefly unavailable. Please try again in a few minutes."),
+}
+
+
+def wants_json():
+    best = request.accept_mimetypes.best_match(["application/json", "text/html"])
+    return request.is_json or (best == "application/json" and
+                               request.accept_mimetypes[best] > request.accept_mimetypes["text/html"])
+
+
+def respond(code, message=None):
+    message = message or MESSAGES.get(code, MESSAGES[500])()
+    if wants_json():
+        return jsonify(error=code, message=message), code
+    return render_template("errors/error.html", code=code, message=message), code
+
+
+def unavailable():
+    """The 503 page renders without touching the database (it may be the thing that is down)."""
+    message = MESSAGES[503]()
+    if wants_json():
+        return jsonify(error=503, message=message), 503
+    return render_template("errors/unavailable.html", message=message), 503
+
+
+def register(app):
+    @app.errorhandler(CSRFError)
+    def csrf_error(error):
+        return respond(400, _("Your form expired or was sent from elsewhere. Please go back, reload the page and try again."))
+
+    @app.errorhandler(HTTPException)
+    def http_error(error):
+        if error.code not in MESSAGES and error.code < 500:
+            return respond(error.code, error.description)
+        return respond(error.code if error.code in MESSAGES else 500)
+
+    @app.errorhandler(DBAPIError)
+    def database_down(error):
+        db.session.rollback()
+        if isinstance(error, OperationalError):
+            log.error("database unavailable: %s", type(error.orig).__name__)
+            return unavailable()
+        log.exception("database error")
+        return respond(500)
+
+    @app.errorhandler(UnicodeDecodeError)
+    def bad_encoding(error):
+        return respond(400, _("Text must be valid UTF-8."))
+
+    @app.errorhandler(Exception)
+    def unexpected(error):
+        db.session.rollback()
+        log.exception("unhandled error")
+        return respond(500)
+

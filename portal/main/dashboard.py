@@ -1,0 +1,21 @@
+"""Dashboard panels: each feature contributes panels for the roles it serves.
+
+A feature registers a callable `panel(user) -> dict | None` with `register_panel`; the
+dashboard shows only what exists and what the user may use.
+"""
+
+_PANELS = []
+
+
+def register_panel(func):
+    _PANELS.append(func)
+    return func
+
+
+def panels_for(user):
+    panels = []
+    for func in _PANELS:
+        panel = func(user)
+        if panel:
+            panels.append(panel)
+    return panels

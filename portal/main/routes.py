@@ -1,0 +1,34 @@
+"""Home page for visitors, dashboards per role, health check."""
+
+from flask import Blueprint, jsonify, redirect, render_template, url_for
+from flask_login import current_user, login_required
+from sqlalchemy import text
+
+from portal.extensions import db
+
+bp = Blueprint("main", __name__)
+
+
+@bp.get("/")
+def home():
+    if current_user.is_authenticated:
+        return redirect(url_for("main.dashboard"))
+    return render_template("main/home.html")
+
+
+@bp.get("/dashboard")
+@login_required
+def dashboard():
+    from portal.main.dashboard import panels_for
+
+    return render_template("main/dashboard.html", panels=panels_for(current_user))
+
+
+@bp.get("/healthz")
+def healthz():
+    try:
+        db.session.execute(text("SELECT 1"))
+    except Exception:
+        db.session.rollback()
+        return jsonify(status="unavailable", database="unavailable"), 503
+    return jsonify(status="ok", database="ok")

@@ -1,0 +1,1 @@
+"""Socket.IO handlers for the /chat namespace (DESIGN §5)."""

@@ -1,0 +1,5 @@
+"""HTTP routes for rooms."""
+
+from flask import Blueprint
+
+bp = Blueprint("rooms", __name__, url_prefix="/rooms")

@@ -1,0 +1,162 @@
+"""Shared fixtures: an app on a database of this run's own, clients, and data builders.
+
+The suite runs on SQLite by default; with TEST_DATABASE_URL (a PostgreSQL server address) each
+run (and each xdist worker) creates a database of its own and drops it at the end.
+"""
+
+import os
+import re
+import secrets
+import tempfile
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+os.environ.setdefault("PORTAL_ENV", "testing")
+_INSTANCE = tempfile.mkdtemp(prefix="fb-instance-")
+os.environ["PORTAL_INSTANCE_PATH"] = _INSTANCE
+
+from portal import create_app  # noqa: E402
+from portal.extensions import db, limiter  # noqa: E402
+from tests.factories import PASSWORD, make_user  # noqa: E402, F401
+
+CSRF_META = re.compile(r'<meta name="csrf-token" content="([^"]+)"')
+
+
+def _postgres_database(server_url, worker):
+    """Create a uniquely named database on the server; returns (url, drop)."""
+    import psycopg
+
+    name = f"fb_test_{worker}_{secrets.token_hex(4)}"
+    admin_url = sa.make_url(server_url).set(drivername="postgresql")
+    conninfo = admin_url.render_as_string(hide_password=False)
+    with psycopg.connect(conninfo, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+
+    def drop():
+        with psycopg.connect(conninfo, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+    return admin_url.set(database=name).render_as_string(hide_password=False), drop
+
+
+@pytest.fixture(scope="session")
+def database_url(worker_id, tmp_path_factory):
+    server = os.environ.get("TEST_DATABASE_URL")
+    if server:
+        url, drop = _postgres_database(server, worker_id)
+        yield url
+        drop()
+    else:
+        path = tmp_path_factory.mktemp("db") / "portal.sqlite3"
+        yield f"sqlite:///{path}"
+
+
+@pytest.fixture(scope="session")
+def worker_id(request):
+    return getattr(request.config, "workerinput", {}).get("workerid", "main")
+
+
+@pytest.fixture(scope="session")
+def _schema(database_url):
+    app = create_app("testing", SQLALCHEMY_DATABASE_URI=database_url)
+    with app.app_context():
+        db.create_all()
+        yield
+        db.session.remove()
+        db.engine.dispose()
+
+
+def _empty_all_tables():
+    db.session.remove()
+    tables = [t for t in reversed(db.metadata.sorted_tables)]
+    with db.engine.begin() as conn:
+        if conn.dialect.name == "postgresql":
+            names = ", ".join(f'"{t.name}"' for t in tables)
+            conn.execute(sa.text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+        else:
+            for table in tables:
+                conn.execute(table.delete())
+
+
+@pytest.fixture
+def app(_schema, database_url, tmp_path):
+    app = create_app(
+        "testing",
+        SQLALCHEMY_DATABASE_URI=database_url,
+        MAIL_OUTBOX=str(tmp_path / "outbox"),
+    )
+    app.before_request_funcs.setdefault(None, []).insert(0, _fresh_g)
+    with app.app_context():
+        limiter.reset()
+        yield app
+        _empty_all_tables()
+
+
+def _fresh_g():
+    """Requests reuse the test's pushed app context; give each one an empty `g`, as in production."""
+    from flask import g
+
+    vars(g).clear()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+class AuthActions:
+    """Sign in and out through the real login form, CSRF token included."""
+
+    def __init__(self, client):
+        self._client = client
+
+    def csrf(self, path="/auth/login"):
+        page = self._client.get(path, follow_redirects=True).get_data(as_text=True)
+        match = CSRF_META.search(page)
+        assert match, f"no csrf meta tag on {path}"
+        return match.group(1)
+
+    def login(self, email, password=PASSWORD, follow_redirects=False):
+        token = self.csrf("/auth/login")
+        return self._client.post(
+            "/auth/login",
+            data={"email": email, "password": password, "csrf_token": token},
+            follow_redirects=follow_redirects,
+        )
+
+    def logout(self):
+        return self._client.post("/auth/logout", data={"csrf_token": self.csrf("/")})
+
+    def post(self, path, data=None, page=None, **kwargs):
+        """POST a form with a fresh CSRF token taken from `page` (default: the same path)."""
+        data = dict(data or {})
+        data.setdefault("csrf_token", self.csrf(page or "/"))
+        return self._client.post(path, data=data, **kwargs)
+
+
+@pytest.fixture
+def auth(client):
+    return AuthActions(client)
+
+
+@pytest.fixture
+def outbox(app):
+    """The .eml files the portal wrote in development mode, newest last."""
+
+    def read():
+        from email import message_from_bytes, policy
+
+        folder = Path(app.config["MAIL_OUTBOX"])
+        if not folder.exists():
+            return []
+        files = sorted(folder.glob("*.eml"), key=lambda p: p.stat().st_mtime_ns)
+        return [message_from_bytes(p.read_bytes(), policy=policy.default) for p in files]
+
+    return read

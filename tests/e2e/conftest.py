@@ -1,0 +1,120 @@
+"""End-to-end fixtures: the portal served on a free port, driven by Debian's Chromium.
+
+Browser tests skip when Chromium is missing, unless REQUIRE_BROWSER=1 (as in CI), where a
+missing browser is a failure.
+"""
+
+import os
+import shutil
+import socket
+import threading
+
+import pytest
+from werkzeug.serving import make_server
+
+from portal import create_app
+from tests.factories import PASSWORD
+
+CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        if "/e2e/" in str(item.fspath):
+            item.add_marker(pytest.mark.e2e)
+            item.add_marker(pytest.mark.xdist_group("e2e"))
+
+
+def _free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture
+def live_server(app, database_url, tmp_path):
+    """The portal on http://127.0.0.1:<port>, sharing the test's database and outbox."""
+    port = _free_port()
+    base = f"http://127.0.0.1:{port}"
+    served = create_app(
+        "testing",
+        SQLALCHEMY_DATABASE_URI=database_url,
+        MAIL_OUTBOX=app.config["MAIL_OUTBOX"],
+        PORTAL_BASE_URL=base,
+        **getattr(app, "live_overrides", {}),
+    )
+    server = make_server("127.0.0.1", port, served, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    served.base_url = base
+    yield served
+    server.shutdown()
+    thread.join(timeout=5)
+
+
+@pytest.fixture(scope="session")
+def browser():
+    if not (os.path.exists(CHROMIUM) or shutil.which("chromium")):
+        if os.environ.get("REQUIRE_BROWSER") == "1":
+            pytest.fail(f"Chromium not found at {CHROMIUM} and REQUIRE_BROWSER=1")
+        pytest.skip("Chromium is not installed")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser, live_server):
+    context = browser.new_context(base_url=live_server.base_url, viewport={"width": 390, "height": 844})
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    yield page
+    context.close()
+
+
+@pytest.fixture(scope="session")
+def axe():
+    from axe_playwright_python.sync_playwright import Axe
+
+    return Axe()
+
+
+@pytest.fixture
+def assert_accessible(axe):
+    """Run axe-core on the current page; fail with the list of violations if there are any."""
+
+    def check(page):
+        results = axe.run(page)
+        violations = results.response["violations"]
+        summary = [
+            f"{v['id']} ({v['impact']}): {v['help']} — {[n['target'] for n in v['nodes']][:3]}" for v in violations
+        ]
+        assert not violations, f"axe violations on {page.url}:\n" + "\n".join(summary)
+
+    return check
+
+
+@pytest.fixture
+def browser_login():
+    """Sign in through the real form in the browser."""
+
+    def login(page, email, password=PASSWORD):
+        page.goto("/auth/login")
+        page.fill("#email", email)
+        page.fill("#password", password)
+        page.click("button[type=submit], input[type=submit]")
+        page.wait_for_url("**/dashboard")
+
+    return login

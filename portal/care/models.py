@@ -1,1 +1,125 @@
-"""Database models for care."""
+"""IOP programs, clients, 42 CFR Part 2 consents and the family links they allow."""
+
+import enum
+from datetime import date
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from portal.clock import UTCDateTime, utcnow
+from portal.extensions import db
+
+program_counselors = sa.Table(
+    "program_counselors",
+    db.metadata,
+    sa.Column("program_id", sa.ForeignKey("programs.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("user_id", sa.ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
+)
+
+
+class Program(db.Model):
+    """An IOP track, e.g. "Evening IOP"."""
+
+    __tablename__ = "programs"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(sa.String(120), unique=True)
+    description: Mapped[str] = mapped_column(sa.Text, default="")
+    timezone: Mapped[str] = mapped_column(sa.String(64), default="America/New_York")
+    active: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[object] = mapped_column(UTCDateTime, default=utcnow)
+
+    counselors: Mapped[list["User"]] = relationship(secondary=program_counselors, lazy="selectin")  # noqa: F821
+
+
+class ClientStatus(enum.StrEnum):
+    ACTIVE = "active"
+    COMPLETED = "completed"
+    DISCHARGED = "discharged"
+
+
+class Client(db.Model):
+    """A person enrolled in an IOP. Their very presence here is protected information."""
+
+    __tablename__ = "clients"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    program_id: Mapped[int] = mapped_column(sa.ForeignKey("programs.id"), index=True)
+    full_name: Mapped[str] = mapped_column(sa.String(120))
+    enrollment_start: Mapped[date] = mapped_column(sa.Date)
+    expected_end: Mapped[date | None] = mapped_column(sa.Date)
+    status: Mapped[str] = mapped_column(sa.String(20), default=ClientStatus.ACTIVE.value)
+    ended_on: Mapped[date | None] = mapped_column(sa.Date)
+    primary_counselor_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    record_number: Mapped[str | None] = mapped_column(sa.String(40))
+    created_at: Mapped[object] = mapped_column(UTCDateTime, default=utcnow)
+
+    program: Mapped[Program] = relationship(lazy="joined")
+    primary_counselor: Mapped["User | None"] = relationship()  # noqa: F821
+
+    @property
+    def is_enrolled(self):
+        return self.status == ClientStatus.ACTIVE.value
+
+
+class ConsentScope(enum.StrEnum):
+    SCHEDULE = "schedule"
+    ATTENDANCE = "attendance"
+
+
+class Consent(db.Model):
+    """A client's written consent to disclose to one named recipient (DESIGN §2)."""
+
+    __tablename__ = "consents"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    client_id: Mapped[int] = mapped_column(sa.ForeignKey("clients.id"), index=True)
+    recipient_name: Mapped[str] = mapped_column(sa.String(120))
+    recipient_relationship: Mapped[str] = mapped_column(sa.String(60))
+    recipient_email: Mapped[str] = mapped_column(sa.String(254))
+    # Session schedule is always in scope; attendance only when the client says so.
+    includes_attendance: Mapped[bool] = mapped_column(default=False)
+    purpose: Mapped[str] = mapped_column(sa.String(300))
+    # Either a date, or None meaning "until the end of IOP enrollment".
+    expires_on: Mapped[date | None] = mapped_column(sa.Date)
+    text_version: Mapped[str] = mapped_column(sa.String(20))
+    text_sha256: Mapped[str] = mapped_column(sa.String(64))
+    signature_name: Mapped[str] = mapped_column(sa.String(120))
+    signed_at: Mapped[object] = mapped_column(UTCDateTime, default=utcnow)
+    witnessed_by_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))
+    revoked_at: Mapped[object | None] = mapped_column(UTCDateTime)
+    revoked_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    revocation_requested_by: Mapped[str | None] = mapped_column(sa.String(120))
+    revocation_method: Mapped[str | None] = mapped_column(sa.String(60))
+
+    client: Mapped[Client] = relationship(lazy="joined")
+    witnessed_by: Mapped["User"] = relationship(foreign_keys=[witnessed_by_id])  # noqa: F821
+
+    @property
+    def scopes(self):
+        return {ConsentScope.SCHEDULE} | ({ConsentScope.ATTENDANCE} if self.includes_attendance else set())
+
+    def is_valid(self, today):
+        """Signed, not revoked, not expired, and the client still enrolled."""
+        if self.revoked_at is not None or not self.client.is_enrolled:
+            return False
+        return self.expires_on is None or today <= self.expires_on
+
+
+class FamilyLink(db.Model):
+    """A family member's account tied to a client through one consent."""
+
+    __tablename__ = "family_links"
+    __table_args__ = (sa.UniqueConstraint("user_id", "consent_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    client_id: Mapped[int] = mapped_column(sa.ForeignKey("clients.id"), index=True)
+    consent_id: Mapped[int] = mapped_column(sa.ForeignKey("consents.id"))
+    created_at: Mapped[object] = mapped_column(UTCDateTime, default=utcnow)
+    ended_at: Mapped[object | None] = mapped_column(UTCDateTime)
+    ended_reason: Mapped[str | None] = mapped_column(sa.String(40))
+
+    consent: Mapped[Consent] = relationship(lazy="joined")
+    client: Mapped[Client] = relationship(lazy="joined")
+    user: Mapped["User"] = relationship()  # noqa: F821

@@ -1,0 +1,96 @@
+"""The one rule (DESIGN §2): may this user see client-linked data *now*?
+
+Every route, socket event, feed and reminder that touches client data asks here, and logs
+the disclosure with `record_disclosure`. Rooms and calendar import this module; care never
+imports them — when a consent ends, `consent_ended` tells whoever listens.
+"""
+
+from datetime import date
+from zoneinfo import ZoneInfo
+
+import sqlalchemy as sa
+from blinker import Namespace
+
+from portal import audit
+from portal.care.models import Client, Consent, FamilyLink
+from portal.clock import utcnow
+from portal.extensions import db
+
+signals = Namespace()
+#: Sent with (client_id, consent_id, user_ids, reason) when a consent stops allowing access.
+consent_ended = signals.signal("consent-ended")
+
+# Expiry dates are read in the center's zone: a consent "until 31 May" lasts all of 31 May there.
+CONSENT_ZONE = ZoneInfo("America/New_York")
+
+
+def consent_today(now=None):
+    return (now or utcnow()).astimezone(CONSENT_ZONE).date()
+
+
+def _live_links_query(user_id):
+    return (
+        sa.select(FamilyLink)
+        .join(FamilyLink.consent)
+        .join(Consent.client)
+        .where(FamilyLink.user_id == user_id, FamilyLink.ended_at.is_(None), Consent.revoked_at.is_(None))
+    )
+
+
+def active_links(user, now=None):
+    """The user's family links whose consent is valid right now."""
+    if not getattr(user, "is_authenticated", False):
+        return []
+    today: date = consent_today(now)
+    links = db.session.scalars(_live_links_query(user.id)).unique().all()
+    return [link for link in links if link.consent.is_valid(today)]
+
+
+def link_for_client(user, client_id, now=None):
+    """The active link through which user may see client_id, or None."""
+    for link in active_links(user, now):
+        if link.client_id == client_id:
+            return link
+    return None
+
+
+def may_see_client(user, client_id, now=None):
+    return link_for_client(user, client_id, now) is not None
+
+
+def visible_clients(user, now=None):
+    return [link.client for link in active_links(user, now)]
+
+
+def linked_program_ids(user, now=None):
+    """Programs in which the user has at least one currently valid family link."""
+    return {link.client.program_id for link in active_links(user, now)}
+
+
+def may_see_attendance(user, client_id, now=None):
+    link = link_for_client(user, client_id, now)
+    return link is not None and link.consent.includes_attendance
+
+
+def record_disclosure(user, link, what, detail=None):
+    """Audit one disclosure of client-linked data to a family member (the caller commits)."""
+    return audit.record(
+        "disclosure." + what,
+        actor=user,
+        object_type="clients",
+        object_id=link.client_id,
+        client_id=link.client_id,
+        consent_id=link.consent_id,
+        detail=detail,
+    )
+
+
+def clients_for_counselor(user):
+    """Clients a counselor may manage: those of their programs (admins: all)."""
+    from portal.care.models import Program, program_counselors
+    from portal.security import Role
+
+    query = sa.select(Client)
+    if not user.has_role(Role.ADMIN):
+        query = query.join(Program).join(program_counselors).where(program_counselors.c.user_id == user.id)
+    return query

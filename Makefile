@@ -38,11 +38,13 @@ run: $(VENV)/.stamp-runtime assets db
 	@echo "Family Bridge: http://127.0.0.1:$(PORT)  (demo password: $${DEMO_PASSWORD:-family-bridge-demo})"
 	PORT=$(PORT) $(BIN)/python wsgi.py
 
+# The whole suite on SQLite; then, when TEST_DATABASE_URL names a PostgreSQL server, everything
+# but the browser and server-process tests again on a database of its own there.
 test: $(VENV)/.stamp-dev assets
-	$(BIN)/python -m pytest -n 2 --dist loadgroup
+	env -u TEST_DATABASE_URL $(BIN)/python -m pytest -n 2 --dist loadgroup $(PYTEST_ARGS)
 	@if [ -n "$$TEST_DATABASE_URL" ]; then \
-	  echo "== again on PostgreSQL ($$TEST_DATABASE_URL) =="; \
-	  $(BIN)/python -m pytest -n 2 --dist loadgroup -m "not e2e" --pg; \
+	  echo "== again on PostgreSQL =="; \
+	  $(BIN)/python -m pytest -n 2 --dist loadgroup -m "not e2e and not slow" $(PYTEST_ARGS); \
 	fi
 
 serve: $(VENV)/.stamp-runtime assets

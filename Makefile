@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 PORT ?= 5000
 export FLASK_APP := wsgi
 
-.PHONY: run test serve bench lint format clean assets db
+.PHONY: run test serve bench lint format clean assets db messages
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -60,6 +60,10 @@ lint: $(VENV)/.stamp-dev
 
 format: $(VENV)/.stamp-dev
 	$(BIN)/ruff format portal tests bench wsgi.py
+
+# Extract every user-facing string into a catalogue (translations go in translations/<lang>/).
+messages: $(VENV)/.stamp-runtime
+	$(BIN)/pybabel extract -F babel.cfg -k _l -o messages.pot .
 
 clean:
 	rm -rf $(VENV) node_modules static/vendor .pytest_cache

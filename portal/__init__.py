@@ -65,6 +65,7 @@ def register_extensions(app):
         app,
         async_mode=app.config.get("SOCKETIO_ASYNC_MODE"),
         message_queue=app.config.get("REDIS_URL"),
+        channel=app.config.get("SOCKETIO_CHANNEL", "flask-socketio"),
         cors_allowed_origins=_allowed_origins(app),
         max_http_buffer_size=64 * 1024,
         manage_session=False,

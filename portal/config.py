@@ -37,10 +37,18 @@ class BaseConfig:
     SQLALCHEMY_DATABASE_URI = os.environ.get("DATABASE_URL") or f"sqlite:///{INSTANCE / 'portal.sqlite3'}"
     SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
     REDIS_URL = os.environ.get("REDIS_URL") or None
+    # Everything the portal keeps in Redis is named under this prefix (rate-limit counters,
+    # presence, the Socket.IO pub/sub channel), so several portals or test runs can share one
+    # Redis server and an operator can find or clear exactly the portal's keys.
+    REDIS_KEY_PREFIX = os.environ.get("REDIS_KEY_PREFIX", "fb:")
+    SOCKETIO_CHANNEL = os.environ.get("SOCKETIO_CHANNEL") or f"{REDIS_KEY_PREFIX}socketio"
+    RATELIMIT_KEY_PREFIX = f"{REDIS_KEY_PREFIX}limits"
     PORTAL_BASE_URL = os.environ.get("PORTAL_BASE_URL", "http://127.0.0.1:5000")
     PORTAL_NAME = "Family Bridge"
     # Neutral wording for anything that leaves the portal (email subjects, calendar feeds).
     NEUTRAL_EVENT_TITLE = os.environ.get("NEUTRAL_EVENT_TITLE", "Family session")
+    # `flask reminders send` mails family members this many hours before a session.
+    REMINDER_LEAD_HOURS = int(os.environ.get("REMINDER_LEAD_HOURS", "24"))
 
     MAIL_SERVER = os.environ.get("MAIL_SERVER") or None
     MAIL_PORT = int(os.environ.get("MAIL_PORT", "25"))

@@ -1,0 +1,60 @@
+"""The bare baseline: a "hello" route and a bare Flask-SocketIO broadcast server.
+
+Served with the SAME command as the portal, so a comparison measures the portal's own cost:
+
+    gunicorn --config gunicorn.conf.py bench.hello_app:app
+
+The /chat namespace mimics the portal's protocol shape (join → ack, send → broadcast a
+Message-shaped dict to the room, then ack) without sessions, database or checks.
+"""
+
+import itertools
+import os
+from datetime import UTC, datetime
+
+from flask import Flask, jsonify, request
+from flask_socketio import SocketIO, join_room
+
+app = Flask(__name__)
+app.config["SECRET_KEY"] = "bench-only"  # noqa: S105 - a throwaway benchmark server
+_prefix = os.environ.get("REDIS_KEY_PREFIX", "fb:")
+socketio = SocketIO(
+    app,
+    async_mode=os.environ.get("SOCKETIO_ASYNC_MODE", "gevent"),
+    message_queue=os.environ.get("REDIS_URL") or None,
+    channel=os.environ.get("SOCKETIO_CHANNEL") or f"{_prefix}socketio",
+    cors_allowed_origins="*",
+    max_http_buffer_size=64 * 1024,
+)
+_ids = itertools.count(1)
+
+
+@app.get("/")
+def hello():
+    return "hello"
+
+
+@app.get("/healthz")
+def healthz():
+    return jsonify(status="ok", database="n/a")
+
+
+@socketio.on("join", namespace="/chat")
+def on_join(data):
+    join_room(data["room"])
+    return {"ok": True, "room": {"slug": data["room"]}, "messages": [], "has_more": False}
+
+
+@socketio.on("send", namespace="/chat")
+def on_send(data):
+    message = {
+        "id": next(_ids),
+        "room": data["room"],
+        "author": {"id": 0, "display_name": "bench"},
+        "body_html": f"<p>{data.get('body', '')}</p>",
+        "created_at": datetime.now(UTC).isoformat(),
+        "client_id": data.get("client_id"),
+        "sid": request.sid,
+    }
+    socketio.emit("message", message, to=data["room"], namespace="/chat")
+    return {"ok": True, "message": message}

@@ -1,0 +1,93 @@
+"""Gunicorn settings for the production server (`make serve`, DESIGN §5).
+
+    PORTAL_ENV=production gunicorn --config gunicorn.conf.py wsgi:app
+
+Worker: gevent (not eventlet). Flask-SocketIO picks `async_mode="gevent"` from the production
+config; WebSocket frames are handled by simple-websocket on top of the raw socket that
+gunicorn's gevent worker puts into the WSGI environ (`gunicorn.socket`), so no
+gevent-websocket worker class is needed (verified by tests/test_production.py, which connects
+a python-socketio client with transports=["websocket"]).
+
+Workers: ONE per port by default. Socket.IO's long-polling transport sends several HTTP
+requests per session that must reach the same process (the session lives in that process's
+memory), and gunicorn spreads requests across its workers at random. Scale out with more
+*processes on more ports* behind nginx with sticky sessions (ip_hash) or WebSocket-only
+transport, sharing PostgreSQL and the Redis message queue — see docs/deploy.md.
+WEB_CONCURRENCY > 1 is only safe when every client uses the WebSocket transport only.
+
+Do NOT set preload_app: the app (and psycopg) must be imported after the gevent worker has
+monkey-patched the standard library. psycopg 3 chooses its wait function at import time —
+its C `wait_c` would block the whole process during a query; after patching it picks
+`wait_poll`, which gevent turns into a cooperative wait. This file therefore imports nothing
+from the portal.
+"""
+
+import os
+import re
+
+from gunicorn.glogging import Logger
+
+bind = f"{os.environ.get('BIND_HOST', '127.0.0.1')}:{int(os.environ.get('PORT', '5000'))}"
+worker_class = "gevent"
+workers = int(os.environ.get("WEB_CONCURRENCY", "1"))
+# Concurrent connections per worker (each open Socket.IO connection holds one). The process
+# also needs `ulimit -n` above this (LimitNOFILE in the systemd unit).
+worker_connections = int(os.environ.get("GUNICORN_WORKER_CONNECTIONS", "4000"))
+
+# An idle WebSocket is not a stuck worker: the gevent worker heartbeats from its own loop, so
+# `timeout` only catches a worker whose event loop is blocked for this long.
+timeout = int(os.environ.get("GUNICORN_TIMEOUT", "60"))
+graceful_timeout = int(os.environ.get("GUNICORN_GRACEFUL_TIMEOUT", "20"))
+keepalive = 5
+preload_app = False
+# Behind nginx on the same host: trust X-Forwarded-* only from loopback.
+forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
+proxy_allow_ips = forwarded_allow_ips
+
+# gunicorn's control socket (gunicornc) defaults to ONE path per user, which two portal
+# processes on one host would fight over: off unless a path is given.
+control_socket = os.environ.get("GUNICORN_CONTROL_SOCKET", "")
+control_socket_disable = not control_socket
+
+# Request line limits (the portal's forms are POST bodies, URLs are short).
+limit_request_line = 4096
+
+# Logs go to stdout/stderr (journald under systemd). The access log records method, path
+# WITHOUT the query string, status, size and duration — never query strings, referers,
+# cookies, or the secret tokens that some paths carry (calendar feeds, email verification,
+# password reset). No request bodies are logged anywhere.
+accesslog = os.environ.get("GUNICORN_ACCESS_LOG", "-") or None
+errorlog = "-"
+loglevel = os.environ.get("GUNICORN_LOG_LEVEL", "info")
+access_log_format = '%(h)s "%(m)s %(U)s" %(s)s %(B)s %(M)sms'
+
+# Path segments that are secrets: /calendar/feed/<token>.ics, /auth/verify/<token>,
+# /auth/reset/<token>; and, as a safety net, any long token-like segment anywhere.
+_SECRET_AFTER = re.compile(r"^(/calendar/feed/|/auth/verify/|/auth/reset/)[^/]+")
+_TOKENISH = re.compile(r"(?<=/)[A-Za-z0-9_\-.~]{24,}(?=/|$)")
+
+
+def redact_path(path):
+    """The request path with secret segments replaced, for logs."""
+    path = _SECRET_AFTER.sub(r"\1[redacted]", path or "")
+    return _TOKENISH.sub("[redacted]", path)
+
+
+class RedactingLogger(Logger):
+    """Gunicorn's logger with query strings dropped and secret path segments redacted."""
+
+    def atoms(self, resp, req, environ, request_time):
+        atoms = super().atoms(resp, req, environ, request_time)
+        path = redact_path(environ.get("PATH_INFO", ""))
+        atoms["U"] = path
+        atoms["q"] = ""
+        atoms["r"] = f"{environ.get('REQUEST_METHOD', '-')} {path} {environ.get('SERVER_PROTOCOL', '-')}"
+        atoms["f"] = "-"  # the referer can carry a token too
+        return atoms
+
+
+logger_class = RedactingLogger
+
+
+def when_ready(server):
+    server.log.info("Family Bridge listening on %s (gevent, %s worker(s))", bind, workers)

@@ -94,3 +94,44 @@ def clients_for_counselor(user):
     if not user.has_role(Role.ADMIN):
         query = query.join(Program).join(program_counselors).where(program_counselors.c.user_id == user.id)
     return query
+
+
+def announce_consent_ended(client_id, consent_id, user_ids, reason):
+    """Tell listeners (rooms, calendar) that these users lost access through this consent."""
+    from flask import current_app
+
+    consent_ended.send(
+        current_app._get_current_object(),
+        client_id=client_id,
+        consent_id=consent_id,
+        user_ids=list(user_ids),
+        reason=reason,
+    )
+
+
+def valid_id(value):
+    """Ids from URLs outside the database's integer range are simply not found."""
+    return isinstance(value, int) and 0 < value < 2**31
+
+
+def get_client_or_404(client_id, user):
+    """The client if `user` may manage them (their program, or admin); 404 for anything else."""
+    from flask import abort
+
+    client = None
+    if valid_id(client_id):
+        client = db.session.scalar(clients_for_counselor(user).where(Client.id == client_id))
+    if client is None:
+        abort(404)
+    return client
+
+
+def get_consent_or_404(consent_id, user):
+    """A consent of a client `user` may manage; 404 for anything else."""
+    from flask import abort
+
+    consent = db.session.get(Consent, consent_id) if valid_id(consent_id) else None
+    if consent is None:
+        abort(404)
+    get_client_or_404(consent.client_id, user)
+    return consent

@@ -91,9 +91,13 @@ class Consent(db.Model):
     revoked_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
     revocation_requested_by: Mapped[str | None] = mapped_column(sa.String(120))
     revocation_method: Mapped[str | None] = mapped_column(sa.String(60))
+    revocation_requested_on: Mapped[date | None] = mapped_column(sa.Date)
+    # The exact text the client signed (its SHA-256 is text_sha256), for the printable copy.
+    signed_text: Mapped[str | None] = mapped_column(sa.Text)
 
     client: Mapped[Client] = relationship(lazy="joined")
     witnessed_by: Mapped["User"] = relationship(foreign_keys=[witnessed_by_id])  # noqa: F821
+    revoked_by: Mapped["User | None"] = relationship(foreign_keys=[revoked_by_id])  # noqa: F821
 
     @property
     def scopes(self):
@@ -104,6 +108,14 @@ class Consent(db.Model):
         if self.revoked_at is not None or not self.client.is_enrolled:
             return False
         return self.expires_on is None or today <= self.expires_on
+
+    def status(self, today):
+        """One word for lists: valid, revoked, expired or ended (client no longer enrolled)."""
+        if self.revoked_at is not None:
+            return "revoked"
+        if self.expires_on is not None and today > self.expires_on:
+            return "expired"
+        return "valid" if self.client.is_enrolled else "ended"
 
 
 class FamilyLink(db.Model):
@@ -123,3 +135,30 @@ class FamilyLink(db.Model):
     consent: Mapped[Consent] = relationship(lazy="joined")
     client: Mapped[Client] = relationship(lazy="joined")
     user: Mapped["User"] = relationship()  # noqa: F821
+
+
+class Invitation(db.Model):
+    """A single-use link emailed to a consent's named recipient; only the token's hash is kept."""
+
+    __tablename__ = "care_invitations"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    consent_id: Mapped[int] = mapped_column(sa.ForeignKey("consents.id"), index=True)
+    token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    email: Mapped[str] = mapped_column(sa.String(254))
+    created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    created_at: Mapped[object] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[object] = mapped_column(UTCDateTime)
+    used_at: Mapped[object | None] = mapped_column(UTCDateTime)
+    used_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    cancelled_at: Mapped[object | None] = mapped_column(UTCDateTime)
+
+    consent: Mapped[Consent] = relationship(lazy="joined")
+
+    def state(self, now):
+        """pending, used, cancelled or expired."""
+        if self.used_at is not None:
+            return "used"
+        if self.cancelled_at is not None:
+            return "cancelled"
+        return "pending" if now < self.expires_at else "expired"

@@ -1,0 +1,100 @@
+"""Family-facing pages: accepting an invitation, "My family", leaving a link; dashboard panels."""
+
+import sqlalchemy as sa
+from flask import abort, current_app, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_babel import ngettext
+from flask_login import current_user
+
+from portal.care import access, invitations, services
+from portal.care.forms import ButtonForm
+from portal.care.models import Client, Consent, FamilyLink
+from portal.care.routes import bp
+from portal.extensions import db, limiter
+from portal.main.dashboard import register_panel
+from portal.security import Permission, permission_required
+
+
+def _invite_limit():
+    return current_app.config.get("CARE_INVITE_LIMIT", "20 per 10 minutes")
+
+
+def _neutral_not_found():
+    """The one answer for unknown, used, expired and cancelled links: same body, same status."""
+    return render_template("care/invite_invalid.html"), 404
+
+
+@bp.route("/invite/<token>", methods=["GET", "POST"])
+@limiter.limit(_invite_limit)
+def invitation(token):
+    found = invitations.redeemable(token)
+    if found is None:
+        return _neutral_not_found()
+    if not current_user.is_authenticated:
+        return render_template("care/invite_welcome.html", next_url=url_for("care.invitation", token=token))
+    if not invitations.is_for(found, current_user):
+        return render_template("care/invite_other_account.html")
+    form = ButtonForm()
+    if form.validate_on_submit():
+        invitations.accept(found, user=current_user._get_current_object())
+        flash(_("You are now linked. Here is what you can see."), "success")
+        return redirect(url_for("care.my_family"))
+    return render_template("care/invite_accept.html", consent=found.consent, form=form)
+
+
+@bp.get("/my-family")
+@permission_required(Permission.SEE_FAMILY)
+def my_family():
+    links = access.active_links(current_user)
+    for link in links:
+        access.record_disclosure(current_user, link, "my_family")
+    db.session.commit()
+    return render_template("care/my_family.html", links=links, form=ButtonForm())
+
+
+@bp.post("/links/<int:link_id>/leave")
+@permission_required(Permission.SEE_FAMILY)
+def leave_link(link_id):
+    link = None
+    if access.valid_id(link_id):
+        link = db.session.scalar(
+            sa.select(FamilyLink).filter_by(id=link_id, user_id=current_user.id, ended_at=None)
+        )
+    if link is None:
+        abort(404)
+    if not ButtonForm().validate_on_submit():
+        abort(400)
+    services.leave_link(link, user=current_user._get_current_object())
+    flash(_("You have left this link. You no longer see anything about this person."), "success")
+    return redirect(url_for("care.my_family"))
+
+
+@register_panel
+def family_panel(user):
+    if not user.can(Permission.SEE_FAMILY):
+        return None
+    count = len(access.active_links(user))
+    if count:
+        text = ngettext("You are linked to %(num)d person in treatment.",
+                        "You are linked to %(num)d people in treatment.", count)
+    else:
+        text = _("You are not linked to anyone yet. A counselor sends you an invitation by email "
+                 "once your family member has agreed to it.")
+    return {"title": _("My family"), "text": text, "links": [(_("Open My family"), url_for("care.my_family"))]}
+
+
+@register_panel
+def counselor_panel(user):
+    if not user.can(Permission.MANAGE_CLIENTS):
+        return None
+    client_ids = sa.select(Client.id).where(Client.status == "active").where(
+        Client.id.in_(access.clients_for_counselor(user).with_only_columns(Client.id)))
+    active = db.session.scalar(sa.select(sa.func.count()).select_from(client_ids.subquery()))
+    consents = db.session.scalar(
+        sa.select(sa.func.count(Consent.id)).where(Consent.client_id.in_(client_ids), Consent.revoked_at.is_(None))
+    )
+    text = _("%(clients)d enrolled clients, %(consents)d consents not revoked.", clients=active, consents=consents)
+    links = [(_("Clients"), url_for("care.clients")), (_("Add a client"), url_for("care.edit_client"))]
+    if user.can(Permission.MANAGE_PROGRAMS):
+        links.append((_("Programs"), url_for("care.programs")))
+    return {"title": _("Clients and consents"), "text": text, "links": links}

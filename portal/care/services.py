@@ -1,0 +1,247 @@
+"""Domain rules for programs, clients, consents and revocation (explicit arguments, one commit)."""
+
+import re
+
+import sqlalchemy as sa
+
+from portal import audit
+from portal.care import access, consent_text
+from portal.care.models import Client, ClientStatus, Consent, FamilyLink, Invitation, Program
+from portal.clock import utcnow
+from portal.extensions import db
+
+REVOCATION_METHODS = ("in_person", "phone", "writing")
+
+
+class CareError(Exception):
+    """A domain rule refused the request; the message is safe to show, `field` says where."""
+
+    def __init__(self, message, field=None):
+        super().__init__(message)
+        self.message = message
+        self.field = field
+
+
+def normalize_name(name):
+    """Case- and space-insensitive form of a person's name, for signature matching."""
+    return re.sub(r"\s+", " ", (name or "").strip()).casefold()
+
+
+def normalize_email(email):
+    return (email or "").strip().lower()
+
+
+# --- programs ---------------------------------------------------------------------------------
+
+
+def save_program(program, *, actor, name, description, timezone, active, counselors):
+    """Create (program=None) or update a program; names are unique."""
+    clash = db.session.scalar(sa.select(Program).where(sa.func.lower(Program.name) == name.strip().lower()))
+    if clash is not None and clash is not program:
+        raise CareError("A program with this name already exists.", field="name")
+    created = program is None
+    program = program or Program()
+    program.name = name.strip()
+    program.description = description.strip()
+    program.timezone = timezone
+    program.active = active
+    program.counselors = list(counselors)
+    db.session.add(program)
+    db.session.flush()
+    audit.record("program.created" if created else "program.updated", actor=actor, obj=program,
+                 detail={"counselor_ids": [u.id for u in counselors], "active": active})
+    db.session.commit()
+    return program
+
+
+# --- clients ----------------------------------------------------------------------------------
+
+
+def _check_client_fields(program, primary_counselor, enrollment_start, expected_end):
+    if expected_end is not None and expected_end < enrollment_start:
+        raise CareError("The expected end must be on or after the enrollment start.", field="expected_end")
+    if primary_counselor is not None and primary_counselor not in program.counselors:
+        raise CareError("Choose a counselor assigned to this program.", field="primary_counselor_id")
+
+
+def save_client(client, *, actor, program, full_name, enrollment_start, expected_end, primary_counselor,
+                record_number):
+    """Create (client=None) or update a client's enrollment details."""
+    _check_client_fields(program, primary_counselor, enrollment_start, expected_end)
+    created = client is None
+    client = client or Client(status=ClientStatus.ACTIVE.value)
+    client.program = program
+    client.full_name = re.sub(r"\s+", " ", full_name.strip())
+    client.enrollment_start = enrollment_start
+    client.expected_end = expected_end
+    client.primary_counselor_id = primary_counselor.id if primary_counselor else None
+    client.record_number = (record_number or "").strip() or None
+    db.session.add(client)
+    db.session.flush()
+    audit.record("client.created" if created else "client.updated", actor=actor, obj=client, client_id=client.id)
+    db.session.commit()
+    return client
+
+
+def search_clients(query, text=None):
+    """Narrow a clients query by a name or record-number fragment (LIKE wildcards are literal)."""
+    if text:
+        pattern = "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        query = query.where(sa.or_(Client.full_name.ilike(pattern, escape="\\"),
+                                   Client.record_number.ilike(pattern, escape="\\")))
+    return query.order_by(Client.status, Client.full_name)
+
+
+def end_enrollment(client, *, actor, status, ended_on, now=None):
+    """Complete or discharge a client. Links under "end of enrollment" consents end with it."""
+    if not client.is_enrolled:
+        raise CareError("This enrollment has already ended.", field="status")
+    if status not in (ClientStatus.COMPLETED.value, ClientStatus.DISCHARGED.value):
+        raise CareError("Choose completed or discharged.", field="status")
+    if ended_on < client.enrollment_start:
+        raise CareError("The end date cannot be before the enrollment start.", field="ended_on")
+    now = now or utcnow()
+    client.status = status
+    client.ended_on = ended_on
+    ended = []
+    for consent in _live_consents(client.id):
+        user_ids = _end_links(consent.id, now, "enrollment_ended") if consent.expires_on is None else []
+        ended.append((consent, user_ids or _linked_user_ids(consent.id)))
+        _cancel_invitations(consent.id, now)
+    audit.record("client." + status, actor=actor, obj=client, client_id=client.id,
+                 detail={"ended_on": ended_on.isoformat()})
+    db.session.commit()
+    for consent, user_ids in ended:
+        access.announce_consent_ended(client.id, consent.id, user_ids, "enrollment_ended")
+    return client
+
+
+# --- consents ---------------------------------------------------------------------------------
+
+
+def _live_consents(client_id):
+    return db.session.scalars(
+        sa.select(Consent).where(Consent.client_id == client_id, Consent.revoked_at.is_(None))
+    ).all()
+
+
+def _linked_user_ids(consent_id):
+    return db.session.scalars(
+        sa.select(FamilyLink.user_id).where(FamilyLink.consent_id == consent_id, FamilyLink.ended_at.is_(None))
+    ).all()
+
+
+def _end_links(consent_id, now, reason):
+    links = db.session.scalars(
+        sa.select(FamilyLink).where(FamilyLink.consent_id == consent_id, FamilyLink.ended_at.is_(None))
+    ).all()
+    for link in links:
+        link.ended_at = now
+        link.ended_reason = reason
+    return [link.user_id for link in links]
+
+
+def _cancel_invitations(consent_id, now):
+    for invitation in db.session.scalars(
+        sa.select(Invitation).where(Invitation.consent_id == consent_id, Invitation.used_at.is_(None),
+                                    Invitation.cancelled_at.is_(None))
+    ):
+        invitation.cancelled_at = now
+
+
+def check_new_consent(client, *, recipient_email, expires_on, today):
+    """Refuse consents that cannot be recorded: client not enrolled, past expiry, duplicates."""
+    if not client.is_enrolled:
+        raise CareError("Consents can only be recorded while the client is enrolled.")
+    if expires_on is not None and expires_on < today:
+        raise CareError("The expiry date is in the past. Choose today or a later date.", field="expires_on")
+    email = normalize_email(recipient_email)
+    for consent in _live_consents(client.id):
+        if normalize_email(consent.recipient_email) == email and consent.is_valid(today):
+            raise CareError(
+                "There is already a valid consent for this recipient. Revoke it first to record a new one.",
+                field="recipient_email",
+            )
+
+
+def consent_terms(client, *, recipient_name, recipient_relationship, recipient_email, includes_attendance,
+                  purpose, expires_on, today):
+    return consent_text.ConsentTerms(
+        client_name=client.full_name,
+        program_name=client.program.name,
+        recipient_name=recipient_name.strip(),
+        recipient_relationship=recipient_relationship.strip(),
+        recipient_email=normalize_email(recipient_email),
+        includes_attendance=bool(includes_attendance),
+        purpose=purpose.strip(),
+        expires_on=expires_on,
+        today=today,
+    )
+
+
+def sign_consent(client, terms, *, signature_name, attested, shown_sha256, witness, now=None):
+    """Record the client's e-signature on exactly the text they were shown."""
+    now = now or utcnow()
+    today = access.consent_today(now)
+    check_new_consent(client, recipient_email=terms.recipient_email, expires_on=terms.expires_on, today=today)
+    body = consent_text.render_body(terms)
+    if consent_text.sha256(body) != shown_sha256:
+        raise CareError("The consent text changed since it was shown. Please read it again before signing.")
+    if normalize_name(signature_name) != normalize_name(client.full_name):
+        raise CareError("The typed name must match the client's full name exactly.", field="signature_name")
+    if not attested:
+        raise CareError("The client must confirm they have read and agree to the consent.", field="attest")
+    document = consent_text.signed_document(body, signature_name.strip(), today, witness.display_name)
+    consent = Consent(
+        client=client, recipient_name=terms.recipient_name, recipient_relationship=terms.recipient_relationship,
+        recipient_email=terms.recipient_email, includes_attendance=terms.includes_attendance,
+        purpose=terms.purpose, expires_on=terms.expires_on, text_version=consent_text.CURRENT_VERSION,
+        text_sha256=consent_text.sha256(document), signed_text=document,
+        signature_name=signature_name.strip(), signed_at=now, witnessed_by_id=witness.id,
+    )
+    db.session.add(consent)
+    db.session.flush()
+    audit.record("consent.signed", actor=witness, obj=consent, client_id=client.id, consent_id=consent.id,
+                 detail={"version": consent.text_version, "sha256": consent.text_sha256,
+                         "attendance": consent.includes_attendance})
+    db.session.commit()
+    return consent
+
+
+def revoke_consent(consent, *, actor, requested_by, requested_on, method, now=None):
+    """Revoke at once: links end, pending invitations die, listeners are told."""
+    now = now or utcnow()
+    if consent.revoked_at is not None:
+        raise CareError("This consent is already revoked.")
+    if method not in REVOCATION_METHODS:
+        raise CareError("Choose how the revocation was requested.", field="method")
+    if requested_on > access.consent_today(now):
+        raise CareError("The request date cannot be in the future.", field="requested_on")
+    consent.revoked_at = now
+    consent.revoked_by_id = actor.id
+    consent.revocation_requested_by = requested_by.strip()
+    consent.revocation_requested_on = requested_on
+    consent.revocation_method = method
+    user_ids = _end_links(consent.id, now, "consent_revoked")
+    _cancel_invitations(consent.id, now)
+    audit.record("consent.revoked", actor=actor, obj=consent, client_id=consent.client_id, consent_id=consent.id,
+                 detail={"method": method, "requested_on": requested_on.isoformat(), "links_ended": len(user_ids)})
+    db.session.commit()
+    access.announce_consent_ended(consent.client_id, consent.id, user_ids, "revoked")
+    return user_ids
+
+
+def leave_link(link, *, user, now=None):
+    """A family member ends their own link."""
+    now = now or utcnow()
+    link.ended_at = now
+    link.ended_reason = "left_by_family"
+    audit.record("family_link.left", actor=user, obj=link, client_id=link.client_id, consent_id=link.consent_id)
+    db.session.commit()
+    access.announce_consent_ended(link.client_id, link.consent_id, [user.id], "left")
+
+
+def consents_for(client):
+    return db.session.scalars(
+        sa.select(Consent).where(Consent.client_id == client.id).order_by(Consent.signed_at.desc())
+    ).all()

@@ -1,0 +1,67 @@
+"""Care fixtures: a counselor with a program and an enrolled client, an admin, family members."""
+
+import re
+
+import pytest
+
+from portal.security import Role
+from tests.factories import make_client, make_program, make_user
+
+
+@pytest.fixture
+def counselor(app):
+    return make_user(email="casey@example.org", roles=(Role.COUNSELOR,), display_name="Casey")
+
+
+@pytest.fixture
+def admin(app):
+    return make_user(email="avery@example.org", roles=(Role.ADMIN,), display_name="Avery")
+
+
+@pytest.fixture
+def program(counselor):
+    return make_program(name="Evening IOP", counselors=[counselor])
+
+
+@pytest.fixture
+def sam(program, counselor):
+    return make_client(program=program, full_name="Sam Rivera", counselor=counselor)
+
+
+@pytest.fixture
+def family(app):
+    return make_user(email="jordan@example.org", display_name="Jordan")
+
+
+CONSENT = {
+    "recipient_name": "Jordan",
+    "recipient_relationship": "parent",
+    "recipient_email": "jordan@example.org",
+    "purpose": "To take part in family sessions",
+    "expiry_kind": "enrollment",
+    "expires_on": "",
+}
+
+
+def review(auth, client_id, **overrides):
+    """POST the details step; returns the response (the review page when valid)."""
+    data = {**CONSENT, **overrides}
+    return auth.post(f"/care/clients/{client_id}/consents/new", data={k: v for k, v in data.items() if v is not None})
+
+
+def sign(auth, client_id, signature="Sam Rivera", attest=True, **overrides):
+    """Go through review and sign; returns the signing response."""
+    page = review(auth, client_id, **overrides).get_data(as_text=True)
+    shown = re.search(r'name="shown_sha256" type="hidden" value="([0-9a-f]{64})"', page)
+    if shown is None:
+        shown = re.search(r'id="shown_sha256" name="shown_sha256" type="hidden" value="([0-9a-f]{64})"', page)
+    assert shown, "no review page"
+    data = {**CONSENT, **overrides, "shown_sha256": shown.group(1), "signature_name": signature}
+    if attest:
+        data["attest"] = "y"
+    return auth.post(f"/care/clients/{client_id}/consents/sign", data={k: v for k, v in data.items() if v is not None})
+
+
+def strip_volatile(html):
+    """Remove the per-request CSRF token so two pages can be compared byte for byte."""
+    return re.sub(r'<meta name="csrf-token" content="[^"]*">', "", html)

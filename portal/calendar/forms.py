@@ -1,0 +1,245 @@
+"""Forms for posting and changing sessions, RSVPs and attendance."""
+
+import re
+from datetime import date, datetime, timedelta
+from urllib.parse import urlsplit
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import (
+    DateField,
+    IntegerField,
+    RadioField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    SubmitField,
+    TextAreaField,
+    TimeField,
+)
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
+
+from portal.calendar import recurrence
+from portal.calendar.recurrence import LocalTimeError, Repeat
+from portal.i18n import is_valid_timezone, timezone_choices
+
+SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,79}$")
+MAX_YEARS_AHEAD = 2
+
+
+def https_link(form, field):
+    """Only https:// addresses with a host (no javascript:, http:, data: …)."""
+    value = (field.data or "").strip()
+    field.data = value
+    if not value:
+        return
+    parts = urlsplit(value)
+    if parts.scheme.lower() != "https" or not parts.hostname or any(c.isspace() or ord(c) < 32 for c in value):
+        raise ValidationError(_l("Please enter a secure link that starts with https://"))
+
+
+def date_in_range(form, field):
+    if field.data is None:
+        return
+    today = date.today()
+    if field.data < today - timedelta(days=1) or field.data > today + timedelta(days=365 * MAX_YEARS_AHEAD):
+        raise ValidationError(_l("Please choose a date between today and two years from now."))
+
+
+def _wall_time_error(error):
+    when = error.when.strftime("%Y-%m-%d %H:%M")
+    if error.kind == "nonexistent":
+        return _l(
+            "%(when)s does not exist in this time zone: the clocks skip ahead that night. Please choose another time.",
+            when=when,
+        )
+    return _l(
+        "%(when)s happens twice in this time zone: the clocks go back that night. Please choose another time.",
+        when=when,
+    )
+
+
+class DetailsForm(FlaskForm):
+    """What all occurrences share."""
+
+    title = StringField(
+        _l("Title"),
+        default="Family session",
+        validators=[DataRequired(), Length(max=120)],
+        description=_l("Families see this in the portal. Calendars and emails always say “Family session”."),
+    )
+    description = TextAreaField(
+        _l("Description (optional)"),
+        validators=[Optional(), Length(max=5000)],
+        description=_l("Markdown: **bold**, lists, https links."),
+    )
+    start_time = TimeField(_l("Starts at"), validators=[InputRequired()])
+    end_time = TimeField(_l("Ends at"), validators=[InputRequired()])
+    mode = RadioField(
+        _l("Where"),
+        choices=[("in_person", _l("In person")), ("telehealth", _l("Online (video)"))],
+        default="in_person",
+        validators=[InputRequired()],
+    )
+    address = StringField(_l("Address (in person)"), validators=[Optional(), Length(max=300)])
+    join_url = StringField(
+        _l("Video link (online)"),
+        validators=[Optional(), Length(max=500), https_link],
+        description=_l("Starts with https://"),
+    )
+    capacity = IntegerField(
+        _l("Places (optional)"),
+        validators=[Optional(), NumberRange(min=1, max=500)],
+        description=_l("Leave empty for no limit. When full, new replies join a waitlist."),
+    )
+    lessons = StringField(
+        _l("Recommended lessons (optional)"),
+        validators=[Optional(), Length(max=800)],
+        description=_l("Lesson addresses separated by commas, e.g. rebuilding-trust"),
+    )
+
+    def validate_end_time(self, field):
+        if self.start_time.data and field.data and field.data <= self.start_time.data:
+            raise ValidationError(_l("The session must end after it starts."))
+
+    def validate_address(self, field):
+        if self.mode.data == "in_person" and not (field.data or "").strip():
+            raise ValidationError(_l("Please enter the address for an in-person session."))
+
+    def validate_join_url(self, field):
+        if self.mode.data == "telehealth" and not field.data:
+            raise ValidationError(_l("Please enter the video link for an online session."))
+
+    def validate_lessons(self, field):
+        slugs = self.lesson_slugs()
+        if len(slugs) > 10 or not all(SLUG.match(s) for s in slugs):
+            raise ValidationError(_l("Use up to 10 lesson addresses of lowercase letters, digits and dashes."))
+
+    def lesson_slugs(self):
+        return [s.strip() for s in (self.lessons.data or "").split(",") if s.strip()]
+
+    def duration_minutes(self):
+        start = datetime.combine(date.min, self.start_time.data)
+        return int((datetime.combine(date.min, self.end_time.data) - start).total_seconds() // 60)
+
+
+class SeriesForm(DetailsForm):
+    """A new series: audience, first date, zone and how it repeats."""
+
+    audience = SelectField(_l("Who is it for"), validators=[InputRequired()])
+    start_date = DateField(_l("First date"), validators=[InputRequired(), date_in_range])
+    timezone = SelectField(_l("Time zone"), default="America/New_York", validators=[InputRequired()])
+    repeat = SelectField(
+        _l("Repeats"),
+        default=Repeat.NONE,
+        choices=[
+            (Repeat.NONE, _l("Does not repeat")),
+            (Repeat.WEEKLY, _l("Every week")),
+            (Repeat.BIWEEKLY, _l("Every 2 weeks")),
+            (Repeat.MONTHLY, _l("Every month on the same weekday")),
+        ],
+    )
+    until = DateField(_l("Repeat until (date)"), validators=[Optional(), date_in_range])
+    count = IntegerField(
+        _l("…or number of sessions"), validators=[Optional(), NumberRange(min=1, max=recurrence.MAX_OCCURRENCES)]
+    )
+    counselors = SelectMultipleField(_l("Other counselors (optional)"), coerce=int, validators=[Optional()])
+    preview = SubmitField(_l("Preview dates"))
+    save = SubmitField(_l("Post sessions"))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.timezone.choices = timezone_choices()
+
+    def validate_timezone(self, field):
+        if not is_valid_timezone(field.data):
+            raise ValidationError(_l("Please choose a time zone from the list."))
+
+    def validate_until(self, field):
+        if self.repeat.data == Repeat.NONE:
+            return
+        if field.data and self.count.data:
+            raise ValidationError(_l("Choose an end date or a number of sessions, not both."))
+        if not field.data and not self.count.data:
+            raise ValidationError(_l("Choose when the sessions end: a date or a number of sessions."))
+        if field.data and self.start_date.data and field.data < self.start_date.data:
+            raise ValidationError(_l("The end date must be on or after the first date."))
+
+    def first_start(self):
+        return recurrence.localize(self.start_date.data, self.start_time.data, self.timezone.data)
+
+    def rrule(self):
+        return recurrence.build_rrule(
+            self.repeat.data, self.first_start(), until=self.until.data, count=self.count.data
+        )
+
+    def validate(self, extra_validators=None):
+        if not super().validate(extra_validators):
+            return False
+        try:
+            recurrence.check_all_wall_times(self.first_start(), self.rrule())
+        except LocalTimeError as error:
+            self.start_time.errors = [*self.start_time.errors, _wall_time_error(error)]
+            return False
+        return True
+
+
+class FollowingForm(DetailsForm):
+    """Change this and all later occurrences."""
+
+    save = SubmitField(_l("Change this and following sessions"))
+
+
+class AllForm(DetailsForm):
+    """Change every occurrence (not the timing: use “this and following” for that)."""
+
+    save = SubmitField(_l("Change all sessions"))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        del self.start_time  # timing is not changed here
+        del self.end_time
+
+    duration = IntegerField(_l("Length in minutes"), validators=[InputRequired(), NumberRange(min=15, max=480)])
+
+    def validate_end_time(self, field):
+        return None
+
+    def duration_minutes(self):
+        return self.duration.data
+
+
+class ChangeOneForm(FlaskForm):
+    new_date = DateField(_l("New date"), validators=[Optional(), date_in_range])
+    new_time = TimeField(_l("New start time"), validators=[Optional()])
+    join_url = StringField(_l("New video link"), validators=[Optional(), Length(max=500), https_link])
+    address = StringField(_l("New address"), validators=[Optional(), Length(max=300)])
+    save = SubmitField(_l("Change this session"))
+
+    def validate_new_time(self, field):
+        if bool(self.new_date.data) != bool(field.data):
+            raise ValidationError(_l("To move the session, give both a new date and a new time."))
+
+
+class CancelForm(FlaskForm):
+    reason = StringField(_l("Reason families will see"), validators=[DataRequired(), Length(max=300)])
+    cancel = SubmitField(_l("Cancel this session"))
+
+
+class RSVPForm(FlaskForm):
+    response = RadioField(
+        _l("Will you come?"),
+        choices=[
+            ("going", _l("Going")),
+            ("maybe", _l("Maybe")),
+            ("not_going", _l("Not going")),
+        ],
+        validators=[InputRequired()],
+    )
+    submit = SubmitField(_l("Send reply"))
+
+
+class ConfirmForm(FlaskForm):
+    """A bare POST with CSRF (rotate feed address, mark notices read, attendance)."""
+
+    submit = SubmitField(_l("Confirm"))

@@ -1,0 +1,115 @@
+"""Reminder emails before a session (`flask reminders send`, run from cron; idempotent).
+
+Consent is checked at send time, so a family member whose consent ended gets nothing, even if
+they had said they were going.
+"""
+
+import logging
+from datetime import timedelta
+
+import sqlalchemy as sa
+from flask import current_app
+from sqlalchemy.exc import IntegrityError
+
+from portal import mail
+from portal.calendar.feeds import is_neutral
+from portal.calendar.models import RSVP, ReminderSent, Response, SessionSeries
+from portal.calendar.schedule import family_link_for_series, occurrences_of
+from portal.calendar.services import external_url
+from portal.care.access import record_disclosure
+from portal.clock import utcnow
+from portal.extensions import db
+
+log = logging.getLogger("portal.calendar")
+KIND = "24h"
+
+
+def due_occurrences(now, lead):
+    """Occurrences (not cancelled) starting within the next `lead`."""
+    series_ids = db.session.scalars(
+        sa.select(RSVP.series_id)
+        .distinct()
+        .where(
+            RSVP.response.in_([Response.GOING, Response.MAYBE]),
+            RSVP.occurrence_start > now - timedelta(days=366),
+        )
+    )
+    series_list = db.session.scalars(sa.select(SessionSeries).where(SessionSeries.id.in_(list(series_ids)))).unique()
+    due = []
+    for series in series_list:
+        due.extend(o for o in occurrences_of(series, now, now + lead, include_cancelled=False) if o.start > now)
+    return due
+
+
+def send_due(now=None):
+    """Email each going/maybe family member whose session starts within the lead time; returns the count."""
+    now = now or utcnow()
+    lead = timedelta(hours=current_app.config.get("REMINDER_LEAD_HOURS", 24))
+    sent = 0
+    for occurrence in due_occurrences(now, lead):
+        rsvps = db.session.scalars(
+            sa.select(RSVP).where(
+                RSVP.series_id == occurrence.series.id,
+                RSVP.occurrence_start == occurrence.original_start,
+                RSVP.response.in_([Response.GOING, Response.MAYBE]),
+                RSVP.waitlisted.is_(False),
+            )
+        )
+        for rsvp in list(rsvps):
+            sent += _remind(rsvp.user, occurrence, now)
+    return sent
+
+
+def _remind(user, occurrence, now):
+    link = family_link_for_series(user, occurrence.series, now)
+    if link is None or not user.active:
+        return 0
+    marker = ReminderSent(
+        user_id=user.id,
+        series_id=occurrence.series.id,
+        occurrence_start=occurrence.original_start,
+        kind=KIND,
+        sent_at=now,
+    )
+    db.session.add(marker)
+    try:
+        db.session.flush()
+    except IntegrityError:
+        db.session.rollback()
+        return 0
+    record_disclosure(
+        user, link, "calendar_reminder", detail={"series": occurrence.series.id, "occurrence": occurrence.key}
+    )
+    try:
+        _mail(user, occurrence)
+    except Exception:  # noqa: BLE001 — not marked as sent, so the next run tries again
+        db.session.rollback()
+        log.exception("reminder not sent")
+        return 0
+    db.session.commit()
+    return 1
+
+
+def _mail(user, occurrence):
+    title = current_app.config["NEUTRAL_EVENT_TITLE"]
+    mail.send(
+        user.email,
+        f"Reminder: {title}",
+        "calendar_reminder",
+        user=user,
+        title=title,
+        when=local_text(occurrence.start, user.timezone),
+        own_when=local_text(occurrence.start, occurrence.series.timezone),
+        occurrence=occurrence,
+        address=occurrence.address if is_neutral(occurrence.address) else None,
+        link=external_url("calendar.occurrence", series_id=occurrence.series.id, key=occurrence.key),
+    )
+
+
+def local_text(moment, zone_name):
+    """E.g. "Tuesday, December 8, 2026 at 6:00 PM EST" in the given zone."""
+    from zoneinfo import ZoneInfo
+
+    local = moment.astimezone(ZoneInfo(zone_name))
+    clock = local.strftime("%I:%M %p").lstrip("0")
+    return f"{local:%A, %B} {local.day}, {local.year} at {clock} {local.tzname()} ({zone_name.replace('_', ' ')})"

@@ -1,0 +1,109 @@
+"""Presentation helpers shared by the calendar pages and dashboard panels."""
+
+import logging
+from datetime import timedelta
+from zoneinfo import ZoneInfo
+
+from flask import url_for
+from flask_babel import format_date, format_datetime, format_time
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from portal.calendar.schedule import family_view, managed_series, occurrences_in
+from portal.care import access
+from portal.clock import utcnow
+from portal.extensions import db
+
+
+def viewer_zone():
+    return getattr(current_user, "timezone", None) or "UTC"
+
+
+def when(dt, fmt="EEEE d MMMM y, h:mm a"):
+    """A UTC datetime in the viewer's zone, with the zone's short name."""
+    return format_datetime(dt, fmt) + " " + dt.astimezone(ZoneInfo(viewer_zone())).tzname()
+
+
+def own_when(occurrence, fmt="EEEE d MMMM y, h:mm a"):
+    """The occurrence's start in the session's own zone, or None when it matches the viewer's."""
+    if occurrence.series.timezone == viewer_zone():
+        return None
+    local = occurrence.start.astimezone(occurrence.series.zone)
+    return (
+        format_datetime(local, fmt, rebase=False)
+        + f" {local.tzname()} ({occurrence.series.timezone.replace('_', ' ')})"
+    )
+
+
+def time_helpers():
+    return {
+        "cal_when": when,
+        "cal_own_when": own_when,
+        "cal_time": lambda dt: format_time(dt, "h:mm a"),
+        "cal_day": lambda dt: format_date(dt.astimezone(ZoneInfo(viewer_zone())), "EEEE d MMMM"),
+        "cal_date": lambda d: format_date(d, "EEEE d MMMM y"),
+        "cal_month": lambda d: format_date(d, "MMMM y"),
+        "cal_fmt": format_date,
+        "cal_zone": viewer_zone,
+        "cal_local_date": lambda dt: dt.astimezone(ZoneInfo(viewer_zone())).date(),
+    }
+
+
+def lesson_items(slugs, user):
+    """(title, url or None, completed or None) per recommended lesson, as far as lessons can tell."""
+    try:
+        from portal.lessons import services as lesson_services
+    except ImportError:
+        lesson_services = None
+    summarize = getattr(lesson_services, "lesson_summaries", None)
+    if summarize is not None:
+        try:
+            return summarize(slugs, user)
+        except Exception:  # noqa: BLE001 — lessons are a recommendation; never break the session page
+            logging.getLogger("portal.calendar").exception("lesson summaries unavailable")
+    return [(slug.replace("-", " ").capitalize(), None, None) for slug in slugs or []]
+
+
+def next_session_panel(user):
+    view = family_view(user)
+    now = utcnow()
+    upcoming = occurrences_in(view.series, now, now + timedelta(weeks=8), include_cancelled=False)
+    if not view.client_links:
+        return None
+    links = [
+        (_("All sessions"), url_for("calendar.agenda")),
+        (_("Add to your calendar"), url_for("calendar.subscribe")),
+    ]
+    if not upcoming:
+        return {
+            "title": _("Family sessions"),
+            "text": _("No sessions are planned in the next 8 weeks."),
+            "links": links,
+        }
+    first = upcoming[0]
+    link = view.link_for(first.series)
+    access.record_disclosure(user, link, "calendar_dashboard", detail={"series": first.series.id})
+    db.session.commit()
+    text = _("Next session: %(when)s", when=when(first.start))
+    links.insert(
+        0, (_("Open the next session"), url_for("calendar.occurrence", series_id=first.series.id, key=first.key))
+    )
+    return {"title": _("Family sessions"), "text": text, "links": links}
+
+
+def counselor_panel(user):
+    zone = ZoneInfo(user.timezone)
+    now = utcnow()
+    start_of_day = now.astimezone(zone).replace(hour=0, minute=0, second=0, microsecond=0)
+    end_of_day = start_of_day + timedelta(days=1)
+    today = occurrences_in(managed_series(user), start_of_day, end_of_day, include_cancelled=False)
+    links = [
+        (
+            f"{when(o.start, 'h:mm a')} · {o.series.title}",
+            url_for("calendar.manage_occurrence", series_id=o.series.id, key=o.key),
+        )
+        for o in today[:8]
+    ]
+    links.append((_("All family sessions"), url_for("calendar.manage")))
+    text = _("No family sessions today.") if not today else _("%(n)d family session(s) today.", n=len(today))
+    return {"title": _("Today's family sessions"), "text": text, "links": links}

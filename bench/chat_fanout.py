@@ -1,0 +1,153 @@
+"""Chat fan-out: N clients in one room, one sender at R msg/s for S seconds, over WebSocket.
+
+Works against the portal (logged-in sessions, the real /chat protocol) and against
+bench/hello_app.py (same event shapes, no login). The receivers run as gevent greenlets in
+separate load-generator processes (bench/fanout_client.py); the sender is a python-socketio
+client in this process. Latency = receive time - send time, same machine clock.
+"""
+
+import json
+import math
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+
+from bench import harness
+
+CLIENTS_PER_PROCESS = 250
+
+
+def percentile(values, p):
+    if not values:
+        return float("nan")
+    ordered = sorted(values)
+    k = max(0, min(len(ordered) - 1, math.ceil(p / 100 * len(ordered)) - 1))
+    return ordered[k]
+
+
+class LoadProcess:
+    def __init__(self, url, room, count, cookies):
+        with tempfile.NamedTemporaryFile("w", delete=False, suffix=".cookies") as f:
+            f.write("\n".join(cookies))
+            self.cookie_file = f.name if cookies else "-"
+        self.proc = subprocess.Popen(  # noqa: S603
+            [sys.executable, "-m", "bench.fanout_client", url, room, str(count), self.cookie_file],
+            cwd=harness.ROOT,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+            preexec_fn=harness.raise_own_nofile,
+        )
+
+    def wait_ready(self, timeout=600):
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            line = self.proc.stdout.readline()
+            if not line:
+                raise RuntimeError("load generator exited before it was ready")
+            if line.strip() == "ready":
+                return
+        raise RuntimeError("load generator not ready in time")
+
+    def command(self, word):
+        self.proc.stdin.write(word + "\n")
+        self.proc.stdin.flush()
+        return self.proc.stdout.readline()
+
+    def count(self):
+        return int(self.command("count"))
+
+    def finish(self):
+        result = json.loads(self.command("stop"))
+        self.proc.stdin.close()
+        try:
+            self.proc.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+        return result
+
+    def kill(self):
+        if self.proc.poll() is None:
+            self.proc.kill()
+
+
+def start_receivers(urls, room, clients, cookies):
+    """Spread `clients` receivers over load processes (and over `urls`, round robin)."""
+    processes = []
+    n_procs = max(1, math.ceil(clients / CLIENTS_PER_PROCESS))
+    for i in range(n_procs):
+        share = clients // n_procs + (1 if i < clients % n_procs else 0)
+        processes.append(LoadProcess(urls[i % len(urls)], room, share, cookies))
+    return processes
+
+
+def run(urls, *, clients, rate=5.0, seconds=10.0, room="welcome", sender_cookie=None, receiver_cookies=()):
+    """Returns dict(clients, sent, expected, delivered, ratio, p50_ms, p99_ms, connected, errors)."""
+    if isinstance(urls, str):
+        urls = [urls]
+    processes = start_receivers(urls, room, clients, list(receiver_cookies))
+    try:
+        for p in processes:
+            p.wait_ready()
+        headers = {"Cookie": sender_cookie} if sender_cookie else {}
+        import socketio
+
+        sender = socketio.Client(reconnection=False)
+        sender.connect(urls[0], headers=headers, transports=["websocket"], namespaces=["/chat"], wait_timeout=60)
+        ack = sender.call("join", {"room": room, "after_id": None}, namespace="/chat", timeout=120)
+        if not ack or not ack.get("ok"):
+            raise RuntimeError(f"sender could not join: {ack}")
+        total = int(rate * seconds)
+        sent_at = {}
+        failures = []
+        start = time.time()
+        for seq in range(total):
+            target = start + seq / rate
+            delay = target - time.time()
+            if delay > 0:
+                time.sleep(delay)
+            sent_at[seq] = time.time()
+            sender.emit(
+                "send",
+                {"room": room, "body": f"fanout {seq}", "client_id": str(uuid.uuid4())},
+                namespace="/chat",
+                callback=lambda a, seq=seq: None if a and a.get("ok") else failures.append((seq, a)),
+            )
+        connected = 0
+        expected = 0
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            got = sum(p.count() for p in processes)
+            if got >= clients * total:
+                break
+            time.sleep(0.25)
+        results = [p.finish() for p in processes]
+        sender.disconnect()
+    finally:
+        for p in processes:
+            p.kill()
+    latencies = []
+    delivered = 0
+    errors = []
+    for r in results:
+        connected += r["connected"]
+        errors.extend(r["errors"])
+        for seq, t in r["received"]:
+            if seq in sent_at:
+                delivered += 1
+                latencies.append((t - sent_at[seq]) * 1000)
+    expected = clients * total
+    return {
+        "clients": clients,
+        "connected": connected,
+        "sent": total,
+        "send_failures": failures[:5],
+        "expected": expected,
+        "delivered": delivered,
+        "ratio": delivered / expected if expected else float("nan"),
+        "p50_ms": percentile(latencies, 50),
+        "p99_ms": percentile(latencies, 99),
+        "errors": errors[:5],
+    }

@@ -1,0 +1,85 @@
+"""One load-generator process for the chat benchmarks: K Socket.IO clients as gevent greenlets.
+
+    python -m bench.fanout_client URL ROOM K COOKIE_FILE
+
+Protocol with the coordinator (bench/chat_fanout.py): this process prints `ready` once every
+client is connected over WebSocket and has joined ROOM; answers `count` with the number of
+messages received so far; on `stop` prints one JSON line
+{"received": [[seq, t], ...], "connected": K, "errors": [...]} and exits.
+Messages carry their sequence number in the body ("fanout <seq>"); receive times are
+time.time() on this machine (the sender records its send times with the same clock).
+With ROOM "-" the clients only connect and idle (the idle-connection benchmark).
+"""
+
+from gevent import monkey
+
+monkey.patch_all()
+
+import contextlib  # noqa: E402
+import json  # noqa: E402
+import logging  # noqa: E402
+import re  # noqa: E402
+import sys  # noqa: E402
+import time  # noqa: E402
+
+import gevent  # noqa: E402
+import socketio  # noqa: E402
+from gevent.fileobject import FileObjectPosix  # noqa: E402
+
+SEQ = re.compile(r"fanout (\d+)")
+
+
+def main():
+    logging.basicConfig(level=logging.CRITICAL)
+    for name in ("engineio.client", "socketio.client", "websocket"):
+        logging.getLogger(name).setLevel(logging.CRITICAL)
+    url, room, count, cookie_file = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4]
+    cookies = [line.strip() for line in open(cookie_file) if line.strip()] if cookie_file != "-" else []  # noqa: SIM115
+    received = []
+    errors = []
+    clients = []
+
+    def on_message(data):
+        match = SEQ.search(data.get("body_html", ""))
+        if match:
+            received.append((int(match.group(1)), time.time()))
+
+    def start(i):
+        client = socketio.Client(reconnection=False)
+        client.on("message", on_message, namespace="/chat")
+        headers = {"Cookie": cookies[i % len(cookies)]} if cookies else {}
+        for attempt in range(5):
+            try:
+                client.connect(url, headers=headers, transports=["websocket"], namespaces=["/chat"], wait_timeout=60)
+                break
+            except Exception as exc:  # noqa: BLE001 - retried, then reported
+                if attempt == 4:
+                    errors.append(f"connect: {exc}")
+                    return
+                gevent.sleep(0.5 * (attempt + 1))
+        if room != "-":
+            ack = client.call("join", {"room": room, "after_id": None}, namespace="/chat", timeout=120)
+            if not ack or not ack.get("ok"):
+                errors.append(f"join: {ack}")
+                return
+        clients.append(client)
+
+    # connect in small waves so the server's accept queue is not the thing being measured
+    for first in range(0, count, 25):
+        gevent.joinall([gevent.spawn(start, i) for i in range(first, min(first + 25, count))])
+    print("ready", flush=True)
+    stdin = FileObjectPosix(sys.stdin.fileno(), "r", close=False)  # cooperative reads
+    line = stdin.readline()
+    while line and line.strip() != "stop":
+        if line.strip() == "count":
+            print(len(received), flush=True)
+        line = stdin.readline()
+    result = {"received": received, "connected": len(clients), "errors": errors[:20]}
+    print(json.dumps(result), flush=True)
+    for client in clients:
+        with contextlib.suppress(Exception):
+            client.disconnect()
+
+
+if __name__ == "__main__":
+    main()

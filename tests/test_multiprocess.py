@@ -1,0 +1,251 @@
+"""Two server processes, one portal (issue 7, DESIGN §4).
+
+Starts two gunicorn processes (production config, gevent worker) on two ports that share one
+fresh PostgreSQL database and one Redis (a key prefix of this run's own; only those keys are
+deleted afterwards). The schema is built the way a deployment builds it (`flask db upgrade`,
+see bench/schema.py) and the demo data is loaded. Then, over real WebSockets:
+
+- a message sent by a client of process A reaches a client of process B;
+- a moderator's action on process A removes the message on process B (`message_removed`);
+- presence and unread counts are the same whichever process answers;
+- the chat rate limit counts sends made through both processes together.
+"""
+
+import queue
+import re
+import uuid
+
+import pytest
+
+from bench import harness
+
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.postgres,
+    pytest.mark.redis,
+    pytest.mark.xdist_group("servers"),
+    pytest.mark.skipif(not harness.postgres_available(), reason="needs the PostgreSQL server"),
+    pytest.mark.skipif(not harness.redis_available(), reason="needs the Redis server"),
+]
+
+FAMILY = "family@example.org"  # linked to the demo client
+FAMILY2 = "family2@example.org"  # linked to no one; still a family member of the welcome room
+MODERATOR = "moderator@example.org"
+ROOM = "welcome"
+WAIT = 20  # seconds to wait for an event that must come
+
+
+@pytest.fixture(scope="module")
+def portal_pair(tmp_path_factory):
+    with harness.postgres_database("fb_multi") as url, harness.redis_namespace() as prefix:
+        env = harness.server_env(
+            url,
+            redis_url=harness.redis_server_url(),
+            redis_prefix=prefix,
+            instance=tmp_path_factory.mktemp("instance"),
+        )
+        harness.prepare_database(env, seed_demo=True)
+        logs = tmp_path_factory.mktemp("logs")
+        a = harness.Server(env, name="A", log_dir=logs)
+        b = harness.Server(env, name="B", log_dir=logs)
+        try:
+            a.start()
+            b.start()
+            yield a, b
+        finally:
+            a.stop()
+            b.stop()
+
+
+class Chat:
+    """A signed-in person with one WebSocket connection to one process; events are queued."""
+
+    EVENTS = ("message", "message_removed", "presence", "typing", "room_updated", "support")
+
+    def __init__(self, server, email):
+        self.server = server
+        self.http = harness.login(server.url, email)
+        self.events = {name: queue.Queue() for name in self.EVENTS}
+        handlers = {name: self._queue_for(name) for name in self.EVENTS}
+        self.sio = harness.socket_client(server.url, self.http, handlers=handlers)
+
+    def _queue_for(self, name):
+        return lambda data: self.events[name].put(data)
+
+    def call(self, event, payload):
+        return self.sio.call(event, payload, namespace="/chat", timeout=WAIT)
+
+    def send(self, body):
+        return self.call("send", {"room": ROOM, "body": body, "client_id": str(uuid.uuid4())})
+
+    def next_event(self, name, predicate=lambda data: True):
+        """The next `name` event that satisfies predicate (others are skipped)."""
+        while True:
+            try:
+                data = self.events[name].get(timeout=WAIT)
+            except queue.Empty:
+                raise AssertionError(f"no matching {name!r} event on process {self.server.name}") from None
+            if predicate(data):
+                return data
+
+    def close(self):
+        self.sio.disconnect()
+
+
+@pytest.fixture
+def chats(portal_pair):
+    opened = []
+
+    def open_chat(server, email):
+        chat = Chat(server, email)
+        opened.append(chat)
+        return chat
+
+    yield open_chat
+    for chat in opened:
+        chat.close()
+
+
+def test_both_processes_serve_the_same_database(portal_pair):
+    a, b = portal_pair
+    assert a.proc.pid != b.proc.pid
+    for server in (a, b):
+        assert harness.browser_session().get(f"{server.url}/healthz", timeout=10).json() == {
+            "status": "ok",
+            "database": "ok",
+        }
+    # a session started on A is valid on B (server-side session records in PostgreSQL)
+    session = harness.login(a.url, FAMILY)
+    page = session.get(f"{b.url}/rooms/", timeout=30, allow_redirects=False)
+    assert page.status_code == 200
+
+
+def test_a_message_sent_on_a_reaches_b_and_removal_on_a_reaches_b(portal_pair, chats):
+    a, b = portal_pair
+    sender = chats(a, FAMILY)
+    reader = chats(b, FAMILY2)
+    assert sender.call("join", {"room": ROOM, "after_id": None})["ok"] is True
+    assert reader.call("join", {"room": ROOM, "after_id": None})["ok"] is True
+
+    ack = sender.send("Hello from process A")
+    assert ack["ok"] is True, ack
+    sent = ack["message"]
+    received = reader.next_event("message", lambda m: m["id"] == sent["id"])
+    assert received["room"] == ROOM
+    assert "Hello from process A" in received["body_html"]
+    assert received["author"] == sent["author"]
+
+    # the moderator works on process A (HTTP console); the reader on B sees the removal
+    moderator = harness.login(a.url, MODERATOR)
+    token = harness.csrf_token(moderator, f"{a.url}/rooms/console")
+    response = moderator.post(
+        f"{a.url}/rooms/console/messages/{sent['id']}",
+        data={"action": "hide", "reason": "Testing removal across processes", "csrf_token": token},
+        allow_redirects=False,
+        timeout=30,
+    )
+    assert response.status_code in (302, 303)
+    removed = reader.next_event("message_removed", lambda d: d["id"] == sent["id"])
+    assert removed == {"id": sent["id"], "room": ROOM}
+    # and the sender, on A, sees it too
+    sender.next_event("message_removed", lambda d: d["id"] == sent["id"])
+    # a reader who reconnects to either process no longer gets it
+    for chat in (sender, reader):
+        history = chat.call("join", {"room": ROOM, "after_id": sent["id"] - 1})
+        assert sent["id"] not in [m["id"] for m in history["messages"]]
+
+
+def test_presence_agrees_across_processes(portal_pair, chats):
+    a, b = portal_pair
+    on_a = chats(a, FAMILY)
+    on_b = chats(b, FAMILY2)
+    ack_a = on_a.call("join", {"room": ROOM, "after_id": None})
+    ack_b = on_b.call("join", {"room": ROOM, "after_id": None})
+    # B joined second: its answer already counts the person connected to A
+    assert len(ack_b["room"]["online"]) == 2, ack_b["room"]["online"]
+    names = set(ack_b["room"]["online"])
+    assert set(ack_a["room"]["online"]) <= names
+    # A hears about B's arrival through Redis
+    on_a.next_event("presence", lambda d: d["room"] == ROOM and set(d["online"]) == names)
+    # the rooms page shows the same number of people online from either process
+    viewer = harness.login(a.url, FAMILY2)
+    assert _online_counts(viewer, a.url) == _online_counts(viewer, b.url)
+    assert 2 in _online_counts(viewer, b.url).values()
+
+    # B leaves: A hears it
+    on_b.close()
+    on_a.next_event("presence", lambda d: d["room"] == ROOM and len(d["online"]) == 1)
+
+
+def test_unread_counts_agree_across_processes(portal_pair, chats):
+    a, b = portal_pair
+    reader = harness.login(b.url, FAMILY2)
+    before_a, before_b = _unread_counts(reader, a.url), _unread_counts(reader, b.url)
+    assert before_a == before_b
+
+    sender = chats(a, FAMILY)
+    sender.call("join", {"room": ROOM, "after_id": None})
+    for n in range(2):
+        assert sender.send(f"Unread check {n}")["ok"] is True
+
+    after_a, after_b = _unread_counts(reader, a.url), _unread_counts(reader, b.url)
+    assert after_a == after_b
+    assert sum(after_b.values()) == sum(before_b.values()) + 2
+
+
+def test_chat_rate_limit_counts_both_processes_together(portal_pair, chats):
+    """Five sends per ten seconds per person: sends alternate between the two processes; the
+    limit must be reached after at most five accepted sends in total (per-process counting
+    would accept five on each), and then both processes refuse."""
+    a, b = portal_pair
+    via_a = chats(a, FAMILY2)
+    via_b = chats(b, FAMILY2)
+    for chat in (via_a, via_b):
+        assert chat.call("join", {"room": ROOM, "after_id": None})["ok"] is True
+
+    accepted, refused_by = 0, set()
+    for n in range(12):
+        chat = (via_a, via_b)[n % 2]
+        ack = chat.send(f"Rate limit check {n}")
+        if ack["ok"]:
+            accepted += 1
+            assert not refused_by, "a send was accepted after the limit was reached"
+        else:
+            assert ack["error"] == "rate_limited", ack
+            assert ack["retry_after"] >= 1
+            refused_by.add(chat.server.name)
+        if refused_by == {"A", "B"}:
+            break
+    assert refused_by == {"A", "B"}
+    assert 1 <= accepted <= 5
+
+
+# --- page parsing ---------------------------------------------------------------------------
+
+_ROOM_BLOCK = re.compile(r'href="/rooms/([a-z0-9-]+)"(.*?)(?=href="/rooms/[a-z0-9-]+"|</main>)', re.S)
+_UNREAD = re.compile(r"(\d+) new messages?")
+_ONLINE = re.compile(r"(\d+) (?:person|people) online")
+
+
+def _rooms_page(session, base_url):
+    response = session.get(f"{base_url}/rooms/", timeout=30, allow_redirects=False)
+    assert response.status_code == 200
+    return response.text
+
+
+def _per_room(session, base_url, pattern):
+    counts = {}
+    for slug, block in _ROOM_BLOCK.findall(_rooms_page(session, base_url)):
+        match = pattern.search(block)
+        if match and slug not in counts:
+            counts[slug] = int(match.group(1))
+    assert counts, "the rooms page lists no rooms with counts"
+    return counts
+
+
+def _unread_counts(session, base_url):
+    return _per_room(session, base_url, _UNREAD)
+
+
+def _online_counts(session, base_url):
+    return _per_room(session, base_url, _ONLINE)

@@ -1,5 +1,121 @@
-"""HTTP routes for admin."""
+"""Admin pages: users and roles, deactivation, the audit log. Every change is a POST, audited."""
 
-from flask import Blueprint
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+
+from portal.admin import services
+from portal.admin.forms import AuditFilterForm, RolesForm, SearchForm
+from portal.auth.forms import ConfirmForm
+from portal.auth.models import User
+from portal.extensions import db
+from portal.main.dashboard import register_panel
+from portal.security import Permission, permission_required, reauth_required
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
+
+
+def get_user_or_404(user_id):
+    """The one place admin views load a user (404 for unknown ids)."""
+    user = db.session.get(User, user_id)
+    if user is None:
+        abort(404)
+    return user
+
+
+def _page():
+    """The page number from the query string, kept within sane bounds."""
+    return min(max(request.args.get("page", 1, type=int), 1), 100_000)
+
+
+@bp.get("/users")
+@permission_required(Permission.MANAGE_USERS)
+def users():
+    form = SearchForm(request.args)
+    if not form.validate():
+        return render_template("admin/users.html", form=form, pagination=None), 400
+    pagination = services.search_users(form.q.data, form.role.data or None, page=_page())
+    return render_template("admin/users.html", form=form, pagination=pagination)
+
+
+def _render_user(user, roles_form=None, status=200):
+    roles_form = roles_form or RolesForm(formdata=None, roles=sorted(r.value for r in user.roles))
+    sessions = services.live_session_count(user)
+    return render_template("admin/user_detail.html", user=user, roles_form=roles_form, sessions=sessions,
+                           confirm=ConfirmForm()), status
+
+
+@bp.get("/users/<int:user_id>")
+@permission_required(Permission.MANAGE_USERS)
+def user_detail(user_id):
+    return _render_user(get_user_or_404(user_id))
+
+
+@bp.post("/users/<int:user_id>/roles")
+@permission_required(Permission.MANAGE_USERS)
+@reauth_required()
+def set_roles(user_id):
+    user = get_user_or_404(user_id)
+    form = RolesForm()
+    if not form.validate():
+        return _render_user(user, form, status=400)
+    try:
+        services.set_roles(current_user, user, form.roles.data)
+    except services.AdminError as error:
+        form.roles.errors.append(str(error))
+        return _render_user(user, form, status=409)
+    flash(_("Roles saved for %(name)s.", name=user.display_name), "success")
+    return redirect(url_for("admin.user_detail", user_id=user.id))
+
+
+def _account_change(user_id, change, done_message):
+    user = get_user_or_404(user_id)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    try:
+        change(current_user, user)
+    except services.AdminError as error:
+        flash(str(error), "error")
+        return _render_user(user, status=409)
+    flash(done_message % {"name": user.display_name}, "success")
+    return redirect(url_for("admin.user_detail", user_id=user.id))
+
+
+@bp.post("/users/<int:user_id>/deactivate")
+@permission_required(Permission.MANAGE_USERS)
+@reauth_required()
+def deactivate(user_id):
+    return _account_change(user_id, services.deactivate, _("%(name)s is deactivated and signed out everywhere."))
+
+
+@bp.post("/users/<int:user_id>/reactivate")
+@permission_required(Permission.MANAGE_USERS)
+@reauth_required()
+def reactivate(user_id):
+    return _account_change(user_id, services.reactivate, _("%(name)s can sign in again."))
+
+
+@bp.get("/audit")
+@permission_required(Permission.VIEW_AUDIT)
+def audit_log():
+    form = AuditFilterForm(request.args)
+    if not form.validate():
+        return render_template("admin/audit.html", form=form, pagination=None, users={}), 400
+    pagination = services.audit_events(form.data, current_user.timezone, page=_page())
+    users = services.users_by_id(e.actor_id for e in pagination.items)
+    return render_template("admin/audit.html", form=form, pagination=pagination, users=users,
+                           safe_detail=services.safe_detail)
+
+
+@register_panel
+def admin_panel(user):
+    links = []
+    if user.can(Permission.MANAGE_USERS):
+        links.append((_l("People and roles"), url_for("admin.users")))
+    if user.can(Permission.VIEW_AUDIT):
+        links.append((_l("Audit log"), url_for("admin.audit_log")))
+    if not links:
+        return None
+    return {"title": _("Administration"), "text": _("Manage accounts and roles, and review what happened."),
+            "links": links}

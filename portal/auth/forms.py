@@ -3,21 +3,34 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField, SelectField, StringField, SubmitField
-from wtforms.validators import DataRequired, Email, EqualTo, Length, ValidationError
+from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional, ValidationError
 
+from portal.auth.names import display_name_problems
 from portal.auth.passwords import MAX_LENGTH, password_problems
 from portal.i18n import is_valid_timezone, timezone_choices
 
+PASSWORD_HINT = _l("At least 12 characters. A few unrelated words make a strong, memorable password.")
+
+
+def _strip(value):
+    return value.strip() if isinstance(value, str) else value
+
 
 class LoginForm(FlaskForm):
-    email = EmailField(_l("Email"), validators=[DataRequired(), Length(max=254)])
+    email = EmailField(_l("Email"), filters=[_strip], validators=[DataRequired(), Length(max=254)])
     password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=MAX_LENGTH)])
     submit = SubmitField(_l("Sign in"))
 
 
 def check_new_password(form, field):
     inputs = [getattr(form, name).data for name in ("email", "display_name") if hasattr(form, name)]
+    inputs += getattr(form, "extra_user_inputs", [])
     for problem in password_problems(field.data or "", inputs):
+        raise ValidationError(problem)
+
+
+def check_display_name(form, field):
+    for problem in display_name_problems(field.data):
         raise ValidationError(problem)
 
 
@@ -26,25 +39,40 @@ def check_timezone(form, field):
         raise ValidationError(_l("Choose a time zone from the list."))
 
 
-class SignupForm(FlaskForm):
-    email = EmailField(_l("Email"), validators=[DataRequired(), Email(check_deliverability=False), Length(max=254)])
-    display_name = StringField(
+def _email_field(label=_l("Email")):
+    return EmailField(label, filters=[_strip],
+                      validators=[DataRequired(), Length(max=254), Email(check_deliverability=False)])
+
+
+def _display_name_field():
+    return StringField(
         _l("Display name"),
         description=_l("Shown to others in rooms instead of your email. A first name or nickname is fine."),
-        validators=[DataRequired(), Length(min=2, max=40)],
+        filters=[_strip],
+        validators=[DataRequired(), check_display_name],
     )
-    timezone = SelectField(_l("Time zone"), choices=[], validate_choice=False, validators=[check_timezone])
-    password = PasswordField(
-        _l("Password"),
-        description=_l("At least 12 characters. A few unrelated words make a strong, memorable password."),
-        validators=[DataRequired(), Length(max=MAX_LENGTH), check_new_password],
-    )
-    confirm = PasswordField(_l("Repeat password"), validators=[DataRequired(), EqualTo("password", _l("The passwords do not match."))])
-    submit = SubmitField(_l("Create account"))
 
+
+def _new_password_fields(label=_l("Password"), confirm_label=_l("Repeat password")):
+    password = PasswordField(label, description=PASSWORD_HINT,
+                             validators=[DataRequired(), Length(max=MAX_LENGTH), check_new_password])
+    confirm = PasswordField(confirm_label, validators=[
+        DataRequired(), EqualTo("password", _l("The passwords do not match."))])
+    return password, confirm
+
+
+class _TimezoneMixin:
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.timezone.choices = timezone_choices()
+
+
+class SignupForm(_TimezoneMixin, FlaskForm):
+    email = _email_field()
+    display_name = _display_name_field()
+    timezone = SelectField(_l("Time zone"), choices=[], validate_choice=False, validators=[check_timezone])
+    password, confirm = _new_password_fields()
+    submit = SubmitField(_l("Create account"))
 
 
 class ConfirmForm(FlaskForm):
@@ -54,29 +82,55 @@ class ConfirmForm(FlaskForm):
 
 
 class ResetRequestForm(FlaskForm):
-    email = EmailField(_l("Email"), validators=[DataRequired(), Email(check_deliverability=False), Length(max=254)])
+    email = _email_field()
     submit = SubmitField(_l("Send reset link"))
 
 
 class ResetPasswordForm(FlaskForm):
-    password = PasswordField(
-        _l("New password"),
-        description=_l("At least 12 characters. A few unrelated words make a strong, memorable password."),
-        validators=[DataRequired(), Length(max=MAX_LENGTH), check_new_password],
-    )
-    confirm = PasswordField(_l("Repeat new password"), validators=[DataRequired(), EqualTo("password", _l("The passwords do not match."))])
+    password, confirm = _new_password_fields(_l("New password"), _l("Repeat new password"))
     submit = SubmitField(_l("Set new password"))
 
 
-class ProfileForm(FlaskForm):
-    display_name = StringField(
-        _l("Display name"),
-        description=_l("Shown to others in rooms instead of your email."),
-        validators=[DataRequired(), Length(min=2, max=40)],
-    )
+class ProfileForm(_TimezoneMixin, FlaskForm):
+    display_name = _display_name_field()
     timezone = SelectField(_l("Time zone"), choices=[], validate_choice=False, validators=[check_timezone])
     submit = SubmitField(_l("Save profile"))
 
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.timezone.choices = timezone_choices()
+
+class ChangePasswordForm(FlaskForm):
+    current_password = PasswordField(_l("Current password"), validators=[DataRequired(), Length(max=MAX_LENGTH)])
+    password, confirm = _new_password_fields(_l("New password"), _l("Repeat new password"))
+    submit = SubmitField(_l("Change password"))
+
+
+class ChangeEmailForm(FlaskForm):
+    email = _email_field(_l("New email"))
+    password = PasswordField(_l("Your password"), validators=[DataRequired(), Length(max=MAX_LENGTH)])
+    submit = SubmitField(_l("Send confirmation link"))
+
+
+def _code_field(label=_l("Code")):
+    return StringField(label, filters=[_strip], validators=[DataRequired(), Length(max=32)])
+
+
+class ReauthForm(FlaskForm):
+    password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=MAX_LENGTH)])
+    code = StringField(_l("Code from your authenticator app"), filters=[_strip],
+                       validators=[Optional(), Length(max=32)])
+    submit = SubmitField(_l("Continue"))
+
+
+class MfaCodeForm(FlaskForm):
+    code = _code_field(_l("Code from your authenticator app, or a recovery code"))
+    submit = SubmitField(_l("Verify"))
+
+
+class MfaEnableForm(FlaskForm):
+    code = _code_field(_l("6-digit code from your authenticator app"))
+    submit = SubmitField(_l("Turn on two-step sign-in"))
+
+
+class MfaDisableForm(FlaskForm):
+    password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=MAX_LENGTH)])
+    code = _code_field(_l("Code from your authenticator app, or a recovery code"))
+    submit = SubmitField(_l("Turn off two-step sign-in"))

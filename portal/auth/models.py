@@ -35,6 +35,8 @@ class User(UserMixin, db.Model):
     established: Mapped[bool] = mapped_column(default=False)
     totp_secret: Mapped[str | None] = mapped_column(sa.String(64))
     totp_enabled_at: Mapped[object | None] = mapped_column(UTCDateTime)
+    # The last TOTP time step accepted, so one code cannot be used twice.
+    totp_last_step: Mapped[int | None] = mapped_column()
 
     role_rows: Mapped[list["UserRole"]] = relationship(
         back_populates="user", cascade="all, delete-orphan", lazy="selectin"
@@ -170,3 +172,15 @@ class EmailToken(db.Model):
         if row is None or row.used_at is not None or utcnow() >= row.expires_at:
             return None
         return row
+
+
+class RecoveryCode(db.Model):
+    """A single-use second-factor fallback; only its hash is stored."""
+
+    __tablename__ = "recovery_codes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    code_hash: Mapped[str] = mapped_column(sa.String(64))
+    created_at: Mapped[object] = mapped_column(UTCDateTime, default=utcnow)
+    used_at: Mapped[object | None] = mapped_column(UTCDateTime)

@@ -13,6 +13,7 @@ from zxcvbn import zxcvbn
 MIN_LENGTH = 12
 MAX_LENGTH = 128
 MIN_SCORE = 3
+ZXCVBN_MAX = 72
 
 hasher = PasswordHasher()  # argon2id with the library's current recommended parameters
 _DUMMY_HASH = hasher.hash("timing-equaliser-not-a-password")
@@ -45,7 +46,8 @@ def password_problems(password, user_inputs=()):
         return [_("Use at least %(n)d characters.", n=MIN_LENGTH)]
     if len(password) > MAX_LENGTH:
         return [_("Use at most %(n)d characters.", n=MAX_LENGTH)]
-    result = zxcvbn(password[:100], user_inputs=[u for u in user_inputs if u])
+    # zxcvbn refuses input over 72 characters; the first 72 decide whether it is guessable.
+    result = zxcvbn(password[:ZXCVBN_MAX], user_inputs=[u[:ZXCVBN_MAX] for u in user_inputs if u])
     if result["score"] < MIN_SCORE:
         hint = result["feedback"].get("warning") or ""
         message = _("This password is too common or too easy to guess. Try a few unrelated words together.")

@@ -1,31 +1,21 @@
-"""Sign-up, email verification, login/logout, password reset, account settings."""
+"""Sign-up, email verification, login/logout and password reset.
 
-from flask import Blueprint, current_app, flash, jsonify, redirect, render_template, request, url_for
+Account settings live in account_views.py, two-step sign-in in mfa_views.py; all share `bp`.
+"""
+
+from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_login import current_user, login_required, login_user
+from flask_login import current_user, login_user
 
 from portal import audit
 from portal.auth import services
-from portal.auth.forms import (
-    ConfirmForm,
-    LoginForm,
-    ProfileForm,
-    ResetPasswordForm,
-    ResetRequestForm,
-    SignupForm,
-)
+from portal.auth.forms import ConfirmForm, LoginForm, ResetPasswordForm, ResetRequestForm, SignupForm
 from portal.auth.models import EmailToken
-from portal.clock import utcnow
+from portal.auth.web import bp, render_form, staff_must_enrol
 from portal.extensions import db, limiter
-from portal.security import (
-    begin_session,
-    current_session_record,
-    end_session,
-    idle_limit_seconds,
-    safe_next,
-)
+from portal.security import begin_session, end_session, safe_next
 
-bp = Blueprint("auth", __name__, url_prefix="/auth")
+__all__ = ["bp"]
 
 
 def _login_account_key():
@@ -40,27 +30,55 @@ def _ip_limits():
     return current_app.config["LOGIN_LIMIT_PER_IP"]
 
 
+def failed_attempt(response):
+    """Only attempts that did not sign in count towards a lockout."""
+    return response.status_code != 302
+
+
+def record_lockout(scope):
+    """An on_breach callback that writes `auth.lockout` to the audit log."""
+
+    def breach(limit):
+        user = services.find_user_by_email(request.form.get("email", "")) if scope == "account" else None
+        audit.record("auth.lockout", obj=user, object_type="users", outcome="denied",
+                     detail={"scope": scope, "endpoint": request.endpoint})
+        db.session.commit()
+
+    return breach
+
+
+def start_signed_in_session(user, next_url):
+    """Rotate the session id; finish now, or after the second factor when it is on."""
+    record = begin_session(user)
+    if user.mfa_enabled:
+        record.mfa_pending = True
+        db.session.commit()
+        return redirect(url_for("auth.mfa_challenge", next=safe_next(next_url)))
+    services.complete_login(user, record)
+    login_user(user)
+    if staff_must_enrol(user):
+        return redirect(url_for("auth.mfa_setup"))
+    return redirect(safe_next(next_url))
+
+
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(_ip_limits, methods=["POST"])
-@limiter.limit(_login_limits, key_func=_login_account_key, methods=["POST"])
+@limiter.limit(_ip_limits, methods=["POST"], deduct_when=failed_attempt, on_breach=record_lockout("ip"))
+@limiter.limit(_login_limits, key_func=_login_account_key, methods=["POST"], deduct_when=failed_attempt,
+               on_breach=record_lockout("account"))
 def login():
     if current_user.is_authenticated:
         return redirect(url_for("main.dashboard"))
     form = LoginForm()
     if form.validate_on_submit():
-        user = services.authenticate(form.email.data, form.password.data)
-        if user is None:
-            audit.record("auth.login_failed", outcome="failure", detail={"email_known": None})
-            db.session.commit()
-            form.password.errors.append(_("That email and password do not match an account we can sign in."))
-        else:
-            begin_session(user)
-            login_user(user)
-            user.last_login_at = utcnow()
-            audit.record("auth.login", actor=user, obj=user)
-            db.session.commit()
-            return redirect(safe_next(request.args.get("next")))
-    return render_template("auth/login.html", form=form)
+        user, problem = services.check_login(form.email.data, form.password.data)
+        if problem is None:
+            return start_signed_in_session(user, request.args.get("next"))
+        if problem == "unverified":
+            return render_template("auth/confirm_first.html")
+        audit.record("auth.login_failed", outcome="failure")
+        db.session.commit()
+        form.password.errors.append(_("That email and password do not match an account we can sign in."))
+    return render_form("auth/login.html", form)
 
 
 @bp.post("/logout")
@@ -84,7 +102,7 @@ def signup():
     if form.validate_on_submit():
         services.sign_up(form.email.data, form.password.data, form.display_name.data, form.timezone.data)
         return render_template("auth/check_email.html")
-    return render_template("auth/signup.html", form=form)
+    return render_form("auth/signup.html", form)
 
 
 @bp.route("/verify/<token>", methods=["GET", "POST"])
@@ -93,11 +111,12 @@ def verify(token):
     row = EmailToken.redeemable(token, "verify")
     if row is None:
         return render_template("auth/link_invalid.html"), 404
-    if request.method == "POST":
+    form = ConfirmForm()
+    if form.validate_on_submit():
         services.confirm_email(row)
         flash(_("Thank you — your email is confirmed. You can sign in now."), "success")
         return redirect(url_for("auth.login"))
-    return render_template("auth/verify.html", form=ConfirmForm())
+    return render_template("auth/verify.html", form=form)
 
 
 @bp.route("/reset", methods=["GET", "POST"])
@@ -107,7 +126,7 @@ def reset_request():
     if form.validate_on_submit():
         services.request_password_reset(form.email.data)
         return render_template("auth/check_email.html")
-    return render_template("auth/reset_request.html", form=form)
+    return render_form("auth/reset_request.html", form)
 
 
 @bp.route("/reset/<token>", methods=["GET", "POST"])
@@ -116,29 +135,12 @@ def reset_password(token):
     if row is None:
         return render_template("auth/link_invalid.html"), 404
     form = ResetPasswordForm()
+    form.extra_user_inputs = [row.user.email, row.user.display_name]
     if form.validate_on_submit():
         services.reset_password(row, form.password.data)
         flash(_("Your password is changed. Please sign in with the new one."), "success")
         return redirect(url_for("auth.login"))
-    return render_template("auth/reset_password.html", form=form)
+    return render_form("auth/reset_password.html", form)
 
 
-@bp.route("/account", methods=["GET", "POST"])
-@login_required
-def account():
-    form = ProfileForm(obj=current_user)
-    if form.validate_on_submit():
-        services.update_profile(current_user, form.display_name.data, form.timezone.data)
-        flash(_("Your profile is saved."), "success")
-        return redirect(url_for("auth.account"))
-    return render_template("auth/account.html", form=form)
-
-
-@bp.post("/session/extend")
-@login_required
-def extend_session():
-    """The idle-warning dialog's "Stay signed in" button: any request moves the clock."""
-    record = current_session_record()
-    record.last_seen_at = utcnow()
-    db.session.commit()
-    return jsonify(ok=True, idle_seconds=idle_limit_seconds())
+from portal.auth import account_views, mfa_views  # noqa: E402, F401  (register their routes on bp)

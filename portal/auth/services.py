@@ -1,12 +1,17 @@
 """Account rules: creating users, checking credentials, tokens sent by email."""
 
 import sqlalchemy as sa
+from flask import current_app
+from flask_babel import gettext as _
 
 from portal import audit
-from portal.auth.models import User
+from portal.auth import tokens
+from portal.auth.models import SessionRecord, User
+from portal.auth.names import clean_display_name
 from portal.auth.passwords import burn_verification_time, hash_password, needs_rehash, verify_password
 from portal.clock import utcnow
 from portal.extensions import db
+from portal.security import Role, revoke_user_sessions, sessions_revoked
 
 
 class AuthError(Exception):
@@ -25,7 +30,7 @@ def create_user(email, password, display_name, roles, timezone="America/New_York
     user = User(
         email=normalize_email(email),
         password_hash=hash_password(password),
-        display_name=display_name.strip(),
+        display_name=clean_display_name(display_name),
         timezone=timezone,
         email_verified_at=utcnow() if verified else None,
     )
@@ -50,6 +55,23 @@ def authenticate(email, password):
     return user
 
 
+def check_login(email, password):
+    """(user, problem) for a sign-in attempt; problem is None, "invalid" or "unverified".
+
+    "unverified" is only ever returned after a correct password, so it reveals nothing to
+    someone guessing addresses.
+    """
+    user = authenticate(email, password)
+    if user is None:
+        return None, "invalid"
+    if not user.is_verified:
+        tokens.send_verification(user)
+        audit.record("auth.login_unverified", actor=user, obj=user, outcome="failure")
+        db.session.commit()
+        return user, "unverified"
+    return user, None
+
+
 def ensure_demo_user(email, display_name, roles, password):
     """Create or refresh a demo account: verified, established, with exactly these roles."""
     user = find_user_by_email(email)
@@ -69,9 +91,6 @@ def ensure_demo_user(email, display_name, roles, password):
 def sign_up(email, password, display_name, timezone):
     """Create a family account and send the verification link. An email that already has an
     account gets a notice instead, so the page shown is identical either way."""
-    from portal.auth import tokens
-    from portal.security import Role
-
     existing = find_user_by_email(email)
     if existing is not None:
         burn_verification_time(password)
@@ -95,8 +114,6 @@ def confirm_email(token_row):
 
 def request_password_reset(email):
     """Email a reset link when the account exists; do nothing visible otherwise."""
-    from portal.auth import tokens
-
     user = find_user_by_email(email)
     if user is None or not user.active:
         return
@@ -107,8 +124,6 @@ def request_password_reset(email):
 
 def reset_password(token_row, new_password):
     """Set a new password from a reset link; every existing session ends."""
-    from portal.security import revoke_user_sessions
-
     user = token_row.user
     token_row.used_at = utcnow()
     user.password_hash = hash_password(new_password)
@@ -119,7 +134,109 @@ def reset_password(token_row, new_password):
 
 
 def update_profile(user, display_name, timezone):
-    user.display_name = display_name.strip()
+    user.display_name = clean_display_name(display_name)
     user.timezone = timezone
     audit.record("user.profile_updated", actor=user, obj=user)
+    db.session.commit()
+
+
+def change_password(user, current_password, new_password, keep_record):
+    """Replace the password after checking the current one; other browsers are signed out."""
+    if not verify_password(user.password_hash, current_password):
+        raise AuthError(_("Your current password is not right."))
+    user.password_hash = hash_password(new_password)
+    end_other_sessions(user, keep_record, "password_changed")
+    audit.record("auth.password_changed", actor=user, obj=user)
+    tokens.send_password_changed_notice(user)
+    db.session.commit()
+
+
+def request_email_change(user, password, new_email):
+    """Send a confirmation link to the new address and a notice to the old one.
+
+    When the new address already has an account nothing is sent to it, but the person asking
+    sees the same answer, so this cannot be used to find out who has an account.
+    """
+    if not verify_password(user.password_hash, password):
+        raise AuthError(_("Your password is not right."))
+    new_email = normalize_email(new_email)
+    if new_email == user.email:
+        raise AuthError(_("That is already the email of your account."))
+    if find_user_by_email(new_email) is None:
+        tokens.send_email_change(user, new_email)
+    tokens.send_email_change_notice(user)
+    audit.record("user.email_change_requested", actor=user, obj=user)
+    db.session.commit()
+
+
+def confirm_email_change(token_row):
+    """Use an email-change link: the new address becomes the account's email."""
+    user = token_row.user
+    token_row.used_at = utcnow()
+    if find_user_by_email(token_row.new_email) is not None:
+        db.session.commit()
+        raise AuthError(_("This link cannot be used any more."))
+    user.email = token_row.new_email
+    user.email_verified_at = utcnow()
+    audit.record("user.email_changed", actor=user, obj=user)
+    db.session.commit()
+    return user
+
+
+def live_sessions(user, idle_limit):
+    """The user's sessions that are still signed in, newest first."""
+    records = db.session.scalars(
+        sa.select(SessionRecord)
+        .filter_by(user_id=user.id, revoked_at=None, mfa_pending=False)
+        .order_by(SessionRecord.last_seen_at.desc())
+    )
+    return [r for r in records if r.is_live(idle_limit)]
+
+
+def end_other_sessions(user, keep_record, reason):
+    """Revoke every session of user except keep_record (the caller commits)."""
+    records = db.session.scalars(
+        sa.select(SessionRecord).filter(
+            SessionRecord.user_id == user.id,
+            SessionRecord.revoked_at.is_(None),
+            SessionRecord.id != keep_record.id,
+        )
+    )
+    ended = 0
+    for record in records:
+        record.revoke(reason)
+        ended += 1
+    if ended:
+        sessions_revoked.send(current_app._get_current_object(), user_id=user.id, reason=reason)
+    return ended
+
+
+def sign_out_other_sessions(user, keep_record):
+    ended = end_other_sessions(user, keep_record, "signed_out_elsewhere")
+    audit.record("auth.other_sessions_ended", actor=user, obj=user, detail={"count": ended})
+    db.session.commit()
+    return ended
+
+
+def reauthenticate(user, record, password, code=None):
+    """Check the password (and second factor when on) again; refresh the session's clock."""
+    from portal.auth import mfa
+
+    ok = verify_password(user.password_hash, password)
+    if ok and user.mfa_enabled:
+        ok = mfa.verify_second_factor(user, code or "") is not None
+    audit.record("auth.reauthenticated", actor=user, obj=user, outcome="success" if ok else "failure")
+    if ok:
+        record.authenticated_at = utcnow()
+    db.session.commit()
+    return ok
+
+
+def complete_login(user, record):
+    """Mark a session fully signed in (after the password, and the second factor if any)."""
+    now = utcnow()
+    record.mfa_pending = False
+    record.authenticated_at = now
+    user.last_login_at = now
+    audit.record("auth.login", actor=user, obj=user, detail={"mfa": user.mfa_enabled})
     db.session.commit()

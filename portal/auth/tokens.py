@@ -1,31 +1,59 @@
 """Emails carrying single-use links: verification, password reset, email change."""
 
+import sqlalchemy as sa
 from flask import current_app, url_for
 
 from portal import mail
 from portal.auth.models import EmailToken
+from portal.clock import utcnow
 from portal.extensions import db
 
 
-def _link(endpoint, token):
+def _link(endpoint, **values):
     base = current_app.config["PORTAL_BASE_URL"].rstrip("/")
-    return base + url_for(endpoint, token=token)
+    return base + url_for(endpoint, **values)
+
+
+def _issue(user, purpose, lifetime, new_email=None):
+    """A fresh token; earlier unused ones of the same purpose stop working."""
+    db.session.execute(
+        sa.update(EmailToken)
+        .where(EmailToken.user_id == user.id, EmailToken.purpose == purpose, EmailToken.used_at.is_(None))
+        .values(used_at=utcnow())
+    )
+    row, token = EmailToken.issue(user, purpose, lifetime, new_email=new_email)
+    db.session.add(row)
+    return token
 
 
 def send_verification(user):
-    row, token = EmailToken.issue(user, "verify", current_app.config["EMAIL_TOKEN_LIFETIME"])
-    db.session.add(row)
+    token = _issue(user, "verify", current_app.config["EMAIL_TOKEN_LIFETIME"])
     mail.send(user.email, "Confirm your email for Family Bridge", "verify", user=user,
-              link=_link("auth.verify", token))
+              link=_link("auth.verify", token=token))
 
 
 def send_account_exists_notice(user):
     mail.send(user.email, "Someone tried to create an account with your email", "account_exists",
-              user=user, login_link=current_app.config["PORTAL_BASE_URL"].rstrip("/") + url_for("auth.login"))
+              user=user, login_link=_link("auth.login"))
 
 
 def send_reset(user):
-    row, token = EmailToken.issue(user, "reset", current_app.config["RESET_TOKEN_LIFETIME"])
-    db.session.add(row)
+    token = _issue(user, "reset", current_app.config["RESET_TOKEN_LIFETIME"])
     mail.send(user.email, "Reset your Family Bridge password", "reset", user=user,
-              link=_link("auth.reset_password", token))
+              link=_link("auth.reset_password", token=token))
+
+
+def send_email_change(user, new_email):
+    token = _issue(user, "email_change", current_app.config["EMAIL_TOKEN_LIFETIME"], new_email=new_email)
+    mail.send(new_email, "Confirm your new email for Family Bridge", "auth_email_change", user=user,
+              link=_link("auth.confirm_email_change", token=token))
+
+
+def send_email_change_notice(user):
+    mail.send(user.email, "A change of email was requested for your Family Bridge account",
+              "auth_email_change_notice", user=user, reset_link=_link("auth.reset_request"))
+
+
+def send_password_changed_notice(user):
+    mail.send(user.email, "Your Family Bridge password was changed", "auth_password_changed", user=user,
+              reset_link=_link("auth.reset_request"))

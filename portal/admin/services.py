@@ -1,0 +1,131 @@
+"""Admin rules: finding users, changing roles, deactivating, reading the audit log."""
+
+from datetime import datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+import sqlalchemy as sa
+from flask_babel import gettext as _
+
+from portal import audit
+from portal.audit import FORBIDDEN_DETAIL_KEYS, AuditEvent
+from portal.auth.models import SessionRecord, User, UserRole
+from portal.extensions import db
+from portal.security import Role, revoke_user_sessions
+
+PER_PAGE = 25
+
+
+class AdminError(Exception):
+    """An admin action was refused; the message is safe to show."""
+
+
+def _escape(text):
+    """Text with LIKE wildcards made literal (escape character: backslash)."""
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def _like(text):
+    return f"%{_escape(text)}%"
+
+
+def search_users(q=None, role=None, page=1, per_page=PER_PAGE):
+    """A page of users matching the name/email text and role, by display name."""
+    stmt = sa.select(User).order_by(sa.func.lower(User.display_name), User.id)
+    if q:
+        pattern = _like(q.lower())
+        stmt = stmt.where(sa.or_(sa.func.lower(User.email).like(pattern, escape="\\"),
+                                 sa.func.lower(User.display_name).like(pattern, escape="\\")))
+    if role:
+        stmt = stmt.where(User.role_rows.any(UserRole.role == Role(role).value))
+    return db.paginate(stmt, page=page, per_page=per_page, error_out=False)
+
+
+def live_session_count(user):
+    return db.session.scalar(
+        sa.select(sa.func.count()).select_from(SessionRecord).filter_by(user_id=user.id, revoked_at=None)
+    )
+
+
+def set_roles(actor, user, roles):
+    """Give user exactly these roles; each grant and removal is audited."""
+    roles = {Role(r) for r in roles}
+    if not roles:
+        raise AdminError(_("Choose at least one role."))
+    if actor.id == user.id and Role.ADMIN not in roles:
+        raise AdminError(_("You cannot remove your own admin role. Another admin can do it for you."))
+    current = user.roles
+    for role in sorted(roles - current):
+        user.add_role(role)
+        audit.record("user.role_granted", actor=actor, obj=user, detail={"role": role.value})
+    for role in sorted(current - roles):
+        user.remove_role(role)
+        audit.record("user.role_removed", actor=actor, obj=user, detail={"role": role.value})
+    db.session.commit()
+    return roles ^ current
+
+
+def deactivate(actor, user):
+    """Close the account: it cannot sign in, and every open session ends now."""
+    if actor.id == user.id:
+        raise AdminError(_("You cannot deactivate your own account."))
+    if not user.active:
+        return
+    user.active = False
+    revoke_user_sessions(user, "deactivated")
+    audit.record("user.deactivated", actor=actor, obj=user)
+    db.session.commit()
+
+
+def reactivate(actor, user):
+    if user.active:
+        return
+    user.active = True
+    audit.record("user.reactivated", actor=actor, obj=user)
+    db.session.commit()
+
+
+# --- audit log -------------------------------------------------------------------------------
+
+
+def _local_day_start(day, tz_name):
+    return datetime.combine(day, time.min, tzinfo=ZoneInfo(tz_name))
+
+
+def _actor_id(actor):
+    if actor.isdigit():
+        return int(actor)
+    user = db.session.scalar(sa.select(User).filter_by(email=actor.strip().lower()))
+    return user.id if user else -1
+
+
+def audit_events(filters, tz_name, page=1, per_page=50):
+    """A page of audit events, newest first, matching the filter form's data."""
+    stmt = sa.select(AuditEvent).order_by(AuditEvent.at.desc(), AuditEvent.id.desc())
+    if filters.get("action"):
+        stmt = stmt.where(AuditEvent.action.like(_escape(filters["action"]) + "%", escape="\\"))
+    if filters.get("actor"):
+        stmt = stmt.where(AuditEvent.actor_id == _actor_id(filters["actor"]))
+    if filters.get("client"):
+        stmt = stmt.where(AuditEvent.client_id == int(filters["client"]))
+    if filters.get("start"):
+        stmt = stmt.where(AuditEvent.at >= _local_day_start(filters["start"], tz_name))
+    if filters.get("end"):
+        stmt = stmt.where(AuditEvent.at < _local_day_start(filters["end"] + timedelta(days=1), tz_name))
+    return db.paginate(stmt, page=page, per_page=per_page, error_out=False)
+
+
+def users_by_id(ids):
+    """The users behind a page of events, in one query."""
+    ids = {i for i in ids if i is not None}
+    if not ids:
+        return {}
+    return {u.id: u for u in db.session.scalars(sa.select(User).where(User.id.in_(ids)))}
+
+
+def safe_detail(detail):
+    """Event detail for display, without anything that could be a secret."""
+    return {
+        key: value
+        for key, value in (detail or {}).items()
+        if not any(word in key.lower() for word in FORBIDDEN_DETAIL_KEYS)
+    }

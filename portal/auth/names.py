@@ -1,0 +1,29 @@
+"""Display-name rules: what others see in rooms, so it must be readable and never an email."""
+
+import re
+import unicodedata
+
+from flask_babel import gettext as _
+
+MIN_LENGTH = 2
+MAX_LENGTH = 40
+EMAIL_LIKE = re.compile(r"[^\s@]+@[^\s@]+\.[^\s@]+")
+# Control, format (zero-width, bidi overrides), private-use, surrogate and line/paragraph marks.
+_REFUSED_CATEGORIES = {"Cc", "Cf", "Co", "Cs", "Zl", "Zp"}
+
+
+def clean_display_name(name):
+    """The name with surrounding whitespace removed."""
+    return (name or "").strip()
+
+
+def display_name_problems(name):
+    """Plain-language reasons the display name is refused (empty when it is fine)."""
+    name = clean_display_name(name)
+    if not MIN_LENGTH <= len(name) <= MAX_LENGTH:
+        return [_("Use between %(low)d and %(high)d characters.", low=MIN_LENGTH, high=MAX_LENGTH)]
+    if any(unicodedata.category(c) in _REFUSED_CATEGORIES for c in name):
+        return [_("Use letters, numbers, spaces and ordinary punctuation only.")]
+    if EMAIL_LIKE.search(name):
+        return [_("Please do not use an email address as your display name; others would see it.")]
+    return []

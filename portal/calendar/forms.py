@@ -102,13 +102,15 @@ class DetailsForm(FlaskForm):
         if self.start_time.data and field.data and field.data <= self.start_time.data:
             raise ValidationError(_l("The session must end after it starts."))
 
-    def validate_address(self, field):
-        if self.mode.data == "in_person" and not (field.data or "").strip():
-            raise ValidationError(_l("Please enter the address for an in-person session."))
-
-    def validate_join_url(self, field):
-        if self.mode.data == "telehealth" and not field.data:
-            raise ValidationError(_l("Please enter the video link for an online session."))
+    def validate(self, extra_validators=None):
+        valid = super().validate(extra_validators)
+        if self.mode.data == "in_person" and not (self.address.data or "").strip() and not self.address.errors:
+            self.address.errors = [*self.address.errors, _l("Please enter the address for an in-person session.")]
+            valid = False
+        if self.mode.data == "telehealth" and not self.join_url.data and not self.join_url.errors:
+            self.join_url.errors = [*self.join_url.errors, _l("Please enter the video link for an online session.")]
+            valid = False
+        return valid
 
     def validate_lessons(self, field):
         slugs = self.lesson_slugs()
@@ -155,15 +157,17 @@ class SeriesForm(DetailsForm):
         if not is_valid_timezone(field.data):
             raise ValidationError(_l("Please choose a time zone from the list."))
 
-    def validate_until(self, field):
+    def _end_error(self):
         if self.repeat.data == Repeat.NONE:
-            return
-        if field.data and self.count.data:
-            raise ValidationError(_l("Choose an end date or a number of sessions, not both."))
-        if not field.data and not self.count.data:
-            raise ValidationError(_l("Choose when the sessions end: a date or a number of sessions."))
-        if field.data and self.start_date.data and field.data < self.start_date.data:
-            raise ValidationError(_l("The end date must be on or after the first date."))
+            return None
+        until, count = self.until.data, self.count.data
+        if until and count:
+            return _l("Choose an end date or a number of sessions, not both.")
+        if not until and not count:
+            return _l("Choose when the sessions end: a date or a number of sessions.")
+        if until and self.start_date.data and until < self.start_date.data:
+            return _l("The end date must be on or after the first date.")
+        return None
 
     def first_start(self):
         return recurrence.localize(self.start_date.data, self.start_time.data, self.timezone.data)
@@ -174,7 +178,11 @@ class SeriesForm(DetailsForm):
         )
 
     def validate(self, extra_validators=None):
-        if not super().validate(extra_validators):
+        valid = super().validate(extra_validators)
+        end_error = self._end_error() if not self.until.errors and not self.count.errors else None
+        if end_error:
+            self.until.errors = [*self.until.errors, end_error]
+        if not valid or end_error:
             return False
         try:
             recurrence.check_all_wall_times(self.first_start(), self.rrule())

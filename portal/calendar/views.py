@@ -50,18 +50,34 @@ def time_helpers():
 
 
 def lesson_items(slugs, user):
-    """(title, url or None, completed or None) per recommended lesson, as far as lessons can tell."""
-    try:
-        from portal.lessons import services as lesson_services
-    except ImportError:
-        lesson_services = None
-    summarize = getattr(lesson_services, "lesson_summaries", None)
-    if summarize is not None:
+    """(title, url or None, completed or None) per recommended lesson, as far as lessons can tell.
+
+    Lessons are referred to by slug only; titles and completion come from portal.lessons when it
+    knows the lesson, otherwise the slug is shown as plain words.
+    """
+    items = []
+    for slug in slugs or []:
+        fallback = (slug.replace("-", " ").capitalize(), None, None)
         try:
-            return summarize(slugs, user)
-        except Exception:  # noqa: BLE001 — lessons are a recommendation; never break the session page
-            logging.getLogger("portal.calendar").exception("lesson summaries unavailable")
-    return [(slug.replace("-", " ").capitalize(), None, None) for slug in slugs or []]
+            items.append(_lesson_item(slug, user) or fallback)
+        except Exception:  # noqa: BLE001 — a recommendation must never break the session page
+            logging.getLogger("portal.calendar").exception("lesson lookup failed")
+            items.append(fallback)
+    return items
+
+
+def _lesson_item(slug, user):
+    from portal.lessons import services as lessons
+
+    lesson = lessons.find_published_lesson(slug)
+    if lesson is None:
+        return None
+    progress = getattr(lessons, "_progress", None)
+    done = None
+    if progress is not None:
+        row = progress(user, lesson)
+        done = bool(row and row.completed_at)
+    return lesson.title, url_for("lessons.lesson", slug=slug), done
 
 
 def next_session_panel(user):

@@ -48,18 +48,44 @@ def next_weekday(weekday, after=None):
     return day
 
 
-def make_series(author, *, client=None, program=None, first=None, at=time(18, 0), zone="America/New_York",
-                repeat="weekly", count=6, until=None, mode="telehealth", capacity=None, title="Family session",
-                join_url="https://video.example.org/room-1", address="12 Elm Street", notify=True):
+def make_series(
+    author,
+    *,
+    client=None,
+    program=None,
+    first=None,
+    at=time(18, 0),
+    zone="America/New_York",
+    repeat="weekly",
+    count=6,
+    until=None,
+    mode="telehealth",
+    capacity=None,
+    title="Family session",
+    join_url="https://video.example.org/room-1",
+    address="12 Elm Street",
+    notify=True,
+):
     first = first or next_weekday(1)
     start = recurrence.localize(first, at, zone)
     rule = recurrence.build_rrule(repeat, start, until=until, count=None if until else count)
-    details = SeriesDetails(title=title, description="Bring **questions**.", duration_minutes=60, mode=mode,
-                            address=address if mode == "in_person" else "",
-                            join_url=join_url if mode == "telehealth" else "", capacity=capacity)
-    return create_series(author, details, SeriesTiming(start, rule),
-                         client_id=client.id if client else None, program_id=program.id if program else None,
-                         notify=notify)
+    details = SeriesDetails(
+        title=title,
+        description="Bring **questions**.",
+        duration_minutes=60,
+        mode=mode,
+        address=address if mode == "in_person" else "",
+        join_url=join_url if mode == "telehealth" else "",
+        capacity=capacity,
+    )
+    return create_series(
+        author,
+        details,
+        SeriesTiming(start, rule),
+        client_id=client.id if client else None,
+        program_id=program.id if program else None,
+        notify=notify,
+    )
 
 
 @pytest.fixture

@@ -38,8 +38,7 @@ def test_unlinked_family_member_sees_nothing(client, auth, stranger, series):
     assert response.status_code == 404
     month = client.get("/calendar/month?month=" + occ.start.strftime("%Y-%m")).get_data(as_text=True)
     assert f"/calendar/session/{series.id}/" not in month
-    assert db.session.scalar(sa.select(sa.func.count(AuditEvent.id)).where(
-        AuditEvent.action.like("disclosure.%"))) == 0
+    assert db.session.scalar(sa.select(sa.func.count(AuditEvent.id)).where(AuditEvent.action.like("disclosure.%"))) == 0
 
 
 def test_occurrence_page_shows_both_zones_join_link_and_notice(client, auth, family, series):
@@ -66,17 +65,22 @@ def test_same_zone_viewer_sees_one_time_only(client, auth, family, series):
 
 def test_wrong_keys_and_ids_are_404_never_500(client, auth, family, series):
     auth.login(family.email)
-    for path in [f"/calendar/session/{series.id}/20991231T000000Z", f"/calendar/session/{series.id}/garbage",
-                 "/calendar/session/999999/20261208T230000Z", f"/calendar/session/{series.id}/%00%27OR1=1",
-                 f"/calendar/session/{series.id}/" + "9" * 10000]:
+    for path in [
+        f"/calendar/session/{series.id}/20991231T000000Z",
+        f"/calendar/session/{series.id}/garbage",
+        "/calendar/session/999999/20261208T230000Z",
+        f"/calendar/session/{series.id}/%00%27OR1=1",
+        f"/calendar/session/{series.id}/" + "9" * 10000,
+    ]:
         assert client.get(path).status_code == 404, path
     assert client.get("/calendar/month?month=9999-99").status_code == 200
     assert client.get("/calendar/month?month=" + "x" * 10000).status_code == 200
     assert client.get("/calendar/month?month=9999-12").status_code == 200
 
 
-def test_family_of_another_client_in_same_program_cannot_open_this_familys_session(client, auth, counselor,
-                                                                                 program, series):
+def test_family_of_another_client_in_same_program_cannot_open_this_familys_session(
+    client, auth, counselor, program, series
+):
     other = make_user()
     link_family(other, make_client(program=program), witness=counselor)
     auth.login(other.email)
@@ -86,13 +90,13 @@ def test_family_of_another_client_in_same_program_cannot_open_this_familys_sessi
 
 
 def test_program_wide_series_reaches_every_linked_family_of_the_program(client, auth, counselor, program, family):
-    group = make_series(counselor, program=program, repeat="monthly", count=3, mode="in_person",
-                        title="Family group")
+    group = make_series(counselor, program=program, repeat="monthly", count=3, mode="in_person", title="Family group")
     other_program_member = make_user()
     link_family(other_program_member, make_client(program=make_program()), witness=counselor)
     auth.login(family.email)
     assert "Family group" in client.get("/calendar/month?month=" + _first(group).start.strftime("%Y-%m")).get_data(
-        as_text=True) or "Family group" in client.get("/calendar/").get_data(as_text=True)
+        as_text=True
+    ) or "Family group" in client.get("/calendar/").get_data(as_text=True)
     auth.logout()
     auth.login(other_program_member.email)
     assert client.get(f"/calendar/session/{group.id}/{_first(group).key}").status_code == 404

@@ -33,11 +33,14 @@ def test_viewers_elsewhere_see_their_own_local_time():
     assert second.astimezone(ZoneInfo("America/Los_Angeles")).time() == time(15, 0)
 
 
-@pytest.mark.parametrize(("day", "clock", "kind"), [
-    (date(2027, 3, 14), time(2, 30), "nonexistent"),
-    (date(2026, 11, 1), time(1, 30), "ambiguous"),
-    (date(2027, 11, 7), time(1, 30), "ambiguous"),
-])
+@pytest.mark.parametrize(
+    ("day", "clock", "kind"),
+    [
+        (date(2027, 3, 14), time(2, 30), "nonexistent"),
+        (date(2026, 11, 1), time(1, 30), "ambiguous"),
+        (date(2027, 11, 7), time(1, 30), "ambiguous"),
+    ],
+)
 def test_skipped_and_repeated_wall_times_are_refused(day, clock, kind):
     with pytest.raises(LocalTimeError) as caught:
         recurrence.check_wall_time(recurrence.localize(day, clock, "America/New_York"))
@@ -55,7 +58,11 @@ def test_monthly_by_weekday_and_last_weekday():
     rule = recurrence.build_rrule("monthly", first, count=4)
     assert "BYDAY=1TH" in rule
     assert [s.date() for s in recurrence.expand(first, rule)] == [
-        date(2027, 1, 7), date(2027, 2, 4), date(2027, 3, 4), date(2027, 4, 1)]
+        date(2027, 1, 7),
+        date(2027, 2, 4),
+        date(2027, 3, 4),
+        date(2027, 4, 1),
+    ]
     fifth = recurrence.localize(date(2026, 12, 29), time(19, 0), "America/New_York")  # 5th Tuesday
     assert "BYDAY=-1TU" in recurrence.build_rrule("monthly", fifth, count=2)
 

@@ -1,6 +1,10 @@
-"""Demo data for lessons (DESIGN §5)."""
+"""Demo data for lessons (DESIGN §5): the whole curriculum."""
+
+from portal.lessons.loader import load_curriculum
 
 
 def seed(accounts):
-    """Create this feature's demo rows (idempotent); returns lines for the CLI to print."""
-    return []
+    """Load the curriculum files (idempotent); returns lines for the CLI to print."""
+    report = load_curriculum()
+    lessons = sum(v for k, v in report.items() if k.startswith("lessons "))
+    return [f"curriculum: {lessons} lessons ({', '.join(f'{k}: {v}' for k, v in sorted(report.items()))})"]

@@ -1,1 +1,276 @@
-"""Database models for lessons."""
+"""The curriculum (modules, lessons, knowledge checks) and each learner's own records."""
+
+import enum
+import hashlib
+import secrets
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from portal import sanitize
+from portal.clock import UTCDateTime, utcnow
+from portal.extensions import db
+
+# Private-use characters that mark search hits; stripped from lesson text so they never collide.
+MARK_START, MARK_END = "\ue000", "\ue001"
+
+
+class Status(enum.StrEnum):
+    DRAFT = "draft"
+    PUBLISHED = "published"
+
+
+def source_hash(*parts):
+    """A stable fingerprint of content as loaded from files (tells unchanged from changed)."""
+    digest = hashlib.sha256()
+    for part in parts:
+        digest.update(str(part).encode())
+        digest.update(b"\0")
+    return digest.hexdigest()
+
+
+class Module(db.Model):
+    __tablename__ = "lesson_modules"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(sa.String(80), unique=True)
+    title: Mapped[str] = mapped_column(sa.String(200))
+    summary: Mapped[str] = mapped_column(sa.String(500), default="")
+    intro_md: Mapped[str] = mapped_column(sa.Text, default="")
+    intro_html: Mapped[str] = mapped_column(sa.Text, default="")
+    position: Mapped[int] = mapped_column(default=0)
+    status: Mapped[str] = mapped_column(sa.String(20), default=Status.PUBLISHED.value)
+    source_hash: Mapped[str | None] = mapped_column(sa.String(64))
+    edited_in_portal: Mapped[bool] = mapped_column(default=False)
+    updated_at: Mapped[object] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    lessons: Mapped[list["Lesson"]] = relationship(back_populates="module", order_by="Lesson.position")
+
+    @property
+    def is_published(self):
+        return self.status == Status.PUBLISHED.value
+
+    def set_intro(self, markdown):
+        self.intro_md = markdown or ""
+        self.intro_html = str(sanitize.markdown_to_html(self.intro_md))
+
+
+class Lesson(db.Model):
+    __tablename__ = "lessons"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    module_id: Mapped[int] = mapped_column(sa.ForeignKey("lesson_modules.id"), index=True)
+    slug: Mapped[str] = mapped_column(sa.String(80), unique=True)
+    title: Mapped[str] = mapped_column(sa.String(200))
+    summary: Mapped[str] = mapped_column(sa.String(500), default="")
+    reflection_prompt: Mapped[str] = mapped_column(sa.String(500), default="")
+    body_md: Mapped[str] = mapped_column(sa.Text, default="")
+    body_html: Mapped[str] = mapped_column(sa.Text, default="")
+    # Plain text of the body, for search snippets and word counts.
+    body_text: Mapped[str] = mapped_column(sa.Text, default="")
+    minutes: Mapped[int] = mapped_column(default=5)
+    position: Mapped[int] = mapped_column(default=0)
+    status: Mapped[str] = mapped_column(sa.String(20), default=Status.PUBLISHED.value)
+    source_hash: Mapped[str | None] = mapped_column(sa.String(64))
+    edited_in_portal: Mapped[bool] = mapped_column(default=False)
+    updated_at: Mapped[object] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    module: Mapped[Module] = relationship(back_populates="lessons")
+    questions: Mapped[list["Question"]] = relationship(
+        back_populates="lesson", order_by="Question.position", cascade="all, delete-orphan"
+    )
+
+    @property
+    def is_published(self):
+        return self.status == Status.PUBLISHED.value
+
+    def set_body(self, markdown):
+        """Keep the author's Markdown and its sanitized HTML side by side."""
+        self.body_md = markdown or ""
+        html = sanitize.markdown_to_html(self.body_md)
+        self.body_html = str(html)
+        text = sanitize.plain_text(self.body_html)
+        text = text.replace("&amp;", "&").replace("&lt;", "<").replace("&gt;", ">").replace("&quot;", '"')
+        self.body_text = " ".join(text.replace(MARK_START, "").replace(MARK_END, "").split())
+
+
+class Question(db.Model):
+    __tablename__ = "lesson_questions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    lesson_id: Mapped[int] = mapped_column(sa.ForeignKey("lessons.id", ondelete="CASCADE"), index=True)
+    position: Mapped[int] = mapped_column(default=0)
+    prompt: Mapped[str] = mapped_column(sa.String(500))
+    choices: Mapped[list] = mapped_column(sa.JSON)
+    answer: Mapped[int] = mapped_column()
+    explanation: Mapped[str] = mapped_column(sa.String(1000), default="")
+
+    lesson: Mapped[Lesson] = relationship(back_populates="questions")
+
+    def is_correct(self, choice):
+        return choice == self.answer
+
+
+class LessonProgress(db.Model):
+    __tablename__ = "lesson_progress"
+    __table_args__ = (sa.UniqueConstraint("user_id", "lesson_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    lesson_id: Mapped[int] = mapped_column(sa.ForeignKey("lessons.id", ondelete="CASCADE"), index=True)
+    started_at: Mapped[object] = mapped_column(UTCDateTime, default=utcnow)
+    last_seen_at: Mapped[object] = mapped_column(UTCDateTime, default=utcnow)
+    completed_at: Mapped[object | None] = mapped_column(UTCDateTime)
+
+    lesson: Mapped[Lesson] = relationship()
+
+    @property
+    def is_complete(self):
+        return self.completed_at is not None
+
+
+class QuizAnswer(db.Model):
+    __tablename__ = "lesson_quiz_answers"
+    __table_args__ = (sa.UniqueConstraint("user_id", "question_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    question_id: Mapped[int] = mapped_column(sa.ForeignKey("lesson_questions.id", ondelete="CASCADE"), index=True)
+    choice: Mapped[int] = mapped_column()
+    correct: Mapped[bool] = mapped_column()
+    answered_at: Mapped[object] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Reflection(db.Model):
+    """A learner's private note on one lesson: only its author ever reads it."""
+
+    __tablename__ = "lesson_reflections"
+    __table_args__ = (sa.UniqueConstraint("user_id", "lesson_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    lesson_id: Mapped[int] = mapped_column(sa.ForeignKey("lessons.id", ondelete="CASCADE"), index=True)
+    body: Mapped[str] = mapped_column(sa.Text)
+    body_html: Mapped[str] = mapped_column(sa.Text)
+    created_at: Mapped[object] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[object] = mapped_column(UTCDateTime, default=utcnow)
+
+    lesson: Mapped[Lesson] = relationship()
+
+    def set_body(self, text):
+        self.body = text
+        self.body_html = str(sanitize.markdown_to_html(text))
+
+
+def new_verification_code():
+    """Ten random base-32 characters in two groups, e.g. FB-7KQ2M-XW9PD (50 bits)."""
+    alphabet = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+    raw = "".join(secrets.choice(alphabet) for _ in range(10))
+    return f"FB-{raw[:5]}-{raw[5:]}"
+
+
+class Certificate(db.Model):
+    """Completion of one module. Name and title are kept as they were on the day it was issued."""
+
+    __tablename__ = "lesson_certificates"
+    __table_args__ = (sa.UniqueConstraint("user_id", "module_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    module_id: Mapped[int] = mapped_column(sa.ForeignKey("lesson_modules.id", ondelete="CASCADE"))
+    recipient_name: Mapped[str] = mapped_column(sa.String(120))
+    module_title: Mapped[str] = mapped_column(sa.String(200))
+    issued_at: Mapped[object] = mapped_column(UTCDateTime, default=utcnow)
+    code: Mapped[str] = mapped_column(sa.String(20), unique=True, default=new_verification_code)
+
+    module: Mapped[Module] = relationship()
+
+
+class LessonRevision(db.Model):
+    """One saved state of a lesson, for history, diff and restore."""
+
+    __tablename__ = "lesson_revisions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    lesson_id: Mapped[int] = mapped_column(sa.ForeignKey("lessons.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[object] = mapped_column(UTCDateTime, default=utcnow)
+    author_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
+    source: Mapped[str] = mapped_column(sa.String(20), default="portal")  # portal | files | restore
+    title: Mapped[str] = mapped_column(sa.String(200))
+    summary: Mapped[str] = mapped_column(sa.String(500), default="")
+    reflection_prompt: Mapped[str] = mapped_column(sa.String(500), default="")
+    minutes: Mapped[int] = mapped_column(default=5)
+    body_md: Mapped[str] = mapped_column(sa.Text, default="")
+
+    author: Mapped["User | None"] = relationship()  # noqa: F821
+
+    @classmethod
+    def snapshot(cls, lesson, author=None, source="portal"):
+        return cls(
+            lesson_id=lesson.id,
+            author_id=getattr(author, "id", None),
+            source=source,
+            title=lesson.title,
+            summary=lesson.summary,
+            reflection_prompt=lesson.reflection_prompt,
+            minutes=lesson.minutes,
+            body_md=lesson.body_md,
+            created_at=utcnow(),
+        )
+
+
+class ProgressSharing(db.Model):
+    """A family member's choice to show their lesson progress to their linked client's counselor."""
+
+    __tablename__ = "lesson_progress_sharing"
+
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    enabled: Mapped[bool] = mapped_column(default=False)
+    changed_at: Mapped[object] = mapped_column(UTCDateTime, default=utcnow)
+
+
+# --- full-text search index (SQLite FTS5 / PostgreSQL GIN) ------------------------------------
+
+SQLITE_FTS_DDL = [
+    "CREATE VIRTUAL TABLE IF NOT EXISTS lessons_fts USING fts5("
+    "title, summary, body_text, content='lessons', content_rowid='id', tokenize='porter unicode61')",
+    "CREATE TRIGGER IF NOT EXISTS lessons_fts_ai AFTER INSERT ON lessons BEGIN "
+    "INSERT INTO lessons_fts(rowid, title, summary, body_text) "
+    "VALUES (new.id, new.title, new.summary, new.body_text); END",
+    "CREATE TRIGGER IF NOT EXISTS lessons_fts_ad AFTER DELETE ON lessons BEGIN "
+    "INSERT INTO lessons_fts(lessons_fts, rowid, title, summary, body_text) "
+    "VALUES ('delete', old.id, old.title, old.summary, old.body_text); END",
+    "CREATE TRIGGER IF NOT EXISTS lessons_fts_au AFTER UPDATE ON lessons BEGIN "
+    "INSERT INTO lessons_fts(lessons_fts, rowid, title, summary, body_text) "
+    "VALUES ('delete', old.id, old.title, old.summary, old.body_text); "
+    "INSERT INTO lessons_fts(rowid, title, summary, body_text) "
+    "VALUES (new.id, new.title, new.summary, new.body_text); END",
+]
+
+
+def pg_search_document(alias=""):
+    """The weighted tsvector of a lesson (title, summary, text); the GIN index uses the same expression."""
+    p = f"{alias}." if alias else ""
+    return (
+        f"setweight(to_tsvector('english', coalesce({p}title, '')), 'A') || "
+        f"setweight(to_tsvector('english', coalesce({p}summary, '')), 'B') || "
+        f"to_tsvector('english', coalesce({p}body_text, ''))"
+    )
+
+
+PG_FTS_DDL = [f"CREATE INDEX IF NOT EXISTS ix_lessons_search ON lessons USING gin (({pg_search_document()}))"]
+
+
+def _create_search_index(target, connection, **kw):
+    statements = {"sqlite": SQLITE_FTS_DDL, "postgresql": PG_FTS_DDL}.get(connection.dialect.name, [])
+    for statement in statements:
+        connection.exec_driver_sql(statement)
+
+
+def _drop_search_index(target, connection, **kw):
+    if connection.dialect.name == "sqlite":
+        connection.exec_driver_sql("DROP TABLE IF EXISTS lessons_fts")
+
+
+sa.event.listen(Lesson.__table__, "after_create", _create_search_index)
+sa.event.listen(Lesson.__table__, "before_drop", _drop_search_index)

@@ -1,5 +1,163 @@
-"""HTTP routes for lessons."""
+"""HTTP routes for learners: catalogue, modules, lessons, knowledge checks, search, dashboard."""
 
-from flask import Blueprint
+from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from portal.lessons import overview, services
+from portal.lessons.forms import ActionForm, AnswerForm, ReflectionForm, SearchForm, SharingForm
+from portal.lessons.search import search_lessons
+from portal.main.dashboard import register_panel
+from portal.security import Permission, permission_required
 
 bp = Blueprint("lessons", __name__, url_prefix="/lessons")
+
+
+def get_lesson(slug):
+    """The published lesson with this slug, or 404 (drafts and unknown slugs look the same)."""
+    lesson = services.find_published_lesson(slug)
+    if lesson is None:
+        abort(404)
+    return lesson
+
+
+@bp.get("/")
+@permission_required(Permission.LEARN)
+def catalogue():
+    modules = overview.overview(current_user.id)
+    sharing = SharingForm(share=services.sharing_enabled(current_user)) if current_user.can(
+        Permission.SEE_FAMILY) else None
+    return render_template("lessons/catalogue.html", modules=modules, search_form=SearchForm(), sharing=sharing)
+
+
+@bp.get("/modules/<slug>")
+@permission_required(Permission.LEARN)
+def module(slug):
+    found = overview.overview(current_user.id, module_slug=slug) if len(slug) <= 80 else []
+    if not found:
+        abort(404)
+    return render_template("lessons/module.html", module=found[0])
+
+
+def _neighbours(lesson):
+    """(previous, next) published lessons across the whole curriculum, in reading order."""
+    modules = overview.overview(None)
+    ordered = [(m, item) for m in modules for item in m.lessons]
+    index = next((i for i, (_m, item) in enumerate(ordered) if item.id == lesson.id), None)
+    if index is None:
+        return None, None
+    previous = ordered[index - 1][1] if index > 0 else None
+    following = ordered[index + 1][1] if index + 1 < len(ordered) else None
+    return previous, following
+
+
+def render_lesson(lesson, reflection_form=None, status=200):
+    progress = services.record_visit(current_user, lesson)
+    reflection = services.reflection_for(current_user, lesson)
+    if reflection_form is None:
+        reflection_form = ReflectionForm(body=reflection.body if reflection else "")
+    previous, following = _neighbours(lesson)
+    return render_template(
+        "lessons/lesson.html",
+        lesson=lesson,
+        progress=progress,
+        answers=services.answers_for(current_user, lesson),
+        answer_form=AnswerForm(),
+        action_form=ActionForm(),
+        reflection=reflection,
+        reflection_form=reflection_form,
+        previous=previous,
+        following=following,
+    ), status
+
+
+@bp.get("/read/<slug>")
+@permission_required(Permission.LEARN)
+def lesson(slug):
+    return render_lesson(get_lesson(slug))
+
+
+@bp.post("/read/<slug>/answer")
+@permission_required(Permission.LEARN)
+def answer(slug):
+    lesson = get_lesson(slug)
+    form = AnswerForm()
+    wants_json = request.accept_mimetypes.best == "application/json"
+    if not form.validate():
+        message = _("Please choose an answer.")
+        if wants_json:
+            return jsonify(ok=False, message=message), 400
+        flash(message, "error")
+        return redirect(url_for(".lesson", slug=slug, _anchor="knowledge-check"))
+    try:
+        question, given = services.answer_question(current_user, lesson, form.question_id.data, form.choice.data)
+    except services.LessonError as error:
+        if wants_json:
+            return jsonify(ok=False, message=str(error)), 400
+        flash(str(error), "error")
+        return redirect(url_for(".lesson", slug=slug, _anchor="knowledge-check"))
+    if wants_json:
+        html = render_template("lessons/_feedback.html", question=question, given=given)
+        return jsonify(ok=True, correct=given.correct, html=html)
+    return redirect(url_for(".lesson", slug=slug, _anchor=f"question-{question.id}"))
+
+
+@bp.post("/read/<slug>/complete")
+@permission_required(Permission.LEARN)
+def complete(slug):
+    lesson = get_lesson(slug)
+    if not ActionForm().validate():
+        abort(400)
+    certificate = services.complete_lesson(current_user, lesson)
+    flash(_("Lesson complete. Well done for taking this time."), "success")
+    if certificate is not None:
+        flash(_("You finished the module “%(title)s”. Your certificate is ready.", title=certificate.module_title),
+              "success")
+        return redirect(url_for(".certificate", code=certificate.code))
+    return redirect(url_for(".lesson", slug=slug, _anchor="next-steps"))
+
+
+@bp.get("/search")
+@permission_required(Permission.LEARN)
+def search():
+    form = SearchForm(request.args)
+    query = (request.args.get("q") or "").strip()
+    if not form.validate():
+        return render_template("lessons/search.html", form=form, query=query, hits=[], searched=False), 400
+    hits = search_lessons(query) if query else []
+    return render_template("lessons/search.html", form=form, query=query, hits=hits, searched=bool(query))
+
+
+@bp.post("/sharing")
+@permission_required(Permission.SEE_FAMILY)
+def sharing():
+    form = SharingForm()
+    if not form.validate():
+        abort(400)
+    services.set_sharing(current_user, bool(form.share.data))
+    if form.share.data:
+        flash(_("Your lesson progress is now shared with your family member's counselor."), "success")
+    else:
+        flash(_("Your lesson progress is no longer shared."), "success")
+    return redirect(url_for(".catalogue"))
+
+
+@register_panel
+def continue_panel(user):
+    if not user.can(Permission.LEARN):
+        return None
+    found = overview.continue_where_left_off(user.id)
+    links = []
+    if found is None:
+        text = _("You have completed every lesson. You can come back to any of them at any time.")
+    else:
+        module, lesson = found
+        started = lesson.state == "in_progress"
+        text = _("Pick up where you left off.") if started else _("Your next lesson is ready.")
+        links.append((_("%(lesson)s (in “%(module)s”)", lesson=lesson.title, module=module.title),
+                      url_for("lessons.lesson", slug=lesson.slug)))
+    links.append((_("All modules and your progress"), url_for("lessons.catalogue")))
+    return {"title": _("Continue learning"), "text": text, "links": links}
+
+
+from portal.lessons import routes_authoring, routes_personal  # noqa: E402, F401  (they add views to bp)

@@ -1,0 +1,111 @@
+"""Reading the curriculum files in portal/content/ (Markdown with YAML front matter)."""
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import frontmatter
+
+from portal.lessons.models import source_hash
+
+CONTENT_DIR = Path(__file__).resolve().parent.parent / "content"
+
+
+class ContentError(ValueError):
+    """A curriculum file is missing something it needs."""
+
+
+@dataclass
+class QuestionSource:
+    prompt: str
+    choices: list
+    answer: int
+    explanation: str
+
+
+@dataclass
+class LessonSource:
+    path: Path
+    slug: str
+    title: str
+    order: int
+    minutes: int
+    summary: str
+    reflection: str
+    body: str
+    questions: list = field(default_factory=list)
+
+    @property
+    def fingerprint(self):
+        parts = [self.title, self.order, self.minutes, self.summary, self.reflection, self.body]
+        for q in self.questions:
+            parts += [q.prompt, *q.choices, q.answer, q.explanation]
+        return source_hash(*parts)
+
+
+@dataclass
+class ModuleSource:
+    path: Path
+    slug: str
+    title: str
+    order: int
+    summary: str
+    intro: str
+    lessons: list = field(default_factory=list)
+
+    @property
+    def fingerprint(self):
+        return source_hash(self.title, self.order, self.summary, self.intro)
+
+
+def _require(meta, key, path):
+    value = meta.get(key)
+    if value in (None, ""):
+        raise ContentError(f"{path}: front matter needs '{key}'")
+    return value
+
+
+def _question(raw, path):
+    choices = [str(c) for c in raw.get("choices") or []]
+    answer = raw.get("answer")
+    if not isinstance(answer, int) or not 0 <= answer < len(choices):
+        raise ContentError(f"{path}: question {raw.get('prompt')!r} has no valid answer index")
+    return QuestionSource(str(raw.get("prompt", "")), choices, answer, str(raw.get("explanation", "")))
+
+
+def read_lesson(path):
+    post = frontmatter.load(path)
+    meta = post.metadata
+    return LessonSource(
+        path=path,
+        slug=str(_require(meta, "slug", path)),
+        title=str(_require(meta, "title", path)),
+        order=int(meta.get("order", 0)),
+        minutes=int(meta.get("minutes", 5)),
+        summary=str(meta.get("summary", "")),
+        reflection=str(meta.get("reflection", "")),
+        body=post.content.strip() + "\n",
+        questions=[_question(q, path) for q in meta.get("questions") or []],
+    )
+
+
+def read_module(folder):
+    post = frontmatter.load(folder / "_module.md")
+    meta = post.metadata
+    module = ModuleSource(
+        path=folder,
+        slug=str(_require(meta, "slug", folder)),
+        title=str(_require(meta, "title", folder)),
+        order=int(meta.get("order", 0)),
+        summary=str(meta.get("summary", "")),
+        intro=post.content.strip(),
+    )
+    lessons = [read_lesson(p) for p in sorted(folder.glob("*.md")) if p.name != "_module.md"]
+    module.lessons = sorted(lessons, key=lambda lesson: (lesson.order, lesson.path.name))
+    return module
+
+
+def read_curriculum(root=None):
+    """Every module folder (one with a _module.md) under root, in order."""
+    root = Path(root or CONTENT_DIR)
+    modules = [read_module(p) for p in sorted(root.iterdir()) if (p / "_module.md").is_file()]
+    return sorted(modules, key=lambda m: (m.order, m.path.name))

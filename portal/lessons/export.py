@@ -1,0 +1,54 @@
+"""Exporting a learner's own reflections as Markdown or PDF."""
+
+from fpdf import FPDF
+
+from portal.clock import utcnow
+
+# The PDF uses fpdf2's built-in fonts (no font files to ship), which cover Latin-1 only.
+_TYPOGRAPHY = str.maketrans({"‘": "'", "’": "'", "“": '"', "”": '"', "–": "-", "—": "-", "…": "...", "\u00a0": " "})
+
+
+def reflections_markdown(user, reflections):
+    lines = [f"# My reflections — {user.display_name}", "", f"Exported {utcnow():%Y-%m-%d}.", ""]
+    current_module = None
+    for reflection in reflections:
+        lesson = reflection.lesson
+        if lesson.module.title != current_module:
+            current_module = lesson.module.title
+            lines += [f"## {current_module}", ""]
+        lines += [f"### {lesson.title}", ""]
+        if lesson.reflection_prompt:
+            lines += [f"> {lesson.reflection_prompt}", ""]
+        lines += [reflection.body.strip(), "", f"_Last changed {reflection.updated_at:%Y-%m-%d}_", ""]
+    if not reflections:
+        lines.append("You have not written any reflections yet.")
+    return "\n".join(lines).rstrip() + "\n"
+
+
+def _latin1(text):
+    return (text or "").translate(_TYPOGRAPHY).encode("latin-1", "replace").decode("latin-1")
+
+
+def reflections_pdf(user, reflections):
+    pdf = FPDF(format="Letter")
+    pdf.set_title("My reflections")
+    pdf.set_auto_page_break(auto=True, margin=18)
+    pdf.add_page()
+    pdf.set_font("Helvetica", "B", 18)
+    pdf.multi_cell(0, 10, _latin1(f"My reflections - {user.display_name}"), new_x="LMARGIN", new_y="NEXT")
+    pdf.set_font("Helvetica", "", 10)
+    pdf.multi_cell(0, 6, f"Exported {utcnow():%Y-%m-%d}.", new_x="LMARGIN", new_y="NEXT")
+    for reflection in reflections:
+        lesson = reflection.lesson
+        pdf.ln(4)
+        pdf.set_font("Helvetica", "B", 13)
+        pdf.multi_cell(0, 7, _latin1(f"{lesson.module.title}: {lesson.title}"), new_x="LMARGIN", new_y="NEXT")
+        if lesson.reflection_prompt:
+            pdf.set_font("Helvetica", "I", 10)
+            pdf.multi_cell(0, 6, _latin1(lesson.reflection_prompt), new_x="LMARGIN", new_y="NEXT")
+        pdf.set_font("Helvetica", "", 11)
+        pdf.multi_cell(0, 6, _latin1(reflection.body), new_x="LMARGIN", new_y="NEXT")
+    if not reflections:
+        pdf.set_font("Helvetica", "", 11)
+        pdf.multi_cell(0, 6, "You have not written any reflections yet.", new_x="LMARGIN", new_y="NEXT")
+    return bytes(pdf.output())

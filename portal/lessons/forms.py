@@ -1,0 +1,111 @@
+"""Forms for learners and authors. Every POST form carries a CSRF token."""
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import (
+    BooleanField,
+    HiddenField,
+    IntegerField,
+    SearchField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, Regexp, ValidationError
+
+from portal.lessons.models import Status
+
+BODY_MAX = 50_000
+SLUG = Regexp(r"^[a-z0-9]+(?:-[a-z0-9]+)*$", message=_l("Use lowercase letters, numbers and single hyphens."))
+STATUS_CHOICES = [(Status.DRAFT.value, _l("Draft (only authors see it)")),
+                  (Status.PUBLISHED.value, _l("Published (families see it)"))]
+
+
+class ActionForm(FlaskForm):
+    """A button that changes something: only the CSRF token."""
+
+
+class AnswerForm(FlaskForm):
+    question_id = IntegerField(validators=[InputRequired()])
+    choice = IntegerField(_l("Your answer"), validators=[InputRequired(message=_l("Please choose an answer."))])
+
+
+class ReflectionForm(FlaskForm):
+    body = TextAreaField(
+        _l("Your reflection"),
+        validators=[DataRequired(message=_l("Please write something before saving.")),
+                    Length(max=10_000, message=_l("Please keep a reflection under 10,000 characters."))],
+        description=_l("Only you can read this. Not your counselor, not the staff."),
+    )
+
+
+class SharingForm(FlaskForm):
+    share = BooleanField(_l("Share my lesson progress with my family member's counselor"))
+
+
+class SearchForm(FlaskForm):
+    class Meta:
+        csrf = False
+
+    q = SearchField(_l("Search lessons"), validators=[Optional(), Length(max=200)])
+
+
+class VerifyForm(FlaskForm):
+    class Meta:
+        csrf = False
+
+    code = StringField(_l("Verification code"), validators=[DataRequired(), Length(max=40)],
+                       description=_l("It looks like FB-XXXXX-XXXXX and is printed on the certificate."))
+
+
+class ModuleForm(FlaskForm):
+    title = StringField(_l("Title"), validators=[DataRequired(), Length(max=200)])
+    slug = StringField(_l("Web address name (slug)"), validators=[DataRequired(), Length(max=80), SLUG])
+    summary = TextAreaField(_l("Summary"), validators=[Optional(), Length(max=500)])
+    intro = TextAreaField(_l("Introduction (Markdown)"), validators=[Optional(), Length(max=BODY_MAX)])
+    status = SelectField(_l("Status"), choices=STATUS_CHOICES)
+
+
+class LessonForm(FlaskForm):
+    module_id = SelectField(_l("Module"), coerce=int)
+    title = StringField(_l("Title"), validators=[DataRequired(), Length(max=200)])
+    slug = StringField(_l("Web address name (slug)"), validators=[DataRequired(), Length(max=80), SLUG])
+    summary = TextAreaField(_l("Summary"), validators=[Optional(), Length(max=500)])
+    minutes = IntegerField(_l("Estimated minutes"), validators=[InputRequired(), NumberRange(min=1, max=120)])
+    reflection_prompt = TextAreaField(_l("Reflection prompt"), validators=[Optional(), Length(max=500)])
+    body = TextAreaField(
+        _l("Lesson text (Markdown)"),
+        validators=[DataRequired(), Length(max=BODY_MAX, message=_l("Please keep a lesson under 50,000 characters."))],
+    )
+    status = SelectField(_l("Status"), choices=STATUS_CHOICES)
+
+
+class QuestionForm(FlaskForm):
+    prompt = StringField(_l("Question"), validators=[DataRequired(), Length(max=500)])
+    choices = TextAreaField(_l("Answers, one per line"), validators=[DataRequired(), Length(max=2000)],
+                            description=_l("Between 2 and 6 answers."))
+    answer = IntegerField(_l("Number of the correct answer"), validators=[InputRequired(), NumberRange(min=1, max=6)],
+                          description=_l("1 for the first line, 2 for the second, and so on."))
+    explanation = TextAreaField(_l("Explanation shown after answering"), validators=[Optional(), Length(max=1000)])
+
+    def choice_list(self):
+        return [line.strip() for line in (self.choices.data or "").splitlines() if line.strip()]
+
+    def validate_choices(self, field):
+        choices = self.choice_list()
+        if not 2 <= len(choices) <= 6:
+            raise ValidationError(_l("Please give between 2 and 6 answers, one per line."))
+        if any(len(c) > 300 for c in choices):
+            raise ValidationError(_l("Please keep each answer under 300 characters."))
+
+    def validate_answer(self, field):
+        if field.data is not None and field.data > len(self.choice_list()):
+            raise ValidationError(_l("That number does not match one of the answers."))
+
+
+class MoveForm(FlaskForm):
+    direction = HiddenField(validators=[DataRequired()])
+
+    def validate_direction(self, field):
+        if field.data not in {"up", "down"}:
+            raise ValidationError("up or down")

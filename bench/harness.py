@@ -5,7 +5,6 @@ Used by `python -m bench` and by tests/test_production.py and tests/test_multipr
 """
 
 import contextlib
-import http.cookiejar
 import os
 import re
 import secrets
@@ -224,21 +223,19 @@ def raise_own_nofile():
     _raise_nofile()
 
 
-class _PlainHttpCookies(http.cookiejar.DefaultCookiePolicy):
-    """Send Secure cookies over plain http to 127.0.0.1 (the production config marks the
-    session cookie Secure; in deployment nginx terminates TLS in front of the same server)."""
+class _PlainHttpSession(requests.Session):
+    """Sends the portal's Secure cookies over plain http to 127.0.0.1 (in deployment nginx
+    terminates TLS in front of the same server)."""
 
-    def return_ok_secure(self, cookie, request):
-        return True
-
-    def set_ok(self, cookie, request):
-        return True
+    def send(self, request, **kwargs):
+        response = super().send(request, **kwargs)
+        for cookie in self.cookies:
+            cookie.secure = False
+        return response
 
 
 def browser_session():
-    s = requests.Session()
-    s.cookies.set_policy(_PlainHttpCookies())
-    return s
+    return _PlainHttpSession()
 
 
 def csrf_token(session, url):

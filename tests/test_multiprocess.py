@@ -75,6 +75,11 @@ class Chat:
     def call(self, event, payload):
         return self.sio.call(event, payload, namespace="/chat", timeout=WAIT)
 
+    def join(self, room=ROOM, after_id=None):
+        ack = self.call("join", {"room": room, "after_id": after_id})
+        assert ack["ok"] is True, f"join {room} on {self.server.name}: {ack}"
+        return ack
+
     def send(self, body):
         return self.call("send", {"room": ROOM, "body": body, "client_id": str(uuid.uuid4())})
 
@@ -124,8 +129,8 @@ def test_a_message_sent_on_a_reaches_b_and_removal_on_a_reaches_b(portal_pair, c
     a, b = portal_pair
     sender = chats(a, FAMILY)
     reader = chats(b, FAMILY2)
-    assert sender.call("join", {"room": ROOM, "after_id": None})["ok"] is True
-    assert reader.call("join", {"room": ROOM, "after_id": None})["ok"] is True
+    sender.join()
+    reader.join()
 
     ack = sender.send("Hello from process A")
     assert ack["ok"] is True, ack
@@ -151,7 +156,7 @@ def test_a_message_sent_on_a_reaches_b_and_removal_on_a_reaches_b(portal_pair, c
     sender.next_event("message_removed", lambda d: d["id"] == sent["id"])
     # a reader who reconnects to either process no longer gets it
     for chat in (sender, reader):
-        history = chat.call("join", {"room": ROOM, "after_id": sent["id"] - 1})
+        history = chat.join(after_id=sent["id"] - 1)
         assert sent["id"] not in [m["id"] for m in history["messages"]]
 
 
@@ -159,8 +164,8 @@ def test_presence_agrees_across_processes(portal_pair, chats):
     a, b = portal_pair
     on_a = chats(a, FAMILY)
     on_b = chats(b, FAMILY2)
-    ack_a = on_a.call("join", {"room": ROOM, "after_id": None})
-    ack_b = on_b.call("join", {"room": ROOM, "after_id": None})
+    ack_a = on_a.join()
+    ack_b = on_b.join()
     # B joined second: its answer already counts the person connected to A
     assert len(ack_b["room"]["online"]) == 2, ack_b["room"]["online"]
     names = set(ack_b["room"]["online"])
@@ -184,7 +189,7 @@ def test_unread_counts_agree_across_processes(portal_pair, chats):
     assert before_a == before_b
 
     sender = chats(a, FAMILY)
-    sender.call("join", {"room": ROOM, "after_id": None})
+    sender.join()
     for n in range(2):
         assert sender.send(f"Unread check {n}")["ok"] is True
 
@@ -201,7 +206,7 @@ def test_chat_rate_limit_counts_both_processes_together(portal_pair, chats):
     via_a = chats(a, FAMILY2)
     via_b = chats(b, FAMILY2)
     for chat in (via_a, via_b):
-        assert chat.call("join", {"room": ROOM, "after_id": None})["ok"] is True
+        chat.join()
 
     accepted, refused_by = 0, set()
     for n in range(12):

@@ -151,6 +151,7 @@ def test_access_log_line_has_no_query_string_or_token(gunicorn_conf):
 
 # --- a real gunicorn server -----------------------------------------------------------------
 
+
 @pytest.fixture(scope="module")
 def slow_server(tmp_path_factory):
     """gunicorn (production config, gevent) serving tests/support/slow_app.py on a fresh
@@ -158,8 +159,9 @@ def slow_server(tmp_path_factory):
     with harness.postgres_database("fb_prod") as url:
         env = harness.server_env(url, instance=tmp_path_factory.mktemp("instance"))
         harness.prepare_database(env, seed_demo=False)
-        server = harness.Server(env, app="tests.support.slow_app:app", name="slow",
-                                log_dir=tmp_path_factory.mktemp("logs"))
+        server = harness.Server(
+            env, app="tests.support.slow_app:app", name="slow", log_dir=tmp_path_factory.mktemp("logs")
+        )
         try:
             server.start()
             yield types.SimpleNamespace(server=server, database_url=url)

@@ -1,0 +1,343 @@
+"""`make bench` → `python -m bench`: every benchmark, one table, figures into docs/performance.md.
+
+    python -m bench            # the full run (about 10 minutes)
+    python -m bench --quick    # small N and short runs, to check the machinery (not for the doc)
+    python -m bench --no-write # do not touch docs/performance.md
+
+Needs PostgreSQL (TEST_DATABASE_URL or postgresql://postgres@127.0.0.1:5432/postgres) and, for
+the scale-out rows, Redis (TEST_REDIS_URL or redis://127.0.0.1:6379/0). Servers run with the
+production config and the same command as `make serve` (gunicorn --config gunicorn.conf.py),
+on a fresh database with the demo data, with RATELIMIT_ENABLED=0 (DESIGN §5: load tests).
+"""
+
+import argparse
+import contextlib
+import os
+import platform
+import re
+import subprocess
+import sys
+import time
+from datetime import UTC, datetime
+
+from bench import chat_fanout, harness, idle, pages, scaleout
+
+GOALS = {
+    "delivery": "delivered/expected = 1.0",
+    "p99": "portal p99 ≤ 1.5× bare",
+    "pages": "≥ 0.3× hello",
+    "idle": "≥ 1,000 idle connections per process",
+    "scale": "2 processes + Redis ≥ 0.85× 1 process",
+}
+DOC = harness.ROOT / "docs" / "performance.md"
+BEGIN, END = "<!-- bench:begin -->", "<!-- bench:end -->"
+
+
+def sh(*args):
+    try:
+        return subprocess.run(args, capture_output=True, text=True, timeout=20).stdout.strip()  # noqa: S603
+    except Exception:  # noqa: BLE001
+        return ""
+
+
+def machine():
+    lscpu = sh("lscpu")
+    model = re.search(r"Model name:\s+(.*)", lscpu)
+    mem = re.search(r"MemTotal:\s+(\d+) kB", open("/proc/meminfo").read())  # noqa: SIM115
+    pg = sh("psql", harness.postgres_server_url(), "-tAc", "show server_version")
+    redis_v = sh("redis-server", "--version")
+    return {
+        "cpu": model.group(1).strip() if model else platform.processor(),
+        "cpus": os.cpu_count(),
+        "memory": f"{int(mem.group(1)) / 1024 / 1024:.1f} GiB" if mem else "?",
+        "os": f"{platform.system()} {platform.release()}",
+        "python": platform.python_version(),
+        "postgresql": pg.split()[0] if pg else "?",
+        "redis": (re.search(r"v=(\S+)", redis_v) or [None, "?"])[1],
+        "load_generator": pages.load_generator(),
+    }
+
+
+class Table:
+    def __init__(self):
+        self.rows = []
+
+    def add(self, benchmark, portal, baseline, ratio, goal, met):
+        self.rows.append((benchmark, portal, baseline, ratio, goal, met))
+        print(
+            f"  · {benchmark}: {portal} | {baseline} | {ratio} | {'ok' if met else 'MISSED' if met is False else ''}",
+            flush=True,
+        )
+
+    def markdown(self):
+        head = ("benchmark", "portal", "baseline", "ratio", "goal", "met")
+        lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+        for row in self.rows:
+            met = {True: "yes", False: "**no**", None: "—"}[row[5]]
+            lines.append("| " + " | ".join([*map(str, row[:5]), met]) + " |")
+        return "\n".join(lines)
+
+    def text(self):
+        head = ("benchmark", "portal", "baseline", "ratio", "goal", "met")
+        rows = [head] + [(*map(str, r[:5]), {True: "yes", False: "NO", None: "-"}[r[5]]) for r in self.rows]
+        widths = [max(len(r[i]) for r in rows) for i in range(len(head))]
+        out = []
+        for i, r in enumerate(rows):
+            out.append("  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)))
+            if i == 0:
+                out.append("  ".join("-" * w for w in widths))
+        return "\n".join(out)
+
+
+def first_lesson_path(session, base):
+    text = session.get(f"{base}/lessons/", timeout=30).text
+    match = re.search(r'href="(/lessons/read/[^"#?]+)"', text)
+    if not match:
+        module = re.search(r'href="(/lessons/modules/[^"#?]+)"', text)
+        if module:
+            text = session.get(f"{base}{module.group(1)}", timeout=30).text
+            match = re.search(r'href="(/lessons/read/[^"#?]+)"', text)
+    if not match:
+        raise RuntimeError("no lesson link on /lessons/ (curriculum not loaded?)")
+    return match.group(1)
+
+
+def fmt_ms(value):
+    return f"{value:.0f} ms" if value == value else "n/a"  # NaN check
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(prog="python -m bench")
+    parser.add_argument("--quick", action="store_true")
+    parser.add_argument("--no-write", action="store_true")
+    args = parser.parse_args(argv)
+    harness.raise_own_nofile()
+    quick = args.quick
+    sizes = (20, 50) if quick else (200, 500)
+    seconds = 3 if quick else 10
+    page_seconds = 3 if quick else 10
+    idle_counts = (100,) if quick else (1000, 2000)
+    rate = 5.0
+
+    info = machine()
+    print("machine:", info, flush=True)
+    table = Table()
+    notes = []
+    started = time.monotonic()
+    with harness.postgres_database("fb_bench") as url, contextlib.ExitStack() as stack:
+        env = harness.server_env(url, RATELIMIT_ENABLED="0")
+        schema = harness.prepare_database(env, seed_demo=True)
+        notes.append(f"schema built with: {schema}")
+        hello = stack.enter_context(harness.Server(env, app="bench.hello_app:app", name="hello"))
+        portal = harness.Server(env, name="portal").start()
+        stack.callback(portal.stop)
+
+        family = harness.login(portal.url, "family@example.org")
+        family2 = harness.login(portal.url, "family2@example.org")
+        cookies = [harness.cookie_header(family), harness.cookie_header(family2)]
+        sender_cookie = cookies[0]
+        room = "welcome"
+
+        # --- pages ------------------------------------------------------------------------
+        print("pages …", flush=True)
+        hello_rps = pages.measure(f"{hello.url}/", duration=page_seconds)["rps"]
+        table.add("pages: bare hello route", f"{hello_rps:.0f} req/s", "—", "1.00", "baseline", None)
+        page_paths = {
+            "lesson page": first_lesson_path(family, portal.url),
+            "calendar agenda": "/calendar/",
+            "room page": f"/rooms/{room}",
+        }
+        for name, path in page_paths.items():
+            result = pages.measure(f"{portal.url}{path}", cookies[0], duration=page_seconds)
+            ratio = result["rps"] / hello_rps
+            if result["non_2xx"]:
+                notes.append(f"{name}: {result['non_2xx']} non-2xx answers during the run")
+            table.add(
+                f"pages: {name} ({path})",
+                f"{result['rps']:.0f} req/s",
+                f"{hello_rps:.0f} req/s",
+                f"{ratio:.2f}",
+                GOALS["pages"],
+                ratio >= 0.3 and not result["non_2xx"],
+            )
+
+        # --- chat fan-out, portal vs bare --------------------------------------------------
+        for n in sizes:
+            print(f"fan-out N={n} …", flush=True)
+            bare = chat_fanout.run(hello.url, clients=n, rate=rate, seconds=seconds, room="bench")
+            ours = chat_fanout.run(
+                portal.url,
+                clients=n,
+                rate=rate,
+                seconds=seconds,
+                room=room,
+                sender_cookie=sender_cookie,
+                receiver_cookies=cookies,
+            )
+            for label, r in (("bare", bare), ("portal", ours)):
+                if r["errors"] or r["send_failures"]:
+                    notes.append(f"fan-out N={n} {label}: errors {r['errors']} send failures {r['send_failures']}")
+            table.add(
+                f"fan-out N={n}: delivered/expected",
+                f"{ours['delivered']}/{ours['expected']}",
+                f"{bare['delivered']}/{bare['expected']}",
+                f"{ours['ratio']:.3f} / {bare['ratio']:.3f}",
+                GOALS["delivery"],
+                ours["ratio"] == 1.0 and bare["ratio"] == 1.0,
+            )
+            table.add(
+                f"fan-out N={n}: p50 latency",
+                fmt_ms(ours["p50_ms"]),
+                fmt_ms(bare["p50_ms"]),
+                f"{ours['p50_ms'] / bare['p50_ms']:.2f}",
+                "—",
+                None,
+            )
+            p99_ratio = ours["p99_ms"] / bare["p99_ms"]
+            table.add(
+                f"fan-out N={n}: p99 latency",
+                fmt_ms(ours["p99_ms"]),
+                fmt_ms(bare["p99_ms"]),
+                f"{p99_ratio:.2f}",
+                GOALS["p99"],
+                p99_ratio <= 1.5,
+            )
+
+        # --- idle connections --------------------------------------------------------------
+        for count in idle_counts:
+            print(f"idle connections: {count} …", flush=True)
+            held = idle.hold(portal, count, cookies)
+            bare_held = idle.hold(hello, count, [])
+            if held["errors"]:
+                notes.append(f"idle {count}: {held['errors']}")
+            table.add(
+                f"idle: connections held by one process (of {count})",
+                str(held["connected"]),
+                str(bare_held["connected"]),
+                f"{held['connected'] / count:.2f}",
+                GOALS["idle"],
+                held["connected"] >= min(count, 1000) and held["healthy"],
+            )
+            table.add(
+                f"idle: memory per connection ({count} open)",
+                f"{held['kib_per_connection']:.0f} KiB",
+                f"{bare_held['kib_per_connection']:.0f} KiB",
+                f"{held['kib_per_connection'] / bare_held['kib_per_connection']:.2f}",
+                "—",
+                None,
+            )
+            notes.append(
+                f"idle {count}: portal worker RSS {held['rss_before_mib']:.0f} → "
+                f"{held['rss_after_mib']:.0f} MiB; bare {bare_held['rss_before_mib']:.0f} → "
+                f"{bare_held['rss_after_mib']:.0f} MiB"
+            )
+        portal.stop()
+
+        # --- scale-out ---------------------------------------------------------------------
+        if harness.redis_available():
+            n = sizes[-1]
+            print(f"scale-out N={n} …", flush=True)
+            one_chat, one_page = chat_and_pages([portal_env(env)], n, rate, seconds, page_seconds, room, page_paths)
+            with harness.redis_namespace() as prefix:
+                renv = portal_env(env, redis=harness.redis_server_url(), prefix=prefix)
+                two_chat, two_page = chat_and_pages([renv, renv], n, rate, seconds, page_seconds, room, page_paths)
+            table.add(
+                f"scale-out N={n}: delivered/expected (2 procs + Redis | 1 proc)",
+                f"{two_chat['delivered']}/{two_chat['expected']}",
+                f"{one_chat['delivered']}/{one_chat['expected']}",
+                f"{two_chat['ratio']:.3f} / {one_chat['ratio']:.3f}",
+                GOALS["delivery"],
+                two_chat["ratio"] == 1.0 and one_chat["ratio"] == 1.0,
+            )
+            lat_ratio = one_chat["p99_ms"] / two_chat["p99_ms"]
+            table.add(
+                f"scale-out N={n}: p99 latency (2 procs + Redis | 1 proc)",
+                fmt_ms(two_chat["p99_ms"]),
+                fmt_ms(one_chat["p99_ms"]),
+                f"{lat_ratio:.2f} (1-proc p99 / 2-proc p99)",
+                GOALS["scale"],
+                lat_ratio >= 0.85,
+            )
+            page_ratio = two_page["rps"] / one_page["rps"]
+            table.add(
+                "scale-out: room page throughput (2 procs + Redis | 1 proc)",
+                f"{two_page['rps']:.0f} req/s",
+                f"{one_page['rps']:.0f} req/s",
+                f"{page_ratio:.2f}",
+                GOALS["scale"],
+                page_ratio >= 0.85,
+            )
+        else:
+            notes.append("scale-out skipped: Redis not reachable")
+
+    elapsed = time.monotonic() - started
+    print()
+    print(table.text())
+    for note in notes:
+        print("note:", note)
+    print(
+        f"(machine: {info['cpus']} CPUs, {info['cpu']}, {info['memory']}; load generator: "
+        f"{info['load_generator']}; {elapsed:.0f} s)"
+    )
+    if not args.no_write and not quick:
+        write_doc(info, table, notes, elapsed)
+        print(f"figures written to {DOC.relative_to(harness.ROOT)}")
+    return 0
+
+
+def portal_env(env, redis=None, prefix=None):
+    out = dict(env)
+    out.pop("REDIS_URL", None)
+    if redis:
+        out.update(REDIS_URL=redis, REDIS_KEY_PREFIX=prefix)
+    return out
+
+
+def chat_and_pages(envs, n, rate, seconds, page_seconds, room, page_paths):
+    """Start len(envs) portal processes; fan-out with receivers spread over them, then the
+    room page under two load generators. Returns (fanout result, page result)."""
+    servers = [harness.Server(e, name=f"scale{i}") for i, e in enumerate(envs)]
+    try:
+        for s in servers:
+            s.start()
+        urls = [s.url for s in servers]
+        session = harness.login(urls[0], "family@example.org")
+        session2 = harness.login(urls[-1], "family2@example.org")
+        cookies = [harness.cookie_header(session), harness.cookie_header(session2)]
+        chat = scaleout.fanout(
+            urls, clients=n, rate=rate, seconds=seconds, room=room, sender_cookie=cookies[0], receiver_cookies=cookies
+        )
+        page = scaleout.page_load(urls, page_paths["room page"], cookies[0], page_seconds)
+        return chat, page
+    finally:
+        for s in servers:
+            s.stop()
+
+
+def write_doc(info, table, notes, elapsed):
+    stamp = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    block = "\n".join(
+        [
+            BEGIN,
+            f"Last run: {stamp} ({elapsed:.0f} s), `make bench`.",
+            "",
+            "| machine | |",
+            "|---|---|",
+            *[f"| {k} | {v} |" for k, v in info.items()],
+            "",
+            table.markdown(),
+            "",
+            *[f"- {n}" for n in notes],
+            END,
+        ]
+    )
+    text = DOC.read_text() if DOC.exists() else f"# Performance\n\n{BEGIN}\n{END}\n"
+    if BEGIN in text and END in text:
+        text = text[: text.index(BEGIN)] + block + text[text.index(END) + len(END) :]
+    else:
+        text = text.rstrip() + "\n\n" + block + "\n"
+    DOC.write_text(text)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,1 +1,323 @@
-"""Socket.IO handlers for the /chat namespace (DESIGN §5)."""
+"""Socket.IO handlers for the /chat namespace (DESIGN §5, a contract).
+
+Identity comes from the server-side session only, looked up afresh on every event (the
+session record, the account, a suspension, program consent), never from the payload.
+"""
+
+import logging
+import time
+from functools import wraps
+
+from flask import g, request
+from flask_login import current_user
+from flask_socketio import disconnect, join_room, leave_room
+
+from portal.care.access import consent_ended
+from portal.extensions import db, socketio
+from portal.rooms import access, broadcast, presence, ratelimit, services, wordlists
+from portal.rooms.broadcast import MODERATORS, NAMESPACE, room_channel, user_channel
+from portal.rooms.errors import RoomError
+from portal.security import current_session_record, sessions_revoked, touch_session
+
+log = logging.getLogger("portal.rooms")
+TYPING_EVERY = 2.0  # seconds between typing notices per socket
+_last_typing = {}
+
+
+def fresh_user():
+    """The signed-in, active, unsuspended user of this socket, looked up now (not cached)."""
+    g.pop("session_record", None)
+    g.pop("_login_user", None)
+    record = current_session_record()
+    if record is None or record.mfa_pending:
+        return None
+    user = current_user._get_current_object()
+    if not access.may_chat(user):
+        return None
+    return user, record
+
+
+def chat_event(touch=True):
+    """Wrap a handler: payload must be a dict, identity re-checked, RoomError → error ack."""
+
+    def decorator(handler):
+        @wraps(handler)
+        def wrapped(payload=None, *args):
+            try:
+                identity = fresh_user()
+                if identity is None:
+                    ack = RoomError("unauthorized").as_ack()
+                    disconnect()
+                    return ack
+                user, record = identity
+                if not isinstance(payload, dict):
+                    raise RoomError("invalid")
+                if touch:
+                    touch_session(record)
+                return handler(user, payload)
+            except RoomError as error:
+                db.session.rollback()
+                return error.as_ack()
+            except Exception:
+                db.session.rollback()
+                log.exception("chat event %s failed", handler.__name__)
+                return RoomError("invalid").as_ack()
+
+        return wrapped
+
+    return decorator
+
+
+def on(event):
+    """`socketio.on(event, namespace="/chat")` that also holds for apps created later.
+
+    create_app runs `socketio.init_app` (a new Socket.IO server) before importing this module;
+    Flask-SocketIO then registers a decorated handler on that one server only. Registering with
+    no server keeps it in `socketio.handlers`, which every later init_app installs.
+    """
+
+    def decorator(handler):
+        server, socketio.server = socketio.server, None
+        try:
+            socketio.on(event, namespace=NAMESPACE)(handler)
+        finally:
+            socketio.server = server
+        if server is not None:
+            message, wrapped, namespace = socketio.handlers[-1]
+            server.on(message, wrapped, namespace=namespace)
+        return handler
+
+    return decorator
+
+
+# --- payload fields ---------------------------------------------------------------------------
+
+
+def _slug(payload):
+    slug = payload.get("room")
+    if not isinstance(slug, str) or not 0 < len(slug) <= 64:
+        raise RoomError("invalid")
+    return slug
+
+
+def _int(payload, key, required=True, low=0, high=services.MAX_ID):
+    value = payload.get(key)
+    if value is None and not required:
+        return None
+    if not isinstance(value, int) or isinstance(value, bool) or not low <= value <= high:
+        raise RoomError("invalid")
+    return value
+
+
+def _online_names(slug):
+    from portal.auth.models import User
+
+    ids = presence.store().online_user_ids(slug)
+    if not ids:
+        return []
+    users = db.session.scalars(db.select(User).where(User.id.in_(ids))).all()
+    words = services.watched_words()
+    return sorted({services.public_name(u, words) for u in users}, key=str.casefold)
+
+
+def _announce_presence(slug):
+    broadcast.presence_changed(slug, _online_names(slug))
+
+
+# --- connection -------------------------------------------------------------------------------
+
+
+@on("connect")
+def on_connect(auth=None):
+    identity = fresh_user()
+    if identity is None:
+        raise ConnectionRefusedError("unauthorized")
+    user, _record = identity
+    join_room(user_channel(user.id))
+    if access.is_moderator(user):
+        join_room(MODERATORS)
+    presence.store().connect(request.sid, user.id)
+
+
+@on("disconnect")
+def on_disconnect(reason=None):
+    _last_typing.pop(request.sid, None)
+    rooms = presence.store().disconnect(request.sid)
+    try:
+        for slug in rooms:
+            _announce_presence(slug)
+    except Exception:
+        db.session.rollback()
+        log.exception("presence update after disconnect failed")
+
+
+# --- the contract's events --------------------------------------------------------------------
+
+
+@on("join")
+@chat_event()
+def on_join(user, payload):
+    slug = _slug(payload)
+    after_id = _int(payload, "after_id", required=False)
+    room = access.room_by_slug(slug)
+    access.check_may_read(user, room)
+    messages, has_more = services.join_messages(room, after_id)
+    join_room(room_channel(slug))
+    presence.store().enter(slug, request.sid, user.id)
+    if messages:
+        services.mark_read(user, room, messages[-1].id)
+    _announce_presence(slug)
+    room_data = room.as_payload() | {
+        "online": _online_names(slug),
+        "may_post": _may_post(user, room),
+        "last_read_id": services.last_read_id(user, room),
+    }
+    return {"ok": True, "room": room_data, "messages": services.payloads(messages), "has_more": has_more}
+
+
+def _may_post(user, room):
+    try:
+        access.check_may_post(user, room)
+    except RoomError as error:
+        return error.code
+    return True
+
+
+@on("send")
+@chat_event()
+def on_send(user, payload):
+    slug = _slug(payload)
+    body = payload.get("body")
+    try:
+        room = access.room_by_slug(slug)
+        posted = services.post_message(user, room, body, payload.get("client_id"), ratelimit.take)
+    except RoomError as error:
+        if error.code not in {"invalid", "unauthorized"} and isinstance(body, str) and wordlists.is_crisis(body):
+            broadcast.support(user.id, wordlists.SUPPORT_RESOURCES)
+        raise
+    message = services.message_payload(posted.message)
+    if posted.created:
+        _after_post(user, posted, message)
+    if posted.held:
+        return RoomError("held_for_review", client_id=message["client_id"], id=message["id"]).as_ack()
+    return {"ok": True, "message": message}
+
+
+def _after_post(user, posted, message):
+    """Broadcasts that follow a committed message (never before the commit)."""
+    if posted.held:
+        broadcast.held_message(user.id, message)
+        broadcast.moderation_alert({"kind": "held", "priority": False, "room": message["room"],
+                                    "message": message})
+    else:
+        broadcast.message(message)
+    if posted.crisis:
+        broadcast.support(user.id, wordlists.SUPPORT_RESOURCES)
+        broadcast.moderation_alert({"kind": "crisis", "priority": True, "room": message["room"],
+                                    "message": message})
+
+
+@on("history")
+@chat_event()
+def on_history(user, payload):
+    slug = _slug(payload)
+    before_id = _int(payload, "before_id", low=1)
+    limit = _int(payload, "limit", required=False, low=1, high=services.HISTORY_MAX) or services.HISTORY_MAX
+    room = access.room_by_slug(slug)
+    access.check_may_read(user, room)
+    messages, has_more = services.latest_messages(room, limit=limit, before_id=before_id)
+    return {"ok": True, "messages": services.payloads(messages), "has_more": has_more}
+
+
+@on("leave")
+@chat_event(touch=False)
+def on_leave(user, payload):
+    slug = _slug(payload)
+    leave_room(room_channel(slug))
+    if slug in presence.store().rooms_of(request.sid):
+        presence.store().leave(slug, request.sid)
+        _announce_presence(slug)
+    return {"ok": True}
+
+
+@on("typing")
+@chat_event(touch=False)
+def on_typing(user, payload):
+    slug = _slug(payload)
+    now = time.monotonic()
+    if now - _last_typing.get(request.sid, 0) < TYPING_EVERY:
+        return None
+    room = access.room_by_slug(slug)
+    access.check_may_post(user, room)
+    _last_typing[request.sid] = now
+    broadcast.typing(slug, services.public_name(user), skip_sid=request.sid)
+    return None
+
+
+@on("flag")
+@chat_event()
+def on_flag(user, payload):
+    message = services.message_by_id(payload.get("message_id"))
+    reason = payload.get("reason", "")
+    if services.flag_message(user, message, reason):
+        broadcast.moderation_alert({"kind": "flag", "priority": False, "room": message.room.slug,
+                                    "message": services.message_payload(message)})
+    return {"ok": True}
+
+
+# --- events beyond the contract (docs/realtime.md) --------------------------------------------
+
+
+@on("edit")
+@chat_event()
+def on_edit(user, payload):
+    message = services.own_message(user, payload.get("message_id"))
+    services.edit_message(user, message, payload.get("body"))
+    data = services.message_payload(message)
+    if message.is_visible:
+        broadcast.message_edited(data)
+    return {"ok": True, "message": data}
+
+
+@on("delete")
+@chat_event()
+def on_delete(user, payload):
+    message = services.own_message(user, payload.get("message_id"))
+    services.delete_message(user, message)
+    broadcast.message_removed(message.id, message.room.slug)
+    return {"ok": True}
+
+
+@on("read")
+@chat_event(touch=False)
+def on_read(user, payload):
+    room = access.room_by_slug(_slug(payload))
+    access.check_may_read(user, room)
+    services.mark_read(user, room, _int(payload, "last_id"))
+    return {"ok": True}
+
+
+# --- signals from the rest of the portal ------------------------------------------------------
+
+
+@sessions_revoked.connect
+def _drop_revoked_sockets(sender, user_id=None, **kwargs):
+    """Logout, deactivation, password reset, suspension: that person's sockets end now."""
+    if user_id is not None:
+        broadcast.disconnect_user(user_id)
+
+
+@consent_ended.connect
+def _drop_from_program_rooms(sender, client_id=None, user_ids=(), **kwargs):
+    """A consent ended: its family members leave the program's rooms at once (rejoining re-checks)."""
+    from portal.care.models import Client
+    from portal.rooms.models import Room, RoomKind
+
+    client = db.session.get(Client, client_id) if client_id is not None else None
+    if client is None:
+        return
+    rooms = db.session.scalars(db.select(Room).filter_by(kind=RoomKind.PROGRAM.value, program_id=client.program_id))
+    for room in rooms:
+        for user_id in user_ids or ():
+            broadcast.remove_from_room(user_id, room.slug)
+    log.info("consent %s ended: dropped %d people from program rooms", kwargs.get("consent_id"), len(user_ids or ()))

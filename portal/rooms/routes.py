@@ -1,5 +1,138 @@
-"""HTTP routes for rooms."""
+"""HTTP pages for members: the room list, a room, the guidelines, notices."""
 
-from flask import Blueprint
+import sqlalchemy as sa
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from portal.extensions import db
+from portal.main.dashboard import register_panel
+from portal.rooms import access, guidelines, presence, services
+from portal.rooms.errors import RoomError
+from portal.rooms.forms import AcceptGuidelinesForm
+from portal.rooms.models import Notice
+from portal.security import Permission, permission_required, safe_next
 
 bp = Blueprint("rooms", __name__, url_prefix="/rooms")
+
+
+def load_room(slug):
+    """The room if the current user may read it: 404 for unknown rooms, 403 otherwise."""
+    try:
+        room = access.room_by_slug(slug if len(slug) <= 64 else None)
+        access.check_may_read(current_user, room)
+    except RoomError as error:
+        abort(404 if error.code == "not_found" else 403, description=error.as_ack()["message"])
+    return room
+
+
+def _suspended_page():
+    suspension = access.active_suspension(current_user)
+    if suspension is not None:
+        return render_template("rooms/suspended.html", suspension=suspension), 403
+    return None
+
+
+@bp.get("/")
+@permission_required(Permission.CHAT)
+def index():
+    blocked = _suspended_page()
+    if blocked:
+        return blocked
+    rooms = access.visible_rooms(current_user)
+    unread = services.unread_counts(current_user, rooms)
+    store = presence.store()
+    online = {room.id: len(store.online_user_ids(room.slug)) for room in rooms}
+    notices = _unread_notices()
+    return render_template("rooms/index.html", rooms=rooms, unread=unread, online=online, notices=notices,
+                           accepted=access.has_accepted_guidelines(current_user))
+
+
+def _unread_notices():
+    query = sa.select(Notice).filter_by(user_id=current_user.id, read_at=None).order_by(Notice.created_at)
+    return db.session.scalars(query).all()
+
+
+@bp.post("/notices/<int:notice_id>/read")
+@permission_required(Permission.CHAT)
+def notice_read(notice_id):
+    from portal.clock import utcnow
+    from portal.rooms.forms import DismissForm
+
+    notice = db.session.get(Notice, notice_id)
+    if notice is None or notice.user_id != current_user.id:
+        abort(404)
+    if DismissForm().validate_on_submit():
+        notice.read_at = notice.read_at or utcnow()
+        db.session.commit()
+    return redirect(url_for("rooms.index"))
+
+
+@bp.get("/guidelines")
+@permission_required(Permission.CHAT)
+def guidelines_page():
+    form = AcceptGuidelinesForm()
+    return render_template("rooms/guidelines.html", form=form, text=guidelines.as_html(),
+                           version=guidelines.VERSION, accepted=access.has_accepted_guidelines(current_user),
+                           next=safe_next(request.args.get("next"), "rooms.index"))
+
+
+@bp.post("/guidelines")
+@permission_required(Permission.CHAT)
+def accept_guidelines():
+    form = AcceptGuidelinesForm()
+    target = safe_next(request.args.get("next"), "rooms.index")
+    if not form.validate_on_submit():
+        return render_template("rooms/guidelines.html", form=form, text=guidelines.as_html(),
+                               version=guidelines.VERSION, accepted=False, next=target), 400
+    services.accept_guidelines(current_user)
+    flash(_("Thank you. You can now post in the rooms."), "success")
+    return redirect(target)
+
+
+@bp.get("/<slug>")
+@permission_required(Permission.CHAT)
+def room(slug):
+    blocked = _suspended_page()
+    if blocked:
+        return blocked
+    room = load_room(slug)
+    messages, has_more = services.latest_messages(room)
+    marker = services.last_read_id(current_user, room)
+    return render_template(
+        "rooms/room.html", room=room, messages=messages, has_more=has_more, last_read_id=marker,
+        may_post=_may_post(room), accepted=access.has_accepted_guidelines(current_user),
+        names={m.id: services.public_name(m.author) for m in messages},
+        is_moderator=access.is_moderator(current_user), max_body=services.MAX_BODY,
+    )
+
+
+def _may_post(room):
+    try:
+        access.check_may_post(current_user, room)
+    except RoomError as error:
+        return error.code
+    return True
+
+
+@register_panel
+def rooms_panel(user):
+    if not user.is_authenticated or not user.can(Permission.CHAT) or not access.may_chat(user):
+        return None
+    rooms = access.visible_rooms(user)
+    unread = services.unread_counts(user, rooms)
+    links = []
+    for room in rooms:
+        count = unread.get(room.id, 0)
+        label = _("%(name)s (%(count)s new)", name=room.name, count=count) if count else room.name
+        links.append((label, url_for("rooms.room", slug=room.slug)))
+    panel = {"title": _("Peer support rooms"), "links": links,
+             "text": _("Talk with other families who understand.")}
+    if access.is_moderator(user):
+        from portal.rooms.moderation import queue_size
+
+        links.insert(0, (_("Review queue (%(count)s)", count=queue_size()), url_for("rooms.console")))
+    return panel
+
+
+from portal.rooms import console  # noqa: E402, F401  (registers the moderators' routes on bp)

@@ -1,0 +1,80 @@
+"""The only place that emits Socket.IO events, so HTTP moderation and socket handlers share
+one path — and, with a message queue (`REDIS_URL`), it reaches sockets on every process."""
+
+from portal.extensions import socketio
+from portal.rooms import presence
+
+NAMESPACE = "/chat"
+MODERATORS = "moderators"
+
+
+def room_channel(slug):
+    return f"room:{slug}"
+
+
+def user_channel(user_id):
+    return f"user:{user_id}"
+
+
+def _emit(event, data, to, skip_sid=None):
+    socketio.emit(event, data, to=to, namespace=NAMESPACE, skip_sid=skip_sid)
+
+
+def message(payload):
+    _emit("message", payload, room_channel(payload["room"]))
+
+
+def message_edited(payload):
+    _emit("message_edited", payload, room_channel(payload["room"]))
+
+
+def message_removed(message_id, slug):
+    _emit("message_removed", {"id": message_id, "room": slug}, room_channel(slug))
+
+
+def typing(slug, display_name, skip_sid=None):
+    _emit("typing", {"room": slug, "display_name": display_name}, room_channel(slug), skip_sid=skip_sid)
+
+
+def presence_changed(slug, names):
+    _emit("presence", {"room": slug, "online": names}, room_channel(slug))
+
+
+def room_updated(room):
+    data = {"room": room.slug, "locked": room.locked, "slow_mode_seconds": room.slow_mode_seconds,
+            "archived": room.archived, "name": room.name, "description_html": room.description_html}
+    _emit("room_updated", data, room_channel(room.slug))
+
+
+def support(user_id, resources):
+    _emit("support", resources, user_channel(user_id))
+
+
+def notice(user_id, text):
+    _emit("notice", {"text": text}, user_channel(user_id))
+
+
+def moderation_alert(item):
+    """A new item in the review queue; crisis alerts carry `priority: true`."""
+    _emit("moderation_alert", item, MODERATORS)
+
+
+def held_message(author_id, payload):
+    """Tell the author (all their tabs) that a message waits for review."""
+    _emit("held", payload, user_channel(author_id))
+
+
+def disconnect_user(user_id):
+    """Drop every socket of this person, on any server process."""
+    for sid in presence.store().sids_of_user(user_id):
+        _emit("session_ended", {}, sid)
+        socketio.server.disconnect(sid, namespace=NAMESPACE)
+
+
+def remove_from_room(user_id, slug):
+    """Take this person's sockets out of a room they may no longer read."""
+    store = presence.store()
+    for sid in store.sids_of_user(user_id):
+        socketio.server.leave_room(sid, room_channel(slug), namespace=NAMESPACE)
+        store.leave(slug, sid)
+    _emit("access_ended", {"room": slug}, user_channel(user_id))

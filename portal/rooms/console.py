@@ -1,0 +1,186 @@
+"""The moderation console: the live review queue, watched words and room settings."""
+
+import sqlalchemy as sa
+from flask import abort, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from portal.auth.models import User
+from portal.extensions import db
+from portal.rooms import broadcast, moderation, settings
+from portal.rooms.errors import RoomError
+from portal.rooms.forms import (
+    DismissForm,
+    InviteForm,
+    ModerateForm,
+    NewRoomForm,
+    RoomSettingsForm,
+    WatchedWordForm,
+)
+from portal.rooms.models import Message, RestrictionKind, Room, Suspension, WatchedWord
+from portal.rooms.routes import bp
+from portal.rooms.services import public_name
+from portal.security import Permission, permission_required
+
+moderator_only = permission_required(Permission.MODERATE)
+
+
+def _get_or_404(model, ident):
+    row = db.session.get(model, ident)
+    if row is None:
+        abort(404)
+    return row
+
+
+@bp.get("/console")
+@moderator_only
+def console():
+    flags, held = moderation.review_queue()
+    suspensions = db.session.scalars(sa.select(Suspension).filter_by(lifted_at=None)).all()
+    return render_template(
+        "rooms/console.html", flags=flags, held=held, form=ModerateForm(formdata=None), dismiss=DismissForm(),
+        actions=moderation.recent_actions(20), suspensions=[s for s in suspensions if s.is_active()],
+        users={u.id: u for u in db.session.scalars(sa.select(User).where(
+            User.id.in_({s.user_id for s in suspensions}))).all()},
+        public_name=public_name,
+    )
+
+
+@bp.post("/console/messages/<int:message_id>")
+@moderator_only
+def moderate_message(message_id):
+    message = _get_or_404(Message, message_id)
+    form = ModerateForm()
+    if not form.validate_on_submit():
+        for errors in form.errors.values():
+            for error in errors:
+                flash(error, "error")
+        return redirect(url_for("rooms.console"))
+    try:
+        outcome = _apply(form, message)
+    except RoomError as error:
+        flash(error.as_ack()["message"], "error")
+        return redirect(url_for("rooms.console"))
+    moderation.publish(outcome)
+    flash(_("Done: %(action)s.", action=dict(form.action.choices)[form.action.data]), "success")
+    return redirect(url_for("rooms.console"))
+
+
+def _apply(form, message):
+    moderator, reason, author = current_user._get_current_object(), form.reason.data, message.author
+    match form.action.data:
+        case "hide":
+            return moderation.hide_message(moderator, message, reason)
+        case "approve":
+            return moderation.approve_message(moderator, message)
+        case "dismiss":
+            return moderation.dismiss_message_flags(moderator, message)
+        case "warn":
+            return moderation.warn_user(moderator, author, reason, room=message.room)
+        case "mute" | "ban":
+            return moderation.restrict_user(moderator, author, message.room, RestrictionKind(form.action.data),
+                                            reason, minutes=form.minutes.data)
+        case "suspend":
+            return moderation.suspend_user(moderator, author, reason)
+    raise RoomError("invalid")
+
+
+@bp.post("/console/flags/<int:flag_id>/dismiss")
+@moderator_only
+def dismiss_flag(flag_id):
+    from portal.rooms.models import Flag
+
+    flag = _get_or_404(Flag, flag_id)
+    if DismissForm().validate_on_submit() and flag.resolved_at is None:
+        moderation.dismiss_flag(current_user._get_current_object(), flag)
+        flash(_("The item was dismissed."), "success")
+    return redirect(url_for("rooms.console"))
+
+
+@bp.post("/console/suspensions/<int:user_id>/lift")
+@moderator_only
+def lift_suspension(user_id):
+    user = _get_or_404(User, user_id)
+    if DismissForm().validate_on_submit():
+        moderation.publish(moderation.lift_suspension(current_user._get_current_object(), user))
+        flash(_("The suspension was lifted."), "success")
+    return redirect(url_for("rooms.console"))
+
+
+@bp.route("/console/words", methods=["GET", "POST"])
+@moderator_only
+def words():
+    form = WatchedWordForm()
+    if form.validate_on_submit():
+        try:
+            settings.add_watched_word(current_user._get_current_object(), form.phrase.data, form.action.data)
+        except RoomError:
+            form.phrase.errors.append(_("Please enter a word or phrase."))
+        else:
+            flash(_("Saved “%(phrase)s”.", phrase=form.phrase.data), "success")
+            return redirect(url_for("rooms.words"))
+    return render_template("rooms/words.html", form=form, words=settings.watched_words(), remove=DismissForm())
+
+
+@bp.post("/console/words/<int:word_id>/delete")
+@moderator_only
+def remove_word(word_id):
+    word = _get_or_404(WatchedWord, word_id)
+    if DismissForm().validate_on_submit():
+        settings.remove_watched_word(current_user._get_current_object(), word)
+        flash(_("Removed."), "success")
+    return redirect(url_for("rooms.words"))
+
+
+@bp.route("/console/rooms", methods=["GET", "POST"])
+@moderator_only
+def room_list():
+    from portal.care.models import Program
+
+    form = NewRoomForm()
+    programs = db.session.scalars(sa.select(Program).order_by(Program.name)).all()
+    form.program_id.choices = [(0, _("(none)"))] + [(p.id, p.name) for p in programs]
+    if form.validate_on_submit():
+        try:
+            room = settings.create_room(current_user._get_current_object(), form.slug.data, form.name.data,
+                                        form.description.data, form.kind.data, form.program_id.data or None)
+        except RoomError:
+            form.slug.errors.append(_("That address is taken, or a program room needs a program."))
+        else:
+            flash(_("Room “%(name)s” created.", name=room.name), "success")
+            return redirect(url_for("rooms.room_settings", slug=room.slug))
+    return render_template("rooms/room_list.html", form=form, rooms=settings.all_rooms())
+
+
+@bp.route("/console/rooms/<slug>", methods=["GET", "POST"])
+@moderator_only
+def room_settings(slug):
+    room = db.session.scalar(sa.select(Room).filter_by(slug=slug[:64])) or abort(404)
+    form = RoomSettingsForm(obj=room)
+    if form.validate_on_submit():
+        settings.update_room(current_user._get_current_object(), room, form.name.data, form.description.data,
+                             form.locked.data, form.slow_mode_seconds.data, form.archived.data)
+        broadcast.room_updated(room)
+        flash(_("Settings saved."), "success")
+        return redirect(url_for("rooms.room_settings", slug=room.slug))
+    return render_template("rooms/room_settings.html", room=room, form=form, invite=InviteForm(formdata=None))
+
+
+@bp.post("/console/rooms/<slug>/invite")
+@moderator_only
+def invite(slug):
+    from portal.auth.services import find_user_by_email
+
+    room = db.session.scalar(sa.select(Room).filter_by(slug=slug[:64])) or abort(404)
+    form = InviteForm()
+    if form.validate_on_submit():
+        user = find_user_by_email(form.email.data)
+        if user is None:
+            flash(_("No account uses that email address."), "error")
+        else:
+            try:
+                settings.invite(current_user._get_current_object(), room, user)
+                flash(_("%(name)s can now join this room.", name=user.display_name), "success")
+            except RoomError:
+                flash(_("Only invite-only rooms take invitations."), "error")
+    return redirect(url_for("rooms.room_settings", slug=room.slug))

@@ -1,0 +1,86 @@
+"""Forms for the guidelines, the moderation console and room settings."""
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, EmailField, IntegerField, SelectField, StringField, SubmitField, TextAreaField
+from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp, ValidationError
+
+from portal.rooms.models import RoomKind, WatchedAction
+
+
+def _strip(value):
+    return value.strip() if isinstance(value, str) else value
+
+
+class AcceptGuidelinesForm(FlaskForm):
+    agree = BooleanField(_l("I have read the guidelines and will follow them"), validators=[DataRequired()])
+    submit = SubmitField(_l("Accept the guidelines"))
+
+
+ACTIONS = [
+    ("hide", _l("Hide the message")),
+    ("approve", _l("Approve (held message)")),
+    ("dismiss", _l("Dismiss: nothing wrong")),
+    ("warn", _l("Warn the author")),
+    ("mute", _l("Mute the author in this room")),
+    ("ban", _l("Ban the author from this room")),
+    ("suspend", _l("Suspend the author's account from the rooms")),
+]
+REASON_NEEDED = {"hide", "warn", "mute", "ban", "suspend"}
+
+
+class ModerateForm(FlaskForm):
+    action = SelectField(_l("Action"), choices=ACTIONS)
+    reason = StringField(_l("Reason (the person is told)"), filters=[_strip], validators=[Length(max=300)])
+    minutes = IntegerField(_l("Minutes (mute only; empty means until lifted)"),
+                           validators=[Optional(), NumberRange(min=1, max=60 * 24 * 90)])
+    submit = SubmitField(_l("Apply"))
+
+    def validate_reason(self, field):
+        if self.action.data in REASON_NEEDED and not field.data:
+            raise ValidationError(_l("Please give a reason: the person will be told."))
+
+
+class DismissForm(FlaskForm):
+    submit = SubmitField(_l("Dismiss"))
+
+
+class WatchedWordForm(FlaskForm):
+    phrase = StringField(_l("Word or phrase"), filters=[_strip], validators=[DataRequired(), Length(max=100)])
+    action = SelectField(_l("What happens"), choices=[
+        (WatchedAction.BLOCK.value, _l("Block the message")),
+        (WatchedAction.HOLD.value, _l("Hold the message for review")),
+        (WatchedAction.FLAG.value, _l("Post it, and flag it for review")),
+    ])
+    submit = SubmitField(_l("Add"))
+
+
+class RoomSettingsForm(FlaskForm):
+    name = StringField(_l("Name"), filters=[_strip], validators=[DataRequired(), Length(max=80)])
+    description = TextAreaField(_l("Description"), filters=[_strip], validators=[Length(max=2000)],
+                                description=_l("Bold, italic, lists and https links are allowed."))
+    locked = BooleanField(_l("Locked (read-only for members)"))
+    slow_mode_seconds = IntegerField(_l("Slow mode: seconds between one person's messages (0 = off)"), default=0,
+                                     validators=[NumberRange(min=0, max=3600)])
+    archived = BooleanField(_l("Archived (hidden from members)"))
+    submit = SubmitField(_l("Save settings"))
+
+
+class NewRoomForm(FlaskForm):
+    slug = StringField(_l("Address (lower-case letters, digits and dashes)"), filters=[_strip],
+                       validators=[DataRequired(), Length(max=64), Regexp(r"^[a-z0-9](?:[a-z0-9-]*[a-z0-9])?$")])
+    name = StringField(_l("Name"), filters=[_strip], validators=[DataRequired(), Length(max=80)])
+    description = TextAreaField(_l("Description"), filters=[_strip], validators=[Length(max=2000)])
+    kind = SelectField(_l("Who may join"), choices=[
+        (RoomKind.ALL_FAMILIES.value, _l("All family members")),
+        (RoomKind.PROGRAM.value, _l("Families linked to one program")),
+        (RoomKind.INVITE_ONLY.value, _l("Invited people only")),
+    ])
+    program_id = SelectField(_l("Program (for program rooms)"), coerce=int, choices=[], validate_choice=False)
+    submit = SubmitField(_l("Create room"))
+
+
+class InviteForm(FlaskForm):
+    email = EmailField(_l("Email of the person to invite"), filters=[_strip],
+                       validators=[DataRequired(), Length(max=254)])
+    submit = SubmitField(_l("Invite"))

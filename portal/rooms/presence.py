@@ -1,0 +1,127 @@
+"""Who is connected where: sockets per user, rooms per socket, online people per room.
+
+One small interface with two stores: in-process (development, tests, one server) and Redis
+(`REDIS_URL`), so several server processes agree on who is online and whose sockets to drop.
+"""
+
+import threading
+from collections import defaultdict
+
+from flask import current_app
+
+_PREFIX = "fb:presence:"
+
+
+class MemoryPresence:
+    def __init__(self):
+        self._lock = threading.Lock()
+        self._user_of = {}  # sid -> user id
+        self._sids_of = defaultdict(set)  # user id -> sids
+        self._rooms_of = defaultdict(set)  # sid -> room slugs
+        self._members = defaultdict(dict)  # room slug -> {sid: user id}
+
+    def connect(self, sid, user_id):
+        with self._lock:
+            self._user_of[sid] = user_id
+            self._sids_of[user_id].add(sid)
+
+    def disconnect(self, sid):
+        """Forget the socket; returns the rooms it was in."""
+        with self._lock:
+            user_id = self._user_of.pop(sid, None)
+            if user_id is not None:
+                self._sids_of[user_id].discard(sid)
+                if not self._sids_of[user_id]:
+                    del self._sids_of[user_id]
+            rooms = self._rooms_of.pop(sid, set())
+            for room in rooms:
+                self._members[room].pop(sid, None)
+            return rooms
+
+    def enter(self, room, sid, user_id):
+        with self._lock:
+            self._rooms_of[sid].add(room)
+            self._members[room][sid] = user_id
+
+    def leave(self, room, sid):
+        with self._lock:
+            self._rooms_of[sid].discard(room)
+            self._members[room].pop(sid, None)
+
+    def online_user_ids(self, room):
+        with self._lock:
+            return set(self._members.get(room, {}).values())
+
+    def sids_of_user(self, user_id):
+        with self._lock:
+            return set(self._sids_of.get(user_id, ()))
+
+    def rooms_of(self, sid):
+        with self._lock:
+            return set(self._rooms_of.get(sid, ()))
+
+    def clear(self):
+        with self._lock:
+            self.__init__()
+
+
+class RedisPresence:
+    """The same interface on Redis hashes and sets (shared by every server process)."""
+
+    def __init__(self, url):
+        import redis
+
+        self._r = redis.Redis.from_url(url, decode_responses=True)
+
+    def connect(self, sid, user_id):
+        pipe = self._r.pipeline()
+        pipe.hset(_PREFIX + "user_of", sid, user_id)
+        pipe.sadd(f"{_PREFIX}sids:{user_id}", sid)
+        pipe.execute()
+
+    def disconnect(self, sid):
+        user_id = self._r.hget(_PREFIX + "user_of", sid)
+        rooms = self._r.smembers(f"{_PREFIX}rooms:{sid}")
+        pipe = self._r.pipeline()
+        pipe.hdel(_PREFIX + "user_of", sid)
+        if user_id is not None:
+            pipe.srem(f"{_PREFIX}sids:{user_id}", sid)
+        for room in rooms:
+            pipe.hdel(f"{_PREFIX}room:{room}", sid)
+        pipe.delete(f"{_PREFIX}rooms:{sid}")
+        pipe.execute()
+        return set(rooms)
+
+    def enter(self, room, sid, user_id):
+        pipe = self._r.pipeline()
+        pipe.sadd(f"{_PREFIX}rooms:{sid}", room)
+        pipe.hset(f"{_PREFIX}room:{room}", sid, user_id)
+        pipe.execute()
+
+    def leave(self, room, sid):
+        pipe = self._r.pipeline()
+        pipe.srem(f"{_PREFIX}rooms:{sid}", room)
+        pipe.hdel(f"{_PREFIX}room:{room}", sid)
+        pipe.execute()
+
+    def online_user_ids(self, room):
+        return {int(v) for v in self._r.hvals(f"{_PREFIX}room:{room}")}
+
+    def sids_of_user(self, user_id):
+        return set(self._r.smembers(f"{_PREFIX}sids:{user_id}"))
+
+    def rooms_of(self, sid):
+        return set(self._r.smembers(f"{_PREFIX}rooms:{sid}"))
+
+    def clear(self):
+        for key in self._r.scan_iter(_PREFIX + "*"):
+            self._r.delete(key)
+
+
+def store():
+    """The presence store of this application (created on first use)."""
+    extensions = current_app.extensions
+    if "rooms_presence" not in extensions:
+        url = current_app.config.get("REDIS_URL")
+        extensions["rooms_presence"] = RedisPresence(url) if url else MemoryPresence()
+    return extensions["rooms_presence"]

@@ -1,0 +1,332 @@
+"""Room rules for members: reading, posting, editing, flagging, read markers, guidelines."""
+
+import uuid
+
+import sqlalchemy as sa
+from flask_babel import gettext as _
+
+from portal.clock import utcnow
+from portal.extensions import db
+from portal.rooms import access, guidelines, wordlists
+from portal.rooms.errors import RoomError
+from portal.rooms.models import (
+    Flag,
+    FlagKind,
+    GuidelinesAcceptance,
+    Message,
+    MessageStatus,
+    ReadMarker,
+    Room,
+    WatchedAction,
+    WatchedWord,
+)
+from portal.sanitize import chat_to_html
+
+MAX_BODY = 2000
+PREMODERATED_MESSAGES = 3
+JOIN_LATEST = 50
+CATCH_UP_MAX = 200
+HISTORY_MAX = 100
+MAX_ID = 2**53  # ids beyond what JSON clients can count are malformed
+
+
+# --- payloads ---------------------------------------------------------------------------------
+
+
+def watched_words():
+    return db.session.scalars(sa.select(WatchedWord)).all()
+
+
+def public_name(user, words=None):
+    """The name shown in rooms: the display name, unless it matches a blocked watched word."""
+    words = watched_words() if words is None else words
+    blocked = [w for w in words if w.action == WatchedAction.BLOCK]
+    if blocked and wordlists.watched_matches(user.display_name, blocked):
+        return _("Member %(number)s", number=user.id)
+    return user.display_name
+
+
+def message_payload(message, words=None):
+    """A Message as the contract (DESIGN §5) describes it, plus `edited_at`."""
+    return {
+        "id": message.id,
+        "room": message.room.slug,
+        "author": {"id": message.author_id, "display_name": public_name(message.author, words)},
+        "body_html": str(message.body_html),
+        "created_at": message.created_at.isoformat().replace("+00:00", "Z"),
+        "client_id": message.client_id,
+        "edited_at": message.edited_at.isoformat().replace("+00:00", "Z") if message.edited_at else None,
+    }
+
+
+def payloads(messages):
+    words = watched_words()
+    return [message_payload(m, words) for m in messages]
+
+
+# --- reading ----------------------------------------------------------------------------------
+
+
+def _visible(room):
+    return sa.select(Message).where(
+        Message.room_id == room.id, Message.status == MessageStatus.VISIBLE.value, Message.removed_at.is_(None)
+    )
+
+
+def messages_after(room, after_id, limit=CATCH_UP_MAX):
+    """(messages with id > after_id oldest first, has_more)."""
+    rows = db.session.scalars(_visible(room).where(Message.id > after_id).order_by(Message.id).limit(limit + 1)).all()
+    return rows[:limit], len(rows) > limit
+
+
+def latest_messages(room, limit=JOIN_LATEST, before_id=None):
+    """(the newest `limit` messages [before before_id], oldest first, has_more)."""
+    query = _visible(room)
+    if before_id is not None:
+        query = query.where(Message.id < before_id)
+    rows = db.session.scalars(query.order_by(Message.id.desc()).limit(limit + 1)).all()
+    return list(reversed(rows[:limit])), len(rows) > limit
+
+
+def join_messages(room, after_id):
+    if after_id is None:
+        return latest_messages(room)
+    return messages_after(room, after_id)
+
+
+def last_read_id(user, room):
+    marker = db.session.get(ReadMarker, (user.id, room.id))
+    return marker.last_read_id if marker else 0
+
+
+def mark_read(user, room, message_id):
+    """Move the read marker forward (never back) and commit."""
+    newest = db.session.scalar(sa.select(sa.func.max(Message.id)).where(Message.room_id == room.id)) or 0
+    message_id = min(message_id, newest)
+    marker = db.session.get(ReadMarker, (user.id, room.id))
+    if marker is None:
+        marker = ReadMarker(user_id=user.id, room_id=room.id, last_read_id=0)
+        db.session.add(marker)
+    if message_id > marker.last_read_id:
+        marker.last_read_id = message_id
+        marker.updated_at = utcnow()
+    db.session.commit()
+
+
+def unread_counts(user, rooms):
+    """{room id: visible messages by others newer than the person's read marker}, one query."""
+    if not rooms:
+        return {}
+    marker = sa.func.coalesce(ReadMarker.last_read_id, 0)
+    query = (
+        sa.select(Message.room_id, sa.func.count(Message.id))
+        .outerjoin(ReadMarker, sa.and_(ReadMarker.room_id == Message.room_id, ReadMarker.user_id == user.id))
+        .where(
+            Message.room_id.in_([r.id for r in rooms]),
+            Message.status == MessageStatus.VISIBLE.value,
+            Message.removed_at.is_(None),
+            Message.author_id != user.id,
+            Message.id > marker,
+        )
+        .group_by(Message.room_id)
+    )
+    return dict(db.session.execute(query).all())
+
+
+# --- posting ----------------------------------------------------------------------------------
+
+
+def validate_body(body):
+    if not isinstance(body, str):
+        raise RoomError("invalid")
+    if not body.strip():
+        raise RoomError("empty")
+    if len(body) > MAX_BODY:
+        raise RoomError("too_long")
+    return body.strip()
+
+
+def validate_client_id(client_id):
+    if not isinstance(client_id, str) or len(client_id) > 64:
+        raise RoomError("invalid")
+    try:
+        return str(uuid.UUID(client_id))
+    except ValueError:
+        raise RoomError("invalid") from None
+
+
+def existing_send(author, client_id):
+    return db.session.scalar(sa.select(Message).filter_by(author_id=author.id, client_id=client_id))
+
+
+def slow_mode_wait(author, room, now=None):
+    """Seconds the author must still wait in a slow-mode room (0 when free to post)."""
+    if not room.slow_mode_seconds or access.is_moderator(author):
+        return 0
+    last = db.session.scalar(
+        sa.select(sa.func.max(Message.created_at)).where(Message.room_id == room.id, Message.author_id == author.id)
+    )
+    if last is None:
+        return 0
+    if last.tzinfo is None:  # func.max bypasses the column type on some databases
+        from datetime import UTC
+
+        last = last.replace(tzinfo=UTC)
+    elapsed = ((now or utcnow()) - last).total_seconds()
+    wait = room.slow_mode_seconds - elapsed
+    return max(1, int(wait + 0.999)) if wait > 0 else 0
+
+
+def needs_premoderation(author, room):
+    """New members' first messages in each room wait for a moderator."""
+    if author.established or access.is_moderator(author):
+        return False
+    approved = db.session.scalar(
+        sa.select(sa.func.count(Message.id)).where(
+            Message.room_id == room.id, Message.author_id == author.id, Message.status == MessageStatus.VISIBLE.value
+        )
+    )
+    return approved < PREMODERATED_MESSAGES
+
+
+class Posted:
+    """What happened to a send: the message, whether it is new, held, or a crisis."""
+
+    def __init__(self, message, created, crisis=False):
+        self.message = message
+        self.created = created
+        self.crisis = crisis
+
+    @property
+    def held(self):
+        return self.message.is_held
+
+
+def post_message(author, room, body, client_id, rate_check):
+    """Check every rule, store the message and commit; returns Posted (the caller broadcasts).
+
+    `rate_check(user_id)` returns seconds to wait (0 to go ahead); it is only spent on new sends.
+    """
+    access.check_may_post(author, room)
+    client_id = validate_client_id(client_id)
+    existing = existing_send(author, client_id)
+    if existing is not None:
+        if existing.room_id != room.id:
+            raise RoomError("invalid")
+        return Posted(existing, created=False)
+    body = validate_body(body)
+    crisis = wordlists.is_crisis(body)
+    wait = rate_check(author.id)
+    if wait:
+        raise RoomError("rate_limited", retry_after=wait)
+    wait = slow_mode_wait(author, room)
+    if wait:
+        raise RoomError("slow_mode", retry_after=wait)
+    hits = wordlists.watched_matches(body, watched_words())
+    actions = {w.action for w in hits}
+    if WatchedAction.BLOCK in actions and not crisis:
+        raise RoomError("blocked")
+    held = not crisis and (WatchedAction.HOLD in actions or needs_premoderation(author, room))
+    message = Message(
+        room=room,
+        author=author,
+        client_id=client_id,
+        body=body,
+        body_html=str(chat_to_html(body)).strip(),
+        status=MessageStatus.HELD.value if held else MessageStatus.VISIBLE.value,
+        created_at=utcnow(),
+    )
+    db.session.add(message)
+    _queue_flags(message, crisis, actions)
+    try:
+        db.session.commit()
+    except sa.exc.IntegrityError:  # the same client_id raced in from another socket
+        db.session.rollback()
+        existing = existing_send(author, client_id)
+        if existing is None:
+            raise
+        return Posted(existing, created=False)
+    return Posted(message, created=True, crisis=crisis)
+
+
+def _queue_flags(message, crisis, actions):
+    if crisis:
+        db.session.add(Flag(kind=FlagKind.CRISIS.value, message=message, subject_user_id=message.author.id,
+                            reason="crisis phrase"))
+    if WatchedAction.FLAG in actions:
+        db.session.add(Flag(kind=FlagKind.WATCHED.value, message=message, subject_user_id=message.author.id,
+                            reason="watched word"))
+
+
+def own_message(user, message_id):
+    """The user's own, not removed message, or RoomError."""
+    message = message_by_id(message_id)
+    if message.author_id != user.id or message.removed_at is not None:
+        raise RoomError("not_found")
+    return message
+
+
+def message_by_id(message_id):
+    if not isinstance(message_id, int) or isinstance(message_id, bool) or not 0 < message_id < MAX_ID:
+        raise RoomError("invalid")
+    message = db.session.get(Message, message_id)
+    if message is None:
+        raise RoomError("not_found")
+    return message
+
+
+def edit_message(user, message, body):
+    """Replace the body of one's own message within the edit window; commits."""
+    access.check_may_post(user, message.room)
+    body = validate_body(body)
+    if not message.editable_by(user):
+        raise RoomError("too_late")
+    if wordlists.watched_matches(body, [w for w in watched_words() if w.action == WatchedAction.BLOCK]):
+        raise RoomError("blocked")
+    message.body = body
+    message.body_html = str(chat_to_html(body)).strip()
+    message.edited_at = utcnow()
+    db.session.commit()
+    return message
+
+
+def delete_message(user, message):
+    """Remove one's own message; commits."""
+    access.check_may_read(user, message.room)
+    message.removed_at = utcnow()
+    message.removed_by_id = user.id
+    message.removed_reason = "deleted by author"
+    db.session.commit()
+    return message
+
+
+def flag_message(reporter, message, reason):
+    """Put a visible message the reporter can see into the review queue; commits."""
+    if not isinstance(reason, str) or len(reason) > 300:
+        raise RoomError("invalid")
+    access.check_may_read(reporter, message.room)
+    if not message.is_visible:
+        raise RoomError("not_found")
+    already = db.session.scalar(
+        sa.select(Flag.id).filter_by(message_id=message.id, reporter_id=reporter.id, resolved_at=None)
+    )
+    if already is None:
+        db.session.add(Flag(kind=FlagKind.MEMBER.value, message=message, subject_user_id=message.author_id,
+                            reporter_id=reporter.id, reason=reason.strip()[:300]))
+        db.session.commit()
+    return already is None
+
+
+def accept_guidelines(user):
+    """Record acceptance of the current guidelines version (idempotent); commits."""
+    if not access.has_accepted_guidelines(user):
+        db.session.add(GuidelinesAcceptance(user_id=user.id, version=guidelines.VERSION))
+        db.session.commit()
+
+
+def rooms_for_list(user):
+    return access.visible_rooms(user)
+
+
+def room_ids_named(slugs):
+    return db.session.scalars(sa.select(Room).where(Room.slug.in_(slugs))).all()

@@ -26,7 +26,19 @@ def create_app(config=None, **overrides):
     register_errorhandlers(app)
     register_template_helpers(app)
     register_commands(app)
+    _trust_proxy(app)
     return app
+
+
+def _trust_proxy(app):
+    """Behind nginx: take the client address and scheme from X-Forwarded-For/-Proto, set by
+    TRUSTED_PROXIES proxies (production: 1). Without it every request would come from
+    127.0.0.1 and the per-address login limit would throttle the whole site at once."""
+    hops = int(app.config.get("TRUSTED_PROXIES", 0) or 0)
+    if hops > 0:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)
 
 
 def _instance_path():

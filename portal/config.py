@@ -130,6 +130,8 @@ class ProductionConfig(BaseConfig):
     HSTS = True
     MFA_REQUIRED_FOR_STAFF = _flag("MFA_REQUIRED_FOR_STAFF", True)
     PREFERRED_URL_SCHEME = "https"
+    # Proxies in front that append to X-Forwarded-For (nginx on the same host: 1; none: 0).
+    TRUSTED_PROXIES = int(os.environ.get("TRUSTED_PROXIES", "1"))
 
     @classmethod
     def finalize(cls, config):

@@ -63,6 +63,32 @@ def test_production_turns_on_hsts_and_secure_cookies(production_env):
     assert all("Secure" in c and "HttpOnly" in c for c in cookies)
 
 
+def test_production_trusts_one_proxy_for_client_address_and_scheme(production_env):
+    """Behind nginx the per-address login limit must see the visitor, not 127.0.0.1."""
+    from flask import request
+
+    app = create_app("production")
+    app.add_url_rule("/_whoami", "whoami", lambda: f"{request.remote_addr} {request.scheme}")
+    answer = app.test_client().get(
+        "/_whoami",
+        headers={"X-Forwarded-For": "198.51.100.9, 203.0.113.7", "X-Forwarded-Proto": "https"},
+        environ_base={"REMOTE_ADDR": "127.0.0.1"},
+    )
+    # only the last hop (added by our nginx) is trusted; the rest could be forged
+    assert answer.get_data(as_text=True) == "203.0.113.7 https"
+
+
+def test_testing_config_trusts_no_proxy_header():
+    from flask import request
+
+    app = create_app("testing")
+    app.add_url_rule("/_whoami", "whoami", lambda: request.remote_addr)
+    answer = app.test_client().get(
+        "/_whoami", headers={"X-Forwarded-For": "203.0.113.7"}, environ_base={"REMOTE_ADDR": "127.0.0.1"}
+    )
+    assert answer.get_data(as_text=True) == "127.0.0.1"
+
+
 def test_development_sends_no_hsts(tmp_path):
     app = create_app("testing")
     response = app.test_client().get("/healthz")

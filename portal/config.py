@@ -130,6 +130,15 @@ class ProductionConfig(BaseConfig):
     HSTS = True
     MFA_REQUIRED_FOR_STAFF = _flag("MFA_REQUIRED_FOR_STAFF", True)
     PREFERRED_URL_SCHEME = "https"
+    # Under gevent many greenlets share one process: a larger pool, and SQL parameters (which
+    # may hold message text or email addresses) are kept out of error messages and logs.
+    SQLALCHEMY_ENGINE_OPTIONS = {
+        "pool_pre_ping": True,
+        "pool_size": int(os.environ.get("DB_POOL_SIZE", "10")),
+        "max_overflow": int(os.environ.get("DB_MAX_OVERFLOW", "20")),
+        "pool_timeout": 30,
+        "hide_parameters": True,
+    }
     # Proxies in front that append to X-Forwarded-For (nginx on the same host: 1; none: 0).
     TRUSTED_PROXIES = int(os.environ.get("TRUSTED_PROXIES", "1"))
 

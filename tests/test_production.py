@@ -54,6 +54,7 @@ def test_production_turns_on_hsts_and_secure_cookies(production_env):
     assert app.config["SESSION_COOKIE_HTTPONLY"] is True
     assert app.config["SECRET_KEY"] == GOOD_KEY
     assert app.config["SOCKETIO_ASYNC_MODE"] == "gevent"
+    assert app.config["SQLALCHEMY_ENGINE_OPTIONS"]["hide_parameters"] is True  # no PHI in error logs
     client = app.test_client()
     response = client.get("/auth/login", base_url="https://portal.example.org")
     assert response.status_code == 200

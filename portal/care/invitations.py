@@ -92,6 +92,18 @@ def accept(invitation, *, user, now=None):
     return link
 
 
+def waiting_for(user, now=None):
+    """Pending invitations addressed to this user's confirmed email (for those who signed up first)."""
+    if not (user.is_authenticated and user.can("see_family") and user.is_verified):
+        return []
+    now = now or utcnow()
+    rows = db.session.scalars(
+        sa.select(Invitation).where(Invitation.email == normalize_email(user.email), Invitation.used_at.is_(None),
+                                    Invitation.cancelled_at.is_(None), Invitation.expires_at > now)
+    ).all()
+    return [row for row in rows if row.consent.is_valid(access.consent_today(now))]
+
+
 def invitations_for(consent_ids):
     if not consent_ids:
         return []

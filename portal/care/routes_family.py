@@ -49,7 +49,22 @@ def my_family():
     for link in links:
         access.record_disclosure(current_user, link, "my_family")
     db.session.commit()
-    return render_template("care/my_family.html", links=links, form=ButtonForm())
+    waiting = invitations.waiting_for(current_user)
+    return render_template("care/my_family.html", links=links, waiting=waiting, form=ButtonForm())
+
+
+@bp.post("/invitations/<int:invitation_id>/accept")
+@permission_required(Permission.SEE_FAMILY)
+def accept_waiting(invitation_id):
+    """Accept an invitation addressed to one's own confirmed email, without the emailed link."""
+    found = next((i for i in invitations.waiting_for(current_user) if i.id == invitation_id), None)
+    if found is None:
+        abort(404)
+    if not ButtonForm().validate_on_submit():
+        abort(400)
+    invitations.accept(found, user=current_user._get_current_object())
+    flash(_("You are now linked. Here is what you can see."), "success")
+    return redirect(url_for("care.my_family"))
 
 
 @bp.post("/links/<int:link_id>/leave")

@@ -31,7 +31,12 @@ def _invite(auth, consent):
 
 
 def _link_from(outbox):
-    return LINK.search(outbox()[-1].get_content()).group(1)
+    """The invitation link in the newest invitation email."""
+    for message in reversed(outbox()):
+        found = LINK.search(message.get_content())
+        if found:
+            return found.group(1)
+    raise AssertionError("no invitation email")
 
 
 def test_invitation_email_is_neutral_and_token_stored_hashed(client, auth, counselor, consent, outbox):
@@ -170,3 +175,36 @@ def test_cancel_other_programs_invitation_is_404(client, auth, counselor, consen
 def test_invitation_acceptance_is_rate_limited(client):
     codes = [client.get(f"/care/invite/guess-{n}").status_code for n in range(25)]
     assert codes[0] == 404 and codes[-1] == 429
+
+
+def test_after_signing_up_the_invitation_waits_on_my_family(client, auth, counselor, consent, outbox):
+    auth.login(counselor.email)
+    _invite(auth, consent)
+    auth.logout()
+    unverified = make_user(email="jordan@example.org", verified=False)
+    auth.login(unverified.email)  # may be refused until the email is confirmed; either way nothing waits
+    assert "Invitations waiting" not in client.get("/care/my-family", follow_redirects=True).get_data(as_text=True)
+    invitation = db.session.scalar(db.select(Invitation))
+    assert auth.post(f"/care/invitations/{invitation.id}/accept").status_code in (302, 404)
+    assert db.session.scalar(db.select(FamilyLink).filter_by(user_id=unverified.id)) is None
+    unverified.email_verified_at = utcnow()
+    db.session.commit()
+    auth.logout()
+    auth.login(unverified.email)
+    page = client.get("/care/my-family").get_data(as_text=True)
+    assert "Invitations waiting" in page and "Sam Rivera" in page
+    assert auth.post(f"/care/invitations/{invitation.id}/accept").status_code == 302
+    assert db.session.scalar(db.select(FamilyLink).filter_by(user_id=unverified.id)).consent_id == consent.id
+    assert auth.post(f"/care/invitations/{invitation.id}/accept").status_code == 404
+    assert client.get(_link_from(outbox)).status_code == 404
+
+
+def test_waiting_invitations_are_only_for_the_named_email(client, auth, counselor, consent, outbox):
+    auth.login(counselor.email)
+    _invite(auth, consent)
+    auth.logout()
+    other = make_user(email="someone@example.org")
+    auth.login(other.email)
+    assert "Sam Rivera" not in client.get("/care/my-family").get_data(as_text=True)
+    invitation = db.session.scalar(db.select(Invitation))
+    assert auth.post(f"/care/invitations/{invitation.id}/accept").status_code == 404

@@ -47,12 +47,17 @@ test: $(VENV)/.stamp-dev assets
 	  $(BIN)/python -m pytest -n 2 --dist loadgroup -m "not e2e and not slow" $(PYTEST_ARGS); \
 	fi
 
+# Production server (DESIGN §5; docs/deploy.md): needs SECRET_KEY and DATABASE_URL, uses
+# REDIS_URL when set. Migrations first, then gunicorn + gevent on 127.0.0.1:$(PORT).
 serve: $(VENV)/.stamp-runtime assets
+	@test -n "$$SECRET_KEY" || { echo "make serve: set SECRET_KEY (32+ random characters) and DATABASE_URL" >&2; exit 2; }
+	@test -n "$$DATABASE_URL" || { echo "make serve: set DATABASE_URL (postgresql://user@host:5432/db)" >&2; exit 2; }
 	PORTAL_ENV=production $(BIN)/flask db upgrade
-	PORTAL_ENV=production $(BIN)/gunicorn --config gunicorn.conf.py wsgi:app
+	PORTAL_ENV=production PORT=$(PORT) exec $(BIN)/gunicorn --config gunicorn.conf.py wsgi:app
 
+# Benchmarks (docs/performance.md): one table; BENCH_ARGS=--quick for a short check run.
 bench: $(VENV)/.stamp-dev assets
-	$(BIN)/python -m bench
+	$(BIN)/python -m bench $(BENCH_ARGS)
 
 lint: $(VENV)/.stamp-dev
 	$(BIN)/ruff check portal tests bench wsgi.py

@@ -63,17 +63,18 @@ def agenda():
     view = family_view(current_user)
     after, before = upcoming_window(weeks=8)
     occurrences = occurrences_in(view.series, after, before)
-    _disclose(view, {o.series for o in occurrences}, "calendar_agenda")
     zone = ZoneInfo(current_user.timezone)
     days = {}
     for o in occurrences:
         days.setdefault(o.start.astimezone(zone).date(), []).append(o)
-    return render_template(
+    html = render_template(
         "calendar/agenda.html",
         days=list(days.items()),
         rsvps=_my_rsvps({o.series.id for o in occurrences}),
         unread=_unread_count(),
     )
+    _disclose(view, {o.series for o in occurrences}, "calendar_agenda")  # after rendering: commit expires rows
+    return html
 
 
 def _month_param(raw):
@@ -100,10 +101,9 @@ def month():
     by_day = {}
     for occurrence in occurrences:
         by_day.setdefault(occurrence.start.astimezone(zone).date(), []).append(occurrence)
-    _disclose(view, {o.series for o in occurrences}, "calendar_month")
     prev_month = (first - timedelta(days=1)).replace(day=1)
     next_month = (first + timedelta(days=32)).replace(day=1)
-    return render_template(
+    html = render_template(
         "calendar/month.html",
         first=first,
         weeks=weeks,
@@ -112,6 +112,8 @@ def month():
         prev_month=prev_month,
         next_month=next_month,
     )
+    _disclose(view, {o.series for o in occurrences}, "calendar_month")
+    return html
 
 
 @bp.get("/session/<int:series_id>/<key>")
@@ -212,6 +214,13 @@ def feed(token):
     if user is None or not user.can(Permission.SEE_FAMILY):
         return Response("Not found\n", status=404, mimetype="text/plain")
     view = family_view(user)
+    base = current_app.config["PORTAL_BASE_URL"].rstrip("/")
+    cal = feeds.feed_calendar(
+        view.series,
+        portal_link=lambda series: base + url_for("calendar.agenda"),
+        occurrence_link=lambda o: base + url_for("calendar.occurrence", series_id=o.series.id, key=o.key),
+    )
+    body = cal.to_ical()
     for link in view.links_used(view.series):
         access.record_disclosure(
             user,
@@ -220,13 +229,7 @@ def feed(token):
             detail={"series": sorted(s.id for s in view.series if view.link_for(s) is link)},
         )
     db.session.commit()
-    base = current_app.config["PORTAL_BASE_URL"].rstrip("/")
-    cal = feeds.feed_calendar(
-        view.series,
-        portal_link=lambda series: base + url_for("calendar.agenda"),
-        occurrence_link=lambda o: base + url_for("calendar.occurrence", series_id=o.series.id, key=o.key),
-    )
-    response = Response(cal.to_ical(), mimetype="text/calendar")
+    response = Response(body, mimetype="text/calendar")
     response.headers["Cache-Control"] = "no-store"
     return response
 

@@ -1,0 +1,83 @@
+"""SQL statements per calendar page must not grow with the number of sessions."""
+
+from contextlib import contextmanager
+
+import pytest
+from sqlalchemy import event
+
+from portal.calendar import roster
+from portal.calendar.schedule import occurrences_of
+from portal.calendar.services import cancel_one
+from portal.extensions import db
+from tests.calendar.conftest import make_series
+
+
+@contextmanager
+def counting():
+    statements = []
+
+    def count(conn, cursor, statement, parameters, context, executemany):
+        statements.append(statement)
+
+    db.session.expire_all()  # nothing cached from earlier requests, as in production
+    event.listen(db.engine, "before_cursor_execute", count)
+    try:
+        yield statements
+    finally:
+        event.remove(db.engine, "before_cursor_execute", count)
+
+
+def _add_sessions(counselor, client_record, program, family, n):
+    for i in range(n):
+        series = make_series(
+            counselor,
+            client=client_record if i % 2 else None,
+            program=None if i % 2 else program,
+            count=8,
+            notify=False,
+        )
+        occs = occurrences_of(series)
+        roster.respond(family, occs[0], "going")
+        cancel_one(counselor, series, occs[1].original_start, "Closed")
+
+
+@pytest.mark.parametrize("path", ["/calendar/", "/calendar/month", "/dashboard", "/calendar/notifications"])
+def test_family_pages_use_a_constant_number_of_statements(
+    client, auth, counselor, client_record, program, family, path
+):
+    _add_sessions(counselor, client_record, program, family, 2)  # one of each audience
+    auth.login(family.email)
+    client.get(path)
+    with counting() as few:
+        assert client.get(path).status_code == 200
+    _add_sessions(counselor, client_record, program, family, 12)
+    with counting() as many:
+        assert client.get(path).status_code == 200
+    assert len(many) == len(few), (path, len(few), len(many))
+
+
+def test_feed_uses_a_constant_number_of_statements(client, counselor, client_record, program, family):
+    from portal.calendar.feeds import feed_token
+
+    path = f"/calendar/feed/{feed_token(family)}.ics"
+    _add_sessions(counselor, client_record, program, family, 2)  # one of each audience
+    with counting() as few:
+        client.get(path)
+    _add_sessions(counselor, client_record, program, family, 12)
+    with counting() as many:
+        client.get(path)
+    assert len(many) == len(few)
+
+
+def test_counselor_schedule_uses_a_constant_number_of_statements(
+    client, auth, counselor, client_record, program, family
+):
+    _add_sessions(counselor, client_record, program, family, 2)  # one of each audience
+    auth.login(counselor.email)
+    client.get("/calendar/manage")
+    with counting() as few:
+        client.get("/calendar/manage")
+    _add_sessions(counselor, client_record, program, family, 12)
+    with counting() as many:
+        client.get("/calendar/manage")
+    assert len(many) == len(few)

@@ -3,6 +3,7 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import DateField, SelectField, SelectMultipleField, StringField, SubmitField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Length, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
@@ -28,13 +29,14 @@ class SearchForm(FlaskForm):
 
     q = StringField(_l("Search by name or email"), filters=[_strip], validators=[Optional(), Length(max=100)])
     role = SelectField(_l("Role"), validators=[Optional()],
-                       choices=[("", _l("Any role"))] + [(r.value, label) for r, label in ROLE_LABELS.items()])
+                       choices=[SelectChoice("", _l("Any role"))]
+                       + [SelectChoice(r.value, label) for r, label in ROLE_LABELS.items()])
 
 
 class RolesForm(FlaskForm):
     roles = SelectMultipleField(
         _l("Roles"),
-        choices=[(r.value, label) for r, label in ROLE_LABELS.items()],
+        choices=[SelectChoice(r.value, label) for r, label in ROLE_LABELS.items()],
         widget=ListWidget(prefix_label=False),
         option_widget=CheckboxInput(),
         validate_choice=False,  # validate_roles gives a clearer message

@@ -1,0 +1,250 @@
+"""Admin users: list and search, detail, roles, deactivation — all POST + CSRF + audit."""
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+import sqlalchemy as sa
+import time_machine
+
+from portal.audit import AuditEvent
+from portal.auth.models import SessionRecord, User
+from portal.extensions import db
+from portal.security import Role
+from tests.admin.conftest import quick_users
+from tests.factories import PASSWORD, make_user
+
+
+def events(action):
+    return list(db.session.scalars(db.select(AuditEvent).filter_by(action=action)))
+
+
+def roles_of(user):
+    db.session.expire_all()
+    return {r.value for r in db.session.get(User, user.id).roles}
+
+
+@pytest.mark.parametrize("role", [Role.FAMILY, Role.MODERATOR, Role.COUNSELOR])
+def test_only_admins_may_open_user_pages(client, auth, role):
+    make_user(email="pat@example.org", roles=(role,))
+    target = make_user()
+    auth.login("pat@example.org")
+    assert client.get("/admin/users").status_code == 403
+    assert client.get(f"/admin/users/{target.id}").status_code == 403
+    assert auth.post(f"/admin/users/{target.id}/roles", {"roles": ["admin"]}).status_code == 403
+    assert auth.post(f"/admin/users/{target.id}/deactivate").status_code == 403
+    assert client.get("/admin/audit").status_code == 403
+    assert roles_of(target) == {"family"}
+
+
+def test_visitors_are_sent_to_login(client):
+    for path in ("/admin/users", "/admin/users/1", "/admin/audit"):
+        assert client.get(path).headers["Location"].startswith("/auth/login"), path
+
+
+def test_list_and_search(client, admin):
+    make_user(email="river@example.org", display_name="River")
+    make_user(email="sky@example.org", display_name="Sky", roles=(Role.COUNSELOR,))
+    page = client.get("/admin/users").get_data(as_text=True)
+    assert "River" in page and "Sky" in page and "Avery" in page
+    page = client.get("/admin/users?q=riv").get_data(as_text=True)
+    assert "River" in page and "Sky" not in page
+    page = client.get("/admin/users?q=SKY@EXAMPLE").get_data(as_text=True)
+    assert "Sky" in page and "River" not in page
+    page = client.get("/admin/users?role=counselor").get_data(as_text=True)
+    assert "Sky" in page and "River" not in page
+
+
+def test_search_treats_wildcards_literally(client, admin):
+    make_user(email="river@example.org", display_name="River")
+    page = client.get("/admin/users", query_string={"q": "%"}).get_data(as_text=True)
+    assert "River" not in page
+    page = client.get("/admin/users", query_string={"q": "_"}).get_data(as_text=True)
+    assert "River" not in page
+
+
+def test_pagination(client, admin):
+    users = quick_users(30)
+    first = client.get("/admin/users").get_data(as_text=True)
+    second = client.get("/admin/users?page=2").get_data(as_text=True)
+    assert "Page 1 of 2" in first and "Page 2 of 2" in second
+    assert users[0].display_name in first and users[-1].display_name in second
+    assert client.get("/admin/users?page=999999999999999999999").status_code == 200
+    assert client.get("/admin/users?page=-3").status_code == 200
+
+
+def count_statements(client, path):
+    statements = []
+
+    def listener(conn, cursor, statement, parameters, context, executemany):
+        statements.append(statement)
+
+    sa.event.listen(db.engine, "before_cursor_execute", listener)
+    try:
+        assert client.get(path).status_code == 200
+    finally:
+        sa.event.remove(db.engine, "before_cursor_execute", listener)
+    return len(statements)
+
+
+def test_user_list_uses_a_constant_number_of_queries(client, admin):
+    quick_users(3, roles=(Role.FAMILY, Role.MODERATOR))
+    few = count_statements(client, "/admin/users")
+    quick_users(20, roles=(Role.FAMILY, Role.COUNSELOR))
+    many = count_statements(client, "/admin/users")
+    assert few == many
+
+
+def test_audit_list_uses_a_constant_number_of_queries(client, admin):
+    from portal import audit
+
+    def add_events(n):
+        for user in quick_users(n):
+            audit.record("test.event", actor=user)
+        db.session.commit()
+
+    add_events(2)
+    few = count_statements(client, "/admin/audit")
+    add_events(15)
+    many = count_statements(client, "/admin/audit")
+    assert few == many
+
+
+def test_user_detail_and_unknown_id(client, admin):
+    user = make_user(email="river@example.org", display_name="River")
+    page = client.get(f"/admin/users/{user.id}").get_data(as_text=True)
+    assert "river@example.org" in page and "<h1>River</h1>" in page
+    assert client.get("/admin/users/999999").status_code == 404
+    assert client.get("/admin/users/abc").status_code == 404
+
+
+def test_grant_and_remove_roles_with_audit(client, auth, admin):
+    user = make_user(email="river@example.org")
+    response = auth.post(f"/admin/users/{user.id}/roles", {"roles": ["family", "moderator", "counselor"]})
+    assert response.status_code == 302
+    assert roles_of(user) == {"family", "moderator", "counselor"}
+    granted = events("user.role_granted")
+    assert {e.detail["role"] for e in granted} == {"moderator", "counselor"}
+    assert all(e.actor_id == admin.id and e.object_id == str(user.id) for e in granted)
+    auth.post(f"/admin/users/{user.id}/roles", {"roles": ["counselor"]})
+    assert roles_of(user) == {"counselor"}
+    assert {e.detail["role"] for e in events("user.role_removed")} == {"family", "moderator"}
+
+
+def test_role_change_takes_effect_on_the_next_request(app, client, auth, admin):
+    user = make_user(email="river@example.org")
+    other = app.test_client()
+    type(auth)(other).login("river@example.org")
+    assert other.get("/admin/users").status_code == 403
+    auth.post(f"/admin/users/{user.id}/roles", {"roles": ["admin"]})
+    assert other.get("/admin/users").status_code == 200
+
+
+def test_admin_cannot_remove_own_admin_role(client, auth, admin):
+    response = auth.post(f"/admin/users/{admin.id}/roles", {"roles": ["counselor"]})
+    assert response.status_code == 409
+    assert "cannot remove your own admin role" in response.get_data(as_text=True)
+    assert roles_of(admin) == {"admin"}
+
+
+def test_admin_can_add_roles_to_self(client, auth, admin):
+    auth.post(f"/admin/users/{admin.id}/roles", {"roles": ["admin", "moderator"]})
+    assert roles_of(admin) == {"admin", "moderator"}
+
+
+@pytest.mark.parametrize("roles", [["superuser"], ["admin", "root"], [], ["x" * 10_000], ["' OR 1=1 --"]])
+def test_unknown_or_missing_roles_are_refused(client, auth, admin, roles):
+    user = make_user(email="river@example.org")
+    response = auth.post(f"/admin/users/{user.id}/roles", {"roles": roles})
+    assert response.status_code == 400
+    page = response.get_data(as_text=True)
+    assert "Unknown role" in page or "at least one role" in page
+    assert roles_of(user) == {"family"}
+
+
+def test_role_change_needs_csrf(client, admin):
+    user = make_user(email="river@example.org")
+    response = client.post(f"/admin/users/{user.id}/roles", data={"roles": ["admin"]})
+    assert response.status_code == 400
+    assert roles_of(user) == {"family"}
+
+
+def test_role_change_needs_recent_authentication(client, auth):
+    make_user(email="avery@example.org", roles=(Role.ADMIN,))
+    user = make_user(email="river@example.org")
+    start = datetime(2026, 3, 5, 9, tzinfo=UTC)
+    with time_machine.travel(start, tick=False) as traveller:
+        auth.login("avery@example.org")
+        traveller.shift(timedelta(minutes=11))
+        response = auth.post(f"/admin/users/{user.id}/roles", {"roles": ["admin"]})
+        assert response.status_code == 302
+        assert response.headers["Location"].startswith("/auth/reauthenticate?next=")
+        assert roles_of(user) == {"family"}
+        auth.post("/auth/reauthenticate", {"password": PASSWORD})
+        assert auth.post(f"/admin/users/{user.id}/roles", {"roles": ["admin"]}).status_code == 302
+        assert roles_of(user) == {"admin"}
+
+
+def test_deactivate_ends_sessions_and_blocks_login(app, client, auth, admin):
+    user = make_user(email="river@example.org")
+    other = app.test_client()
+    type(auth)(other).login("river@example.org")
+    assert other.get("/dashboard").status_code == 200
+    response = auth.post(f"/admin/users/{user.id}/deactivate")
+    assert response.status_code == 302
+    assert other.get("/dashboard").status_code == 302
+    records = db.session.scalars(db.select(SessionRecord).filter_by(user_id=user.id)).all()
+    assert records and all(r.revoked_reason == "deactivated" for r in records)
+    assert len(events("user.deactivated")) == 1
+    assert type(auth)(app.test_client()).login("river@example.org").status_code == 422
+
+
+def test_reactivate(client, auth, admin):
+    user = make_user(email="river@example.org", active=False)
+    assert auth.post(f"/admin/users/{user.id}/reactivate").status_code == 302
+    db.session.expire_all()
+    assert db.session.get(User, user.id).active
+    assert len(events("user.reactivated")) == 1
+
+
+def test_admin_cannot_deactivate_self(client, auth, admin):
+    response = auth.post(f"/admin/users/{admin.id}/deactivate")
+    assert response.status_code == 409
+    assert "cannot deactivate your own account" in response.get_data(as_text=True)
+    db.session.expire_all()
+    assert db.session.get(User, admin.id).active
+
+
+def test_account_changes_are_post_only(client, admin):
+    user = make_user()
+    for action in ("roles", "deactivate", "reactivate"):
+        assert client.get(f"/admin/users/{user.id}/{action}").status_code == 405
+
+
+def test_changes_to_unknown_users_are_404(client, auth, admin):
+    assert auth.post("/admin/users/999999/deactivate").status_code == 404
+    assert auth.post("/admin/users/999999/roles", {"roles": ["admin"]}).status_code == 404
+
+
+@pytest.mark.parametrize("q", ["x" * 10_000, "' OR 1=1 --", "\"; DROP TABLE users; --", "<script>alert(1)</script>"])
+def test_hostile_search(client, admin, q):
+    response = client.get("/admin/users", query_string={"q": q})
+    assert response.status_code in (200, 400)
+    page = response.get_data(as_text=True)
+    assert "<script>alert(1)</script>" not in page
+    if len(q) > 100:
+        assert response.status_code == 400 and "100" in page
+
+
+def test_unknown_role_filter_is_a_clear_400(client, admin):
+    response = client.get("/admin/users?role=superuser")
+    assert response.status_code == 400
+    assert "Not a valid choice" in response.get_data(as_text=True)
+
+
+def test_dashboard_panel_for_admins_only(client, auth, admin):
+    page = client.get("/dashboard").get_data(as_text=True)
+    assert "Administration" in page and "/admin/users" in page and "/admin/audit" in page
+    auth.logout()
+    make_user(email="pat@example.org")
+    auth.login("pat@example.org")
+    assert "Administration" not in client.get("/dashboard").get_data(as_text=True)

@@ -1,0 +1,191 @@
+"""Moderation over HTTP: each action is recorded, audited, told, and reaches open room pages."""
+
+import re
+
+import sqlalchemy as sa
+
+from portal.audit import AuditEvent
+from portal.extensions import db
+from portal.rooms.models import Flag, Message, ModerationAction, Notice, RoomRestriction, Suspension
+from portal.security import Role
+from tests.rooms.conftest import ack, member, new_id, payloads
+
+CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
+
+
+def moderator_post(sock, path, data):
+    page = sock.http.get("/rooms/console").get_data(as_text=True)
+    token = CSRF.search(page).group(1)
+    return sock.http.post(path, data={"csrf_token": token, **data})
+
+
+def setup_three(chat, welcome):
+    author, reader = member(display_name="Author"), member(display_name="Reader")
+    mod = member(display_name="Mod", roles=(Role.MODERATOR,))
+    a, r, m = chat.connect(author), chat.connect(reader), chat.connect(mod)
+    for sock in (a, r, m):
+        ack(sock, "join", {"room": "welcome"})
+    sent = ack(a, "send", {"room": "welcome", "body": "something unkind", "client_id": new_id()})["message"]
+    return author, a, r, m, sent
+
+
+def test_hide_removes_the_message_for_every_open_room_page(app, chat, welcome):
+    author, a, r, m, sent = setup_three(chat, welcome)
+    response = moderator_post(m, f"/rooms/console/messages/{sent['id']}", {"action": "hide", "reason": "unkind"})
+    assert response.status_code == 302
+    author_events = a.get_received("/chat")
+    for sock in (r, m):
+        assert payloads(sock, "message_removed") == [{"id": sent["id"], "room": "welcome"}]
+    removed = [e["args"][0] for e in author_events if e["name"] == "message_removed"]
+    assert removed == [{"id": sent["id"], "room": "welcome"}]
+    row = db.session.get(Message, sent["id"])
+    assert row.removed_at is not None and row.removed_reason == "unkind"
+    action = db.session.scalar(sa.select(ModerationAction))
+    assert (action.action, action.reason, action.target_user_id) == ("hide", "unkind", author.id)
+    assert db.session.scalar(sa.select(AuditEvent.id).filter_by(action="moderation.hide")) is not None
+    notice = db.session.scalar(sa.select(Notice).filter_by(user_id=author.id))
+    assert "unkind" in notice.text
+    assert [e["args"][0]["text"] for e in author_events if e["name"] == "notice"] == [notice.text]
+    assert ack(r, "join", {"room": "welcome"})["messages"] == []
+
+
+def test_hide_needs_a_reason(app, chat, welcome):
+    _, _, _, m, sent = setup_three(chat, welcome)
+    moderator_post(m, f"/rooms/console/messages/{sent['id']}", {"action": "hide", "reason": ""})
+    assert db.session.get(Message, sent["id"]).removed_at is None
+
+
+def test_warn_tells_the_person(app, chat, welcome):
+    author, a, _, m, sent = setup_three(chat, welcome)
+    moderator_post(m, f"/rooms/console/messages/{sent['id']}", {"action": "warn", "reason": "please be gentle"})
+    assert "please be gentle" in db.session.scalar(sa.select(Notice.text).filter_by(user_id=author.id))
+    assert db.session.get(Message, sent["id"]).removed_at is None
+
+
+def test_mute_for_a_period_refuses_the_next_send(app, chat, welcome):
+    author, a, _, m, sent = setup_three(chat, welcome)
+    moderator_post(m, f"/rooms/console/messages/{sent['id']}", {"action": "mute", "reason": "cool off",
+                                                                 "minutes": "30"})
+    row = db.session.scalar(sa.select(RoomRestriction))
+    assert row.kind == "mute" and row.until is not None
+    reply = ack(a, "send", {"room": "welcome", "body": "again", "client_id": new_id()})
+    assert reply["error"] == "muted"
+
+
+def test_ban_drops_the_person_from_the_room_at_once(app, chat, welcome):
+    author, a, r, m, sent = setup_three(chat, welcome)
+    moderator_post(m, f"/rooms/console/messages/{sent['id']}", {"action": "ban", "reason": "repeated abuse"})
+    assert payloads(a, "access_ended") == [{"room": "welcome"}]
+    ack(r, "send", {"room": "welcome", "body": "after the ban", "client_id": new_id()})
+    assert [x["body_html"] for x in payloads(a, "message")] == []
+    assert ack(a, "join", {"room": "welcome"})["error"] == "banned"
+
+
+def test_suspend_disconnects_the_persons_sockets(app, chat, welcome):
+    author, a, _, m, sent = setup_three(chat, welcome)
+    moderator_post(m, f"/rooms/console/messages/{sent['id']}", {"action": "suspend", "reason": "threats"})
+    assert not a.is_connected("/chat")
+    assert db.session.scalar(sa.select(Suspension.user_id)) == author.id
+    again = chat.connect(author)
+    assert not again.is_connected("/chat")
+    assert again.http.get("/rooms/").status_code == 403
+
+
+def test_approve_a_held_message_broadcasts_it(app, chat, welcome):
+    newcomer = member(established=False)
+    n = chat.connect(newcomer)
+    r = chat.connect(member())
+    ack(r, "join", {"room": "welcome"})
+    mod = chat.connect(member(roles=(Role.MODERATOR,)))
+    held = ack(n, "send", {"room": "welcome", "body": "hello all", "client_id": new_id()})
+    assert held["error"] == "held_for_review"
+    assert payloads(mod, "moderation_alert")[-1]["kind"] == "held"
+    assert payloads(r, "message") == []
+    page = mod.http.get("/rooms/console").get_data(as_text=True)
+    assert "hello all" in page and "Held for review" in page
+    moderator_post(mod, f"/rooms/console/messages/{held['id']}", {"action": "approve", "reason": ""})
+    assert [x["id"] for x in payloads(r, "message")] == [held["id"]]
+    assert db.session.get(Message, held["id"]).status == "visible"
+
+
+def test_dismiss_a_flag(app, chat, welcome):
+    _, _, r, m, sent = setup_three(chat, welcome)
+    ack(r, "flag", {"message_id": sent["id"], "reason": "spam?"})
+    flag = db.session.scalar(sa.select(Flag))
+    moderator_post(m, f"/rooms/console/flags/{flag.id}/dismiss", {})
+    db.session.refresh(flag)
+    assert flag.resolution == "dismissed"
+
+
+def test_console_lists_crisis_alerts_first(app, chat, welcome):
+    _, a, r, m, sent = setup_three(chat, welcome)
+    ack(r, "flag", {"message_id": sent["id"], "reason": "rude"})
+    ack(a, "send", {"room": "welcome", "body": "I want to end my life", "client_id": new_id()})
+    page = m.http.get("/rooms/console").get_data(as_text=True)
+    assert page.index("Crisis alert") < page.index("Flagged by")
+
+
+def test_moderator_actions_are_refused_to_members(app, chat, welcome):
+    author, a, r, m, sent = setup_three(chat, welcome)
+    for path, data in [
+        (f"/rooms/console/messages/{sent['id']}", {"action": "hide", "reason": "x"}),
+        ("/rooms/console/words", {"phrase": "x", "action": "block"}),
+        ("/rooms/console/rooms", {"slug": "x", "name": "x", "kind": "all_families"}),
+        ("/rooms/console/rooms/welcome", {"name": "Hacked"}),
+        (f"/rooms/console/suspensions/{author.id}/lift", {}),
+    ]:
+        token = CSRF.search(r.http.get("/rooms/").get_data(as_text=True)).group(1)
+        assert r.http.post(path, data={"csrf_token": token, **data}).status_code == 403
+    assert r.http.get("/rooms/console").status_code == 403
+    assert db.session.get(Message, sent["id"]).removed_at is None
+    assert welcome.name == "Welcome"
+
+
+def test_unknown_ids_are_404(app, chat, welcome):
+    m = chat.connect(member(roles=(Role.MODERATOR,)))
+    assert moderator_post(m, "/rooms/console/messages/999999", {"action": "hide", "reason": "x"}).status_code == 404
+    assert moderator_post(m, "/rooms/console/flags/999999/dismiss", {}).status_code == 404
+    assert m.http.get("/rooms/console/rooms/nope").status_code == 404
+
+
+def test_room_settings_broadcast_room_updated(app, chat, welcome):
+    mod = chat.connect(member(roles=(Role.MODERATOR,)))
+    reader = chat.connect(member())
+    ack(reader, "join", {"room": "welcome"})
+    response = moderator_post(mod, "/rooms/console/rooms/welcome", {
+        "name": "Welcome", "description": "Say *hello*", "locked": "y", "slow_mode_seconds": "20"})
+    assert response.status_code == 302
+    updates = payloads(reader, "room_updated")
+    assert updates[-1]["room"] == "welcome" and updates[-1]["locked"] is True
+    assert updates[-1]["slow_mode_seconds"] == 20
+    assert ack(reader, "send", {"room": "welcome", "body": "hi", "client_id": new_id()})["error"] == "locked"
+    assert "<em>hello</em>" in welcome.description_html
+
+
+def test_create_room_and_watched_words(app, chat, welcome):
+    from portal.rooms.models import Room, WatchedWord
+
+    mod = chat.connect(member(roles=(Role.MODERATOR,)))
+    moderator_post(mod, "/rooms/console/rooms", {"slug": "grandparents", "name": "Grandparents",
+                                                 "description": "", "kind": "all_families", "program_id": "0"})
+    assert db.session.scalar(sa.select(Room).filter_by(slug="grandparents")) is not None
+    assert moderator_post(mod, "/rooms/console/rooms", {"slug": "Bad Slug!", "name": "x", "kind": "all_families",
+                                                        "program_id": "0"}).status_code == 200
+    moderator_post(mod, "/rooms/console/words", {"phrase": "  Cash   App ", "action": "block"})
+    word = db.session.scalar(sa.select(WatchedWord))
+    assert (word.phrase, word.action) == ("cash app", "block")
+    sock = chat.connect(member())
+    assert ack(sock, "send", {"room": "welcome", "body": "send it by cash app", "client_id": new_id()})[
+        "error"] == "blocked"
+    moderator_post(mod, f"/rooms/console/words/{word.id}/delete", {})
+    assert db.session.scalar(sa.select(WatchedWord)) is None
+
+
+def test_watched_words_apply_to_display_names(app, chat, welcome):
+    from portal.rooms.models import WatchedWord
+
+    db.session.add(WatchedWord(phrase="spammer", action="block"))
+    db.session.commit()
+    rude = member(display_name="Big Spammer")
+    sent = ack(chat.connect(rude), "send", {"room": "welcome", "body": "hi", "client_id": new_id()})
+    assert sent["message"]["author"]["display_name"] == f"Member {rude.id}"

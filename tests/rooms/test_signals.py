@@ -1,0 +1,71 @@
+"""Logout, suspension and consent changes reach live sockets at once."""
+
+from datetime import date
+
+from portal.care.access import consent_ended
+from portal.clock import utcnow
+from portal.extensions import db
+from tests.rooms.conftest import ack, member, new_id, payloads
+
+
+def test_logout_disconnects_that_persons_sockets_only(app, chat, welcome):
+    alice, bea = member(), member()
+    a1, a2, b = chat.connect(alice), chat.connect(alice), chat.connect(bea)
+    assert a1.auth.logout().status_code == 302
+    assert not a1.is_connected("/chat")
+    assert not a2.is_connected("/chat")  # the second tab's socket ends too (sessions_revoked by user)
+    assert b.is_connected("/chat")
+
+
+def test_revoke_user_sessions_disconnects(app, chat, welcome):
+    from portal.security import revoke_user_sessions
+
+    alice = member()
+    sock = chat.connect(alice)
+    revoke_user_sessions(alice, "deactivated")
+    db.session.commit()
+    assert not sock.is_connected("/chat")
+
+
+def test_program_room_needs_a_valid_link_on_every_send(app, chat, program_room, linked_member):
+    sock = chat.connect(linked_member)
+    assert ack(sock, "join", {"room": "evening-iop"})["ok"] is True
+    assert ack(sock, "send", {"room": "evening-iop", "body": "hi", "client_id": new_id()})["ok"] is True
+    consent = linked_member.test_link.consent
+    consent.revoked_at = utcnow()
+    db.session.commit()
+    reply = ack(sock, "send", {"room": "evening-iop", "body": "still here?", "client_id": new_id()})
+    assert reply["error"] == "not_member"
+    assert ack(sock, "join", {"room": "evening-iop"})["error"] == "not_member"
+
+
+def test_an_expired_consent_or_ended_enrollment_also_closes_the_room(app, chat, program_room, linked_member):
+    sock = chat.connect(linked_member)
+    client = linked_member.test_link.client
+    client.status = "completed"
+    client.ended_on = date.today()
+    db.session.commit()
+    assert ack(sock, "join", {"room": "evening-iop"})["error"] == "not_member"
+
+
+def test_consent_ended_signal_drops_people_from_the_program_room(app, chat, program_room, linked_member):
+    sock = chat.connect(linked_member)
+    other = chat.connect(member(display_name="Moderator", roles=("moderator",)))
+    ack(sock, "join", {"room": "evening-iop"})
+    ack(other, "join", {"room": "evening-iop"})
+    link = linked_member.test_link
+    link.consent.revoked_at = utcnow()
+    db.session.commit()
+    consent_ended.send(app, client_id=link.client_id, consent_id=link.consent_id, user_ids=[linked_member.id],
+                       reason="revoked")
+    assert payloads(sock, "access_ended") == [{"room": "evening-iop"}]
+    ack(other, "send", {"room": "evening-iop", "body": "private", "client_id": new_id()})
+    assert payloads(sock, "message") == []
+
+
+def test_family2_without_a_link_cannot_join_evening_iop(app, chat, program_room, linked_member):
+    family2 = member("family2@example.org")
+    sock = chat.connect(family2)
+    assert ack(sock, "join", {"room": "evening-iop"})["error"] == "not_member"
+    assert sock.http.get("/rooms/evening-iop").status_code == 403
+    assert "evening-iop" not in sock.http.get("/rooms/").get_data(as_text=True)

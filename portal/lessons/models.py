@@ -249,13 +249,21 @@ SQLITE_FTS_DDL = [
 
 
 def pg_search_document(alias=""):
-    """The weighted tsvector of a lesson (title, summary, text); the GIN index uses the same expression."""
+    """The weighted tsvector of a lesson (title, summary, text); the GIN index uses the same expression.
+
+    Angle brackets become ‹ › first: PostgreSQL's parser would otherwise drop anything that looks
+    like an HTML tag, and with it words a lesson shows as literal text.
+    """
     p = f"{alias}." if alias else ""
     return (
-        f"setweight(to_tsvector('english', coalesce({p}title, '')), 'A') || "
-        f"setweight(to_tsvector('english', coalesce({p}summary, '')), 'B') || "
-        f"to_tsvector('english', coalesce({p}body_text, ''))"
+        f"setweight(to_tsvector('english', {pg_plain(p + 'title')}), 'A') || "
+        f"setweight(to_tsvector('english', {pg_plain(p + 'summary')}), 'B') || "
+        f"to_tsvector('english', {pg_plain(p + 'body_text')})"
     )
+
+
+def pg_plain(column):
+    return f"translate(coalesce({column}, ''), '<>', '‹›')"
 
 
 PG_FTS_DDL = [f"CREATE INDEX IF NOT EXISTS ix_lessons_search ON lessons USING gin (({pg_search_document()}))"]

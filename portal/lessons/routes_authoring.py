@@ -4,6 +4,7 @@ import sqlalchemy as sa
 from flask import abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
+from wtforms import SelectChoice
 
 from portal import sanitize
 from portal.extensions import db
@@ -55,7 +56,8 @@ def edit_module(module_id=None):
 
 def _lesson_form(lesson):
     form = LessonForm(obj=lesson)
-    form.module_id.choices = [(m.id, m.title) for m in db.session.scalars(sa.select(Module).order_by(Module.position))]
+    modules = db.session.scalars(sa.select(Module).order_by(Module.position, Module.id))
+    form.module_id.choices = [SelectChoice(m.id, m.title) for m in modules]
     if request.method == "GET":
         if lesson is not None:
             form.body.data = lesson.body_md

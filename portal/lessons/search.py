@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from markupsafe import Markup, escape
 
 from portal.extensions import db
-from portal.lessons.models import MARK_END, MARK_START, Status, pg_search_document
+from portal.lessons.models import MARK_END, MARK_START, Status, pg_plain, pg_search_document
 
 TOKEN = re.compile(r"\w+", re.UNICODE)
 MAX_TOKENS = 8
@@ -68,7 +68,7 @@ def _postgres(words):
     document = pg_search_document("l")
     sql = sa.text(
         "SELECT l.slug, l.title, m.title AS module_title, "  # noqa: S608 (only constants are formatted in)
-        "ts_headline('english', l.body_text, q.query, :options) AS snippet "
+        f"ts_headline('english', {pg_plain('l.body_text')}, q.query, :options) AS snippet "
         "FROM lessons l JOIN lesson_modules m ON m.id = l.module_id, "
         "(SELECT to_tsquery('english', :tsquery) AS query) q "
         f"WHERE ({document}) @@ q.query AND {_PUBLISHED} "

@@ -101,6 +101,19 @@ def _fresh_g():
     vars(g).clear()
 
 
+@pytest.fixture(autouse=True)
+def _cheap_password_hashing(request, monkeypatch):
+    """argon2 with tiny parameters keeps a suite full of sign-ins quick; tests of the real
+    parameters (rehash on login) opt out with @pytest.mark.real_argon2."""
+    if request.node.get_closest_marker("real_argon2"):
+        return
+    from argon2 import PasswordHasher
+
+    from portal.auth import passwords
+
+    monkeypatch.setattr(passwords, "hasher", PasswordHasher(time_cost=1, memory_cost=64, parallelism=1))
+
+
 @pytest.fixture
 def client(app):
     return app.test_client()

@@ -7,6 +7,8 @@ from portal.auth.passwords import hash_password, hasher, password_problems, veri
 from portal.extensions import db
 from tests.factories import PASSWORD, make_user
 
+pytestmark = pytest.mark.real_argon2
+
 
 def test_hashes_are_argon2id():
     assert hash_password(PASSWORD).startswith("$argon2id$")

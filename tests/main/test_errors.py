@@ -63,11 +63,11 @@ def test_non_utf8_form_bytes_do_not_500(client, auth):
 def test_sql_injection_strings_in_login_are_just_wrong_credentials(client, auth):
     for attempt in ["' OR '1'='1", "admin@example.org'--", "\"; DROP TABLE users; --"]:
         response = auth.login(attempt, attempt)
-        assert response.status_code in (200, 429)
+        assert response.status_code in (200, 422, 429)
     assert client.get("/healthz").status_code == 200
 
 
 def test_ten_thousand_character_fields_are_refused_cleanly(client, auth):
     response = auth.login("a" * 10_000 + "@example.org", "b" * 10_000)
-    assert response.status_code == 200
+    assert response.status_code == 422
     assert "cannot be longer than 254 characters" in response.get_data(as_text=True)

@@ -33,6 +33,7 @@ from portal.calendar.services import (
 )
 from portal.calendar.views import counselor_panel
 from portal.care.models import Client, Program, program_counselors
+from portal.clock import utcnow
 from portal.extensions import db
 from portal.main.dashboard import register_panel
 from portal.security import Permission, permission_required
@@ -207,6 +208,7 @@ def _occurrence_page(occ, change_form=None, cancel_form=None, status=200):
         change_form=change_form,
         cancel_form=cancel_form or CancelForm(),
         attendance_form=ConfirmForm(),
+        started=occ.start <= utcnow(),
         statuses=list(AttendanceStatus),
     ), status
 

@@ -240,7 +240,9 @@ def notifications():
     view = family_view(current_user)
     visible = {s.id: s for s in view.series}
     items = [n for n in notifications_for(current_user, limit=50) if n.series_id in visible]
-    return render_template("calendar/notifications.html", items=items, series=visible, form=ConfirmForm())
+    html = render_template("calendar/notifications.html", items=items, series=visible, form=ConfirmForm())
+    _disclose(view, {visible[n.series_id] for n in items}, "calendar_notifications")
+    return html
 
 
 @bp.post("/notifications/read")

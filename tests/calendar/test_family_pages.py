@@ -156,3 +156,42 @@ def test_counselors_and_anonymous_users_cannot_use_family_pages(client, auth, co
     occ = _first(series)
     response = client.get(f"/calendar/session/{series.id}/{occ.key}")
     assert response.status_code == 302 and "/calendar/manage/" in response.headers["Location"]
+
+
+def test_description_is_sanitized_and_stored_beside_its_source(client, auth, counselor, client_record, family):
+    from portal.calendar.services import SeriesDetails, update_all
+
+    series = make_series(counselor, client=client_record)
+    hostile = "<script>alert(1)</script> [x](javascript:alert(2)) <img src=x onerror=alert(3)> **ok**"
+    update_all(
+        counselor,
+        series,
+        SeriesDetails(
+            title="Family session", description=hostile, mode="telehealth", join_url="https://video.example.org/a"
+        ),
+    )
+    assert series.description_md == hostile
+    auth.login(family.email)
+    html = client.get(f"/calendar/session/{series.id}/{_first(series).key}").get_data(as_text=True)
+    assert "<script>alert(1)" not in html and 'href="javascript' not in html and "<img" not in html
+    assert "<strong>ok</strong>" in html
+
+
+def test_dashboard_panels(app, client, auth, counselor, client_record, family, stranger):
+    from datetime import timedelta
+
+    from portal.calendar.views import counselor_panel, next_session_panel
+
+    series = make_series(counselor, client=client_record)
+    auth.login(family.email)
+    html = client.get("/dashboard").get_data(as_text=True)
+    assert "Next session:" in html and f"/calendar/session/{series.id}/" in html
+    with app.test_request_context():
+        assert next_session_panel(stranger) is None
+        assert counselor_panel(counselor)["text"] == "No family sessions today."
+        soon = (utcnow() + timedelta(minutes=90)).astimezone(series.zone).replace(second=0, microsecond=0)
+        make_series(counselor, client=client_record, first=soon.date(), at=soon.time(), repeat="none")
+        panel = counselor_panel(counselor)
+        if soon.date() == utcnow().astimezone(series.zone).date():  # not in the day's last 90 minutes
+            assert panel["text"] == "1 family session(s) today."
+            assert any("/calendar/manage/" in url for _label, url in panel["links"])

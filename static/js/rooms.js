@@ -242,9 +242,13 @@
   socket.on("disconnect", function (reason) {
     joined = false;
     if (reason === "io server disconnect") setConnection(S.signed_out);
+    else if (reason === "io client disconnect") setConnection(S.offline);
     else setConnection(navigator.onLine === false ? S.offline : S.reconnecting);
   });
-  window.addEventListener("offline", function () { setConnection(S.offline); });
+  // The browser knows first when the network goes: stop using the socket (messages wait in
+  // the outbox) and connect again as soon as it is back.
+  window.addEventListener("offline", function () { setConnection(S.offline); socket.disconnect(); });
+  window.addEventListener("online", function () { if (!socket.connected) socket.connect(); });
   socket.on("session_ended", function () { setConnection(S.signed_out); });
 
   socket.on("message", function (m) { insertMessage(m, true); });

@@ -1,0 +1,136 @@
+"""Rooms in a real browser: live chat between two people, moderation, reconnect, accessibility."""
+
+import pytest
+
+from portal.extensions import db
+from portal.rooms.guidelines import VERSION
+from portal.rooms.models import GuidelinesAcceptance, Message, Room
+from portal.security import Role
+from tests.factories import make_user
+
+
+def _accepted(email, name, roles=(Role.FAMILY,)):
+    user = make_user(email, display_name=name, roles=roles)
+    db.session.add(GuidelinesAcceptance(user_id=user.id, version=VERSION))
+    db.session.commit()
+    return user
+
+
+@pytest.fixture
+def people(app):
+    room = Room(slug="welcome", name="Welcome", kind="all_families", description="Say hello",
+                description_html="<p>Say hello</p>")
+    db.session.add(room)
+    db.session.commit()
+    return {
+        "alice": _accepted("alice@example.org", "Alice"),
+        "bea": _accepted("bea@example.org", "Bea"),
+        "mod": _accepted("mod@example.org", "Morgan", roles=(Role.MODERATOR,)),
+    }
+
+
+@pytest.fixture
+def open_page(browser, live_server, browser_login):
+    contexts = []
+
+    def open_as(email, path="/rooms/welcome"):
+        context = browser.new_context(base_url=live_server.base_url, viewport={"width": 390, "height": 844})
+        contexts.append(context)
+        page = context.new_page()
+        page.set_default_timeout(10_000)
+        browser_login(page, email)
+        page.goto(path)
+        return page
+
+    yield open_as
+    for context in contexts:
+        context.close()
+
+
+def _send(page, text):
+    page.fill("#composer-body", text)
+    page.keyboard.press("Enter")
+
+
+def _wait_online(page):
+    page.locator("#online li").first.wait_for()
+
+
+def test_two_people_chat_live_and_a_moderator_hides_a_message(people, open_page):
+    alice, bea = open_page("alice@example.org"), open_page("bea@example.org")
+    _wait_online(alice)
+    _wait_online(bea)
+    _send(alice, "Hello from **Alice**")
+    bea.locator(".msg-body", has_text="Hello from Alice").wait_for()
+    assert bea.locator(".msg-body strong").inner_text() == "Alice"
+    _send(bea, "Hi Alice, welcome")
+    alice.locator(".msg-body", has_text="Hi Alice, welcome").wait_for()
+    assert alice.locator(".msg-body", has_text="Hello from Alice").count() == 1
+
+    bea.locator("li.msg", has_text="Hello from Alice").get_by_role("button", name="Flag").click()
+    bea.fill("#flag-reason", "testing the queue")
+    bea.get_by_role("button", name="Send to moderators").click()
+
+    mod = open_page("mod@example.org", "/rooms/console")
+    item = mod.locator(".queue-item", has_text="Hello from Alice")
+    item.get_by_label("Action").select_option("hide")
+    item.get_by_label("Reason (the person is told)").fill("Testing moderation")
+    item.get_by_role("button", name="Apply").click()
+    mod.wait_for_url("**/rooms/console")
+    alice.locator(".msg-body", has_text="Hello from Alice").wait_for(state="detached")
+    bea.locator(".msg-body", has_text="Hello from Alice").wait_for(state="detached")
+    assert bea.locator(".msg-body", has_text="Hi Alice, welcome").count() == 1
+
+
+def test_a_message_written_offline_is_sent_once_on_reconnect(people, open_page, app):
+    alice, bea = open_page("alice@example.org"), open_page("bea@example.org")
+    _wait_online(alice)
+    _wait_online(bea)
+    alice.context.set_offline(True)
+    alice.locator("#connection").wait_for(state="visible")
+    _send(alice, "Written while offline")
+    alice.locator("li.pending", has_text="Written while offline").wait_for()
+    stored = alice.evaluate("Object.keys(localStorage).filter(k => k.startsWith('fb-outbox:'))"
+                            ".map(k => JSON.parse(localStorage.getItem(k)).length)")
+    assert stored == [1]
+    alice.context.set_offline(False)
+    bea.locator(".msg-body", has_text="Written while offline").wait_for()
+    alice.locator("li.msg[data-id]", has_text="Written while offline").wait_for()
+    alice.locator("li.pending").wait_for(state="detached")
+    assert alice.locator(".msg-body", has_text="Written while offline").count() == 1
+    assert bea.locator(".msg-body", has_text="Written while offline").count() == 1
+    assert alice.evaluate("JSON.parse(localStorage.getItem(Object.keys(localStorage)"
+                          ".find(k => k.startsWith('fb-outbox:')))).length") == 0
+    db.session.expire_all()
+    assert db.session.query(Message).filter_by(body="Written while offline").count() == 1
+
+
+def test_catch_up_after_reconnect_shows_missed_messages_in_order(people, open_page):
+    alice, bea = open_page("alice@example.org"), open_page("bea@example.org")
+    _wait_online(alice)
+    _wait_online(bea)
+    bea.context.set_offline(True)
+    bea.locator("#connection").wait_for(state="visible")
+    for n in range(3):
+        _send(alice, f"missed {n}")
+        alice.locator("li.msg[data-id]", has_text=f"missed {n}").wait_for()
+    bea.context.set_offline(False)
+    bea.locator(".msg-body", has_text="missed 2").wait_for()
+    texts = bea.locator("li.msg[data-id] .msg-body").all_inner_texts()
+    assert [t for t in texts if t.startswith("missed")] == ["missed 0", "missed 1", "missed 2"]
+
+
+@pytest.mark.parametrize("email, path", [
+    ("alice@example.org", "/rooms/"),
+    ("alice@example.org", "/rooms/welcome"),
+    ("alice@example.org", "/rooms/guidelines"),
+    ("mod@example.org", "/rooms/console"),
+    ("mod@example.org", "/rooms/console/words"),
+    ("mod@example.org", "/rooms/console/rooms"),
+    ("mod@example.org", "/rooms/console/rooms/welcome"),
+])
+def test_room_pages_are_accessible(people, open_page, assert_accessible, email, path):
+    page = open_page(email, path)
+    if path == "/rooms/welcome":
+        _wait_online(page)
+    assert_accessible(page)

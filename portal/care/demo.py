@@ -55,7 +55,7 @@ def _consent(client, family, counselor, now):
                       recipient_email=family.email, includes_attendance=True, purpose=terms.purpose,
                       expires_on=None, text_version=consent_text.CURRENT_VERSION,
                       text_sha256=consent_text.sha256(document), signed_text=document, signature_name=CLIENT,
-                      signed_at=now, witnessed_by_id=counselor.id)
+                      client_name=CLIENT, signed_at=now, witnessed_by_id=counselor.id)
     db.session.add(consent)
     db.session.flush()
     audit.record("consent.signed", actor=counselor, obj=consent, client_id=client.id, consent_id=consent.id,

@@ -94,10 +94,17 @@ class Consent(db.Model):
     revocation_requested_on: Mapped[date | None] = mapped_column(sa.Date)
     # The exact text the client signed (its SHA-256 is text_sha256), for the printable copy.
     signed_text: Mapped[str | None] = mapped_column(sa.Text)
+    # The client's name as the consent gives it (the client record may be renamed later).
+    client_name: Mapped[str | None] = mapped_column(sa.String(120))
 
     client: Mapped[Client] = relationship(lazy="joined")
     witnessed_by: Mapped["User"] = relationship(foreign_keys=[witnessed_by_id])  # noqa: F821
     revoked_by: Mapped["User | None"] = relationship(foreign_keys=[revoked_by_id])  # noqa: F821
+
+    @property
+    def named_client(self):
+        """The client's name as this consent names them."""
+        return self.client_name or self.client.full_name
 
     @property
     def scopes(self):

@@ -198,6 +198,7 @@ def sign_consent(client, terms, *, signature_name, attested, shown_sha256, witne
         purpose=terms.purpose, expires_on=terms.expires_on, text_version=consent_text.CURRENT_VERSION,
         text_sha256=consent_text.sha256(document), signed_text=document,
         signature_name=signature_name.strip(), signed_at=now, witnessed_by_id=witness.id,
+        client_name=terms.client_name,
     )
     db.session.add(consent)
     db.session.flush()

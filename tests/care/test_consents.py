@@ -36,7 +36,7 @@ def test_signing_stores_version_hash_witness_and_time(client, auth, counselor, s
     assert consent.text_version == consent_text.CURRENT_VERSION
     assert consent.text_sha256 == hashlib.sha256(consent.signed_text.encode()).hexdigest()
     assert "Electronic signature of the client: sam   RIVERA" in consent.signed_text
-    assert consent.witnessed_by_id == counselor.id
+    assert consent.witnessed_by_id == counselor.id and consent.client_name == "Sam Rivera"
     assert abs((utcnow() - consent.signed_at).total_seconds()) < 120
     assert consent.expires_on is None and consent.includes_attendance is False
     event = db.session.scalar(db.select(AuditEvent).filter_by(action="consent.signed"))

@@ -92,3 +92,13 @@ def test_dashboard_panels(client, auth, counselor, sam, family):
     auth.login(moderator.email)
     page = client.get("/dashboard").get_data(as_text=True)
     assert "Clients and consents" not in page and "My family" not in page
+
+
+def test_my_family_names_the_client_as_the_consent_does(client, auth, counselor, sam, family):
+    link = link_family(family, sam, witness=counselor)
+    link.consent.client_name = "Sam Rivera"
+    sam.full_name = "Samuel Rivera-Ortiz"
+    db.session.commit()
+    auth.login(family.email)
+    page = client.get("/care/my-family").get_data(as_text=True)
+    assert "Sam Rivera" in page and "Samuel Rivera-Ortiz" not in page

@@ -138,3 +138,41 @@ def test_program_pages_are_accessible(page, browser_login, assert_accessible):
     assert "Casey" in page.inner_text("main")
     page.goto("/dashboard")
     assert "Clients and consents" in page.inner_text("main")
+
+
+def test_invitation_side_pages_are_accessible(page, browser, live_server, browser_login, assert_accessible):
+    """The "another account" page, an invitation waiting on My family, and the empty My family page."""
+    from portal.care import consent_text, invitations
+    from portal.care.models import Invitation
+    from portal.clock import utcnow
+    from portal.extensions import db
+    from tests.factories import link_family, make_client
+
+    counselor = make_user(roles=(Role.COUNSELOR,))
+    sam = make_client(full_name="Sam Rivera", counselor=counselor)
+    recipient = make_user(email="jordan@example.org", display_name="Jordan R")
+    consent = link_family(make_user(), sam, witness=counselor).consent
+    consent.recipient_email = recipient.email
+    token = "e2e-token-" + "x" * 30
+    db.session.add(Invitation(consent=consent, token_hash=invitations.hash_token(token), email=recipient.email,
+                              expires_at=utcnow() + invitations.LIFETIME))
+    db.session.commit()
+    assert consent_text.CURRENT_VERSION
+
+    other = make_user(email="someone@example.org")
+    browser_login(page, other.email)
+    page.goto("/care/my-family")
+    assert "not linked to anyone" in page.inner_text("main")
+    assert_accessible(page)
+    page.goto(f"/care/invite/{token}")
+    assert "another account" in page.inner_text("h1")
+    assert_accessible(page)
+    page.get_by_role("button", name="Sign out").click()
+
+    browser_login(page, recipient.email)
+    page.goto("/care/my-family")
+    assert "Invitations waiting for you" in page.inner_text("main")
+    assert_accessible(page)
+    page.get_by_role("button", name="Accept and link my account — Sam Rivera").click()
+    page.wait_for_selector("h2:has-text('Sam Rivera')")
+    assert_accessible(page)

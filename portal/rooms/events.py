@@ -121,7 +121,13 @@ def _online_names(slug):
 
 
 def _announce_presence(slug):
-    broadcast.presence_changed(slug, _online_names(slug))
+    """Broadcast who is online, unless this process last announced the very same list
+    (a second tab, or hundreds of sockets of a few people, would otherwise flood the room)."""
+    names = _online_names(slug)
+    announced = presence.store().announced
+    if announced.get(slug) != names:
+        announced[slug] = names
+        broadcast.presence_changed(slug, names)
 
 
 # --- connection -------------------------------------------------------------------------------

@@ -9,11 +9,11 @@ from collections import defaultdict
 
 from flask import current_app
 
-_PREFIX = "fb:presence:"
 
 
 class MemoryPresence:
     def __init__(self):
+        self.announced = {}  # room slug -> the online list this process last broadcast
         self._lock = threading.Lock()
         self._user_of = {}  # sid -> user id
         self._sids_of = defaultdict(set)  # user id -> sids
@@ -68,53 +68,56 @@ class MemoryPresence:
 class RedisPresence:
     """The same interface on Redis hashes and sets (shared by every server process)."""
 
-    def __init__(self, url):
+    def __init__(self, url, prefix="fb:"):
         import redis
 
         self._r = redis.Redis.from_url(url, decode_responses=True)
+        self._p = prefix + "presence:"
+        self.announced = {}
 
     def connect(self, sid, user_id):
         pipe = self._r.pipeline()
-        pipe.hset(_PREFIX + "user_of", sid, user_id)
-        pipe.sadd(f"{_PREFIX}sids:{user_id}", sid)
+        pipe.hset(self._p + "user_of", sid, user_id)
+        pipe.sadd(f"{self._p}sids:{user_id}", sid)
         pipe.execute()
 
     def disconnect(self, sid):
-        user_id = self._r.hget(_PREFIX + "user_of", sid)
-        rooms = self._r.smembers(f"{_PREFIX}rooms:{sid}")
+        user_id = self._r.hget(self._p + "user_of", sid)
+        rooms = self._r.smembers(f"{self._p}rooms:{sid}")
         pipe = self._r.pipeline()
-        pipe.hdel(_PREFIX + "user_of", sid)
+        pipe.hdel(self._p + "user_of", sid)
         if user_id is not None:
-            pipe.srem(f"{_PREFIX}sids:{user_id}", sid)
+            pipe.srem(f"{self._p}sids:{user_id}", sid)
         for room in rooms:
-            pipe.hdel(f"{_PREFIX}room:{room}", sid)
-        pipe.delete(f"{_PREFIX}rooms:{sid}")
+            pipe.hdel(f"{self._p}room:{room}", sid)
+        pipe.delete(f"{self._p}rooms:{sid}")
         pipe.execute()
         return set(rooms)
 
     def enter(self, room, sid, user_id):
         pipe = self._r.pipeline()
-        pipe.sadd(f"{_PREFIX}rooms:{sid}", room)
-        pipe.hset(f"{_PREFIX}room:{room}", sid, user_id)
+        pipe.sadd(f"{self._p}rooms:{sid}", room)
+        pipe.hset(f"{self._p}room:{room}", sid, user_id)
         pipe.execute()
 
     def leave(self, room, sid):
         pipe = self._r.pipeline()
-        pipe.srem(f"{_PREFIX}rooms:{sid}", room)
-        pipe.hdel(f"{_PREFIX}room:{room}", sid)
+        pipe.srem(f"{self._p}rooms:{sid}", room)
+        pipe.hdel(f"{self._p}room:{room}", sid)
         pipe.execute()
 
     def online_user_ids(self, room):
-        return {int(v) for v in self._r.hvals(f"{_PREFIX}room:{room}")}
+        return {int(v) for v in self._r.hvals(f"{self._p}room:{room}")}
 
     def sids_of_user(self, user_id):
-        return set(self._r.smembers(f"{_PREFIX}sids:{user_id}"))
+        return set(self._r.smembers(f"{self._p}sids:{user_id}"))
 
     def rooms_of(self, sid):
-        return set(self._r.smembers(f"{_PREFIX}rooms:{sid}"))
+        return set(self._r.smembers(f"{self._p}rooms:{sid}"))
 
     def clear(self):
-        for key in self._r.scan_iter(_PREFIX + "*"):
+        self.announced.clear()
+        for key in self._r.scan_iter(self._p + "*"):
             self._r.delete(key)
 
 
@@ -123,5 +126,6 @@ def store():
     extensions = current_app.extensions
     if "rooms_presence" not in extensions:
         url = current_app.config.get("REDIS_URL")
-        extensions["rooms_presence"] = RedisPresence(url) if url else MemoryPresence()
+        prefix = current_app.config.get("REDIS_KEY_PREFIX", "fb:")
+        extensions["rooms_presence"] = RedisPresence(url, prefix) if url else MemoryPresence()
     return extensions["rooms_presence"]

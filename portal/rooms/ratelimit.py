@@ -17,8 +17,10 @@ CHAT_LIMITS = parse_many("5 per 10 seconds; 30 per minute")
 def _limiter():
     extensions = current_app.extensions
     if "rooms_ratelimit" not in extensions:
-        uri = current_app.config.get("REDIS_URL") or "memory://"
-        extensions["rooms_ratelimit"] = MovingWindowRateLimiter(storage_from_string(uri))
+        uri = current_app.config.get("REDIS_URL")
+        prefix = current_app.config.get("RATELIMIT_KEY_PREFIX", "fb:limits")
+        storage = storage_from_string(uri, key_prefix=prefix) if uri else storage_from_string("memory://")
+        extensions["rooms_ratelimit"] = MovingWindowRateLimiter(storage)
     return extensions["rooms_ratelimit"]
 
 

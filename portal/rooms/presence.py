@@ -10,7 +10,6 @@ from collections import defaultdict
 from flask import current_app
 
 
-
 class MemoryPresence:
     def __init__(self):
         self.announced = {}  # room slug -> the online list this process last broadcast

@@ -119,10 +119,9 @@ def month():
 @bp.get("/session/<int:series_id>/<key>")
 @login_required
 def occurrence(series_id, key):
-    if current_user.can(Permission.MANAGE_SESSIONS):
+    if current_user.can(Permission.MANAGE_SESSIONS) and not current_user.can(Permission.SEE_FAMILY):
+        # Email links point here; staff land on their own page for the session (which authorizes them).
         return redirect(url_for("calendar.manage_occurrence", series_id=series_id, key=key))
-    if not current_user.can(Permission.SEE_FAMILY):
-        abort(404)
     occ, link = load_family_occurrence(series_id, key)
     access.record_disclosure(
         current_user, link, "calendar_session", detail={"series": series_id, "occurrence": occ.key}

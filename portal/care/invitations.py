@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from portal import audit, mail
 from portal.care import access
 from portal.care.models import FamilyLink, Invitation
-from portal.care.services import CareError, _cancel_invitations, normalize_email
+from portal.care.services import CareError, cancel_pending_invitations, normalize_email
 from portal.clock import utcnow
 from portal.extensions import db
 
@@ -27,7 +27,7 @@ def send_invitation(consent, *, actor, link_for, now=None):
     now = now or utcnow()
     if not consent.is_valid(access.consent_today(now)):
         raise CareError("Invitations can only be sent from a valid consent.")
-    _cancel_invitations(consent.id, now)
+    cancel_pending_invitations(consent.id, now)
     token = secrets.token_urlsafe(32)
     invitation = Invitation(consent=consent, token_hash=hash_token(token), email=consent.recipient_email,
                             created_by_id=actor.id, created_at=now, expires_at=now + LIFETIME)

@@ -9,6 +9,7 @@ from portal.auth.models import User, UserRole
 from portal.care import access, services
 from portal.care.forms import ClientForm, EndEnrollmentForm, ProgramForm, SearchForm
 from portal.care.models import Program, program_counselors
+from portal.clock import utcnow
 from portal.extensions import db
 from portal.security import Permission, Role, permission_required
 
@@ -129,7 +130,7 @@ def client(client_id):
     consents = services.consents_for(client)
     invitations = invitations_for([c.id for c in consents])
     return render_template("care/client.html", client=client, consents=consents, invitations=invitations,
-                           today=access.consent_today(), now=services.utcnow())
+                           today=access.consent_today(), now=utcnow())
 
 
 @bp.route("/clients/<int:client_id>/end", methods=["GET", "POST"])

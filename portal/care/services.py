@@ -107,7 +107,7 @@ def end_enrollment(client, *, actor, status, ended_on, now=None):
     for consent in _live_consents(client.id):
         user_ids = _end_links(consent.id, now, "enrollment_ended") if consent.expires_on is None else []
         ended.append((consent, user_ids or _linked_user_ids(consent.id)))
-        _cancel_invitations(consent.id, now)
+        cancel_pending_invitations(consent.id, now)
     audit.record("client." + status, actor=actor, obj=client, client_id=client.id,
                  detail={"ended_on": ended_on.isoformat()})
     db.session.commit()
@@ -141,7 +141,7 @@ def _end_links(consent_id, now, reason):
     return [link.user_id for link in links]
 
 
-def _cancel_invitations(consent_id, now):
+def cancel_pending_invitations(consent_id, now):
     for invitation in db.session.scalars(
         sa.select(Invitation).where(Invitation.consent_id == consent_id, Invitation.used_at.is_(None),
                                     Invitation.cancelled_at.is_(None))
@@ -224,7 +224,7 @@ def revoke_consent(consent, *, actor, requested_by, requested_on, method, now=No
     consent.revocation_requested_on = requested_on
     consent.revocation_method = method
     user_ids = _end_links(consent.id, now, "consent_revoked")
-    _cancel_invitations(consent.id, now)
+    cancel_pending_invitations(consent.id, now)
     audit.record("consent.revoked", actor=actor, obj=consent, client_id=consent.client_id, consent_id=consent.id,
                  detail={"method": method, "requested_on": requested_on.isoformat(), "links_ended": len(user_ids)})
     db.session.commit()

@@ -155,3 +155,17 @@ def test_printable_copy_of_another_programs_consent_is_404(client, auth, counsel
     assert client.get(f"/care/consents/{other_link.consent_id}").status_code == 404
     assert client.get(f"/care/consents/{other_link.consent_id}/revoke").status_code == 404
     assert auth.post(f"/care/consents/{other_link.consent_id}/invite").status_code == 404
+
+
+def test_double_submitted_signature_records_one_consent(client, auth, counselor, sam):
+    import re
+
+    auth.login(counselor.email)
+    page = review(auth, sam.id).get_data(as_text=True)
+    shown = re.search(r'name="shown_sha256" type="hidden" value="([0-9a-f]{64})"', page).group(1)
+    data = {**CONSENT, "shown_sha256": shown, "signature_name": "Sam Rivera", "attest": "y"}
+    first = auth.post(f"/care/clients/{sam.id}/consents/sign", data=data)
+    second = auth.post(f"/care/clients/{sam.id}/consents/sign", data=data)
+    assert first.status_code == 302
+    assert second.status_code == 200 and "already a valid consent" in second.get_data(as_text=True)
+    assert len(_consents()) == 1

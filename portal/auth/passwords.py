@@ -16,7 +16,7 @@ MIN_SCORE = 3
 ZXCVBN_MAX = 72
 
 hasher = PasswordHasher()  # argon2id with the library's current recommended parameters
-_DUMMY_HASH = hasher.hash("timing-equaliser-not-a-password")
+_dummy_hashes = {}
 
 
 def hash_password(password):
@@ -33,11 +33,17 @@ def verify_password(password_hash, password):
 
 def burn_verification_time(password):
     """Spend the time a real check would, so unknown accounts answer as slowly as known ones."""
-    verify_password(_DUMMY_HASH, password)
+    key = (hasher.time_cost, hasher.memory_cost, hasher.parallelism)
+    if key not in _dummy_hashes:
+        _dummy_hashes[key] = hasher.hash("timing-equaliser-not-a-password")
+    verify_password(_dummy_hashes[key], password)
 
 
 def needs_rehash(password_hash):
-    return hasher.check_needs_rehash(password_hash)
+    try:
+        return hasher.check_needs_rehash(password_hash)
+    except InvalidHashError:
+        return True
 
 
 def password_problems(password, user_inputs=()):

@@ -10,6 +10,7 @@ from portal.auth.models import EmailToken
 from portal.auth.web import bp, render_form
 from portal.clock import utcnow
 from portal.extensions import db, limiter
+from portal.main.dashboard import register_panel
 from portal.security import current_session_record, idle_limit_for, idle_limit_seconds, safe_next
 
 
@@ -119,3 +120,16 @@ def extend_session():
     record.last_seen_at = utcnow()
     db.session.commit()
     return jsonify(ok=True, idle_seconds=idle_limit_seconds())
+
+
+@register_panel
+def two_step_panel(user):
+    """Staff without two-step sign-in are asked to turn it on."""
+    if not user.is_staff or user.mfa_enabled:
+        return None
+    return {
+        "title": _("Protect your account"),
+        "text": _("Staff accounts see protected information. Two-step sign-in keeps it safe even if "
+                  "someone learns your password."),
+        "links": [(_("Set up two-step sign-in"), url_for("auth.mfa_setup"))],
+    }

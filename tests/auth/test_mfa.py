@@ -211,3 +211,17 @@ def test_totp_window_allows_one_step_of_drift(client, auth, mfa_user):
         traveller.shift(timedelta(seconds=30))
         auth.login("casey@example.org")
         assert auth.post("/auth/mfa", {"code": code}).status_code == 302
+
+
+def test_dashboard_asks_staff_without_two_step_to_turn_it_on(client, auth, mfa_user):
+    make_user(email="morgan@example.org", roles=(Role.MODERATOR,))
+    make_user(email="pat@example.org")
+    auth.login("morgan@example.org")
+    assert "Protect your account" in client.get("/dashboard").get_data(as_text=True)
+    auth.logout()
+    auth.login("pat@example.org")
+    assert "Protect your account" not in client.get("/dashboard").get_data(as_text=True)
+    auth.logout()
+    auth.login("casey@example.org")
+    auth.post("/auth/mfa", {"code": current_code(mfa_user)})
+    assert "Protect your account" not in client.get("/dashboard").get_data(as_text=True)

@@ -35,6 +35,12 @@ def own_when(occurrence, fmt="EEEE d MMMM y, h:mm a"):
     )
 
 
+def current_start(series, original):
+    """Where an occurrence is now (after any move), from the series' loaded overrides."""
+    override = series.override_for(original)
+    return override.new_start if override is not None and override.new_start is not None else original
+
+
 def time_helpers():
     return {
         "cal_when": when,
@@ -44,6 +50,7 @@ def time_helpers():
         "cal_date": lambda d: format_date(d, "EEEE d MMMM y"),
         "cal_month": lambda d: format_date(d, "MMMM y"),
         "cal_fmt": format_date,
+        "current_start": current_start,
         "cal_zone": viewer_zone,
         "cal_local_date": lambda dt: dt.astimezone(ZoneInfo(viewer_zone())).date(),
     }

@@ -104,6 +104,13 @@ def waiting_for(user, now=None):
     return [row for row in rows if row.consent.is_valid(access.consent_today(now))]
 
 
+def record_preview(invitation, user):
+    """Showing the recipient whose invitation this is discloses the client's name: log it (caller commits)."""
+    consent = invitation.consent
+    return audit.record("disclosure.invitation", actor=user, object_type="clients", object_id=consent.client_id,
+                        client_id=consent.client_id, consent_id=consent.id)
+
+
 def invitations_for(consent_ids):
     if not consent_ids:
         return []

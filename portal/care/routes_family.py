@@ -39,6 +39,8 @@ def invitation(token):
         invitations.accept(found, user=current_user._get_current_object())
         flash(_("You are now linked. Here is what you can see."), "success")
         return redirect(url_for("care.my_family"))
+    invitations.record_preview(found, current_user)
+    db.session.commit()
     return render_template("care/invite_accept.html", consent=found.consent, form=form)
 
 
@@ -48,8 +50,10 @@ def my_family():
     links = access.active_links(current_user)
     for link in links:
         access.record_disclosure(current_user, link, "my_family")
-    db.session.commit()
     waiting = invitations.waiting_for(current_user)
+    for invitation in waiting:
+        invitations.record_preview(invitation, current_user)
+    db.session.commit()
     return render_template("care/my_family.html", links=links, waiting=waiting, form=ButtonForm())
 
 

@@ -134,3 +134,19 @@ def test_end_enrollment_rejects_bad_input(client, auth, counselor, sam):
         assert auth.post(f"/care/clients/{sam.id}/end", data=data).status_code == 200
     db.session.expire_all()
     assert sam.status == "active"
+
+
+def test_hostile_names_are_escaped_everywhere(client, auth, counselor, program):
+    payloads = ['<script>alert("x")</script>', '"><img src=x onerror=alert(1)>', "Robert'); DROP TABLE clients;--"]
+    auth.login(counselor.email)
+    for name in payloads:
+        response = auth.post("/care/clients/new", data=_form(program, counselor, full_name=name))
+        assert response.status_code == 302
+    assert db.session.scalar(db.select(db.func.count(Client.id))) == 3
+    pages = [client.get("/care/clients").get_data(as_text=True)]
+    for row in db.session.scalars(db.select(Client)):
+        pages.append(client.get(f"/care/clients/{row.id}").get_data(as_text=True))
+        pages.append(client.get(f"/care/clients/{row.id}/disclosures").get_data(as_text=True))
+    for page in pages:
+        assert "<script>alert" not in page and "<img src=x" not in page
+    assert "&lt;script&gt;" in pages[0] and "DROP TABLE clients" in pages[0]

@@ -71,6 +71,8 @@ def test_new_family_member_accepts_and_sees_my_family(client, auth, counselor, c
     auth.login(family.email)
     accept_page = client.get(path).get_data(as_text=True)
     assert "Sam Rivera" in accept_page
+    preview = db.session.scalar(db.select(AuditEvent).filter_by(action="disclosure.invitation"))
+    assert (preview.actor_id, preview.client_id, preview.consent_id) == (family.id, consent.client_id, consent.id)
     response = auth.post(path)
     assert response.status_code == 302 and response.headers["Location"].endswith("/care/my-family")
     link = db.session.scalar(db.select(FamilyLink).filter_by(user_id=family.id))

@@ -22,8 +22,10 @@ its C `wait_c` would block the whole process during a query; after patching it p
 from the portal.
 """
 
+import logging
 import os
 import re
+import sys
 
 from gunicorn.glogging import Logger
 
@@ -60,6 +62,20 @@ accesslog = os.environ.get("GUNICORN_ACCESS_LOG", "-") or None
 errorlog = "-"
 loglevel = os.environ.get("GUNICORN_LOG_LEVEL", "info")
 access_log_format = '%(h)s "%(m)s %(U)s" %(s)s %(B)s %(M)sms'
+
+# The application's own log ("portal" logger: warnings such as RATELIMIT_ENABLED=0, errors
+# with tracebacks) goes to the error log stream too; without this gunicorn would drop it.
+# Configured here, before the workers fork, without importing the portal.
+_portal_log = logging.getLogger("portal")
+if not any(getattr(h, "_family_bridge", False) for h in _portal_log.handlers):
+    _handler = logging.StreamHandler(sys.stderr)
+    _handler.setFormatter(
+        logging.Formatter("[%(asctime)s] [%(process)d] [%(levelname)s] %(name)s: %(message)s", "%Y-%m-%d %H:%M:%S %z")
+    )
+    _handler._family_bridge = True
+    _portal_log.addHandler(_handler)
+_portal_log.setLevel(os.environ.get("PORTAL_LOG_LEVEL", "INFO").upper())
+_portal_log.propagate = False
 
 # Path segments that are secrets: /calendar/feed/<token>.ics, /auth/verify/<token>,
 # /auth/reset/<token>; and, as a safety net, any long token-like segment anywhere.

@@ -124,10 +124,12 @@ def main(argv=None):
     table = Table()
     notes = []
     started = time.monotonic()
-    with harness.postgres_database("fb_bench") as url, contextlib.ExitStack() as stack:
+    # PostgreSQL through its local socket, as docs/deploy.md recommends on one host
+    with harness.postgres_database("fb_bench", unix_socket=True) as url, contextlib.ExitStack() as stack:
         env = harness.server_env(url, RATELIMIT_ENABLED="0")
         schema = harness.prepare_database(env, seed_demo=True)
-        notes.append(f"schema built with: {schema}")
+        notes.append(f"schema built with: {schema.split(' (')[0]}")
+        notes.append("database: " + ("PostgreSQL over the local socket" if "host=/" in url else "PostgreSQL over TCP"))
         hello = stack.enter_context(harness.Server(env, app="bench.hello_app:app", name="hello"))
         portal = harness.Server(env, name="portal").start()
         stack.callback(portal.stop)

@@ -43,6 +43,8 @@ def portal_pair(tmp_path_factory):
             redis_url=harness.redis_server_url(),
             redis_prefix=prefix,
             instance=tmp_path_factory.mktemp("instance"),
+            DB_POOL_SIZE=4,  # a good neighbour on a shared test PostgreSQL
+            DB_MAX_OVERFLOW=6,
         )
         harness.prepare_database(env, seed_demo=True)
         logs = tmp_path_factory.mktemp("logs")

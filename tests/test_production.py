@@ -184,7 +184,10 @@ def slow_server(tmp_path_factory):
     """gunicorn (production config, gevent) serving tests/support/slow_app.py on a fresh
     PostgreSQL database."""
     with harness.postgres_database("fb_prod") as url:
-        env = harness.server_env(url, instance=tmp_path_factory.mktemp("instance"))
+        # RATELIMIT_ENABLED=0 also checks that the portal's own warnings reach the server log
+        env = harness.server_env(
+            url, instance=tmp_path_factory.mktemp("instance"), RATELIMIT_ENABLED="0", DB_POOL_SIZE=4, DB_MAX_OVERFLOW=6
+        )
         harness.prepare_database(env, seed_demo=False)
         server = harness.Server(
             env, app="tests.support.slow_app:app", name="slow", log_dir=tmp_path_factory.mktemp("logs")
@@ -276,6 +279,10 @@ class TestGunicornGevent:
         assert "/calendar/feed/[redacted]" in log
         for secret in ("QUERYSECRET", "FEEDSECRET", "RESETSECRET"):
             assert secret not in log
+
+    def test_portal_warnings_reach_the_server_log(self, slow_server):
+        """DESIGN §5: with RATELIMIT_ENABLED=0 the server logs a warning at start."""
+        assert "RATELIMIT_ENABLED=0: HTTP and chat rate limits are OFF" in slow_server.server.log()
 
     def test_psycopg_uses_a_cooperative_wait_in_the_worker(self, slow_server):
         """After gevent's monkey-patching psycopg must not pick its blocking C wait function."""

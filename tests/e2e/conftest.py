@@ -13,6 +13,7 @@ import pytest
 from werkzeug.serving import make_server
 
 from portal import create_app
+from portal.extensions import db
 from tests.factories import PASSWORD
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
@@ -59,6 +60,8 @@ def live_server(app, database_url, tmp_path):
     yield served
     server.shutdown()
     thread.join(timeout=5)
+    with served.app_context():
+        db.engine.dispose()  # close the served app's own connection pool
 
 
 @pytest.fixture(scope="session")

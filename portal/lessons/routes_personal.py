@@ -8,6 +8,7 @@ from portal.extensions import limiter
 from portal.lessons import export, services, sharing
 from portal.lessons.forms import ActionForm, ReflectionForm, VerifyForm
 from portal.lessons.routes import bp, get_lesson, render_lesson
+from portal.main.dashboard import register_panel
 from portal.security import Permission, permission_required
 
 # --- reflections: every query is scoped to current_user, so nobody else can reach them --------
@@ -105,3 +106,16 @@ def family_progress(client_id):
         abort(404)
     return render_template("lessons/family_progress.html", client=client,
                            members=sharing.shared_progress(client))
+
+
+@register_panel
+def family_learning_panel(user):
+    if not user.can(Permission.MANAGE_CLIENTS):
+        return None
+    clients = sharing.clients_with_shared_progress(user)
+    if not clients:
+        return None
+    links = [(_("Family learning for %(name)s", name=client.full_name),
+              url_for("lessons.family_progress", client_id=client.id)) for client in clients]
+    return {"title": _("Family learning"), "text": _("Family members who chose to share their lesson progress."),
+            "links": links}

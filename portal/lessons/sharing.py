@@ -48,3 +48,21 @@ def shared_progress(client):
         seen.add(member.id)
         members.append(SharedProgress(member.display_name, overview.overview(member.id)))
     return members
+
+
+def clients_with_shared_progress(counselor, limit=20):
+    """The counselor's clients with at least one family member sharing progress through an active link."""
+    from portal.lessons.models import ProgressSharing
+
+    managed = access.clients_for_counselor(counselor).with_only_columns(Client.id).scalar_subquery()
+    links = db.session.scalars(
+        sa.select(FamilyLink)
+        .join(ProgressSharing, ProgressSharing.user_id == FamilyLink.user_id)
+        .where(ProgressSharing.enabled.is_(True), FamilyLink.ended_at.is_(None), FamilyLink.client_id.in_(managed))
+        .order_by(FamilyLink.client_id)
+    ).unique().all()
+    clients = {}
+    for link in links:
+        if link.client_id not in clients and access.link_for_client(link.user, link.client_id) is not None:
+            clients[link.client_id] = link.client
+    return list(clients.values())[:limit]

@@ -223,3 +223,17 @@ def test_edit_pages_render(app, client, auth, author):
     for path in ("/lessons/author/lessons/999999", "/lessons/author/modules/999999",
                  "/lessons/author/lessons/999999/history"):
         assert client.get(path).status_code == 404, path
+
+
+def test_hostile_module_fields_are_sanitized(app, client, auth, author):
+    for n, payload in enumerate(HOSTILE):
+        response = auth.post("/lessons/author/modules/new", {"title": payload, "slug": f"evil-{n}", "summary": payload,
+                                                             "intro": payload, "status": "published"})
+        assert response.status_code == 302, payload
+        module = db.session.scalar(sa.select(Module).filter_by(slug=f"evil-{n}"))
+        assert not active_content(module.intro_html)
+    make_module("evil-lessons")  # gives the module pages something to show
+    for path in ("/lessons/author", "/lessons/", "/lessons/modules/evil-0", "/lessons/modules/evil-lessons"):
+        page = client.get(path).get_data(as_text=True)
+        main = page.split('<main id="main"', 1)[1].split("</main>", 1)[0]
+        assert not active_content(main), path

@@ -75,3 +75,8 @@ def test_name_on_certificate_is_kept_as_issued(app, client):
     db.session.commit()
     page = client.get(f"/lessons/certificates/verify/{certificate.code}").get_data(as_text=True)
     assert "Before" in page
+
+
+def test_verification_is_rate_limited(app, client):
+    statuses = [client.get("/lessons/certificates/verify/FB-AAAAA-BBBBB").status_code for _ in range(35)]
+    assert statuses[0] == 200 and statuses[-1] == 429

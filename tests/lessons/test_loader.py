@@ -132,3 +132,10 @@ def test_seed_demo_loads_the_whole_curriculum(app, runner):
     result = runner.invoke(args=["seed-demo"])
     assert result.exit_code == 0, result.output
     assert count(Lesson) == 36
+
+
+def test_stats_command_reports_lessons_words_and_grade(app, runner):
+    result = runner.invoke(args=["curriculum", "stats"])
+    assert result.exit_code == 0, result.output
+    assert "lessons: 36" in result.output
+    assert "median Flesch-Kincaid grade:" in result.output

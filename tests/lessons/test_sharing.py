@@ -82,3 +82,20 @@ def test_reflections_and_answers_are_never_shared(app, client, auth, counselor):
     auth.login(counselor.email)
     page = progress_page(client, client_row).get_data(as_text=True)
     assert "Pat (family)" in page and "Private words" not in page
+
+
+def test_counselor_dashboard_links_to_shared_progress_only(app, client, auth, counselor):
+    member, client_row, link = setup_family(counselor)
+    auth.login(counselor.email)
+    assert "Family learning for Sam Rivera" not in client.get("/dashboard").get_data(as_text=True)
+    services.set_sharing(member, True)
+    page = client.get("/dashboard").get_data(as_text=True)
+    assert f"/lessons/clients/{client_row.id}/family-progress" in page
+    auth.logout()
+    auth.login(make_user(roles=(Role.COUNSELOR,)).email)  # not this client's counselor
+    assert "Sam Rivera" not in client.get("/dashboard").get_data(as_text=True)
+    auth.logout()
+    auth.login(counselor.email)
+    link.consent.revoked_at = utcnow()
+    db.session.commit()
+    assert "Family learning for Sam Rivera" not in client.get("/dashboard").get_data(as_text=True)

@@ -14,6 +14,7 @@ from portal.rooms.forms import (
     InviteForm,
     ModerateForm,
     NewRoomForm,
+    PersonForm,
     RoomSettingsForm,
     WatchedWordForm,
 )
@@ -39,6 +40,7 @@ def console():
     suspensions = db.session.scalars(sa.select(Suspension).filter_by(lifted_at=None)).all()
     return render_template(
         "rooms/console.html", flags=flags, held=held, form=ModerateForm(formdata=None), dismiss=DismissForm(),
+        person_form=PersonForm(formdata=None),
         actions=moderation.recent_actions(20), suspensions=[s for s in suspensions if s.is_active()],
         users={u.id: u for u in db.session.scalars(sa.select(User).where(
             User.id.in_({s.user_id for s in suspensions}))).all()},
@@ -83,6 +85,29 @@ def _apply(form, message):
         case "suspend":
             return moderation.suspend_user(moderator, author, reason)
     raise RoomError("invalid")
+
+
+@bp.post("/console/people/<int:user_id>")
+@moderator_only
+def moderate_person(user_id):
+    """Warn or suspend a person directly (e.g. for a display name in the queue)."""
+    person = _get_or_404(User, user_id)
+    form = PersonForm()
+    if not form.validate_on_submit():
+        flash(_("Please choose an action and give a reason: the person will be told."), "error")
+        return redirect(url_for("rooms.console"))
+    moderator = current_user._get_current_object()
+    try:
+        if form.action.data == "suspend":
+            outcome = moderation.suspend_user(moderator, person, form.reason.data)
+        else:
+            outcome = moderation.warn_user(moderator, person, form.reason.data)
+    except RoomError as error:
+        flash(error.as_ack()["message"], "error")
+        return redirect(url_for("rooms.console"))
+    moderation.publish(outcome)
+    flash(_("Done."), "success")
+    return redirect(url_for("rooms.console"))
 
 
 @bp.post("/console/flags/<int:flag_id>/dismiss")

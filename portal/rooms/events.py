@@ -143,6 +143,8 @@ def on_connect(auth=None):
     if access.is_moderator(user):
         join_room(MODERATORS)
     presence.store().connect(request.sid, user.id)
+    if services.review_display_name(user):
+        broadcast.moderation_alert({"kind": "name", "priority": False, "room": None, "message": None})
 
 
 @on("disconnect")

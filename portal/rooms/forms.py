@@ -41,6 +41,14 @@ class ModerateForm(FlaskForm):
             raise ValidationError(_l("Please give a reason: the person will be told."))
 
 
+class PersonForm(FlaskForm):
+    action = SelectField(_l("Action"), choices=[("warn", _l("Warn the person")),
+                                                ("suspend", _l("Suspend the account from the rooms"))])
+    reason = StringField(_l("Reason (the person is told)"), filters=[_strip],
+                         validators=[DataRequired(), Length(max=300)])
+    submit = SubmitField(_l("Apply"))
+
+
 class DismissForm(FlaskForm):
     submit = SubmitField(_l("Dismiss"))
 

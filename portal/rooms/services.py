@@ -46,6 +46,21 @@ def public_name(user, words=None):
     return user.display_name
 
 
+def review_display_name(user):
+    """Queue a display name that matches a hold/flag watched word (once); True when queued."""
+    review = [w for w in watched_words() if w.action in (WatchedAction.HOLD, WatchedAction.FLAG)]
+    if not review or not wordlists.watched_matches(user.display_name, review):
+        return False
+    open_flag = db.session.scalar(
+        sa.select(Flag.id).filter_by(kind=FlagKind.NAME.value, subject_user_id=user.id, resolved_at=None)
+    )
+    if open_flag is not None:
+        return False
+    db.session.add(Flag(kind=FlagKind.NAME.value, subject_user_id=user.id, reason="display name"))
+    db.session.commit()
+    return True
+
+
 def message_payload(message, words=None):
     """A Message as the contract (DESIGN §5) describes it, plus `edited_at`."""
     return {

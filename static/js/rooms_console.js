@@ -19,8 +19,9 @@
     var li = document.createElement("li");
     var label = S[item.kind] || item.kind;
     var m = item.message || {};
-    li.textContent = label + " — " + (m.author ? m.author.display_name : "") + " " + S.in + " " + item.room +
-      ": " + textOf(m.body_html || "").slice(0, 200);
+    li.textContent = item.message
+      ? label + " — " + m.author.display_name + " " + S.in + " " + item.room + ": " + textOf(m.body_html).slice(0, 200)
+      : label;
     if (item.priority) {
       li.className = "alert-crisis";
       list.prepend(li);

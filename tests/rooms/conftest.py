@@ -36,21 +36,23 @@ def new_id():
 
 
 @pytest.fixture(autouse=True)
-def _cheap_password_hashing(monkeypatch):
-    """Many sign-ins per test: argon2 with tiny parameters keeps the suite quick (rooms only)."""
-    from argon2 import PasswordHasher
-
-    from portal.auth import passwords
-
-    monkeypatch.setattr(passwords, "hasher", PasswordHasher(time_cost=1, memory_cost=64, parallelism=1))
-
-
-@pytest.fixture(autouse=True)
 def _clean_realtime(app):
     presence.store().clear()
     ratelimit.reset()
     yield
     presence.store().clear()
+    _forget_socket_clients(app)
+    db.engine.dispose()
+
+
+def _forget_socket_clients(app):
+    """Flask-SocketIO's test clients stay in a class-level dict (and keep their app, its engine
+    and its database connections alive) unless removed."""
+    from flask_socketio.test_client import SocketIOTestClient
+
+    for key, client in list(SocketIOTestClient.clients.items()):
+        if client.app is app:
+            del SocketIOTestClient.clients[key]
 
 
 @pytest.fixture

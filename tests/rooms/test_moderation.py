@@ -189,3 +189,24 @@ def test_watched_words_apply_to_display_names(app, chat, welcome):
     rude = member(display_name="Big Spammer")
     sent = ack(chat.connect(rude), "send", {"room": "welcome", "body": "hi", "client_id": new_id()})
     assert sent["message"]["author"]["display_name"] == f"Member {rude.id}"
+
+
+def test_a_display_name_matching_a_hold_word_is_queued_once(app, chat, welcome):
+    from portal.rooms.models import WatchedWord
+
+    db.session.add(WatchedWord(phrase="free money", action="hold"))
+    db.session.commit()
+    mod = chat.connect(member(roles=(Role.MODERATOR,)))
+    person = member(display_name="Free Money Guy")
+    chat.connect(person)
+    chat.connect(person)
+    flags = db.session.scalars(sa.select(Flag).filter_by(kind="name")).all()
+    assert [f.subject_user_id for f in flags] == [person.id]
+    assert [a["kind"] for a in payloads(mod, "moderation_alert")] == ["name"]
+    assert "Free Money Guy" in mod.http.get("/rooms/console").get_data(as_text=True)
+    flag_id = db.session.scalar(sa.select(Flag.id).filter_by(kind="name"))
+    moderator_post(mod, f"/rooms/console/people/{person.id}", {"action": "warn",
+                                                                "reason": "Please choose another display name"})
+    assert "another display name" in db.session.scalar(sa.select(Notice.text).filter_by(user_id=person.id))
+    moderator_post(mod, f"/rooms/console/flags/{flag_id}/dismiss", {})
+    assert db.session.get(Flag, flag_id).resolved_at is not None

@@ -26,8 +26,8 @@ _last_typing = {}
 
 def fresh_user():
     """The signed-in, active, unsuspended user of this socket, looked up now (not cached)."""
-    g.pop("session_record", None)
-    g.pop("_login_user", None)
+    for key in ("session_record", "_login_user", "rooms_watched_words"):
+        g.pop(key, None)
     record = current_session_record()
     if record is None or record.mfa_pending:
         return None
@@ -172,8 +172,9 @@ def on_join(user, payload):
     messages, has_more = services.join_messages(room, after_id)
     join_room(room_channel(slug))
     presence.store().enter(slug, request.sid, user.id)
-    if messages:
-        services.mark_read(user, room, messages[-1].id)
+    seen = messages[-1].id if messages else after_id
+    if seen:
+        services.mark_read(user, room, seen)
     _announce_presence(slug)
     room_data = room.as_payload() | {
         "online": _online_names(slug),

@@ -3,6 +3,7 @@
 import uuid
 
 import sqlalchemy as sa
+from flask import g
 from flask_babel import gettext as _
 
 from portal.clock import utcnow
@@ -34,7 +35,10 @@ MAX_ID = 2**53  # ids beyond what JSON clients can count are malformed
 
 
 def watched_words():
-    return db.session.scalars(sa.select(WatchedWord)).all()
+    """The watched words, loaded once per request or socket event."""
+    if "rooms_watched_words" not in g:
+        g.rooms_watched_words = db.session.scalars(sa.select(WatchedWord)).all()
+    return g.rooms_watched_words
 
 
 def public_name(user, words=None):

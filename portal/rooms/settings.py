@@ -3,6 +3,7 @@
 import re
 
 import sqlalchemy as sa
+from flask import g
 
 from portal import audit
 from portal.extensions import db
@@ -72,6 +73,7 @@ def add_watched_word(moderator, phrase, action):
         row.action = action
     audit.record("moderation.watched_word", actor=moderator, detail={"phrase": phrase, "action": action})
     db.session.commit()
+    g.pop("rooms_watched_words", None)
     return row
 
 
@@ -79,6 +81,7 @@ def remove_watched_word(moderator, word):
     audit.record("moderation.watched_word_removed", actor=moderator, detail={"phrase": word.phrase})
     db.session.delete(word)
     db.session.commit()
+    g.pop("rooms_watched_words", None)
 
 
 def watched_words():

@@ -255,3 +255,15 @@ def test_read_marker_moves_forward_only(app, chat, welcome):
     assert ack(sock, "read", {"room": "welcome", "last_id": ids[1]}) == {"ok": True}
     ack(sock, "read", {"room": "welcome", "last_id": ids[0]})
     assert last_read_id(alice, welcome) == ids[1]
+
+
+def test_joining_up_to_date_marks_the_room_read(app, chat, welcome):
+    from portal.rooms.services import last_read_id
+
+    alice, bea = member(), member()
+    newest = ack(chat.connect(alice), "send", {"room": "welcome", "body": "x", "client_id": new_id()})["message"]["id"]
+    sock = chat.connect(bea)
+    ack(sock, "join", {"room": "welcome", "after_id": newest})
+    assert last_read_id(bea, welcome) == newest
+    ack(sock, "join", {"room": "welcome", "after_id": 10**9})  # a claim beyond the newest id is clamped
+    assert last_read_id(bea, welcome) == newest

@@ -55,6 +55,7 @@ def machine():
         "postgresql": pg.split()[0] if pg else "?",
         "redis": (re.search(r"v=(\S+)", redis_v) or [None, "?"])[1],
         "load_generator": pages.load_generator(),
+        "load average at start (1/5/15 min)": "/".join(f"{x:.1f}" for x in os.getloadavg()),
     }
 
 
@@ -176,6 +177,8 @@ def main(argv=None):
                 sender_cookie=sender_cookie,
                 receiver_cookies=cookies,
             )
+            notes.append(f"fan-out N={n}: after the joins, events took {ours['settle_s']} s (portal) and "
+                         f"{bare['settle_s']} s (bare) to drain before the timed phase")
             for label, r in (("bare", bare), ("portal", ours)):
                 if r["errors"] or r["send_failures"]:
                     notes.append(f"fan-out N={n} {label}: errors {r['errors']} send failures {r['send_failures']}")
@@ -273,6 +276,7 @@ def main(argv=None):
             notes.append("scale-out skipped: Redis not reachable")
 
     elapsed = time.monotonic() - started
+    info["load average at end (1/5/15 min)"] = "/".join(f"{x:.1f}" for x in os.getloadavg())
     print()
     print(table.text())
     for note in notes:

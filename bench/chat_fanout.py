@@ -59,6 +59,9 @@ class LoadProcess:
     def count(self):
         return int(self.command("count"))
 
+    def events(self):
+        return int(self.command("events"))
+
     def finish(self):
         result = json.loads(self.command("stop"))
         self.proc.stdin.close()
@@ -91,6 +94,7 @@ def run(urls, *, clients, rate=5.0, seconds=10.0, room="welcome", sender_cookie=
     try:
         for p in processes:
             p.wait_ready()
+        settle_seconds = settle(processes)
         headers = {"Cookie": sender_cookie} if sender_cookie else {}
         import socketio
 
@@ -150,4 +154,21 @@ def run(urls, *, clients, rate=5.0, seconds=10.0, room="welcome", sender_cookie=
         "p50_ms": percentile(latencies, 50),
         "p99_ms": percentile(latencies, 99),
         "errors": errors[:5],
+        "settle_s": settle_seconds,
     }
+
+
+def settle(processes, quiet=2.0, limit=300):
+    """Wait until the receivers stop getting events (the portal announces presence to the room
+    on every join: N joins send ~N²/2 presence events, which must drain before the timed
+    phase). Returns the seconds it took."""
+    start = time.monotonic()
+    last, last_change = -1, time.monotonic()
+    while time.monotonic() - start < limit:
+        now = sum(p.events() for p in processes)
+        if now != last:
+            last, last_change = now, time.monotonic()
+        elif time.monotonic() - last_change >= quiet:
+            break
+        time.sleep(0.25)
+    return round(time.monotonic() - start - quiet, 1)

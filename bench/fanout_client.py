@@ -4,7 +4,7 @@
 
 Protocol with the coordinator (bench/chat_fanout.py): this process prints `ready` once every
 client is connected over WebSocket and has joined ROOM; answers `count` with the number of
-messages received so far; on `stop` prints one JSON line
+messages received so far (`events`: every event, presence included); on `stop` prints one JSON line
 {"received": [[seq, t], ...], "connected": K, "errors": [...]} and exits.
 Messages carry their sequence number in the body ("fanout <seq>"); receive times are
 time.time() on this machine (the sender records its send times with the same clock).
@@ -38,6 +38,10 @@ def main():
     received = []
     errors = []
     clients = []
+    other_events = [0]
+
+    def on_other(*_args):
+        other_events[0] += 1
 
     def on_message(data):
         match = SEQ.search(data.get("body_html", ""))
@@ -47,6 +51,8 @@ def main():
     def start(i):
         client = socketio.Client(reconnection=False)
         client.on("message", on_message, namespace="/chat")
+        client.on("presence", on_other, namespace="/chat")
+        client.on("typing", on_other, namespace="/chat")
         headers = {"Cookie": cookies[i % len(cookies)]} if cookies else {}
         for attempt in range(5):
             try:
@@ -73,6 +79,8 @@ def main():
     while line and line.strip() != "stop":
         if line.strip() == "count":
             print(len(received), flush=True)
+        elif line.strip() == "events":
+            print(len(received) + other_events[0], flush=True)
         line = stdin.readline()
     result = {"received": received, "connected": len(clients), "errors": errors[:20]}
     print(json.dumps(result), flush=True)

@@ -7,6 +7,7 @@ Anything saved here marks the item as edited in the portal, so `curriculum load`
 import difflib
 
 import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
 
 from portal.clock import utcnow
 from portal.extensions import db
@@ -28,7 +29,7 @@ def _slug_taken(model, slug, own_id):
 
 def save_module(module, *, title, slug, summary, intro, status):
     if _slug_taken(Module, slug, module.id if module else None):
-        raise AuthoringError("slug", "Another module already uses this web address name.")
+        raise AuthoringError("slug", _l("Another module already uses this web address name."))
     if module is None:
         last = db.session.scalar(sa.select(sa.func.max(Module.position))) or 0
         module = Module(position=last + 1)
@@ -42,9 +43,9 @@ def save_module(module, *, title, slug, summary, intro, status):
 
 def save_lesson(lesson, author, *, module_id, title, slug, summary, minutes, reflection_prompt, body, status):
     if db.session.get(Module, module_id) is None:
-        raise AuthoringError("module_id", "Please choose a module.")
+        raise AuthoringError("module_id", _l("Please choose a module."))
     if _slug_taken(Lesson, slug, lesson.id if lesson else None):
-        raise AuthoringError("slug", "Another lesson already uses this web address name.")
+        raise AuthoringError("slug", _l("Another lesson already uses this web address name."))
     if lesson is None or lesson.module_id != module_id:
         last = db.session.scalar(sa.select(sa.func.max(Lesson.position)).where(Lesson.module_id == module_id)) or 0
         if lesson is None:

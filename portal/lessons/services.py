@@ -4,6 +4,7 @@ Services take explicit arguments, commit once and raise LessonError for rule bre
 """
 
 import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import contains_eager
 
@@ -125,9 +126,9 @@ def answer_question(user, lesson, question_id, choice):
     """Record (or change) the user's answer; returns (question, answer)."""
     question = db.session.get(Question, question_id) if isinstance(question_id, int) else None
     if question is None or question.lesson_id != lesson.id:
-        raise LessonError("That question is not part of this lesson.")
+        raise LessonError(_l("That question is not part of this lesson."))
     if not isinstance(choice, int) or not 0 <= choice < len(question.choices):
-        raise LessonError("Please choose one of the answers.")
+        raise LessonError(_l("Please choose one of the answers."))
     answer = db.session.scalar(sa.select(QuizAnswer).filter_by(user_id=user.id, question_id=question.id))
     if answer is None:
         answer = QuizAnswer(user_id=user.id, question_id=question.id)
@@ -155,9 +156,9 @@ def reflection_for(user, lesson):
 def save_reflection(user, lesson, text):
     text = (text or "").strip()
     if not text:
-        raise LessonError("Please write something before saving, or delete the reflection instead.")
+        raise LessonError(_l("Please write something before saving, or delete the reflection instead."))
     if len(text) > REFLECTION_MAX:
-        raise LessonError(f"Please keep a reflection under {REFLECTION_MAX:,} characters.")
+        raise LessonError(_l("Please keep a reflection under %(n)s characters.", n=f"{REFLECTION_MAX:,}"))
     reflection = reflection_for(user, lesson)
     if reflection is None:
         reflection = Reflection(user_id=user.id, lesson_id=lesson.id, created_at=utcnow())

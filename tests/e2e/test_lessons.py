@@ -5,10 +5,11 @@ import re
 import sqlalchemy as sa
 
 from portal.extensions import db
+from portal.lessons import services
 from portal.lessons.loader import load_curriculum
 from portal.lessons.models import Certificate, Lesson, LessonProgress
 from portal.security import Role
-from tests.factories import make_user
+from tests.factories import link_family, make_client, make_user
 
 
 def fits(page):
@@ -66,6 +67,11 @@ def test_family_member_completes_every_lesson_from_the_dashboard(page, browser_l
     done = sa.select(sa.func.count()).select_from(LessonProgress).where(LessonProgress.completed_at.is_not(None))
     assert db.session.scalar(done) == 36
 
+    for path in ("/lessons/reflections", "/lessons/certificates", "/dashboard"):
+        page.goto(path)
+        assert_accessible(page)
+        fits(page)
+    page.goto("/lessons/")
     page.fill("#q", "naloxone")
     page.keyboard.press("Enter")
     page.wait_for_url("**/lessons/search?q=naloxone")
@@ -118,7 +124,7 @@ def test_knowledge_check_works_without_javascript(browser, live_server, browser_
 
 def test_authoring_pages_are_accessible_and_preview_is_live(page, browser_login, assert_accessible):
     load_curriculum()
-    make_user(email="author@example.org", roles=(Role.COUNSELOR,))
+    author = make_user(email="author@example.org", roles=(Role.COUNSELOR,))
     lesson = db.session.scalar(sa.select(Lesson).filter_by(slug="understanding-relapse"))
     browser_login(page, "author@example.org")
 
@@ -141,7 +147,33 @@ def test_authoring_pages_are_accessible_and_preview_is_live(page, browser_login,
     assert_accessible(page)
     page.goto(f"/lessons/author/lessons/{lesson.id}/questions")
     assert_accessible(page)
+    member = make_user(email="sharer@example.org", display_name="Pat")
+    client_row = make_client(counselor=author, full_name="Sam Rivera")
+    link_family(member, client_row, witness=author)
+    services.set_sharing(member, True)
+    services.complete_lesson(member, lesson)
+    page.goto("/dashboard")
+    page.click("text=Family learning for Sam Rivera")
+    page.get_by_role("heading", name="Pat").wait_for()
+    assert_accessible(page)
     page.goto("/lessons/author/modules/new")
     page.click("text=Save module")  # empty: field errors
     page.locator(".error-summary").wait_for()
     assert_accessible(page)
+
+
+def test_knowledge_check_and_completion_by_keyboard(page, browser_login):
+    load_curriculum()
+    make_user(email="keys@example.org")
+    browser_login(page, "keys@example.org")
+    page.goto("/lessons/read/understanding-relapse")
+    page.focus("form[data-question] input[type=radio] >> nth=0")
+    page.keyboard.press("ArrowDown")  # moves to and selects the second answer, the right one
+    page.keyboard.press("Tab")
+    page.keyboard.press("Enter")
+    feedback = page.locator("form[data-question]").first.locator(".feedback-verdict")
+    feedback.wait_for()
+    assert feedback.inner_text() == "That's right."
+    page.focus("#next-steps button")
+    page.keyboard.press("Enter")
+    page.get_by_text("You completed this lesson").wait_for()

@@ -35,10 +35,10 @@ def _upsert_module(module, source, force, modules):
         db.session.add(module)
         modules[source.slug] = module
         outcome = "created"
-    elif module.source_hash == source.fingerprint and not (force and module.edited_in_portal):
-        return "unchanged"
     elif module.edited_in_portal and not force:
         return "kept portal edits"
+    elif module.source_hash == source.fingerprint and not module.edited_in_portal:
+        return "unchanged"
     else:
         outcome = "updated"
     module.title, module.summary, module.position = source.title, source.summary, source.order
@@ -53,10 +53,10 @@ def _upsert_lesson(lesson, source, module, force, lessons):
         db.session.add(lesson)
         lessons[source.slug] = lesson
         outcome = "created"
-    elif lesson.source_hash == source.fingerprint and not (force and lesson.edited_in_portal):
-        return "unchanged"
     elif lesson.edited_in_portal and not force:
         return "kept portal edits"
+    elif lesson.source_hash == source.fingerprint and not lesson.edited_in_portal:
+        return "unchanged"
     else:
         outcome = "updated"
     lesson.module = module

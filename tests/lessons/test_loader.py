@@ -139,3 +139,15 @@ def test_stats_command_reports_lessons_words_and_grade(app, runner):
     assert result.exit_code == 0, result.output
     assert "lessons: 36" in result.output
     assert "median Flesch-Kincaid grade:" in result.output
+
+
+def test_a_module_edited_in_the_portal_is_kept_too(app):
+    load_curriculum()
+    module = db.session.scalar(sa.select(Module).filter_by(slug="rebuilding-trust"))
+    authoring.save_module(module, title="Trust, step by step", slug=module.slug, summary="s", intro="i",
+                          status="published")
+    report = load_curriculum()
+    assert report["modules kept portal edits"] == 1 and report["modules unchanged"] == 8
+    assert db.session.get(Module, module.id).title == "Trust, step by step"
+    assert load_curriculum(force=True)["modules updated"] == 1
+    assert db.session.get(Module, module.id).title == "Rebuilding trust"

@@ -1,6 +1,7 @@
 """Who may read and post in which room, right now (re-checked on every join and send)."""
 
 import sqlalchemy as sa
+from flask import g
 
 from portal.care.access import linked_program_ids
 from portal.extensions import db
@@ -23,15 +24,30 @@ def is_moderator(user):
 
 
 def active_suspension(user, now=None):
-    rows = db.session.scalars(sa.select(Suspension).filter_by(user_id=user.id, lifted_at=None)).all()
-    return next((row for row in rows if row.is_active(now)), None)
+    """The person's current suspension, or None (asked once per request or socket event)."""
+    cache = g.setdefault("rooms_suspensions", {})
+    if user.id not in cache:
+        rows = db.session.scalars(sa.select(Suspension).filter_by(user_id=user.id, lifted_at=None)).all()
+        cache[user.id] = next((row for row in rows if row.is_active(now)), None)
+    return cache[user.id]
 
 
 def active_restriction(user, room, kind, now=None):
-    rows = db.session.scalars(
-        sa.select(RoomRestriction).filter_by(user_id=user.id, room_id=room.id, kind=kind, lifted_at=None)
-    ).all()
-    return next((row for row in rows if row.is_active(now)), None)
+    """The person's current mute or ban in room, or None (mutes and bans are read together)."""
+    cache = g.setdefault("rooms_restrictions", {})
+    key = (user.id, room.id)
+    if key not in cache:
+        rows = db.session.scalars(
+            sa.select(RoomRestriction).filter_by(user_id=user.id, room_id=room.id, lifted_at=None)
+        ).all()
+        cache[key] = {row.kind: row for row in rows if row.is_active(now)}
+    return cache[key].get(kind)
+
+
+def forget_cached_rules():
+    """Drop what this request has learnt about suspensions and restrictions (after a change)."""
+    g.pop("rooms_suspensions", None)
+    g.pop("rooms_restrictions", None)
 
 
 def has_accepted_guidelines(user):

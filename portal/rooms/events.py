@@ -26,7 +26,7 @@ _last_typing = {}
 
 def fresh_user():
     """The signed-in, active, unsuspended user of this socket, looked up now (not cached)."""
-    for key in ("session_record", "_login_user", "rooms_watched_words"):
+    for key in ("session_record", "_login_user", "rooms_watched_words", "rooms_suspensions", "rooms_restrictions"):
         g.pop(key, None)
     record = current_session_record()
     if record is None or record.mfa_pending:
@@ -204,7 +204,7 @@ def on_send(user, payload):
         if error.code not in {"invalid", "unauthorized"} and isinstance(body, str) and wordlists.is_crisis(body):
             broadcast.support(user.id, wordlists.SUPPORT_RESOURCES)
         raise
-    message = services.message_payload(posted.message)
+    message = posted.payload
     if posted.created:
         _after_post(user, posted, message)
     if posted.held:

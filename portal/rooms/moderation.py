@@ -9,6 +9,7 @@ from flask_babel import gettext as _
 from portal import audit
 from portal.clock import utcnow
 from portal.extensions import db
+from portal.rooms.access import forget_cached_rules
 from portal.rooms.errors import RoomError
 from portal.rooms.models import (
     Flag,
@@ -167,6 +168,7 @@ def restrict_user(moderator, user, room, kind, reason, minutes=None):
         text = _("A moderator removed you from “%(room)s”. Reason: %(reason)s", room=room.name, reason=reason)
     notice = _tell(user, text)
     db.session.commit()
+    forget_cached_rules()
     drop = (user.id, room.slug) if kind == RestrictionKind.BAN else None
     return Outcome(kind, notice=notice, drop=drop)
 
@@ -182,6 +184,7 @@ def suspend_user(moderator, user, reason, days=None):
     _record(moderator, "suspend", reason, target=user, until=until)
     notice = _tell(user, _("Your account was suspended from the rooms. Reason: %(reason)s", reason=reason))
     db.session.commit()
+    forget_cached_rules()
     revoke_user_sessions(user, "suspended")
     db.session.commit()
     return Outcome("suspend", notice=notice)
@@ -193,6 +196,7 @@ def lift_suspension(moderator, user):
     _record(moderator, "unsuspend", target=user)
     notice = _tell(user, _("Your suspension from the rooms has ended. Welcome back."))
     db.session.commit()
+    forget_cached_rules()
     return Outcome("unsuspend", notice=notice)
 
 

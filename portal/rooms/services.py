@@ -119,16 +119,24 @@ def last_read_id(user, room):
 
 
 def mark_read(user, room, message_id):
-    """Move the read marker forward (never back) and commit."""
+    """Move the read marker forward (never back) and commit; safe when tabs race."""
     newest = db.session.scalar(sa.select(sa.func.max(Message.id)).where(Message.room_id == room.id)) or 0
     message_id = min(message_id, newest)
-    marker = db.session.get(ReadMarker, (user.id, room.id))
-    if marker is None:
-        marker = ReadMarker(user_id=user.id, room_id=room.id, last_read_id=0)
-        db.session.add(marker)
-    if message_id > marker.last_read_id:
-        marker.last_read_id = message_id
-        marker.updated_at = utcnow()
+    if message_id <= 0:
+        return
+    key = {"user_id": user.id, "room_id": room.id}
+    if db.session.get(ReadMarker, (user.id, room.id)) is None:
+        try:
+            with db.session.begin_nested():
+                db.session.add(ReadMarker(**key, last_read_id=0))
+        except sa.exc.IntegrityError:
+            pass  # another socket of the same person created it a moment ago
+    db.session.execute(
+        sa.update(ReadMarker)
+        .filter_by(**key)
+        .where(ReadMarker.last_read_id < message_id)
+        .values(last_read_id=message_id, updated_at=utcnow())
+    )
     db.session.commit()
 
 
@@ -211,14 +219,12 @@ def needs_premoderation(author, room):
 class Posted:
     """What happened to a send: the message, whether it is new, held, or a crisis."""
 
-    def __init__(self, message, created, crisis=False):
+    def __init__(self, message, created, crisis=False, payload=None, held=None):
         self.message = message
         self.created = created
         self.crisis = crisis
-
-    @property
-    def held(self):
-        return self.message.is_held
+        self.held = message.is_held if held is None else held
+        self.payload = payload or message_payload(message)
 
 
 def post_message(author, room, body, client_id, rate_check):
@@ -258,6 +264,8 @@ def post_message(author, room, body, client_id, rate_check):
     db.session.add(message)
     _queue_flags(message, crisis, actions)
     try:
+        db.session.flush()
+        payload = message_payload(message)  # built before commit expires the rows: no reload
         db.session.commit()
     except sa.exc.IntegrityError:  # the same client_id raced in from another socket
         db.session.rollback()
@@ -265,7 +273,7 @@ def post_message(author, room, body, client_id, rate_check):
         if existing is None:
             raise
         return Posted(existing, created=False)
-    return Posted(message, created=True, crisis=crisis)
+    return Posted(message, created=True, crisis=crisis, payload=payload, held=held)
 
 
 def _queue_flags(message, crisis, actions):

@@ -57,7 +57,7 @@ def change_email():
         try:
             services.request_email_change(current_user, form.password.data, form.email.data)
         except services.AuthError as error:
-            form.email.errors.append(str(error))
+            form[error.field or "email"].errors.append(str(error))
         else:
             return render_template("auth/email_change_sent.html")
     return render_form("auth/change_email.html", form)

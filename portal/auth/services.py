@@ -15,7 +15,11 @@ from portal.security import Role, revoke_user_sessions, sessions_revoked
 
 
 class AuthError(Exception):
-    """A domain rule refused the request; the message is safe to show."""
+    """A domain rule refused the request; the message is safe to show, `field` says where."""
+
+    def __init__(self, message, field=None):
+        super().__init__(message)
+        self.field = field
 
 
 def normalize_email(email):
@@ -158,10 +162,10 @@ def request_email_change(user, password, new_email):
     sees the same answer, so this cannot be used to find out who has an account.
     """
     if not verify_password(user.password_hash, password):
-        raise AuthError(_("Your password is not right."))
+        raise AuthError(_("Your password is not right."), field="password")
     new_email = normalize_email(new_email)
     if new_email == user.email:
-        raise AuthError(_("That is already the email of your account."))
+        raise AuthError(_("That is already the email of your account."), field="email")
     if find_user_by_email(new_email) is None:
         tokens.send_email_change(user, new_email)
     tokens.send_email_change_notice(user)

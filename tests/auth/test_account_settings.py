@@ -89,6 +89,11 @@ def test_change_email_needs_the_password(client, auth, outbox):
     sent = len(outbox())
     response = request_change(auth, password="not my password at all")
     assert response.status_code == 422
+    assert 'id="password-error"' in response.get_data(as_text=True)
+    assert len(outbox()) == sent
+    response = request_change(auth, email="PAT@example.org")
+    assert response.status_code == 422
+    assert "already the email of your account" in response.get_data(as_text=True)
     assert len(outbox()) == sent
 
 

@@ -71,7 +71,7 @@ def agenda():
         "calendar/agenda.html",
         days=list(days.items()),
         rsvps=_my_rsvps({o.series.id for o in occurrences}),
-        unread=_unread_count(),
+        unread=_unread_count(view),
     )
     _disclose(view, {o.series for o in occurrences}, "calendar_agenda")  # after rendering: commit expires rows
     return html
@@ -253,15 +253,17 @@ def notifications_read():
     return redirect(url_for("calendar.notifications"))
 
 
-def _unread_count():
-    return (
-        db.session.scalar(
-            sa.select(sa.func.count(Notification.id)).where(
-                Notification.user_id == current_user.id, Notification.read_at.is_(None)
-            )
-        )
-        or 0
+def _unread_count(view):
+    """Unread notices about sessions the user may still see (none once a consent has ended)."""
+    series_ids = [s.id for s in view.series]
+    if not series_ids:
+        return 0
+    query = sa.select(sa.func.count(Notification.id)).where(
+        Notification.user_id == current_user.id,
+        Notification.read_at.is_(None),
+        Notification.series_id.in_(series_ids),
     )
+    return db.session.scalar(query) or 0
 
 
 @register_panel

@@ -114,7 +114,9 @@ def test_revoked_consent_hides_everything_at_once(client, auth, family, series, 
     consent.revoked_at = utcnow()
     db.session.commit()
     assert client.get(f"/calendar/session/{series.id}/{occ.key}").status_code == 404
-    assert "There are no family sessions" in client.get("/calendar/").get_data(as_text=True)
+    agenda = client.get("/calendar/").get_data(as_text=True)
+    assert "There are no family sessions" in agenda and "cal-badge" not in agenda  # no count of old notices
+    assert "A session was planned." not in client.get("/calendar/notifications").get_data(as_text=True)
 
 
 def test_new_series_notifies_linked_family_in_app_and_by_neutral_email(family, series, outbox, stranger):

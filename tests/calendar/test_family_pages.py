@@ -199,3 +199,34 @@ def test_dashboard_panels(app, client, auth, counselor, client_record, family, s
         if soon.date() == utcnow().astimezone(series.zone).date():  # not in the day's last 90 minutes
             assert panel["text"] == "1 family session(s) today."
             assert any("/calendar/manage/" in url for _label, url in panel["links"])
+
+
+def test_los_angeles_viewer_sees_pacific_time_in_the_agenda(client, auth, family, series):
+    family.timezone = "America/Los_Angeles"
+    db.session.commit()
+    auth.login(family.email)
+    html = client.get("/calendar/").get_data(as_text=True)
+    assert "3:00 PM" in html and "6:00 PM" not in html
+
+
+def test_recommended_lessons_show_titles_and_the_viewers_completion(
+    client, auth, runner, counselor, client_record, family
+):
+    from portal.calendar.services import SeriesDetails, update_all
+
+    assert runner.invoke(args=["curriculum", "load"]).exit_code == 0
+    series = make_series(counselor, client=client_record)
+    update_all(
+        counselor,
+        series,
+        SeriesDetails(
+            title="Family session",
+            mode="telehealth",
+            join_url="https://video.example.org/a",
+            lesson_slugs=["why-trust-breaks", "no-such-lesson"],
+        ),
+    )
+    auth.login(family.email)
+    html = client.get(f"/calendar/session/{series.id}/{_first(series).key}").get_data(as_text=True)
+    assert 'href="/lessons/read/why-trust-breaks"' in html and "not started yet" in html
+    assert "No such lesson" in html

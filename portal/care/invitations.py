@@ -5,6 +5,7 @@ import secrets
 from datetime import timedelta
 
 import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
 
 from portal import audit, mail
 from portal.care import access
@@ -26,7 +27,7 @@ def send_invitation(consent, *, actor, link_for, now=None):
     """Email a fresh link to the consent's recipient; any earlier link stops working."""
     now = now or utcnow()
     if not consent.is_valid(access.consent_today(now)):
-        raise CareError("Invitations can only be sent from a valid consent.")
+        raise CareError(_l("Invitations can only be sent from a valid consent."))
     cancel_pending_invitations(consent.id, now)
     token = secrets.token_urlsafe(32)
     invitation = Invitation(consent=consent, token_hash=hash_token(token), email=consent.recipient_email,
@@ -43,7 +44,7 @@ def send_invitation(consent, *, actor, link_for, now=None):
 
 def cancel_invitation(invitation, *, actor, now=None):
     if invitation.state(now or utcnow()) != "pending":
-        raise CareError("Only a pending invitation can be cancelled.")
+        raise CareError(_l("Only a pending invitation can be cancelled."))
     invitation.cancelled_at = now or utcnow()
     audit.record("invitation.cancelled", actor=actor, obj=invitation, client_id=invitation.consent.client_id,
                  consent_id=invitation.consent_id)

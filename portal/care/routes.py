@@ -23,7 +23,7 @@ def form_error(form, error):
     if field is not None:
         field.errors = [*field.errors, error.message] if isinstance(field.errors, list) else [error.message]
     else:
-        flash(error.message, "error")
+        flash(str(error.message), "error")
 
 
 def all_counselors():

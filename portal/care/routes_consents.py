@@ -127,7 +127,7 @@ def invite(consent_id):
     try:
         invitations.send_invitation(consent, actor=current_user, link_for=_invitation_link)
     except services.CareError as error:
-        flash(error.message, "error")
+        flash(str(error.message), "error")
     else:
         flash(_("The invitation is on its way to %(email)s. It works once, for 7 days.",
                 email=consent.recipient_email), "success")
@@ -146,7 +146,7 @@ def cancel_invitation(invitation_id):
     try:
         invitations.cancel_invitation(invitation, actor=current_user)
     except services.CareError as error:
-        flash(error.message, "error")
+        flash(str(error.message), "error")
     else:
         flash(_("The invitation is cancelled; its link no longer works."), "success")
     return redirect(url_for("care.client", client_id=invitation.consent.client_id))

@@ -3,6 +3,7 @@
 import re
 
 import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
 
 from portal import audit
 from portal.care import access, consent_text
@@ -38,7 +39,7 @@ def save_program(program, *, actor, name, description, timezone, active, counsel
     """Create (program=None) or update a program; names are unique."""
     clash = db.session.scalar(sa.select(Program).where(sa.func.lower(Program.name) == name.strip().lower()))
     if clash is not None and clash is not program:
-        raise CareError("A program with this name already exists.", field="name")
+        raise CareError(_l("A program with this name already exists."), field="name")
     created = program is None
     program = program or Program()
     program.name = name.strip()
@@ -59,9 +60,9 @@ def save_program(program, *, actor, name, description, timezone, active, counsel
 
 def _check_client_fields(program, primary_counselor, enrollment_start, expected_end):
     if expected_end is not None and expected_end < enrollment_start:
-        raise CareError("The expected end must be on or after the enrollment start.", field="expected_end")
+        raise CareError(_l("The expected end must be on or after the enrollment start."), field="expected_end")
     if primary_counselor is not None and primary_counselor not in program.counselors:
-        raise CareError("Choose a counselor assigned to this program.", field="primary_counselor_id")
+        raise CareError(_l("Choose a counselor assigned to this program."), field="primary_counselor_id")
 
 
 def save_client(client, *, actor, program, full_name, enrollment_start, expected_end, primary_counselor,
@@ -95,11 +96,11 @@ def search_clients(query, text=None):
 def end_enrollment(client, *, actor, status, ended_on, now=None):
     """Complete or discharge a client. Links under "end of enrollment" consents end with it."""
     if not client.is_enrolled:
-        raise CareError("This enrollment has already ended.", field="status")
+        raise CareError(_l("This enrollment has already ended."), field="status")
     if status not in (ClientStatus.COMPLETED.value, ClientStatus.DISCHARGED.value):
-        raise CareError("Choose completed or discharged.", field="status")
+        raise CareError(_l("Choose completed or discharged."), field="status")
     if ended_on < client.enrollment_start:
-        raise CareError("The end date cannot be before the enrollment start.", field="ended_on")
+        raise CareError(_l("The end date cannot be before the enrollment start."), field="ended_on")
     now = now or utcnow()
     client.status = status
     client.ended_on = ended_on
@@ -152,14 +153,14 @@ def cancel_pending_invitations(consent_id, now):
 def check_new_consent(client, *, recipient_email, expires_on, today):
     """Refuse consents that cannot be recorded: client not enrolled, past expiry, duplicates."""
     if not client.is_enrolled:
-        raise CareError("Consents can only be recorded while the client is enrolled.")
+        raise CareError(_l("Consents can only be recorded while the client is enrolled."))
     if expires_on is not None and expires_on < today:
-        raise CareError("The expiry date is in the past. Choose today or a later date.", field="expires_on")
+        raise CareError(_l("The expiry date is in the past. Choose today or a later date."), field="expires_on")
     email = normalize_email(recipient_email)
     for consent in _live_consents(client.id):
         if normalize_email(consent.recipient_email) == email and consent.is_valid(today):
             raise CareError(
-                "There is already a valid consent for this recipient. Revoke it first to record a new one.",
+                _l("There is already a valid consent for this recipient. Revoke it first to record a new one."),
                 field="recipient_email",
             )
 
@@ -186,11 +187,11 @@ def sign_consent(client, terms, *, signature_name, attested, shown_sha256, witne
     check_new_consent(client, recipient_email=terms.recipient_email, expires_on=terms.expires_on, today=today)
     body = consent_text.render_body(terms)
     if consent_text.sha256(body) != shown_sha256:
-        raise CareError("The consent text changed since it was shown. Please read it again before signing.")
+        raise CareError(_l("The consent text changed since it was shown. Please read it again before signing."))
     if normalize_name(signature_name) != normalize_name(client.full_name):
-        raise CareError("The typed name must match the client's full name exactly.", field="signature_name")
+        raise CareError(_l("The typed name must match the client's full name exactly."), field="signature_name")
     if not attested:
-        raise CareError("The client must confirm they have read and agree to the consent.", field="attest")
+        raise CareError(_l("The client must confirm they have read and agree to the consent."), field="attest")
     document = consent_text.signed_document(body, signature_name.strip(), today, witness.display_name)
     consent = Consent(
         client=client, recipient_name=terms.recipient_name, recipient_relationship=terms.recipient_relationship,
@@ -213,11 +214,11 @@ def revoke_consent(consent, *, actor, requested_by, requested_on, method, now=No
     """Revoke at once: links end, pending invitations die, listeners are told."""
     now = now or utcnow()
     if consent.revoked_at is not None:
-        raise CareError("This consent is already revoked.")
+        raise CareError(_l("This consent is already revoked."))
     if method not in REVOCATION_METHODS:
-        raise CareError("Choose how the revocation was requested.", field="method")
+        raise CareError(_l("Choose how the revocation was requested."), field="method")
     if requested_on > access.consent_today(now):
-        raise CareError("The request date cannot be in the future.", field="requested_on")
+        raise CareError(_l("The request date cannot be in the future."), field="requested_on")
     consent.revoked_at = now
     consent.revoked_by_id = actor.id
     consent.revocation_requested_by = requested_by.strip()

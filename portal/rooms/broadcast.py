@@ -41,8 +41,14 @@ def presence_changed(slug, names):
 
 
 def room_updated(room):
-    data = {"room": room.slug, "locked": room.locked, "slow_mode_seconds": room.slow_mode_seconds,
-            "archived": room.archived, "name": room.name, "description_html": room.description_html}
+    data = {
+        "room": room.slug,
+        "locked": room.locked,
+        "slow_mode_seconds": room.slow_mode_seconds,
+        "archived": room.archived,
+        "name": room.name,
+        "description_html": room.description_html,
+    }
     _emit("room_updated", data, room_channel(room.slug))
 
 

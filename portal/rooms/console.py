@@ -39,11 +39,18 @@ def console():
     flags, held = moderation.review_queue()
     suspensions = db.session.scalars(sa.select(Suspension).filter_by(lifted_at=None)).all()
     return render_template(
-        "rooms/console.html", flags=flags, held=held, form=ModerateForm(formdata=None), dismiss=DismissForm(),
+        "rooms/console.html",
+        flags=flags,
+        held=held,
+        form=ModerateForm(formdata=None),
+        dismiss=DismissForm(),
         person_form=PersonForm(formdata=None),
-        actions=moderation.recent_actions(20), suspensions=[s for s in suspensions if s.is_active()],
-        users={u.id: u for u in db.session.scalars(sa.select(User).where(
-            User.id.in_({s.user_id for s in suspensions}))).all()},
+        actions=moderation.recent_actions(20),
+        suspensions=[s for s in suspensions if s.is_active()],
+        users={
+            u.id: u
+            for u in db.session.scalars(sa.select(User).where(User.id.in_({s.user_id for s in suspensions}))).all()
+        },
         public_name=public_name,
     )
 
@@ -80,8 +87,9 @@ def _apply(form, message):
         case "warn":
             return moderation.warn_user(moderator, author, reason, room=message.room)
         case "mute" | "ban":
-            return moderation.restrict_user(moderator, author, message.room, RestrictionKind(form.action.data),
-                                            reason, minutes=form.minutes.data)
+            return moderation.restrict_user(
+                moderator, author, message.room, RestrictionKind(form.action.data), reason, minutes=form.minutes.data
+            )
         case "suspend":
             return moderation.suspend_user(moderator, author, reason)
     raise RoomError("invalid")
@@ -167,8 +175,14 @@ def room_list():
     form.program_id.choices = [(0, _("(none)"))] + [(p.id, p.name) for p in programs]
     if form.validate_on_submit():
         try:
-            room = settings.create_room(current_user._get_current_object(), form.slug.data, form.name.data,
-                                        form.description.data, form.kind.data, form.program_id.data or None)
+            room = settings.create_room(
+                current_user._get_current_object(),
+                form.slug.data,
+                form.name.data,
+                form.description.data,
+                form.kind.data,
+                form.program_id.data or None,
+            )
         except RoomError:
             form.slug.errors.append(_("That address is taken, or a program room needs a program."))
         else:
@@ -183,8 +197,15 @@ def room_settings(slug):
     room = db.session.scalar(sa.select(Room).filter_by(slug=slug[:64])) or abort(404)
     form = RoomSettingsForm(obj=room)
     if form.validate_on_submit():
-        settings.update_room(current_user._get_current_object(), room, form.name.data, form.description.data,
-                             form.locked.data, form.slow_mode_seconds.data, form.archived.data)
+        settings.update_room(
+            current_user._get_current_object(),
+            room,
+            form.name.data,
+            form.description.data,
+            form.locked.data,
+            form.slow_mode_seconds.data,
+            form.archived.data,
+        )
         broadcast.room_updated(room)
         flash(_("Settings saved."), "success")
         return redirect(url_for("rooms.room_settings", slug=room.slug))

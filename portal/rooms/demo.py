@@ -15,20 +15,36 @@ from portal.sanitize import chat_to_html, markdown_to_html
 PROGRAM = "Evening IOP"
 
 ROOMS = [
-    ("welcome", "Welcome", RoomKind.ALL_FAMILIES,
-     "A friendly place for **every family member** to say hello, ask questions and share what helps."),
-    ("evening-iop", "Evening IOP families", RoomKind.PROGRAM,
-     "For families of people in the *Evening IOP*. Only family members with a current link can join."),
+    (
+        "welcome",
+        "Welcome",
+        RoomKind.ALL_FAMILIES,
+        "A friendly place for **every family member** to say hello, ask questions and share what helps.",
+    ),
+    (
+        "evening-iop",
+        "Evening IOP families",
+        RoomKind.PROGRAM,
+        "For families of people in the *Evening IOP*. Only family members with a current link can join.",
+    ),
 ]
 
 HISTORY = {
     "welcome": [
-        ("moderator@example.org", "Welcome, everyone. This is a space to support each other. "
-                                  "Please read the community guidelines, and be gentle with yourselves."),
-        ("family@example.org", "Hi all, I'm Jordan. My son started the program two weeks ago. "
-                               "Some days I don't know what to say to him."),
-        ("family2@example.org", "Hi Jordan, I'm Alex. The early weeks were hard for us too. "
-                                "The lesson on *listening and reflecting* really helped me."),
+        (
+            "moderator@example.org",
+            "Welcome, everyone. This is a space to support each other. "
+            "Please read the community guidelines, and be gentle with yourselves.",
+        ),
+        (
+            "family@example.org",
+            "Hi all, I'm Jordan. My son started the program two weeks ago. Some days I don't know what to say to him.",
+        ),
+        (
+            "family2@example.org",
+            "Hi Jordan, I'm Alex. The early weeks were hard for us too. "
+            "The lesson on *listening and reflecting* really helped me.",
+        ),
         ("family@example.org", "Thank you, Alex. I'll read it tonight."),
     ],
     "evening-iop": [
@@ -50,8 +66,13 @@ def _program():
 def _room(slug, name, kind, description, program):
     room = db.session.scalar(sa.select(Room).filter_by(slug=slug))
     if room is None:
-        room = Room(slug=slug, name=name, kind=kind.value, description=description,
-                    description_html=str(markdown_to_html(description)).strip())
+        room = Room(
+            slug=slug,
+            name=name,
+            kind=kind.value,
+            description=description,
+            description_html=str(markdown_to_html(description)).strip(),
+        )
         db.session.add(room)
     room.program_id = program.id if kind == RoomKind.PROGRAM else None
     room.archived = False
@@ -66,14 +87,23 @@ def _history(room, accounts):
     lines = HISTORY.get(room.slug, [])
     start = utcnow() - timedelta(hours=len(lines) + 1)
     for n, (email, body) in enumerate(lines):
-        db.session.add(Message(room=room, author=accounts[email], client_id=str(uuid.uuid4()), body=body,
-                               body_html=str(chat_to_html(body)).strip(), created_at=start + timedelta(hours=n)))
+        db.session.add(
+            Message(
+                room=room,
+                author=accounts[email],
+                client_id=str(uuid.uuid4()),
+                body=body,
+                body_html=str(chat_to_html(body)).strip(),
+                created_at=start + timedelta(hours=n),
+            )
+        )
     return len(lines)
 
 
 def _accept_guidelines(user):
-    exists = db.session.scalar(sa.select(GuidelinesAcceptance.id).filter_by(user_id=user.id,
-                                                                            version=guidelines.VERSION))
+    exists = db.session.scalar(
+        sa.select(GuidelinesAcceptance.id).filter_by(user_id=user.id, version=guidelines.VERSION)
+    )
     if exists is None:
         db.session.add(GuidelinesAcceptance(user_id=user.id, version=guidelines.VERSION))
 

@@ -216,14 +216,12 @@ def _after_post(user, posted, message):
     """Broadcasts that follow a committed message (never before the commit)."""
     if posted.held:
         broadcast.held_message(user.id, message)
-        broadcast.moderation_alert({"kind": "held", "priority": False, "room": message["room"],
-                                    "message": message})
+        broadcast.moderation_alert({"kind": "held", "priority": False, "room": message["room"], "message": message})
     else:
         broadcast.message(message)
     if posted.crisis:
         broadcast.support(user.id, wordlists.SUPPORT_RESOURCES)
-        broadcast.moderation_alert({"kind": "crisis", "priority": True, "room": message["room"],
-                                    "message": message})
+        broadcast.moderation_alert({"kind": "crisis", "priority": True, "room": message["room"], "message": message})
 
 
 @on("history")
@@ -269,8 +267,9 @@ def on_flag(user, payload):
     message = services.message_by_id(payload.get("message_id"))
     reason = payload.get("reason", "")
     if services.flag_message(user, message, reason):
-        broadcast.moderation_alert({"kind": "flag", "priority": False, "room": message.room.slug,
-                                    "message": services.message_payload(message)})
+        broadcast.moderation_alert(
+            {"kind": "flag", "priority": False, "room": message.room.slug, "message": services.message_payload(message)}
+        )
     return {"ok": True}
 
 

@@ -32,8 +32,10 @@ REASON_NEEDED = {"hide", "warn", "mute", "ban", "suspend"}
 class ModerateForm(FlaskForm):
     action = SelectField(_l("Action"), choices=ACTIONS)
     reason = StringField(_l("Reason (the person is told)"), filters=[_strip], validators=[Length(max=300)])
-    minutes = IntegerField(_l("Minutes (mute only; empty means until lifted)"),
-                           validators=[Optional(), NumberRange(min=1, max=60 * 24 * 90)])
+    minutes = IntegerField(
+        _l("Minutes (mute only; empty means until lifted)"),
+        validators=[Optional(), NumberRange(min=1, max=60 * 24 * 90)],
+    )
     submit = SubmitField(_l("Apply"))
 
     def validate_reason(self, field):
@@ -42,10 +44,12 @@ class ModerateForm(FlaskForm):
 
 
 class PersonForm(FlaskForm):
-    action = SelectField(_l("Action"), choices=[("warn", _l("Warn the person")),
-                                                ("suspend", _l("Suspend the account from the rooms"))])
-    reason = StringField(_l("Reason (the person is told)"), filters=[_strip],
-                         validators=[DataRequired(), Length(max=300)])
+    action = SelectField(
+        _l("Action"), choices=[("warn", _l("Warn the person")), ("suspend", _l("Suspend the account from the rooms"))]
+    )
+    reason = StringField(
+        _l("Reason (the person is told)"), filters=[_strip], validators=[DataRequired(), Length(max=300)]
+    )
     submit = SubmitField(_l("Apply"))
 
 
@@ -55,40 +59,57 @@ class DismissForm(FlaskForm):
 
 class WatchedWordForm(FlaskForm):
     phrase = StringField(_l("Word or phrase"), filters=[_strip], validators=[DataRequired(), Length(max=100)])
-    action = SelectField(_l("What happens"), choices=[
-        (WatchedAction.BLOCK.value, _l("Block the message")),
-        (WatchedAction.HOLD.value, _l("Hold the message for review")),
-        (WatchedAction.FLAG.value, _l("Post it, and flag it for review")),
-    ])
+    action = SelectField(
+        _l("What happens"),
+        choices=[
+            (WatchedAction.BLOCK.value, _l("Block the message")),
+            (WatchedAction.HOLD.value, _l("Hold the message for review")),
+            (WatchedAction.FLAG.value, _l("Post it, and flag it for review")),
+        ],
+    )
     submit = SubmitField(_l("Add"))
 
 
 class RoomSettingsForm(FlaskForm):
     name = StringField(_l("Name"), filters=[_strip], validators=[DataRequired(), Length(max=80)])
-    description = TextAreaField(_l("Description"), filters=[_strip], validators=[Length(max=2000)],
-                                description=_l("Bold, italic, lists and https links are allowed."))
+    description = TextAreaField(
+        _l("Description"),
+        filters=[_strip],
+        validators=[Length(max=2000)],
+        description=_l("Bold, italic, lists and https links are allowed."),
+    )
     locked = BooleanField(_l("Locked (read-only for members)"))
-    slow_mode_seconds = IntegerField(_l("Slow mode: seconds between one person's messages (0 = off)"), default=0,
-                                     validators=[NumberRange(min=0, max=3600)])
+    slow_mode_seconds = IntegerField(
+        _l("Slow mode: seconds between one person's messages (0 = off)"),
+        default=0,
+        validators=[NumberRange(min=0, max=3600)],
+    )
     archived = BooleanField(_l("Archived (hidden from members)"))
     submit = SubmitField(_l("Save settings"))
 
 
 class NewRoomForm(FlaskForm):
-    slug = StringField(_l("Address (lower-case letters, digits and dashes)"), filters=[_strip],
-                       validators=[DataRequired(), Length(max=64), Regexp(r"^[a-z0-9](?:[a-z0-9-]*[a-z0-9])?$")])
+    slug = StringField(
+        _l("Address (lower-case letters, digits and dashes)"),
+        filters=[_strip],
+        validators=[DataRequired(), Length(max=64), Regexp(r"^[a-z0-9](?:[a-z0-9-]*[a-z0-9])?$")],
+    )
     name = StringField(_l("Name"), filters=[_strip], validators=[DataRequired(), Length(max=80)])
     description = TextAreaField(_l("Description"), filters=[_strip], validators=[Length(max=2000)])
-    kind = SelectField(_l("Who may join"), choices=[
-        (RoomKind.ALL_FAMILIES.value, _l("All family members")),
-        (RoomKind.PROGRAM.value, _l("Families linked to one program")),
-        (RoomKind.INVITE_ONLY.value, _l("Invited people only")),
-    ])
+    kind = SelectField(
+        _l("Who may join"),
+        choices=[
+            (RoomKind.ALL_FAMILIES.value, _l("All family members")),
+            (RoomKind.PROGRAM.value, _l("Families linked to one program")),
+            (RoomKind.INVITE_ONLY.value, _l("Invited people only")),
+        ],
+    )
     program_id = SelectField(_l("Program (for program rooms)"), coerce=int, choices=[], validate_choice=False)
     submit = SubmitField(_l("Create room"))
 
 
 class InviteForm(FlaskForm):
-    email = EmailField(_l("Email of the person to invite"), filters=[_strip],
-                       validators=[DataRequired(), Length(max=254)])
+    email = EmailField(
+        _l("Email of the person to invite"), filters=[_strip], validators=[DataRequired(), Length(max=254)]
+    )
     submit = SubmitField(_l("Invite"))

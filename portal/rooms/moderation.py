@@ -76,8 +76,13 @@ def queue_size():
 
 def _record(moderator, action, reason="", target=None, room=None, message=None, until=None):
     row = ModerationAction(
-        moderator=moderator, action=action, reason=reason, target_user=target, room=room,
-        message_id=message.id if message else None, until=until,
+        moderator=moderator,
+        action=action,
+        reason=reason,
+        target_user=target,
+        room=room,
+        message_id=message.id if message else None,
+        until=until,
     )
     db.session.add(row)
     detail = {"reason": reason} if reason else {}
@@ -87,8 +92,13 @@ def _record(moderator, action, reason="", target=None, room=None, message=None, 
         detail["message_id"] = message.id
     if until is not None:
         detail["until"] = until.isoformat()
-    audit.record(f"moderation.{action}", actor=moderator, object_type="users" if target else "room_messages",
-                 object_id=target.id if target else (message.id if message else None), detail=detail)
+    audit.record(
+        f"moderation.{action}",
+        actor=moderator,
+        object_type="users" if target else "room_messages",
+        object_id=target.id if target else (message.id if message else None),
+        detail=detail,
+    )
     return row
 
 
@@ -127,8 +137,9 @@ def approve_message(moderator, message):
     message.status = MessageStatus.VISIBLE.value
     _resolve_flags(moderator, message, "approved")
     _record(moderator, "approve", target=message.author, room=message.room, message=message)
-    notice = _tell(message.author, _("Your message in “%(room)s” was approved and is now visible.",
-                                     room=message.room.name))
+    notice = _tell(
+        message.author, _("Your message in “%(room)s” was approved and is now visible.", room=message.room.name)
+    )
     db.session.commit()
     return Outcome("approve", notice=notice, approved=message)
 
@@ -141,8 +152,10 @@ def hide_message(moderator, message, reason):
     message.removed_reason = reason
     _resolve_flags(moderator, message, "hidden")
     _record(moderator, "hide", reason, target=message.author, room=message.room, message=message)
-    notice = _tell(message.author, _("A moderator removed your message in “%(room)s”. Reason: %(reason)s",
-                                     room=message.room.name, reason=reason))
+    notice = _tell(
+        message.author,
+        _("A moderator removed your message in “%(room)s”. Reason: %(reason)s", room=message.room.name, reason=reason),
+    )
     db.session.commit()
     return Outcome("hide", notice=notice, removed=message)
 
@@ -157,13 +170,23 @@ def warn_user(moderator, user, reason, room=None):
 def restrict_user(moderator, user, room, kind, reason, minutes=None):
     """Mute (may read, not post) or ban (may not enter) user in room, for minutes or for good."""
     until = utcnow() + timedelta(minutes=minutes) if minutes else None
-    db.session.add(RoomRestriction(room_id=room.id, user_id=user.id, kind=kind, reason=reason, until=until,
-                                   created_by_id=moderator.id))
+    db.session.add(
+        RoomRestriction(
+            room_id=room.id, user_id=user.id, kind=kind, reason=reason, until=until, created_by_id=moderator.id
+        )
+    )
     _record(moderator, kind, reason, target=user, room=room, until=until)
     if kind == RestrictionKind.MUTE:
-        text = _("A moderator paused your posting in “%(room)s” for %(minutes)s minutes. Reason: %(reason)s",
-                 room=room.name, minutes=minutes, reason=reason) if minutes else \
-            _("A moderator paused your posting in “%(room)s”. Reason: %(reason)s", room=room.name, reason=reason)
+        text = (
+            _(
+                "A moderator paused your posting in “%(room)s” for %(minutes)s minutes. Reason: %(reason)s",
+                room=room.name,
+                minutes=minutes,
+                reason=reason,
+            )
+            if minutes
+            else _("A moderator paused your posting in “%(room)s”. Reason: %(reason)s", room=room.name, reason=reason)
+        )
     else:
         text = _("A moderator removed you from “%(room)s”. Reason: %(reason)s", room=room.name, reason=reason)
     notice = _tell(user, text)

@@ -14,6 +14,7 @@ from limits.strategies import MovingWindowRateLimiter
 
 CHAT_LIMITS = parse_many("5 per 10 seconds; 30 per minute")
 
+
 def _limiter():
     extensions = current_app.extensions
     if "rooms_ratelimit" not in extensions:

@@ -44,8 +44,14 @@ def index():
     store = presence.store()
     online = {room.id: len(store.online_user_ids(room.slug)) for room in rooms}
     notices = _unread_notices()
-    return render_template("rooms/index.html", rooms=rooms, unread=unread, online=online, notices=notices,
-                           accepted=access.has_accepted_guidelines(current_user))
+    return render_template(
+        "rooms/index.html",
+        rooms=rooms,
+        unread=unread,
+        online=online,
+        notices=notices,
+        accepted=access.has_accepted_guidelines(current_user),
+    )
 
 
 def _unread_notices():
@@ -72,9 +78,14 @@ def notice_read(notice_id):
 @permission_required(Permission.CHAT)
 def guidelines_page():
     form = AcceptGuidelinesForm()
-    return render_template("rooms/guidelines.html", form=form, text=guidelines.as_html(),
-                           version=guidelines.VERSION, accepted=access.has_accepted_guidelines(current_user),
-                           next=safe_next(request.args.get("next"), "rooms.index"))
+    return render_template(
+        "rooms/guidelines.html",
+        form=form,
+        text=guidelines.as_html(),
+        version=guidelines.VERSION,
+        accepted=access.has_accepted_guidelines(current_user),
+        next=safe_next(request.args.get("next"), "rooms.index"),
+    )
 
 
 @bp.post("/guidelines")
@@ -83,8 +94,14 @@ def accept_guidelines():
     form = AcceptGuidelinesForm()
     target = safe_next(request.args.get("next"), "rooms.index")
     if not form.validate_on_submit():
-        return render_template("rooms/guidelines.html", form=form, text=guidelines.as_html(),
-                               version=guidelines.VERSION, accepted=False, next=target), 400
+        return render_template(
+            "rooms/guidelines.html",
+            form=form,
+            text=guidelines.as_html(),
+            version=guidelines.VERSION,
+            accepted=False,
+            next=target,
+        ), 400
     services.accept_guidelines(current_user)
     flash(_("Thank you. You can now post in the rooms."), "success")
     return redirect(target)
@@ -100,10 +117,16 @@ def room(slug):
     messages, has_more = services.latest_messages(room)
     marker = services.last_read_id(current_user, room)
     return render_template(
-        "rooms/room.html", room=room, messages=messages, has_more=has_more, last_read_id=marker,
-        may_post=_may_post(room), accepted=access.has_accepted_guidelines(current_user),
+        "rooms/room.html",
+        room=room,
+        messages=messages,
+        has_more=has_more,
+        last_read_id=marker,
+        may_post=_may_post(room),
+        accepted=access.has_accepted_guidelines(current_user),
         names={m.id: services.public_name(m.author) for m in messages},
-        is_moderator=access.is_moderator(current_user), max_body=services.MAX_BODY,
+        is_moderator=access.is_moderator(current_user),
+        max_body=services.MAX_BODY,
     )
 
 
@@ -126,8 +149,7 @@ def rooms_panel(user):
         count = unread.get(room.id, 0)
         label = _("%(name)s (%(count)s new)", name=room.name, count=count) if count else room.name
         links.append((label, url_for("rooms.room", slug=room.slug)))
-    panel = {"title": _("Peer support rooms"), "links": links,
-             "text": _("Talk with other families who understand.")}
+    panel = {"title": _("Peer support rooms"), "links": links, "text": _("Talk with other families who understand.")}
     if access.is_moderator(user):
         from portal.rooms.moderation import queue_size
 

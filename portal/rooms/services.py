@@ -278,11 +278,13 @@ def post_message(author, room, body, client_id, rate_check):
 
 def _queue_flags(message, crisis, actions):
     if crisis:
-        db.session.add(Flag(kind=FlagKind.CRISIS.value, message=message, subject_user_id=message.author.id,
-                            reason="crisis phrase"))
+        db.session.add(
+            Flag(kind=FlagKind.CRISIS.value, message=message, subject_user_id=message.author.id, reason="crisis phrase")
+        )
     if WatchedAction.FLAG in actions:
-        db.session.add(Flag(kind=FlagKind.WATCHED.value, message=message, subject_user_id=message.author.id,
-                            reason="watched word"))
+        db.session.add(
+            Flag(kind=FlagKind.WATCHED.value, message=message, subject_user_id=message.author.id, reason="watched word")
+        )
 
 
 def own_message(user, message_id):
@@ -338,8 +340,15 @@ def flag_message(reporter, message, reason):
         sa.select(Flag.id).filter_by(message_id=message.id, reporter_id=reporter.id, resolved_at=None)
     )
     if already is None:
-        db.session.add(Flag(kind=FlagKind.MEMBER.value, message=message, subject_user_id=message.author_id,
-                            reporter_id=reporter.id, reason=reason.strip()[:300]))
+        db.session.add(
+            Flag(
+                kind=FlagKind.MEMBER.value,
+                message=message,
+                subject_user_id=message.author_id,
+                reporter_id=reporter.id,
+                reason=reason.strip()[:300],
+            )
+        )
         db.session.commit()
     return already is None
 

@@ -19,8 +19,13 @@ def create_room(moderator, slug, name, description, kind, program_id=None, slow_
         raise RoomError("invalid")
     if kind == RoomKind.PROGRAM and not program_id:
         raise RoomError("invalid")
-    room = Room(slug=slug, name=name.strip(), kind=kind, program_id=program_id if kind == RoomKind.PROGRAM else None,
-                slow_mode_seconds=slow_mode_seconds or 0)
+    room = Room(
+        slug=slug,
+        name=name.strip(),
+        kind=kind,
+        program_id=program_id if kind == RoomKind.PROGRAM else None,
+        slow_mode_seconds=slow_mode_seconds or 0,
+    )
     _describe(room, description)
     db.session.add(room)
     db.session.flush()
@@ -52,8 +57,9 @@ def invite(moderator, room, user):
     exists = db.session.scalar(sa.select(RoomMember.id).filter_by(room_id=room.id, user_id=user.id))
     if exists is None:
         db.session.add(RoomMember(room_id=room.id, user_id=user.id, invited_by_id=moderator.id))
-        audit.record("room.invited", actor=moderator, object_type="users", object_id=user.id,
-                     detail={"room": room.slug})
+        audit.record(
+            "room.invited", actor=moderator, object_type="users", object_id=user.id, detail={"room": room.slug}
+        )
         db.session.commit()
 
 

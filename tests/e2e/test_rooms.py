@@ -18,8 +18,13 @@ def _accepted(email, name, roles=(Role.FAMILY,)):
 
 @pytest.fixture
 def people(app):
-    room = Room(slug="welcome", name="Welcome", kind="all_families", description="Say hello",
-                description_html="<p>Say hello</p>")
+    room = Room(
+        slug="welcome",
+        name="Welcome",
+        kind="all_families",
+        description="Say hello",
+        description_html="<p>Say hello</p>",
+    )
     db.session.add(room)
     db.session.commit()
     return {
@@ -90,8 +95,10 @@ def test_a_message_written_offline_is_sent_once_on_reconnect(people, open_page, 
     alice.locator("#connection").wait_for(state="visible")
     _send(alice, "Written while offline")
     alice.locator("li.pending", has_text="Written while offline").wait_for()
-    stored = alice.evaluate("Object.keys(localStorage).filter(k => k.startsWith('fb-outbox:'))"
-                            ".map(k => JSON.parse(localStorage.getItem(k)).length)")
+    stored = alice.evaluate(
+        "Object.keys(localStorage).filter(k => k.startsWith('fb-outbox:'))"
+        ".map(k => JSON.parse(localStorage.getItem(k)).length)"
+    )
     assert stored == [1]
     alice.context.set_offline(False)
     bea.locator(".msg-body", has_text="Written while offline").wait_for()
@@ -99,8 +106,12 @@ def test_a_message_written_offline_is_sent_once_on_reconnect(people, open_page, 
     alice.locator("li.pending").wait_for(state="detached")
     assert alice.locator(".msg-body", has_text="Written while offline").count() == 1
     assert bea.locator(".msg-body", has_text="Written while offline").count() == 1
-    assert alice.evaluate("JSON.parse(localStorage.getItem(Object.keys(localStorage)"
-                          ".find(k => k.startsWith('fb-outbox:')))).length") == 0
+    assert (
+        alice.evaluate(
+            "JSON.parse(localStorage.getItem(Object.keys(localStorage).find(k => k.startsWith('fb-outbox:')))).length"
+        )
+        == 0
+    )
     db.session.expire_all()
     assert db.session.query(Message).filter_by(body="Written while offline").count() == 1
 
@@ -120,15 +131,18 @@ def test_catch_up_after_reconnect_shows_missed_messages_in_order(people, open_pa
     assert [t for t in texts if t.startswith("missed")] == ["missed 0", "missed 1", "missed 2"]
 
 
-@pytest.mark.parametrize("email, path", [
-    ("alice@example.org", "/rooms/"),
-    ("alice@example.org", "/rooms/welcome"),
-    ("alice@example.org", "/rooms/guidelines"),
-    ("mod@example.org", "/rooms/console"),
-    ("mod@example.org", "/rooms/console/words"),
-    ("mod@example.org", "/rooms/console/rooms"),
-    ("mod@example.org", "/rooms/console/rooms/welcome"),
-])
+@pytest.mark.parametrize(
+    "email, path",
+    [
+        ("alice@example.org", "/rooms/"),
+        ("alice@example.org", "/rooms/welcome"),
+        ("alice@example.org", "/rooms/guidelines"),
+        ("mod@example.org", "/rooms/console"),
+        ("mod@example.org", "/rooms/console/words"),
+        ("mod@example.org", "/rooms/console/rooms"),
+        ("mod@example.org", "/rooms/console/rooms/welcome"),
+    ],
+)
 def test_room_pages_are_accessible(people, open_page, assert_accessible, email, path):
     page = open_page(email, path)
     if path == "/rooms/welcome":

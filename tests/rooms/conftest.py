@@ -13,8 +13,13 @@ from tests.factories import link_family, make_client, make_program, make_user
 
 
 def make_room(slug="welcome", kind=RoomKind.ALL_FAMILIES, program=None, **fields):
-    room = Room(slug=slug, name=fields.pop("name", slug.title()), kind=kind.value,
-                program_id=program.id if program else None, **fields)
+    room = Room(
+        slug=slug,
+        name=fields.pop("name", slug.title()),
+        kind=kind.value,
+        program_id=program.id if program else None,
+        **fields,
+    )
     db.session.add(room)
     db.session.commit()
     return room

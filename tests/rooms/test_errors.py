@@ -98,8 +98,15 @@ def test_locked_room_is_read_only_for_members_not_moderators(app, chat, welcome)
 @pytest.mark.parametrize("kind, code", [(RestrictionKind.MUTE, "muted"), (RestrictionKind.BAN, "banned")])
 def test_muted_and_banned(app, chat, welcome, kind, code):
     alice, mod = member(), member(roles=(Role.MODERATOR,))
-    db.session.add(RoomRestriction(room_id=welcome.id, user_id=alice.id, kind=kind.value, created_by_id=mod.id,
-                                   until=utcnow() + timedelta(minutes=5)))
+    db.session.add(
+        RoomRestriction(
+            room_id=welcome.id,
+            user_id=alice.id,
+            kind=kind.value,
+            created_by_id=mod.id,
+            until=utcnow() + timedelta(minutes=5),
+        )
+    )
     db.session.commit()
     sock = chat.connect(alice)
     assert_error(send(sock), code)
@@ -112,8 +119,15 @@ def test_muted_and_banned(app, chat, welcome, kind, code):
 
 def test_an_expired_mute_no_longer_applies(app, chat, welcome):
     alice, mod = member(), member(roles=(Role.MODERATOR,))
-    db.session.add(RoomRestriction(room_id=welcome.id, user_id=alice.id, kind="mute", created_by_id=mod.id,
-                                   until=utcnow() - timedelta(seconds=1)))
+    db.session.add(
+        RoomRestriction(
+            room_id=welcome.id,
+            user_id=alice.id,
+            kind="mute",
+            created_by_id=mod.id,
+            until=utcnow() - timedelta(seconds=1),
+        )
+    )
     db.session.commit()
     assert send(chat.connect(alice))["ok"] is True
 
@@ -267,22 +281,32 @@ def test_send_with_malformed_payload_is_invalid(app, chat, welcome, payload):
     assert db.session.scalar(sa.select(sa.func.count(Message.id))) == 0
 
 
-@pytest.mark.parametrize("payload", [
-    {"room": "welcome"},
-    {"room": "welcome", "before_id": "9"},
-    {"room": "welcome", "before_id": 0},
-    {"room": "welcome", "before_id": 2**64},
-    {"room": "welcome", "before_id": 9, "limit": 0},
-    {"room": "welcome", "before_id": 9, "limit": "10"},
-])
+@pytest.mark.parametrize(
+    "payload",
+    [
+        {"room": "welcome"},
+        {"room": "welcome", "before_id": "9"},
+        {"room": "welcome", "before_id": 0},
+        {"room": "welcome", "before_id": 2**64},
+        {"room": "welcome", "before_id": 9, "limit": 0},
+        {"room": "welcome", "before_id": 9, "limit": "10"},
+    ],
+)
 def test_history_with_malformed_payload_is_invalid(app, chat, welcome, payload):
     assert_error(ack(chat.connect(member()), "history", payload), "invalid")
 
 
-@pytest.mark.parametrize("payload", [
-    {}, {"message_id": "1"}, {"message_id": 2**70}, {"message_id": 1, "reason": 5},
-    {"message_id": 1, "reason": "x" * 301}, [1],
-])
+@pytest.mark.parametrize(
+    "payload",
+    [
+        {},
+        {"message_id": "1"},
+        {"message_id": 2**70},
+        {"message_id": 1, "reason": 5},
+        {"message_id": 1, "reason": "x" * 301},
+        [1],
+    ],
+)
 def test_flag_with_malformed_payload_is_invalid(app, chat, welcome, payload):
     sock = chat.connect(member())
     mid = send(sock)["message"]["id"]

@@ -79,8 +79,9 @@ def test_send_commits_before_broadcast_and_acks_the_message(app, chat, welcome, 
 
     def checking(payload):
         with db.engine.connect() as conn:  # a separate connection sees only committed rows
-            seen_committed.append(conn.scalar(sa.text("SELECT count(*) FROM room_messages WHERE id = :id"),
-                                              {"id": payload["id"]}))
+            seen_committed.append(
+                conn.scalar(sa.text("SELECT count(*) FROM room_messages WHERE id = :id"), {"id": payload["id"]})
+            )
         original(payload)
 
     monkeypatch.setattr(broadcast, "message", checking)
@@ -117,8 +118,9 @@ def test_same_client_id_from_two_people_is_two_messages(app, chat, welcome):
 
 def test_message_ids_increase(app, chat, welcome):
     sock = chat.connect(member())
-    ids = [ack(sock, "send", {"room": "welcome", "body": str(n), "client_id": new_id()})["message"]["id"]
-           for n in range(5)]
+    ids = [
+        ack(sock, "send", {"room": "welcome", "body": str(n), "client_id": new_id()})["message"]["id"] for n in range(5)
+    ]
     assert ids == sorted(ids) and len(set(ids)) == 5
 
 
@@ -180,7 +182,8 @@ def test_flag_queues_the_message_for_moderators(app, chat, welcome):
     author, reporter = member(), member()
     mod = chat.connect(member(roles=(Role.MODERATOR,)))
     message_id = ack(chat.connect(author), "send", {"room": "welcome", "body": "rude", "client_id": new_id()})[
-        "message"]["id"]
+        "message"
+    ]["id"]
     assert ack(chat.connect(reporter), "flag", {"message_id": message_id, "reason": "unkind"}) == {"ok": True}
     flag = db.session.scalar(sa.select(Flag))
     assert (flag.message_id, flag.reporter_id, flag.reason, flag.kind) == (message_id, reporter.id, "unkind", "member")
@@ -210,8 +213,10 @@ def test_catch_up_after_disconnect_has_no_gaps_and_no_duplicates(app, chat, welc
     ack(a, "send", {"room": "welcome", "body": "before", "client_id": new_id()})
     seen += [m["id"] for m in payloads(b, "message")]
     b.disconnect(namespace="/chat")
-    missed = [ack(a, "send", {"room": "welcome", "body": f"missed {n}", "client_id": new_id()})["message"]["id"]
-              for n in range(4)]
+    missed = [
+        ack(a, "send", {"room": "welcome", "body": f"missed {n}", "client_id": new_id()})["message"]["id"]
+        for n in range(4)
+    ]
     b2 = chat.connect(bea)
     caught = ack(b2, "join", {"room": "welcome", "after_id": seen[-1]})
     assert [m["id"] for m in caught["messages"]] == missed
@@ -250,8 +255,9 @@ def test_read_marker_moves_forward_only(app, chat, welcome):
 
     alice = member()
     sock = chat.connect(alice)
-    ids = [ack(sock, "send", {"room": "welcome", "body": "x", "client_id": new_id()})["message"]["id"]
-           for _ in range(3)]
+    ids = [
+        ack(sock, "send", {"room": "welcome", "body": "x", "client_id": new_id()})["message"]["id"] for _ in range(3)
+    ]
     assert ack(sock, "read", {"room": "welcome", "last_id": ids[1]}) == {"ok": True}
     ack(sock, "read", {"room": "welcome", "last_id": ids[0]})
     assert last_read_id(alice, welcome) == ids[1]

@@ -30,10 +30,10 @@ HOSTILE = [
     "<iframe src=javascript:alert(15)></iframe>",
     '<div style="background:url(javascript:alert(16))">x</div>',
     "<math><mtext><table><mglyph><style><img src=x onerror=alert(17)>",
-    "<noscript><p title=\"</noscript><img src=x onerror=alert(18)>\">",
+    '<noscript><p title="</noscript><img src=x onerror=alert(18)>">',
     "&lt;script&gt;alert(19)&lt;/script&gt;",
     "&#60;img src=x onerror=alert(20)&#62;",
-    "<a href=\"&#106;avascript:alert(21)\">x</a>",
+    '<a href="&#106;avascript:alert(21)">x</a>',
     "javascript&colon;alert(22)",
     "**<img src=x onerror=alert(23)>**",
     "* <svg onload=alert(24)>\n* item",
@@ -85,14 +85,15 @@ def test_hostile_messages_render_harmless(app, chat, welcome, payload):
     assert_harmless(reply["message"]["body_html"])
     assert_harmless(payloads(reader, "message")[0]["body_html"])
     page = sender.http.get("/rooms/welcome").get_data(as_text=True)
-    section = page[page.index('id="messages"'):page.index('id="typing"')]
+    section = page[page.index('id="messages"') : page.index('id="typing"')]
     assert_harmless(section.split(">", 1)[1], only_chat_tags=False)
 
 
 def test_https_links_survive_with_safe_rel(app, chat, welcome):
     sock = chat.connect(member())
-    html = ack(sock, "send", {"room": "welcome", "body": "see [help](https://findtreatment.gov)",
-                              "client_id": new_id()})["message"]["body_html"]
+    html = ack(
+        sock, "send", {"room": "welcome", "body": "see [help](https://findtreatment.gov)", "client_id": new_id()}
+    )["message"]["body_html"]
     assert '<a href="https://findtreatment.gov" rel="nofollow noopener noreferrer">help</a>' in html
 
 
@@ -105,18 +106,33 @@ def test_hostile_display_name_is_escaped_in_presence_and_pages(app, chat, welcom
     assert "<img src=x onerror" not in page and "&lt;img src=x onerror=alert(1)&gt;" in page
 
 
-@pytest.mark.parametrize("text", [
-    "I want to end my life", "honestly I just want to die", "He's not breathing and his lips are turning blue",
-    "I think she OD'd", "I'm going to hurt him", "I can\u2019t go on like this", "I have been cutting myself",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I want to end my life",
+        "honestly I just want to die",
+        "He's not breathing and his lips are turning blue",
+        "I think she OD'd",
+        "I'm going to hurt him",
+        "I can\u2019t go on like this",
+        "I have been cutting myself",
+    ],
+)
 def test_crisis_phrases_are_recognised(text):
     assert wordlists.is_crisis(text)
 
 
-@pytest.mark.parametrize("text", [
-    "This traffic is killing me", "I could kill for a coffee", "We talked about suicide prevention at group",
-    "My feet hurt", "The dosage changed", "Die Hard is on tonight",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "This traffic is killing me",
+        "I could kill for a coffee",
+        "We talked about suicide prevention at group",
+        "My feet hurt",
+        "The dosage changed",
+        "Die Hard is on tonight",
+    ],
+)
 def test_everyday_words_are_not_crisis(text):
     assert not wordlists.is_crisis(text)
 

@@ -64,8 +64,9 @@ def test_warn_tells_the_person(app, chat, welcome):
 
 def test_mute_for_a_period_refuses_the_next_send(app, chat, welcome):
     author, a, _, m, sent = setup_three(chat, welcome)
-    moderator_post(m, f"/rooms/console/messages/{sent['id']}", {"action": "mute", "reason": "cool off",
-                                                                 "minutes": "30"})
+    moderator_post(
+        m, f"/rooms/console/messages/{sent['id']}", {"action": "mute", "reason": "cool off", "minutes": "30"}
+    )
     row = db.session.scalar(sa.select(RoomRestriction))
     assert row.kind == "mute" and row.until is not None
     reply = ack(a, "send", {"room": "welcome", "body": "again", "client_id": new_id()})
@@ -152,8 +153,11 @@ def test_room_settings_broadcast_room_updated(app, chat, welcome):
     mod = chat.connect(member(roles=(Role.MODERATOR,)))
     reader = chat.connect(member())
     ack(reader, "join", {"room": "welcome"})
-    response = moderator_post(mod, "/rooms/console/rooms/welcome", {
-        "name": "Welcome", "description": "Say *hello*", "locked": "y", "slow_mode_seconds": "20"})
+    response = moderator_post(
+        mod,
+        "/rooms/console/rooms/welcome",
+        {"name": "Welcome", "description": "Say *hello*", "locked": "y", "slow_mode_seconds": "20"},
+    )
     assert response.status_code == 302
     updates = payloads(reader, "room_updated")
     assert updates[-1]["room"] == "welcome" and updates[-1]["locked"] is True
@@ -166,17 +170,26 @@ def test_create_room_and_watched_words(app, chat, welcome):
     from portal.rooms.models import Room, WatchedWord
 
     mod = chat.connect(member(roles=(Role.MODERATOR,)))
-    moderator_post(mod, "/rooms/console/rooms", {"slug": "grandparents", "name": "Grandparents",
-                                                 "description": "", "kind": "all_families", "program_id": "0"})
+    moderator_post(
+        mod,
+        "/rooms/console/rooms",
+        {"slug": "grandparents", "name": "Grandparents", "description": "", "kind": "all_families", "program_id": "0"},
+    )
     assert db.session.scalar(sa.select(Room).filter_by(slug="grandparents")) is not None
-    assert moderator_post(mod, "/rooms/console/rooms", {"slug": "Bad Slug!", "name": "x", "kind": "all_families",
-                                                        "program_id": "0"}).status_code == 200
+    assert (
+        moderator_post(
+            mod, "/rooms/console/rooms", {"slug": "Bad Slug!", "name": "x", "kind": "all_families", "program_id": "0"}
+        ).status_code
+        == 200
+    )
     moderator_post(mod, "/rooms/console/words", {"phrase": "  Cash   App ", "action": "block"})
     word = db.session.scalar(sa.select(WatchedWord))
     assert (word.phrase, word.action) == ("cash app", "block")
     sock = chat.connect(member())
-    assert ack(sock, "send", {"room": "welcome", "body": "send it by cash app", "client_id": new_id()})[
-        "error"] == "blocked"
+    assert (
+        ack(sock, "send", {"room": "welcome", "body": "send it by cash app", "client_id": new_id()})["error"]
+        == "blocked"
+    )
     moderator_post(mod, f"/rooms/console/words/{word.id}/delete", {})
     assert db.session.scalar(sa.select(WatchedWord)) is None
 
@@ -205,8 +218,9 @@ def test_a_display_name_matching_a_hold_word_is_queued_once(app, chat, welcome):
     assert [a["kind"] for a in payloads(mod, "moderation_alert")] == ["name"]
     assert "Free Money Guy" in mod.http.get("/rooms/console").get_data(as_text=True)
     flag_id = db.session.scalar(sa.select(Flag.id).filter_by(kind="name"))
-    moderator_post(mod, f"/rooms/console/people/{person.id}", {"action": "warn",
-                                                                "reason": "Please choose another display name"})
+    moderator_post(
+        mod, f"/rooms/console/people/{person.id}", {"action": "warn", "reason": "Please choose another display name"}
+    )
     assert "another display name" in db.session.scalar(sa.select(Notice.text).filter_by(user_id=person.id))
     moderator_post(mod, f"/rooms/console/flags/{flag_id}/dismiss", {})
     assert db.session.get(Flag, flag_id).resolved_at is not None

@@ -31,8 +31,11 @@ def test_room_list_shows_descriptions_unread_and_online_counts(app, auth, client
     assert "Welcome" in page and "<em>say hello</em>" in page
     assert "3 new messages" in page
     assert "0 people online" in page
-    db.session.add(ReadMarker(user_id=me.id, room_id=welcome.id,
-                              last_read_id=db.session.scalar(sa.select(sa.func.max(Message.id)))))
+    db.session.add(
+        ReadMarker(
+            user_id=me.id, room_id=welcome.id, last_read_id=db.session.scalar(sa.select(sa.func.max(Message.id)))
+        )
+    )
     db.session.commit()
     assert "0 new messages" in client.get("/rooms/").get_data(as_text=True)
 

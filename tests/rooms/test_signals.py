@@ -56,8 +56,9 @@ def test_consent_ended_signal_drops_people_from_the_program_room(app, chat, prog
     link = linked_member.test_link
     link.consent.revoked_at = utcnow()
     db.session.commit()
-    consent_ended.send(app, client_id=link.client_id, consent_id=link.consent_id, user_ids=[linked_member.id],
-                       reason="revoked")
+    consent_ended.send(
+        app, client_id=link.client_id, consent_id=link.consent_id, user_ids=[linked_member.id], reason="revoked"
+    )
     assert payloads(sock, "access_ended") == [{"room": "evening-iop"}]
     ack(other, "send", {"room": "evening-iop", "body": "private", "client_id": new_id()})
     assert payloads(sock, "message") == []

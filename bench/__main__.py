@@ -145,6 +145,9 @@ def main(argv=None):
         print("pages …", flush=True)
         hello_rps = pages.measure(f"{hello.url}/", duration=page_seconds)["rps"]
         table.add("pages: bare hello route", f"{hello_rps:.0f} req/s", "—", "1.00", "baseline", None)
+        floor = pages.measure(f"{portal.url}/healthz", cookies[0], duration=page_seconds)["rps"]
+        table.add("pages: signed-in floor (/healthz with a session: 4 SQL statements)", f"{floor:.0f} req/s",
+                  f"{hello_rps:.0f} req/s", f"{floor / hello_rps:.2f}", "— (what every signed-in page pays)", None)
         page_paths = {
             "lesson page": first_lesson_path(family, portal.url),
             "calendar agenda": "/calendar/",

@@ -7,6 +7,7 @@ from flask_login import current_user, login_required
 from portal.auth import mfa, services
 from portal.auth.forms import ChangeEmailForm, ChangePasswordForm, ConfirmForm, ProfileForm, ReauthForm
 from portal.auth.models import EmailToken
+from portal.auth.names import describe_browser
 from portal.auth.web import bp, render_form
 from portal.clock import utcnow
 from portal.extensions import db, limiter
@@ -85,7 +86,8 @@ def confirm_email_change(token):
 def sessions():
     record = current_session_record()
     live = services.live_sessions(current_user, idle_limit_for(current_user))
-    return render_template("auth/sessions.html", sessions=live, current_id=record.id, form=ConfirmForm())
+    return render_template("auth/sessions.html", sessions=live, current_id=record.id, form=ConfirmForm(),
+                           describe_browser=describe_browser)
 
 
 @bp.post("/account/sessions/end-others")

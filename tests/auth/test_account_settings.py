@@ -124,7 +124,7 @@ def test_sessions_page_lists_browsers_and_signs_out_others(app, client, auth):
     type(auth)(other).login("pat@example.org")
     auth.login("pat@example.org")
     page = client.get("/auth/account/sessions").get_data(as_text=True)
-    assert page.count("<tr>") == 3  # header + two sessions
+    assert page.count('<li class="card">') == 2
     assert "this browser" in page
     response = auth.post("/auth/account/sessions/end-others")
     assert response.status_code == 302
@@ -132,7 +132,7 @@ def test_sessions_page_lists_browsers_and_signs_out_others(app, client, auth):
     assert client.get("/auth/account").status_code == 200
     assert "auth.other_sessions_ended" in actions()
     page = client.get("/auth/account/sessions").get_data(as_text=True)
-    assert page.count("<tr>") == 2
+    assert page.count('<li class="card">') == 1
 
 
 def test_sessions_page_shows_only_your_own(app, client, auth):
@@ -141,9 +141,22 @@ def test_sessions_page_shows_only_your_own(app, client, auth):
     type(auth)(app.test_client()).login("sam@example.org")
     auth.login("pat@example.org")
     page = client.get("/auth/account/sessions").get_data(as_text=True)
-    assert page.count("<tr>") == 2
+    assert page.count('<li class="card">') == 1
 
 
 def test_account_pages_need_login(client):
     for path in ("/auth/account/password", "/auth/account/email", "/auth/account/sessions", "/auth/mfa/setup"):
         assert client.get(path).status_code == 302, path
+
+
+def test_sessions_name_the_browser_plainly(app, client, auth):
+    make_user(email="pat@example.org")
+    phone = ("Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) "
+             "Chrome/126.0 Mobile Safari/537.36")
+    token = auth.csrf()
+    client.post("/auth/login", data={"email": "pat@example.org", "password": PASSWORD, "csrf_token": token},
+                headers={"User-Agent": phone})
+    page = client.get("/auth/account/sessions").get_data(as_text=True)
+    assert "Chrome on Android" in page
+    assert "<script" not in client.get("/auth/account/sessions", headers={"User-Agent": "<script>x</script>"}
+                                       ).get_data(as_text=True).split("<main")[1].split("</main>")[0]

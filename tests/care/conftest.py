@@ -63,5 +63,6 @@ def sign(auth, client_id, signature="Sam Rivera", attest=True, **overrides):
 
 
 def strip_volatile(html):
-    """Remove the per-request CSRF token so two pages can be compared byte for byte."""
-    return re.sub(r'<meta name="csrf-token" content="[^"]*">', "", html)
+    """Remove the per-request CSRF tokens (they carry a timestamp) so two pages compare byte for byte."""
+    html = re.sub(r'<meta name="csrf-token" content="[^"]*">', "", html)
+    return re.sub(r'name="csrf_token" value="[^"]*"', 'name="csrf_token"', html)

@@ -54,9 +54,11 @@ def new_consent(client_id):
     return render_template("care/consent_form.html", client=client, form=form)
 
 
+# Reading the consent takes the client a while: signing accepts a sign-in up to an hour old,
+# since the details step already asked for a recent one.
 @bp.post("/clients/<int:client_id>/consents/sign")
 @permission_required(Permission.MANAGE_CLIENTS)
-@reauth_required()
+@reauth_required(max_age_seconds=3600)
 def sign_consent(client_id):
     client = access.get_client_or_404(client_id, current_user)
     if not client.is_enrolled:

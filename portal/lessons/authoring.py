@@ -75,9 +75,9 @@ def restore_revision(lesson, revision, author):
 
 
 def revisions_of(lesson):
-    return list(db.session.scalars(
-        sa.select(LessonRevision).filter_by(lesson_id=lesson.id).order_by(LessonRevision.id.desc())
-    ))
+    return list(
+        db.session.scalars(sa.select(LessonRevision).filter_by(lesson_id=lesson.id).order_by(LessonRevision.id.desc()))
+    )
 
 
 def diff_lines(old_text, new_text):

@@ -18,8 +18,10 @@ from portal.lessons.models import Status
 
 BODY_MAX = 50_000
 SLUG = Regexp(r"^[a-z0-9]+(?:-[a-z0-9]+)*$", message=_l("Use lowercase letters, numbers and single hyphens."))
-STATUS_CHOICES = [SelectChoice(Status.DRAFT.value, _l("Draft (only authors see it)")),
-                  SelectChoice(Status.PUBLISHED.value, _l("Published (families see it)"))]
+STATUS_CHOICES = [
+    SelectChoice(Status.DRAFT.value, _l("Draft (only authors see it)")),
+    SelectChoice(Status.PUBLISHED.value, _l("Published (families see it)")),
+]
 
 
 class ActionForm(FlaskForm):
@@ -34,8 +36,10 @@ class AnswerForm(FlaskForm):
 class ReflectionForm(FlaskForm):
     body = TextAreaField(
         _l("Your reflection"),
-        validators=[DataRequired(message=_l("Please write something before saving.")),
-                    Length(max=10_000, message=_l("Please keep a reflection under 10,000 characters."))],
+        validators=[
+            DataRequired(message=_l("Please write something before saving.")),
+            Length(max=10_000, message=_l("Please keep a reflection under 10,000 characters.")),
+        ],
         description=_l("Only you can read this. Not your counselor, not the staff."),
     )
 
@@ -55,8 +59,11 @@ class VerifyForm(FlaskForm):
     class Meta:
         csrf = False
 
-    code = StringField(_l("Verification code"), validators=[DataRequired(), Length(max=40)],
-                       description=_l("It looks like FB-XXXXX-XXXXX and is printed on the certificate."))
+    code = StringField(
+        _l("Verification code"),
+        validators=[DataRequired(), Length(max=40)],
+        description=_l("It looks like FB-XXXXX-XXXXX and is printed on the certificate."),
+    )
 
 
 class ModuleForm(FlaskForm):
@@ -83,10 +90,16 @@ class LessonForm(FlaskForm):
 
 class QuestionForm(FlaskForm):
     prompt = StringField(_l("Question"), validators=[DataRequired(), Length(max=500)])
-    choices = TextAreaField(_l("Answers, one per line"), validators=[DataRequired(), Length(max=2000)],
-                            description=_l("Between 2 and 6 answers."))
-    answer = IntegerField(_l("Number of the correct answer"), validators=[InputRequired(), NumberRange(min=1, max=6)],
-                          description=_l("1 for the first line, 2 for the second, and so on."))
+    choices = TextAreaField(
+        _l("Answers, one per line"),
+        validators=[DataRequired(), Length(max=2000)],
+        description=_l("Between 2 and 6 answers."),
+    )
+    answer = IntegerField(
+        _l("Number of the correct answer"),
+        validators=[InputRequired(), NumberRange(min=1, max=6)],
+        description=_l("1 for the first line, 2 for the second, and so on."),
+    )
     explanation = TextAreaField(_l("Explanation shown after answering"), validators=[Optional(), Length(max=1000)])
 
     def choice_list(self):

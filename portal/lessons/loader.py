@@ -84,5 +84,5 @@ def _sync_questions(lesson, sources):
                 db.session.execute(sa.delete(QuizAnswer).where(QuizAnswer.question_id == question.id))
             question.prompt, question.choices, question.answer = source.prompt, list(source.choices), source.answer
         question.explanation = source.explanation
-    for extra in existing[len(sources):]:
+    for extra in existing[len(sources) :]:
         lesson.questions.remove(extra)

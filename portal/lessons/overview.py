@@ -82,18 +82,18 @@ def overview(user_id, module_slug=None):
     query = sa.select(Module).where(Module.status == Status.PUBLISHED.value).order_by(Module.position, Module.id)
     if module_slug is not None:
         query = query.where(Module.slug == module_slug)
-    modules = {
-        m.id: ModuleOverview(m.id, m.slug, m.title, m.summary, m.intro_html) for m in db.session.scalars(query)
-    }
+    modules = {m.id: ModuleOverview(m.id, m.slug, m.title, m.summary, m.intro_html) for m in db.session.scalars(query)}
     if not modules:
         return []
     rows = _lesson_rows(list(modules))
     progress = _progress_by_lesson(user_id) if user_id else {}
     for row in rows:
         seen = progress.get(row.id)
-        modules[row.module_id].lessons.append(LessonState(
-            row.id, row.slug, row.title, row.summary, row.minutes, _state(seen), seen.last_seen_at if seen else None
-        ))
+        modules[row.module_id].lessons.append(
+            LessonState(
+                row.id, row.slug, row.title, row.summary, row.minutes, _state(seen), seen.last_seen_at if seen else None
+            )
+        )
     if user_id:
         certificates = db.session.scalars(
             sa.select(Certificate).where(Certificate.user_id == user_id, Certificate.module_id.in_(list(modules)))

@@ -25,8 +25,9 @@ def get_lesson(slug):
 @permission_required(Permission.LEARN)
 def catalogue():
     modules = overview.overview(current_user.id)
-    sharing = SharingForm(share=services.sharing_enabled(current_user)) if current_user.can(
-        Permission.SEE_FAMILY) else None
+    sharing = (
+        SharingForm(share=services.sharing_enabled(current_user)) if current_user.can(Permission.SEE_FAMILY) else None
+    )
     return render_template("lessons/catalogue.html", modules=modules, search_form=SearchForm(), sharing=sharing)
 
 
@@ -111,8 +112,10 @@ def complete(slug):
     certificate = services.complete_lesson(current_user, lesson)
     flash(_("Lesson complete. Well done for taking this time."), "success")
     if certificate is not None:
-        flash(_("You finished the module “%(title)s”. Your certificate is ready.", title=certificate.module_title),
-              "success")
+        flash(
+            _("You finished the module “%(title)s”. Your certificate is ready.", title=certificate.module_title),
+            "success",
+        )
         return redirect(url_for(".certificate", code=certificate.code))
     return redirect(url_for(".lesson", slug=slug, _anchor="next-steps"))
 
@@ -154,8 +157,12 @@ def continue_panel(user):
         module, lesson = found
         started = lesson.state == "in_progress"
         text = _("Pick up where you left off.") if started else _("Your next lesson is ready.")
-        links.append((_("%(lesson)s (in “%(module)s”)", lesson=lesson.title, module=module.title),
-                      url_for("lessons.lesson", slug=lesson.slug)))
+        links.append(
+            (
+                _("%(lesson)s (in “%(module)s”)", lesson=lesson.title, module=module.title),
+                url_for("lessons.lesson", slug=lesson.slug),
+            )
+        )
     links.append((_("All modules and your progress"), url_for("lessons.catalogue")))
     return {"title": _("Continue learning"), "text": text, "links": links}
 

@@ -43,8 +43,14 @@ def edit_module(module_id=None):
         form.intro.data = module.intro_md
     if form.validate_on_submit():
         try:
-            module = authoring.save_module(module, title=form.title.data, slug=form.slug.data,
-                                           summary=form.summary.data, intro=form.intro.data, status=form.status.data)
+            module = authoring.save_module(
+                module,
+                title=form.title.data,
+                slug=form.slug.data,
+                summary=form.summary.data,
+                intro=form.intro.data,
+                status=form.status.data,
+            )
         except authoring.AuthoringError as error:
             form[error.field].errors.append(str(error))
         else:
@@ -76,8 +82,10 @@ def edit_lesson(lesson_id=None):
         flash(_("Please create a module first."), "error")
         return redirect(url_for(".edit_module"))
     if form.validate_on_submit():
-        fields = {name: form[name].data for name in
-                  ("module_id", "title", "slug", "summary", "minutes", "reflection_prompt", "body", "status")}
+        fields = {
+            name: form[name].data
+            for name in ("module_id", "title", "slug", "summary", "minutes", "reflection_prompt", "body", "status")
+        }
         try:
             lesson = authoring.save_lesson(lesson, current_user, **fields)
         except authoring.AuthoringError as error:
@@ -145,8 +153,9 @@ def revision(lesson_id, revision_id):
     lesson = get_or_404(Lesson, lesson_id)
     rev = get_revision(lesson, revision_id)
     diff = authoring.diff_lines(rev.body_md, lesson.body_md)
-    return render_template("lessons/author/revision.html", lesson=lesson, revision=rev, diff=diff,
-                           action_form=ActionForm())
+    return render_template(
+        "lessons/author/revision.html", lesson=lesson, revision=rev, diff=diff, action_form=ActionForm()
+    )
 
 
 @bp.post("/author/lessons/<int:lesson_id>/revisions/<int:revision_id>/restore")
@@ -171,16 +180,29 @@ def questions(lesson_id, question_id=None):
         abort(404)
     form = QuestionForm()
     if request.method == "GET" and question is not None:
-        form = QuestionForm(data={"prompt": question.prompt, "choices": "\n".join(question.choices),
-                                  "answer": question.answer + 1, "explanation": question.explanation})
+        form = QuestionForm(
+            data={
+                "prompt": question.prompt,
+                "choices": "\n".join(question.choices),
+                "answer": question.answer + 1,
+                "explanation": question.explanation,
+            }
+        )
     if form.validate_on_submit():
-        authoring.save_question(lesson, question, prompt=form.prompt.data, choices=form.choice_list(),
-                                answer=form.answer.data - 1, explanation=form.explanation.data)
+        authoring.save_question(
+            lesson,
+            question,
+            prompt=form.prompt.data,
+            choices=form.choice_list(),
+            answer=form.answer.data - 1,
+            explanation=form.explanation.data,
+        )
         flash(_("Question saved."), "success")
         return redirect(url_for(".questions", lesson_id=lesson.id))
     status = 400 if form.errors else 200
-    return render_template("lessons/author/questions.html", lesson=lesson, question=question, form=form,
-                           action_form=ActionForm()), status
+    return render_template(
+        "lessons/author/questions.html", lesson=lesson, question=question, form=form, action_form=ActionForm()
+    ), status
 
 
 @bp.post("/author/lessons/<int:lesson_id>/questions/<int:question_id>/delete")
@@ -193,4 +215,3 @@ def delete_question(lesson_id, question_id):
     authoring.delete_question(question)
     flash(_("Question deleted."), "success")
     return redirect(url_for(".questions", lesson_id=lesson.id))
-

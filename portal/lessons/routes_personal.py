@@ -47,24 +47,29 @@ def delete_reflection(slug):
 @bp.get("/reflections")
 @permission_required(Permission.LEARN)
 def reflections():
-    return render_template("lessons/reflections.html", reflections=services.reflections_of(current_user),
-                           action_form=ActionForm())
+    return render_template(
+        "lessons/reflections.html", reflections=services.reflections_of(current_user), action_form=ActionForm()
+    )
 
 
 @bp.get("/reflections/export.md")
 @permission_required(Permission.LEARN)
 def export_markdown():
     text = export.reflections_markdown(current_user, services.reflections_of(current_user))
-    return Response(text, mimetype="text/markdown; charset=utf-8",
-                    headers={"Content-Disposition": 'attachment; filename="my-reflections.md"'})
+    return Response(
+        text,
+        mimetype="text/markdown; charset=utf-8",
+        headers={"Content-Disposition": 'attachment; filename="my-reflections.md"'},
+    )
 
 
 @bp.get("/reflections/export.pdf")
 @permission_required(Permission.LEARN)
 def export_pdf():
     data = export.reflections_pdf(current_user, services.reflections_of(current_user))
-    return Response(data, mimetype="application/pdf",
-                    headers={"Content-Disposition": 'attachment; filename="my-reflections.pdf"'})
+    return Response(
+        data, mimetype="application/pdf", headers={"Content-Disposition": 'attachment; filename="my-reflections.pdf"'}
+    )
 
 
 # --- certificates ------------------------------------------------------------------------------
@@ -104,8 +109,7 @@ def family_progress(client_id):
     client = sharing.client_for_counselor(current_user, client_id)
     if client is None:
         abort(404)
-    return render_template("lessons/family_progress.html", client=client,
-                           members=sharing.shared_progress(client))
+    return render_template("lessons/family_progress.html", client=client, members=sharing.shared_progress(client))
 
 
 @register_panel
@@ -115,7 +119,15 @@ def family_learning_panel(user):
     clients = sharing.clients_with_shared_progress(user)
     if not clients:
         return None
-    links = [(_("Family learning for %(name)s", name=client.full_name),
-              url_for("lessons.family_progress", client_id=client.id)) for client in clients]
-    return {"title": _("Family learning"), "text": _("Family members who chose to share their lesson progress."),
-            "links": links}
+    links = [
+        (
+            _("Family learning for %(name)s", name=client.full_name),
+            url_for("lessons.family_progress", client_id=client.id),
+        )
+        for client in clients
+    ]
+    return {
+        "title": _("Family learning"),
+        "text": _("Family members who chose to share their lesson progress."),
+        "links": links,
+    }

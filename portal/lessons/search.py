@@ -94,6 +94,10 @@ def _postgres(words):
         f"ORDER BY ts_rank({document}, q.query) DESC, l.id LIMIT :limit"
     )
     options = f"StartSel={MARK_START}, StopSel={MARK_END}, MaxWords=30, MinWords=12, MaxFragments=2"
-    params = {"tsquery": " & ".join(f"{w}:*" for w in words), "options": options,
-              "published": Status.PUBLISHED.value, "limit": LIMIT}
+    params = {
+        "tsquery": " & ".join(f"{w}:*" for w in words),
+        "options": options,
+        "published": Status.PUBLISHED.value,
+        "limit": LIMIT,
+    }
     return db.session.execute(sql, params).all()

@@ -52,9 +52,11 @@ def find_published_module(slug):
 
 def module_lessons(module):
     """The published lessons of a module, in order."""
-    return list(db.session.scalars(
-        published_lessons_query().where(Lesson.module_id == module.id).order_by(Lesson.position, Lesson.id)
-    ))
+    return list(
+        db.session.scalars(
+            published_lessons_query().where(Lesson.module_id == module.id).order_by(Lesson.position, Lesson.id)
+        )
+    )
 
 
 def _progress(user, lesson):
@@ -104,20 +106,29 @@ def _maybe_certificate(user, module):
     existing = db.session.scalar(sa.select(Certificate).filter_by(user_id=user.id, module_id=module.id))
     if existing is not None:
         return None
-    lesson_ids = set(db.session.scalars(
-        sa.select(Lesson.id).where(Lesson.module_id == module.id, Lesson.status == Status.PUBLISHED.value)
-    ))
-    done = set(db.session.scalars(
-        sa.select(LessonProgress.lesson_id).where(
-            LessonProgress.user_id == user.id,
-            LessonProgress.lesson_id.in_(lesson_ids),
-            LessonProgress.completed_at.is_not(None),
+    lesson_ids = set(
+        db.session.scalars(
+            sa.select(Lesson.id).where(Lesson.module_id == module.id, Lesson.status == Status.PUBLISHED.value)
         )
-    ))
+    )
+    done = set(
+        db.session.scalars(
+            sa.select(LessonProgress.lesson_id).where(
+                LessonProgress.user_id == user.id,
+                LessonProgress.lesson_id.in_(lesson_ids),
+                LessonProgress.completed_at.is_not(None),
+            )
+        )
+    )
     if not lesson_ids or lesson_ids - done:
         return None
-    certificate = Certificate(user_id=user.id, module_id=module.id, recipient_name=user.display_name,
-                              module_title=module.title, issued_at=utcnow())
+    certificate = Certificate(
+        user_id=user.id,
+        module_id=module.id,
+        recipient_name=user.display_name,
+        module_title=module.title,
+        issued_at=utcnow(),
+    )
     db.session.add(certificate)
     return certificate
 
@@ -177,23 +188,23 @@ def delete_reflection(user, lesson):
 
 def reflections_of(user):
     """All of the user's reflections with their lessons, in curriculum order."""
-    return list(db.session.scalars(
-        sa.select(Reflection)
-        .join(Reflection.lesson)
-        .join(Lesson.module)
-        .where(Reflection.user_id == user.id)
-        .order_by(Module.position, Lesson.position, Lesson.id)
-        .options(contains_eager(Reflection.lesson).contains_eager(Lesson.module))
-    ))
+    return list(
+        db.session.scalars(
+            sa.select(Reflection)
+            .join(Reflection.lesson)
+            .join(Lesson.module)
+            .where(Reflection.user_id == user.id)
+            .order_by(Module.position, Lesson.position, Lesson.id)
+            .options(contains_eager(Reflection.lesson).contains_eager(Lesson.module))
+        )
+    )
 
 
 # --- certificates --------------------------------------------------------------------------------
 
 
 def certificates_of(user):
-    return list(db.session.scalars(
-        sa.select(Certificate).filter_by(user_id=user.id).order_by(Certificate.issued_at)
-    ))
+    return list(db.session.scalars(sa.select(Certificate).filter_by(user_id=user.id).order_by(Certificate.issued_at)))
 
 
 def find_certificate(code):
@@ -221,7 +232,8 @@ def set_sharing(user, enabled):
         db.session.add(row)
     if row.enabled != enabled:
         row.enabled, row.changed_at = enabled, utcnow()
-        audit.record("lessons.sharing_" + ("on" if enabled else "off"), actor=user,
-                     object_type="users", object_id=user.id)
+        audit.record(
+            "lessons.sharing_" + ("on" if enabled else "off"), actor=user, object_type="users", object_id=user.id
+        )
     db.session.commit()
     return row

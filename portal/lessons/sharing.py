@@ -35,9 +35,13 @@ def client_for_counselor(user, client_id):
 
 def shared_progress(client):
     """Progress of each family member of the client who shares it through an active link."""
-    links = db.session.scalars(
-        sa.select(FamilyLink).where(FamilyLink.client_id == client.id, FamilyLink.ended_at.is_(None))
-    ).unique().all()
+    links = (
+        db.session.scalars(
+            sa.select(FamilyLink).where(FamilyLink.client_id == client.id, FamilyLink.ended_at.is_(None))
+        )
+        .unique()
+        .all()
+    )
     members, seen = [], set()
     for link in links:
         member = link.user
@@ -55,12 +59,16 @@ def clients_with_shared_progress(counselor, limit=20):
     from portal.lessons.models import ProgressSharing
 
     managed = access.clients_for_counselor(counselor).with_only_columns(Client.id).scalar_subquery()
-    links = db.session.scalars(
-        sa.select(FamilyLink)
-        .join(ProgressSharing, ProgressSharing.user_id == FamilyLink.user_id)
-        .where(ProgressSharing.enabled.is_(True), FamilyLink.ended_at.is_(None), FamilyLink.client_id.in_(managed))
-        .order_by(FamilyLink.client_id)
-    ).unique().all()
+    links = (
+        db.session.scalars(
+            sa.select(FamilyLink)
+            .join(ProgressSharing, ProgressSharing.user_id == FamilyLink.user_id)
+            .where(ProgressSharing.enabled.is_(True), FamilyLink.ended_at.is_(None), FamilyLink.client_id.in_(managed))
+            .order_by(FamilyLink.client_id)
+        )
+        .unique()
+        .all()
+    )
     clients = {}
     for link in links:
         if link.client_id not in clients and access.link_for_client(link.user, link.client_id) is not None:

@@ -55,8 +55,15 @@ def curriculum_stats(root=None):
             module_words += len(WORD.findall(text))
             grades.append(textstat.flesch_kincaid_grade(text))
         words += module_words
-        modules.append({"order": module.order, "title": module.title, "slug": module.slug,
-                        "lessons": len(module.lessons), "words": module_words})
+        modules.append(
+            {
+                "order": module.order,
+                "title": module.title,
+                "slug": module.slug,
+                "lessons": len(module.lessons),
+                "words": module_words,
+            }
+        )
     return {
         "modules": modules,
         "lessons": len(grades),

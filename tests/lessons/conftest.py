@@ -18,17 +18,30 @@ def curriculum(app):
 
 def make_module(slug, title=None, status=Status.PUBLISHED, position=1, lessons=2, questions=1):
     """A module with `lessons` published lessons, each with `questions` questions."""
-    module = Module(slug=slug, title=title or slug.title(), summary="A module.", position=position,
-                    status=status.value)
+    module = Module(slug=slug, title=title or slug.title(), summary="A module.", position=position, status=status.value)
     module.set_intro("Intro for **families**.")
     db.session.add(module)
     for n in range(1, lessons + 1):
-        lesson = Lesson(module=module, slug=f"{slug}-lesson-{n}", title=f"{slug} lesson {n}", position=n,
-                        minutes=5, summary="Summary.", reflection_prompt="What did you notice?")
+        lesson = Lesson(
+            module=module,
+            slug=f"{slug}-lesson-{n}",
+            title=f"{slug} lesson {n}",
+            position=n,
+            minutes=5,
+            summary="Summary.",
+            reflection_prompt="What did you notice?",
+        )
         lesson.set_body(f"## Part {n}\n\nText about trust and {slug}.")
         for q in range(questions):
-            lesson.questions.append(Question(position=q, prompt=f"Question {q + 1}?", choices=["Yes", "No", "Maybe"],
-                                             answer=0, explanation="Because yes."))
+            lesson.questions.append(
+                Question(
+                    position=q,
+                    prompt=f"Question {q + 1}?",
+                    choices=["Yes", "No", "Maybe"],
+                    answer=0,
+                    explanation="Because yes.",
+                )
+            )
         db.session.add(lesson)
     db.session.commit()
     return module

@@ -59,16 +59,26 @@ def author(app, auth):
 
 
 def lesson_data(module, **overrides):
-    data = {"module_id": module.id, "title": "A new lesson", "slug": "a-new-lesson", "summary": "Short.",
-            "minutes": "6", "reflection_prompt": "What stood out?", "body": "## Hello\n\nSome **text**.",
-            "status": "published"}
+    data = {
+        "module_id": module.id,
+        "title": "A new lesson",
+        "slug": "a-new-lesson",
+        "summary": "Short.",
+        "minutes": "6",
+        "reflection_prompt": "What stood out?",
+        "body": "## Hello\n\nSome **text**.",
+        "status": "published",
+    }
     data.update(overrides)
     return data
 
 
 def test_the_detector_detects():
     assert active_content('<p><img src=x onerror="y"></p><a href="javascript:x">a</a>') == [
-        "img", "img[onerror]", "a[href=javascript:x]"]
+        "img",
+        "img[onerror]",
+        "a[href=javascript:x]",
+    ]
     assert active_content("<p>&lt;img src=x onerror=y&gt;</p>") == []
 
 
@@ -84,8 +94,10 @@ def test_family_members_cannot_author(app, client, auth):
 
 
 def test_create_a_module_and_a_lesson(app, client, auth, author):
-    response = auth.post("/lessons/author/modules/new", {"title": "New module", "slug": "new-module",
-                                                         "summary": "S", "intro": "Hi", "status": "draft"})
+    response = auth.post(
+        "/lessons/author/modules/new",
+        {"title": "New module", "slug": "new-module", "summary": "S", "intro": "Hi", "status": "draft"},
+    )
     assert response.status_code == 302
     module = db.session.scalar(sa.select(Module).filter_by(slug="new-module"))
     assert module.status == "draft" and module.edited_in_portal
@@ -104,17 +116,32 @@ def test_create_a_module_and_a_lesson(app, client, auth, author):
 def test_hostile_markdown_in_every_field_never_reaches_a_page(app, client, auth, author):
     module = make_module("host")
     for n, payload in enumerate(HOSTILE):
-        data = lesson_data(module, slug=f"hostile-{n}", title=payload, summary=payload, reflection_prompt=payload,
-                           body=f"{payload}\n\n{payload}")
+        data = lesson_data(
+            module,
+            slug=f"hostile-{n}",
+            title=payload,
+            summary=payload,
+            reflection_prompt=payload,
+            body=f"{payload}\n\n{payload}",
+        )
         assert auth.post("/lessons/author/lessons/new", data).status_code == 302, payload
         lesson = db.session.scalar(sa.select(Lesson).filter_by(slug=f"hostile-{n}"))
         assert not active_content(lesson.body_html), lesson.body_html
-        assert auth.post(f"/lessons/author/lessons/{lesson.id}/questions",
-                         {"prompt": payload, "choices": f"{payload}\nfine", "answer": "2",
-                          "explanation": payload}).status_code == 302
-        for path in (f"/lessons/read/{lesson.slug}", f"/lessons/author/lessons/{lesson.id}", "/lessons/author",
-                     f"/lessons/author/lessons/{lesson.id}/questions", f"/lessons/author/lessons/{lesson.id}/history",
-                     "/lessons/search?q=alert"):
+        assert (
+            auth.post(
+                f"/lessons/author/lessons/{lesson.id}/questions",
+                {"prompt": payload, "choices": f"{payload}\nfine", "answer": "2", "explanation": payload},
+            ).status_code
+            == 302
+        )
+        for path in (
+            f"/lessons/read/{lesson.slug}",
+            f"/lessons/author/lessons/{lesson.id}",
+            "/lessons/author",
+            f"/lessons/author/lessons/{lesson.id}/questions",
+            f"/lessons/author/lessons/{lesson.id}/history",
+            "/lessons/search?q=alert",
+        ):
             page = client.get(path).get_data(as_text=True)
             body = page.split('<main id="main"', 1)[1].split("</main>", 1)[0]
             assert not active_content(body), (payload, path, active_content(body))
@@ -124,8 +151,9 @@ def test_hostile_markdown_in_every_field_never_reaches_a_page(app, client, auth,
 
 def test_preview_returns_sanitized_html_and_needs_csrf(app, client, auth, author):
     token = auth.csrf("/lessons/author")
-    response = client.post("/lessons/author/preview", json={"body": "**hi** <script>x</script>"},
-                           headers={"X-CSRFToken": token})
+    response = client.post(
+        "/lessons/author/preview", json={"body": "**hi** <script>x</script>"}, headers={"X-CSRFToken": token}
+    )
     assert response.status_code == 200 and response.json["ok"]
     assert "<strong>hi</strong>" in response.json["html"] and "<script" not in response.json["html"]
     assert client.post("/lessons/author/preview", json={"body": "x"}).status_code == 400  # no token
@@ -143,8 +171,16 @@ def test_huge_and_invalid_input_are_field_errors(app, client, auth, author):
         assert "under 50,000 characters" in response.get_data(as_text=True)
     response = auth.post("/lessons/author/lessons/new", lesson_data(module, body="x" * 50_001))
     assert response.status_code == 400 and "under 50,000 characters" in response.get_data(as_text=True)
-    for bad in ({"slug": "Not A Slug"}, {"slug": "x" * 81}, {"minutes": "-3"}, {"minutes": "lots"},
-                {"module_id": "999999"}, {"status": "live"}, {"title": ""}, {"title": "t" * 201}):
+    for bad in (
+        {"slug": "Not A Slug"},
+        {"slug": "x" * 81},
+        {"minutes": "-3"},
+        {"minutes": "lots"},
+        {"module_id": "999999"},
+        {"status": "live"},
+        {"title": ""},
+        {"title": "t" * 201},
+    ):
         response = auth.post("/lessons/author/lessons/new", lesson_data(module, **bad))
         assert response.status_code == 400, bad
         assert 'class="error"' in response.get_data(as_text=True), bad
@@ -173,7 +209,8 @@ def test_history_diff_and_restore(app, client, auth, author):
     auth.post(f"/lessons/author/lessons/{lesson.id}", lesson_data(module, slug=lesson.slug, body="Line one\nOld line"))
     auth.post(f"/lessons/author/lessons/{lesson.id}", lesson_data(module, slug=lesson.slug, body="Line one\nNew line"))
     revisions = db.session.scalars(
-        sa.select(LessonRevision).filter_by(lesson_id=lesson.id).order_by(LessonRevision.id)).all()
+        sa.select(LessonRevision).filter_by(lesson_id=lesson.id).order_by(LessonRevision.id)
+    ).all()
     assert len(revisions) == 2
     page = client.get(f"/lessons/author/lessons/{lesson.id}/history").get_data(as_text=True)
     assert f"revision {revisions[0].id}" in page and "Casey" in page
@@ -194,12 +231,20 @@ def test_knowledge_check_editor(app, client, auth, author):
 
     services.answer_question(learner, lesson, lesson.questions[0].id, 0)
     url = f"/lessons/author/lessons/{lesson.id}/questions"
-    assert auth.post(url, {"prompt": "New?", "choices": "A\nB\n\nC", "answer": "3", "explanation": "C it is"}
-                     ).status_code == 302
+    assert (
+        auth.post(url, {"prompt": "New?", "choices": "A\nB\n\nC", "answer": "3", "explanation": "C it is"}).status_code
+        == 302
+    )
     question = db.session.scalar(sa.select(Question).filter_by(prompt="New?"))
     assert question.choices == ["A", "B", "C"] and question.answer == 2 and question.position == 1
-    for bad in ({"answer": "4"}, {"answer": "0"}, {"choices": "only one"}, {"choices": "\n".join("abcdefg")},
-                {"prompt": ""}, {"answer": "two"}):
+    for bad in (
+        {"answer": "4"},
+        {"answer": "0"},
+        {"choices": "only one"},
+        {"choices": "\n".join("abcdefg")},
+        {"prompt": ""},
+        {"answer": "two"},
+    ):
         data = {"prompt": "Q?", "choices": "A\nB", "answer": "1", "explanation": ""} | bad
         response = auth.post(url, data)
         assert response.status_code == 400, bad
@@ -216,19 +261,30 @@ def test_knowledge_check_editor(app, client, auth, author):
 def test_edit_pages_render(app, client, auth, author):
     module = make_module("render")
     lesson = module.lessons[0]
-    for path in ("/lessons/author", "/lessons/author/modules/new", f"/lessons/author/modules/{module.id}",
-                 "/lessons/author/lessons/new", f"/lessons/author/lessons/{lesson.id}",
-                 f"/lessons/author/lessons/new?module={module.id}", f"/lessons/author/lessons/{lesson.id}/questions"):
+    for path in (
+        "/lessons/author",
+        "/lessons/author/modules/new",
+        f"/lessons/author/modules/{module.id}",
+        "/lessons/author/lessons/new",
+        f"/lessons/author/lessons/{lesson.id}",
+        f"/lessons/author/lessons/new?module={module.id}",
+        f"/lessons/author/lessons/{lesson.id}/questions",
+    ):
         assert client.get(path).status_code == 200, path
-    for path in ("/lessons/author/lessons/999999", "/lessons/author/modules/999999",
-                 "/lessons/author/lessons/999999/history"):
+    for path in (
+        "/lessons/author/lessons/999999",
+        "/lessons/author/modules/999999",
+        "/lessons/author/lessons/999999/history",
+    ):
         assert client.get(path).status_code == 404, path
 
 
 def test_hostile_module_fields_are_sanitized(app, client, auth, author):
     for n, payload in enumerate(HOSTILE):
-        response = auth.post("/lessons/author/modules/new", {"title": payload, "slug": f"evil-{n}", "summary": payload,
-                                                             "intro": payload, "status": "published"})
+        response = auth.post(
+            "/lessons/author/modules/new",
+            {"title": payload, "slug": f"evil-{n}", "summary": payload, "intro": payload, "status": "published"},
+        )
         assert response.status_code == 302, payload
         module = db.session.scalar(sa.select(Module).filter_by(slug=f"evil-{n}"))
         assert not active_content(module.intro_html)

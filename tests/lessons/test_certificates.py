@@ -45,8 +45,10 @@ def test_other_peoples_certificates_are_404(app, client, auth):
 def test_public_verification_confirms_only_four_facts(app, client):
     owner = make_user(display_name="Robin", email="robin-private@example.org")
     certificate = earn(owner, make_module("verify", title="Caring for yourself"))
-    for url in (f"/lessons/certificates/verify/{certificate.code}",
-                f"/lessons/certificates/verify?code={certificate.code.lower()}"):
+    for url in (
+        f"/lessons/certificates/verify/{certificate.code}",
+        f"/lessons/certificates/verify?code={certificate.code.lower()}",
+    ):
         response = client.get(url)  # no login needed
         page = response.get_data(as_text=True)
         assert response.status_code == 200

@@ -13,8 +13,10 @@ def test_doc_figures_match_the_content():
     stats = curriculum_stats()
     assert f"**{len(stats['modules'])} modules, {stats['lessons']} lessons, {stats['words']:,} words**" in text
     for module in stats["modules"]:
-        assert f"| {module['order']} | {module['title']} | `{module['slug']}` | {module['lessons']} | " \
-               f"{module['words']:,} |" in text
+        assert (
+            f"| {module['order']} | {module['title']} | `{module['slug']}` | {module['lessons']} | "
+            f"{module['words']:,} |" in text
+        )
     grade = re.search(r"Median \*\*Flesch-Kincaid grade ([\d.]+)\*\*", text)
     assert grade and abs(float(grade.group(1)) - stats["median_grade"]) < 0.05
     assert stats["median_grade"] <= 9

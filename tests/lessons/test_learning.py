@@ -59,7 +59,7 @@ def test_unknown_and_unpublished_slugs_are_404(app, family, client):
     assert client.get("/lessons/modules/" + "x" * 300).status_code == 404
     assert client.get("/lessons/read/%3Cscript%3E").status_code == 404
     page = client.get("/lessons/").get_data(as_text=True)
-    assert "hidden" not in page.lower().replace("hidden\"", "")  # no link to the draft module
+    assert "hidden" not in page.lower().replace('hidden"', "")  # no link to the draft module
     assert "/lessons/modules/hidden" not in page
 
 
@@ -80,8 +80,11 @@ def test_answering_gives_feedback_with_explanation_without_js(app, family, clien
 def test_answer_as_json_for_the_enhanced_form(app, family, client, auth):
     lesson = lesson_of(make_module("json"))
     question = lesson.questions[0]
-    response = auth.post(f"/lessons/read/{lesson.slug}/answer", {"question_id": question.id, "choice": 0},
-                         headers={"Accept": "application/json"})
+    response = auth.post(
+        f"/lessons/read/{lesson.slug}/answer",
+        {"question_id": question.id, "choice": 0},
+        headers={"Accept": "application/json"},
+    )
     assert response.status_code == 200
     assert response.json["ok"] and response.json["correct"] and "Because yes." in response.json["html"]
 

@@ -85,9 +85,18 @@ def test_portal_edits_are_kept_unless_forced(app, runner, tmp_path):
     load_curriculum(root)
     lesson = db.session.scalar(sa.select(Lesson).filter_by(slug="understanding-relapse"))
     author = make_user(roles=("counselor",))
-    authoring.save_lesson(lesson, author, module_id=lesson.module_id, title="Edited in the portal",
-                          slug=lesson.slug, summary="s", minutes=7, reflection_prompt="r",
-                          body="Edited body", status="published")
+    authoring.save_lesson(
+        lesson,
+        author,
+        module_id=lesson.module_id,
+        title="Edited in the portal",
+        slug=lesson.slug,
+        summary="s",
+        minutes=7,
+        reflection_prompt="r",
+        body="Edited body",
+        status="published",
+    )
     path = root / "06-relapse-and-safety" / "01-understanding-relapse.md"
     path.write_text(path.read_text().replace("## Relapse is common", "## Changed in files"))
 
@@ -117,8 +126,9 @@ def test_broken_front_matter_is_a_clear_cli_error(app, runner, tmp_path):
     folder = tmp_path / "content" / "01-x"
     folder.mkdir(parents=True)
     (folder / "_module.md").write_text("---\ntitle: X\nslug: x\n---\nIntro\n")
-    (folder / "01-a.md").write_text("---\ntitle: A\nslug: a\nquestions:\n  - prompt: Q\n    choices: [a, b]\n"
-                                    "    answer: 5\n---\nBody\n")
+    (folder / "01-a.md").write_text(
+        "---\ntitle: A\nslug: a\nquestions:\n  - prompt: Q\n    choices: [a, b]\n    answer: 5\n---\nBody\n"
+    )
     result = runner.invoke(args=["curriculum", "load", "--path", str(tmp_path / "content")])
     assert result.exit_code != 0
     assert "no valid answer index" in result.output
@@ -144,8 +154,9 @@ def test_stats_command_reports_lessons_words_and_grade(app, runner):
 def test_a_module_edited_in_the_portal_is_kept_too(app):
     load_curriculum()
     module = db.session.scalar(sa.select(Module).filter_by(slug="rebuilding-trust"))
-    authoring.save_module(module, title="Trust, step by step", slug=module.slug, summary="s", intro="i",
-                          status="published")
+    authoring.save_module(
+        module, title="Trust, step by step", slug=module.slug, summary="s", intro="i", status="published"
+    )
     report = load_curriculum()
     assert report["modules kept portal edits"] == 1 and report["modules unchanged"] == 8
     assert db.session.get(Module, module.id).title == "Trust, step by step"

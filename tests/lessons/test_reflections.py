@@ -30,7 +30,7 @@ def test_save_edit_and_delete(app, family, client, auth):
 
 def test_hostile_text_is_sanitized_and_limits_are_field_errors(app, family, client, auth):
     lesson = make_module("hostile").lessons[0]
-    payload = '<script>alert(1)</script><img src=x onerror=alert(2)> [x](javascript:alert(3)) **ok**'
+    payload = "<script>alert(1)</script><img src=x onerror=alert(2)> [x](javascript:alert(3)) **ok**"
     write(auth, lesson.slug, payload)
     row = db.session.scalar(sa.select(Reflection))
     assert row.body == payload
@@ -60,8 +60,14 @@ def test_nobody_else_can_read_a_reflection(app, client, auth):
     ]
     for other in others:
         auth.login(other.email)
-        for path in (f"/lessons/read/{lesson.slug}", "/lessons/reflections", "/lessons/reflections/export.md",
-                     "/lessons/author", f"/lessons/author/lessons/{lesson.id}", "/dashboard"):
+        for path in (
+            f"/lessons/read/{lesson.slug}",
+            "/lessons/reflections",
+            "/lessons/reflections/export.md",
+            "/lessons/author",
+            f"/lessons/author/lessons/{lesson.id}",
+            "/dashboard",
+        ):
             response = client.get(path)
             assert SECRET not in response.get_data(as_text=True), (other, path)
         pdf = client.get("/lessons/reflections/export.pdf")

@@ -6,9 +6,31 @@ from portal.lessons.search import highlight, search_lessons
 from tests.lessons.conftest import make_module
 
 HOSTILE = [
-    '"', '""', "*", "NEAR(", "NEAR(trust naloxone, 2)", "trust OR", "AND", "title:trust", "^trust", "trust -",
-    "' OR 1=1 --", "'; DROP TABLE lessons; --", "\\", "%", "_", "(((", ")", "{}", "😀", "\x00", "trust:*",
-    "a & b | !c", "<script>alert(1)</script>", "x" * 500, "a b c d e f g h i j k l m n o p",
+    '"',
+    '""',
+    "*",
+    "NEAR(",
+    "NEAR(trust naloxone, 2)",
+    "trust OR",
+    "AND",
+    "title:trust",
+    "^trust",
+    "trust -",
+    "' OR 1=1 --",
+    "'; DROP TABLE lessons; --",
+    "\\",
+    "%",
+    "_",
+    "(((",
+    ")",
+    "{}",
+    "😀",
+    "\x00",
+    "trust:*",
+    "a & b | !c",
+    "<script>alert(1)</script>",
+    "x" * 500,
+    "a b c d e f g h i j k l m n o p",
 ]
 
 

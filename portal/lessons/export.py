@@ -1,10 +1,15 @@
 """Exporting a learner's own reflections as Markdown or PDF."""
 
+from pathlib import Path
+
 from fpdf import FPDF
 
 from portal.clock import utcnow
 
-# The PDF uses fpdf2's built-in fonts (no font files to ship), which cover Latin-1 only.
+# DejaVu Sans (Debian's fonts-dejavu-core) covers most scripts; without it the PDF falls back to
+# fpdf2's built-in Helvetica, which covers Latin-1 only.
+FONT_DIR = Path("/usr/share/fonts/truetype/dejavu")
+FONT_FILES = {"": "DejaVuSans.ttf", "B": "DejaVuSans-Bold.ttf", "I": "DejaVuSans-Oblique.ttf"}
 _TYPOGRAPHY = str.maketrans({"‘": "'", "’": "'", "“": '"', "”": '"', "–": "-", "—": "-", "…": "...", "\u00a0": " "})
 
 
@@ -25,30 +30,46 @@ def reflections_markdown(user, reflections):
     return "\n".join(lines).rstrip() + "\n"
 
 
-def _latin1(text):
-    return (text or "").translate(_TYPOGRAPHY).encode("latin-1", "replace").decode("latin-1")
+class _ReflectionsPDF(FPDF):
+    def __init__(self):
+        super().__init__(format="Letter")
+        self.family, self.unicode = "Helvetica", False
+        if all((FONT_DIR / name).is_file() for name in FONT_FILES.values()):
+            for style, name in FONT_FILES.items():
+                self.add_font("DejaVu", style, str(FONT_DIR / name))
+            self.family, self.unicode = "DejaVu", True
+
+    def use(self, style, size):
+        self.set_font(self.family, style, size)
+
+    def printable(self, value):
+        """The value as this PDF's fonts can show it."""
+        if self.unicode:
+            return value or ""
+        return (value or "").translate(_TYPOGRAPHY).encode("latin-1", "replace").decode("latin-1")
 
 
 def reflections_pdf(user, reflections):
-    pdf = FPDF(format="Letter")
+    pdf = _ReflectionsPDF()
+    shown = pdf.printable
     pdf.set_title("My reflections")
     pdf.set_auto_page_break(auto=True, margin=18)
     pdf.add_page()
-    pdf.set_font("Helvetica", "B", 18)
-    pdf.multi_cell(0, 10, _latin1(f"My reflections - {user.display_name}"), new_x="LMARGIN", new_y="NEXT")
-    pdf.set_font("Helvetica", "", 10)
+    pdf.use("B", 18)
+    pdf.multi_cell(0, 10, shown(f"My reflections — {user.display_name}"), new_x="LMARGIN", new_y="NEXT")
+    pdf.use("", 10)
     pdf.multi_cell(0, 6, f"Exported {utcnow():%Y-%m-%d}.", new_x="LMARGIN", new_y="NEXT")
     for reflection in reflections:
         lesson = reflection.lesson
         pdf.ln(4)
-        pdf.set_font("Helvetica", "B", 13)
-        pdf.multi_cell(0, 7, _latin1(f"{lesson.module.title}: {lesson.title}"), new_x="LMARGIN", new_y="NEXT")
+        pdf.use("B", 13)
+        pdf.multi_cell(0, 7, shown(f"{lesson.module.title}: {lesson.title}"), new_x="LMARGIN", new_y="NEXT")
         if lesson.reflection_prompt:
-            pdf.set_font("Helvetica", "I", 10)
-            pdf.multi_cell(0, 6, _latin1(lesson.reflection_prompt), new_x="LMARGIN", new_y="NEXT")
-        pdf.set_font("Helvetica", "", 11)
-        pdf.multi_cell(0, 6, _latin1(reflection.body), new_x="LMARGIN", new_y="NEXT")
+            pdf.use("I", 10)
+            pdf.multi_cell(0, 6, shown(lesson.reflection_prompt), new_x="LMARGIN", new_y="NEXT")
+        pdf.use("", 11)
+        pdf.multi_cell(0, 6, shown(reflection.body), new_x="LMARGIN", new_y="NEXT")
     if not reflections:
-        pdf.set_font("Helvetica", "", 11)
+        pdf.use("", 11)
         pdf.multi_cell(0, 6, "You have not written any reflections yet.", new_x="LMARGIN", new_y="NEXT")
     return bytes(pdf.output())

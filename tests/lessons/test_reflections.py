@@ -98,3 +98,13 @@ def test_pdf_export_copes_with_long_unbroken_text(app, family, client, auth):
     write(auth, lesson.slug, "a" * 9_000 + " 日本語 " + "\u202e" * 5)
     pdf = client.get("/lessons/reflections/export.pdf")
     assert pdf.status_code == 200 and pdf.data.startswith(b"%PDF")
+
+
+def test_pdf_export_without_unicode_fonts_falls_back_to_latin1(app, family, client, auth, monkeypatch, tmp_path):
+    from portal.lessons import export
+
+    monkeypatch.setattr(export, "FONT_DIR", tmp_path)
+    lesson = make_module("fallback").lessons[0]
+    write(auth, lesson.slug, "Quotes “like these” — señora, ✓, 日本語")
+    pdf = client.get("/lessons/reflections/export.pdf")
+    assert pdf.status_code == 200 and pdf.data.startswith(b"%PDF")

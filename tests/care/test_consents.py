@@ -123,14 +123,31 @@ def test_no_consent_for_a_client_who_is_not_enrolled(client, auth, counselor, sa
     assert client.get(f"/care/clients/{sam.id}/consents/new").status_code == 404
 
 
-def test_consent_routes_need_recent_authentication(client, auth, counselor, sam, app):
+def test_consent_routes_need_recent_authentication(client, auth, counselor, sam, family):
+    from tests.factories import link_family
+
+    link = link_family(family, sam, witness=counselor)
     auth.login(counselor.email)
     record = db.session.scalar(db.select(SessionRecord).filter_by(user_id=counselor.id))
     record.authenticated_at = utcnow() - timedelta(hours=1)
     db.session.commit()
-    if "auth.reauthenticate" in app.view_functions:
-        response = client.get(f"/care/clients/{sam.id}/consents/new")
-        assert response.status_code == 302 and "reauthenticate" in response.headers["Location"]
+    for path in (f"/care/clients/{sam.id}/consents/new", f"/care/consents/{link.consent_id}/revoke"):
+        response = client.get(path)
+        assert response.status_code == 302 and "/auth/reauthenticate" in response.headers["Location"]
+
+
+def test_signing_tolerates_a_long_read(client, auth, counselor, sam):
+    import re
+
+    auth.login(counselor.email)
+    page = review(auth, sam.id).get_data(as_text=True)
+    shown = re.search(r'name="shown_sha256" type="hidden" value="([0-9a-f]{64})"', page).group(1)
+    record = db.session.scalar(db.select(SessionRecord).filter_by(user_id=counselor.id))
+    record.authenticated_at = utcnow() - timedelta(minutes=30)
+    db.session.commit()
+    data = {**CONSENT, "shown_sha256": shown, "signature_name": "Sam Rivera", "attest": "y"}
+    assert auth.post(f"/care/clients/{sam.id}/consents/sign", data=data).status_code == 302
+    assert len(_consents()) == 1
 
 
 def test_family_and_moderators_cannot_capture_consent(client, auth, sam):

@@ -2,6 +2,7 @@
 
 import enum
 import hashlib
+import re
 import secrets
 
 import sqlalchemy as sa
@@ -89,7 +90,8 @@ class Lesson(db.Model):
         self.body_md = markdown or ""
         html = sanitize.markdown_to_html(self.body_md)
         self.body_html = str(html)
-        text = sanitize.plain_text(self.body_html)
+        # Headings end with a full stop in the plain text, so search snippets read as sentences.
+        text = sanitize.plain_text(re.sub(r"([^.?!:\s])\s*</h([2-4])>", r"\1.</h\2>", self.body_html))
         text = text.replace("&amp;", "&").replace("&lt;", "<").replace("&gt;", ">").replace("&quot;", '"')
         self.body_text = " ".join(text.replace(MARK_START, "").replace(MARK_END, "").split())
 

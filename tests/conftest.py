@@ -92,6 +92,7 @@ def app(_schema, database_url, tmp_path):
         limiter.reset()
         yield app
         _empty_all_tables()
+        db.engine.dispose()  # each test's app has its own pool; don't leave connections open
         db.engine.dispose()  # each test's app has its own pool: close it, or PostgreSQL runs out of connections
 
 

@@ -14,6 +14,7 @@ from werkzeug.serving import make_server
 
 from portal import create_app
 from portal.extensions import db
+from portal.extensions import db
 from tests.factories import PASSWORD
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
@@ -60,6 +61,8 @@ def live_server(app, database_url, tmp_path):
     yield served
     server.shutdown()
     thread.join(timeout=5)
+    with served.app_context():
+        db.engine.dispose()
     with served.app_context():
         db.engine.dispose()  # close the served app's own connection pool
 

@@ -148,3 +148,20 @@ def test_room_pages_are_accessible(people, open_page, assert_accessible, email, 
     if path == "/rooms/welcome":
         _wait_online(page)
     assert_accessible(page)
+
+
+def test_edit_and_delete_own_message_reach_the_other_reader(people, open_page):
+    alice, bea = open_page("alice@example.org"), open_page("bea@example.org")
+    _wait_online(alice)
+    _wait_online(bea)
+    _send(alice, "Helo everyone")
+    bea.locator(".msg-body", has_text="Helo everyone").wait_for()
+    own = alice.locator("li.msg[data-id]", has_text="Helo everyone")
+    own.get_by_role("button", name="Edit").click()
+    alice.fill("#edit-body", "Hello everyone")
+    alice.get_by_role("button", name="Save").click()
+    bea.locator(".msg-body", has_text="Hello everyone").wait_for()
+    assert bea.locator("li.msg", has_text="Hello everyone").locator(".msg-edited").count() == 1
+    alice.once("dialog", lambda dialog: dialog.accept())
+    alice.locator("li.msg[data-id]", has_text="Hello everyone").get_by_role("button", name="Delete").click()
+    bea.locator(".msg-body", has_text="Hello everyone").wait_for(state="detached")

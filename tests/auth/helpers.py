@@ -7,7 +7,6 @@ import pyotp
 from portal.clock import utcnow
 
 LINK = re.compile(r"http://localhost(/auth/[\w/-]+)")
-CSRF_INPUT = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"|name="csrf_token" value="([^"]+)"')
 CSRF_META = re.compile(r'<meta name="csrf-token" content="[^"]+">')
 CSRF_FIELD = re.compile(r'(name="csrf_token"[^>]*value=")[^"]+(")|(value=")[^"]+("[^>]*name="csrf_token")')
 

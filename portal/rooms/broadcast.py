@@ -70,9 +70,12 @@ def held_message(author_id, payload):
     _emit("held", payload, user_channel(author_id))
 
 
-def disconnect_user(user_id):
-    """Drop every socket of this person, on any server process."""
-    for sid in presence.store().sids_of_user(user_id):
+def disconnect_user(user_id, keep_record_ids=()):
+    """Drop this person's sockets on any server process, except those of sessions still live."""
+    store = presence.store()
+    for sid, record_id in store.session_records_of(store.sids_of_user(user_id)).items():
+        if record_id is not None and record_id in keep_record_ids:
+            continue
         _emit("session_ended", {}, sid)
         socketio.server.disconnect(sid, namespace=NAMESPACE)
 

@@ -138,11 +138,11 @@ def on_connect(auth=None):
     identity = fresh_user()
     if identity is None:
         raise ConnectionRefusedError("unauthorized")
-    user, _record = identity
+    user, record = identity
     join_room(user_channel(user.id))
     if access.is_moderator(user):
         join_room(MODERATORS)
-    presence.store().connect(request.sid, user.id)
+    presence.store().connect(request.sid, user.id, record.id)
     if services.review_display_name(user):
         broadcast.moderation_alert({"kind": "name", "priority": False, "room": None, "message": None})
 
@@ -310,9 +310,16 @@ def on_read(user, payload):
 
 @sessions_revoked.connect
 def _drop_revoked_sockets(sender, user_id=None, **kwargs):
-    """Logout, deactivation, password reset, suspension: that person's sockets end now."""
-    if user_id is not None:
-        broadcast.disconnect_user(user_id)
+    """Logout, deactivation, password reset, suspension: the sockets of the ended sessions end
+    now (a "sign out other sessions" keeps the socket of the session that asked for it)."""
+    from portal.auth.models import SessionRecord
+
+    if user_id is None:
+        return
+    live = db.session.scalars(
+        db.select(SessionRecord.id).where(SessionRecord.user_id == user_id, SessionRecord.revoked_at.is_(None))
+    ).all()
+    broadcast.disconnect_user(user_id, keep_record_ids=set(live))
 
 
 @consent_ended.connect

@@ -15,19 +15,22 @@ class MemoryPresence:
         self.announced = {}  # room slug -> the online list this process last broadcast
         self._lock = threading.Lock()
         self._user_of = {}  # sid -> user id
+        self._record_of = {}  # sid -> session record id
         self._sids_of = defaultdict(set)  # user id -> sids
         self._rooms_of = defaultdict(set)  # sid -> room slugs
         self._members = defaultdict(dict)  # room slug -> {sid: user id}
 
-    def connect(self, sid, user_id):
+    def connect(self, sid, user_id, record_id=None):
         with self._lock:
             self._user_of[sid] = user_id
+            self._record_of[sid] = record_id
             self._sids_of[user_id].add(sid)
 
     def disconnect(self, sid):
         """Forget the socket; returns the rooms it was in."""
         with self._lock:
             user_id = self._user_of.pop(sid, None)
+            self._record_of.pop(sid, None)
             if user_id is not None:
                 self._sids_of[user_id].discard(sid)
                 if not self._sids_of[user_id]:
@@ -55,6 +58,11 @@ class MemoryPresence:
         with self._lock:
             return set(self._sids_of.get(user_id, ()))
 
+    def session_records_of(self, sids):
+        """{sid: session record id (or None)} for these sockets."""
+        with self._lock:
+            return {sid: self._record_of.get(sid) for sid in sids}
+
     def rooms_of(self, sid):
         with self._lock:
             return set(self._rooms_of.get(sid, ()))
@@ -74,9 +82,11 @@ class RedisPresence:
         self._p = prefix + "presence:"
         self.announced = {}
 
-    def connect(self, sid, user_id):
+    def connect(self, sid, user_id, record_id=None):
         pipe = self._r.pipeline()
         pipe.hset(self._p + "user_of", sid, user_id)
+        if record_id is not None:
+            pipe.hset(self._p + "record_of", sid, record_id)
         pipe.sadd(f"{self._p}sids:{user_id}", sid)
         pipe.execute()
 
@@ -85,6 +95,7 @@ class RedisPresence:
         rooms = self._r.smembers(f"{self._p}rooms:{sid}")
         pipe = self._r.pipeline()
         pipe.hdel(self._p + "user_of", sid)
+        pipe.hdel(self._p + "record_of", sid)
         if user_id is not None:
             pipe.srem(f"{self._p}sids:{user_id}", sid)
         for room in rooms:
@@ -110,6 +121,11 @@ class RedisPresence:
 
     def sids_of_user(self, user_id):
         return set(self._r.smembers(f"{self._p}sids:{user_id}"))
+
+    def session_records_of(self, sids):
+        sids = list(sids)
+        values = self._r.hmget(self._p + "record_of", sids) if sids else []
+        return {sid: int(v) if v is not None else None for sid, v in zip(sids, values, strict=True)}
 
     def rooms_of(self, sid):
         return set(self._r.smembers(f"{self._p}rooms:{sid}"))

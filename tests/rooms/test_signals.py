@@ -8,13 +8,20 @@ from portal.extensions import db
 from tests.rooms.conftest import ack, member, new_id, payloads
 
 
-def test_logout_disconnects_that_persons_sockets_only(app, chat, welcome):
+def test_logout_disconnects_that_sessions_sockets_only(app, chat, welcome):
+    from portal.extensions import socketio
+
     alice, bea = member(), member()
-    a1, a2, b = chat.connect(alice), chat.connect(alice), chat.connect(bea)
-    assert a1.auth.logout().status_code == 302
-    assert not a1.is_connected("/chat")
-    assert not a2.is_connected("/chat")  # the second tab's socket ends too (sessions_revoked by user)
-    assert b.is_connected("/chat")
+    tab1 = chat.connect(alice)
+    tab2 = socketio.test_client(app, namespace="/chat", flask_test_client=tab1.http)  # same browser
+    phone = chat.connect(alice)  # another device: a session of its own
+    other = chat.connect(bea)
+    assert tab2.is_connected("/chat")
+    assert tab1.auth.logout().status_code == 302
+    assert not tab1.is_connected("/chat")
+    assert not tab2.is_connected("/chat")
+    assert phone.is_connected("/chat")
+    assert other.is_connected("/chat")
 
 
 def test_revoke_user_sessions_disconnects(app, chat, welcome):
@@ -70,3 +77,19 @@ def test_family2_without_a_link_cannot_join_evening_iop(app, chat, program_room,
     assert ack(sock, "join", {"room": "evening-iop"})["error"] == "not_member"
     assert sock.http.get("/rooms/evening-iop").status_code == 403
     assert "evening-iop" not in sock.http.get("/rooms/").get_data(as_text=True)
+
+
+def test_signing_out_other_sessions_keeps_this_sessions_socket(app, chat, welcome):
+    import sqlalchemy as sa
+
+    from portal.auth.models import SessionRecord
+    from portal.auth.services import end_other_sessions
+
+    alice = member()
+    here, elsewhere = chat.connect(alice), chat.connect(alice)
+    records = db.session.scalars(sa.select(SessionRecord).filter_by(user_id=alice.id).order_by(SessionRecord.id))
+    keep = records.first()
+    end_other_sessions(alice, keep, "signed_out_elsewhere")
+    db.session.commit()
+    assert here.is_connected("/chat")
+    assert not elsewhere.is_connected("/chat")

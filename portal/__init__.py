@@ -93,6 +93,9 @@ def _allowed_origins(app):
 def register_blueprints(app):
     from importlib import import_module
 
+    from portal.security import IdConverter
+
+    app.url_map.converters["int"] = IdConverter  # before any rule is added
     for feature in FEATURES:
         module = import_module(f"portal.{feature}.routes")
         app.register_blueprint(module.bp)

@@ -8,6 +8,7 @@ from urllib.parse import urlsplit
 from blinker import Namespace
 from flask import abort, current_app, g, request, session, url_for
 from flask_login import AnonymousUserMixin, current_user
+from werkzeug.routing import IntegerConverter
 
 from portal.clock import utcnow
 from portal.extensions import db, login_manager
@@ -262,3 +263,13 @@ def request_id():
     if "request_id" not in g:
         g.request_id = request.headers.get("X-Request-Id", "")[:64] or secrets.token_hex(8)
     return g.request_id
+
+
+class IdConverter(IntegerConverter):
+    """`<int:…>` in URLs: ids beyond a database integer are a 404 at routing, so an address like
+    /admin/users/99999999999999999999 never reaches a query (SQLite raises OverflowError on it,
+    PostgreSQL "integer out of range")."""
+
+    def __init__(self, map, *args, **kwargs):
+        kwargs.setdefault("max", 2**31 - 1)
+        super().__init__(map, *args, **kwargs)

@@ -146,8 +146,14 @@ def main(argv=None):
         hello_rps = pages.measure(f"{hello.url}/", duration=page_seconds)["rps"]
         table.add("pages: bare hello route", f"{hello_rps:.0f} req/s", "—", "1.00", "baseline", None)
         floor = pages.measure(f"{portal.url}/healthz", cookies[0], duration=page_seconds)["rps"]
-        table.add("pages: signed-in floor (/healthz with a session: 4 SQL statements)", f"{floor:.0f} req/s",
-                  f"{hello_rps:.0f} req/s", f"{floor / hello_rps:.2f}", "— (what every signed-in page pays)", None)
+        table.add(
+            "pages: signed-in floor (/healthz with a session: 4 SQL statements)",
+            f"{floor:.0f} req/s",
+            f"{hello_rps:.0f} req/s",
+            f"{floor / hello_rps:.2f}",
+            "— (what every signed-in page pays)",
+            None,
+        )
         page_paths = {
             "lesson page": first_lesson_path(family, portal.url),
             "calendar agenda": "/calendar/",
@@ -167,6 +173,18 @@ def main(argv=None):
                 ratio >= 0.3 and not result["non_2xx"],
             )
 
+        # SQL statements and app CPU per request (in-process; explains the throughput above)
+        counted = statements_per_page(env, ["/healthz", *page_paths.values(), "/dashboard"])
+        for path, c in counted.items():
+            table.add(
+                f"pages: SQL statements / app CPU per request: {path}",
+                f"{c['statements']} ({c['writes']} writes) / {c['cpu_ms']:.1f} ms",
+                "0 / —",
+                "—",
+                "—",
+                None,
+            )
+
         # --- chat fan-out, portal vs bare --------------------------------------------------
         for n in sizes:
             print(f"fan-out N={n} …", flush=True)
@@ -180,8 +198,10 @@ def main(argv=None):
                 sender_cookie=sender_cookie,
                 receiver_cookies=cookies,
             )
-            notes.append(f"fan-out N={n}: after the joins, events took {ours['settle_s']} s (portal) and "
-                         f"{bare['settle_s']} s (bare) to drain before the timed phase")
+            notes.append(
+                f"fan-out N={n}: after the joins, events took {ours['settle_s']} s (portal) and "
+                f"{bare['settle_s']} s (bare) to drain before the timed phase"
+            )
             for label, r in (("bare", bare), ("portal", ours)):
                 if r["errors"] or r["send_failures"]:
                     notes.append(f"fan-out N={n} {label}: errors {r['errors']} send failures {r['send_failures']}")
@@ -292,6 +312,13 @@ def main(argv=None):
         write_doc(info, table, notes, elapsed)
         print(f"figures written to {DOC.relative_to(harness.ROOT)}")
     return 0
+
+
+def statements_per_page(env, paths):
+    import json
+
+    out = harness.run([sys.executable, "-m", "bench.statements", "family@example.org", *paths], env)
+    return json.loads(out.strip().splitlines()[-1])
 
 
 def portal_env(env, redis=None, prefix=None):

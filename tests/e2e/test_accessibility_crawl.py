@@ -1,0 +1,123 @@
+"""Every page a demo user can reach by following links passes axe-core, at 360 px wide.
+
+For each demo role (and a visitor), the crawl starts at the dashboard (the home page for a
+visitor) and follows same-origin links breadth-first. Pages are grouped by route (endpoint):
+the first page of each route gets the full check — axe-core with zero violations, exactly one
+<h1>, a skip link that moves focus to #main, no horizontal scrolling at 360 px. Known failures
+in features still being built are listed in KNOWN (strict: a fixed one must be removed) and in
+/work/notes-crawl.md.
+"""
+
+from collections import deque
+from urllib.parse import urldefrag, urlsplit
+
+import pytest
+from werkzeug.exceptions import HTTPException
+
+from portal import demo
+
+DEMO_PASSWORD = "family-bridge-demo"
+ROLES = {
+    "anonymous": None,
+    "family": "family@example.org",
+    "family2": "family2@example.org",
+    "moderator": "moderator@example.org",
+    "counselor": "counselor@example.org",
+    "admin": "admin@example.org",
+}
+MAX_PAGES = 40
+SKIP_PREFIXES = ("/auth/logout", "/static/", "/calendar/feed/")
+SKIP_SUFFIXES = (".ics", ".pdf", ".md")
+# (role, endpoint) → what fails there; each entry must still fail (see /work/notes-crawl.md).
+KNOWN: dict[tuple[str, str], str] = {}
+
+
+def _endpoint(app, path):
+    try:
+        endpoint, _ = app.url_map.bind("localhost").match(path, method="GET")
+    except HTTPException:
+        return None
+    return endpoint
+
+
+def _links(page, origin):
+    hrefs = page.eval_on_selector_all("a[href]", "els => els.map(e => e.href)")
+    out = []
+    for href in hrefs:
+        url, _ = urldefrag(href)
+        parts = urlsplit(url)
+        if f"{parts.scheme}://{parts.netloc}" != origin:
+            continue
+        if parts.path.startswith(SKIP_PREFIXES) or parts.path.endswith(SKIP_SUFFIXES):
+            continue
+        out.append(parts.path + (f"?{parts.query}" if parts.query else ""))
+    return out
+
+
+def _check_page(page, assert_accessible):
+    """Problems on the current page, as a list of strings (empty when it is fine)."""
+    problems = []
+    h1 = page.locator("h1").count()
+    if h1 != 1:
+        problems.append(f"{h1} <h1> elements")
+    width = page.evaluate("document.documentElement.scrollWidth")
+    if width > 360:
+        problems.append(f"scrolls sideways at 360 px (scrollWidth {width})")
+    page.evaluate("document.activeElement && document.activeElement.blur()")
+    page.keyboard.press("Tab")
+    if not page.evaluate("document.activeElement.classList.contains('skip-link')"):
+        problems.append("first Tab does not reach the skip link")
+    else:
+        page.keyboard.press("Enter")
+        if page.evaluate("document.activeElement.id") != "main":
+            problems.append("skip link does not move focus to #main")
+    try:
+        assert_accessible(page)
+    except AssertionError as error:
+        problems.append(str(error))
+    return problems
+
+
+@pytest.mark.parametrize("role", list(ROLES))
+def test_crawl_every_reachable_page(role, app, live_server, page, browser_login, assert_accessible):
+    demo.seed(DEMO_PASSWORD)
+    page.set_viewport_size({"width": 360, "height": 780})
+    origin = live_server.base_url
+    if ROLES[role]:
+        browser_login(page, ROLES[role], DEMO_PASSWORD)
+        start = "/dashboard"
+    else:
+        start = "/"
+    queue, seen_urls, checked = deque([start]), {start}, {}
+    failures, broken = {}, []
+    while queue and len(checked) < MAX_PAGES:
+        url = queue.popleft()
+        endpoint = _endpoint(live_server, urlsplit(url).path)
+        if endpoint is None or endpoint in checked:
+            continue
+        response = page.goto(url)
+        if response is None or response.status >= 400:
+            broken.append(f"{url} → {response and response.status}")
+            checked[endpoint] = url
+            continue
+        if urlsplit(page.url).path.startswith("/auth/login") and ROLES[role]:
+            broken.append(f"{url} → signed out")
+            break
+        checked[endpoint] = url
+        problems = _check_page(page, assert_accessible)
+        if problems:
+            failures[endpoint] = (url, problems)
+        for link in _links(page, origin):
+            if link not in seen_urls:
+                seen_urls.add(link)
+                queue.append(link)
+
+    print(f"\n{role}: {len(checked)} routes checked: {sorted(checked)}")
+    assert len(checked) >= (3 if role == "anonymous" else 5), f"crawl reached too little: {checked}"
+    assert not broken, f"links to failing pages as {role}: {broken}"
+    known = {endpoint for (r, endpoint) in KNOWN if r == role}
+    unexpected = {e: v for e, v in failures.items() if e not in known}
+    fixed = {e for e in known if e in checked and e not in failures}
+    report = "\n\n".join(f"{url} ({e}):\n  " + "\n  ".join(p) for e, (url, p) in unexpected.items())
+    assert not unexpected, f"{len(unexpected)} of {len(checked)} pages fail as {role}:\n{report}"
+    assert not fixed, f"fixed now, remove from KNOWN: {fixed}"

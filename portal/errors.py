@@ -5,7 +5,7 @@ import logging
 from flask import jsonify, render_template, request
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
-from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import DataError, DBAPIError, OperationalError
 from werkzeug.exceptions import HTTPException
 
 from portal.extensions import db
@@ -45,7 +45,21 @@ def unavailable():
     return render_template("errors/unavailable.html", message=message), 503
 
 
+def _has_nul(values):
+    return any("\x00" in key or any("\x00" in v for v in vs) for key, vs in values.lists())
+
+
+def refuse_nul_characters():
+    """A NUL character in the address or a form is never meant: PostgreSQL cannot store or even
+    compare it (a query with one fails), so it is a 400 before any view runs."""
+    if "\x00" in request.path or _has_nul(request.args) or _has_nul(request.form):
+        return respond(400, _("What you sent contains a character that is not allowed (NUL)."))
+    return None
+
+
 def register(app):
+    app.before_request(refuse_nul_characters)
+
     @app.errorhandler(CSRFError)
     def csrf_error(error):
         return respond(400, _("Your form expired or was sent from elsewhere. Please go back, reload the page and try again."))
@@ -55,6 +69,13 @@ def register(app):
         if error.code not in MESSAGES and error.code < 500:
             return respond(error.code, error.description)
         return respond(error.code if error.code in MESSAGES else 500)
+
+    @app.errorhandler(DataError)
+    def bad_data(error):
+        """The database refused a value (out of range, too long, malformed): bad input, not a crash."""
+        db.session.rollback()
+        log.warning("database refused a value: %s", type(error.orig).__name__)
+        return respond(400)
 
     @app.errorhandler(DBAPIError)
     def database_down(error):

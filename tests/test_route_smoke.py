@@ -291,6 +291,31 @@ def test_ids_beyond_a_database_integer_are_404(client, auth, seeded):
     assert client.get(f"/admin/users/{_user_id(seeded, 'family@example.org')}").status_code == 200
 
 
+def test_nul_characters_are_refused_before_any_view(client, auth, seeded):
+    """PostgreSQL cannot compare or store NUL: /lessons/read/%00 was a 500 there."""
+    _login(auth, "admin")
+    for url in ("/lessons/read/%00", "/rooms/%00", "/lessons/search?q=a%00b", "/admin/users?q=%00"):
+        response = client.get(url)
+        assert response.status_code == 400, url
+        assert "NUL" in response.get_data(as_text=True)
+    response = auth.post("/auth/account", data={"display_name": "Avery\x00"})
+    assert response.status_code == 400
+    assert db.session.scalar(sa.text("SELECT count(*) FROM users WHERE display_name LIKE 'Avery%'")) == 1
+    assert client.get("/lessons/search?q=trust").status_code == 200
+
+
+def test_a_value_the_database_refuses_is_a_400(app, client):
+    from sqlalchemy.exc import DataError
+
+    def refuse():
+        raise DataError("SELECT 1", {}, ValueError("value too long"))
+
+    app.add_url_rule("/__data_error", "data_error", refuse)
+    response = client.get("/__data_error")
+    assert response.status_code == 400
+    assert b"Traceback" not in response.data
+
+
 def test_every_feature_route_is_enumerated(app):
     """The enumeration really covers the features (guards against an empty url_map walk)."""
     endpoints = {r.endpoint.split(".")[0] for r in _rules("GET")}

@@ -35,12 +35,14 @@ def test_staff_cannot_open_my_family(client, auth, counselor):
 def test_leave_link_ends_it_and_signals(client, auth, counselor, sam, family):
     link = link_family(family, sam, witness=counselor)
     calls = []
-    access.consent_ended.connect(lambda sender, **kw: calls.append(kw), weak=False)
-    try:
+
+    def listener(sender, **kw):
+        calls.append(kw)
+
+    # connected_to disconnects only this listener: rooms and calendar keep theirs.
+    with access.consent_ended.connected_to(listener):
         auth.login(family.email)
         assert auth.post(f"/care/links/{link.id}/leave").status_code == 302
-    finally:
-        access.consent_ended.receivers.clear()
     db.session.expire_all()
     assert db.session.get(FamilyLink, link.id).ended_reason == "left_by_family"
     assert not access.may_see_client(family, sam.id)
@@ -102,3 +104,15 @@ def test_my_family_names_the_client_as_the_consent_does(client, auth, counselor,
     auth.login(family.email)
     page = client.get("/care/my-family").get_data(as_text=True)
     assert "Sam Rivera" in page and "Samuel Rivera-Ortiz" not in page
+
+
+def test_signal_receivers_of_other_features_stay_connected():
+    """Regression: a test once cleared every receiver, silently breaking rooms and calendar tests."""
+    import portal.calendar.events_hooks  # noqa: F401
+    import portal.rooms.events  # noqa: F401
+
+    import weakref
+
+    receivers = [r() if isinstance(r, weakref.ref) else r for r in access.consent_ended.receivers.values()]
+    names = {getattr(r, "__module__", "") for r in receivers}
+    assert {"portal.calendar.events_hooks", "portal.rooms.events"} <= names

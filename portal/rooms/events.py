@@ -12,6 +12,7 @@ from flask import g, request
 from flask_login import current_user
 from flask_socketio import disconnect, join_room, leave_room
 
+from portal.auth.web import staff_must_enrol
 from portal.care.access import consent_ended
 from portal.extensions import db, socketio
 from portal.rooms import access, broadcast, presence, ratelimit, services, wordlists
@@ -32,7 +33,7 @@ def fresh_user():
     if record is None or record.mfa_pending:
         return None
     user = current_user._get_current_object()
-    if not access.may_chat(user):
+    if not access.may_chat(user) or staff_must_enrol(user):
         return None
     return user, record
 

@@ -93,3 +93,21 @@ def test_signing_out_other_sessions_keeps_this_sessions_socket(app, chat, welcom
     db.session.commit()
     assert here.is_connected("/chat")
     assert not elsewhere.is_connected("/chat")
+
+
+def test_staff_who_must_enrol_two_step_sign_in_cannot_chat(app, chat, welcome):
+    """Regression: the web pages sent such staff to enrolment, but sockets let them in."""
+    moderator = member(display_name="Needs MFA", roles=("moderator",))
+    app.config["MFA_REQUIRED_FOR_STAFF"] = True
+    http = app.test_client()
+    from tests.conftest import AuthActions
+
+    AuthActions(http).login(moderator.email)
+    from portal.extensions import socketio
+
+    sock = socketio.test_client(app, namespace="/chat", flask_test_client=http)
+    chat.clients.append(sock)
+    if sock.is_connected("/chat"):
+        assert ack(sock, "join", {"room": "welcome"})["error"] == "unauthorized"
+    else:
+        assert not sock.is_connected("/chat")

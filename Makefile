@@ -57,6 +57,7 @@ serve: $(VENV)/.stamp-runtime assets
 
 # Benchmarks (docs/performance.md): one table; BENCH_ARGS=--quick for a short check run.
 bench: $(VENV)/.stamp-dev assets
+	@command -v wrk >/dev/null || echo "make bench: wrk not found (apt-get install wrk); pages are measured with a slower Python client" >&2
 	$(BIN)/python -m bench $(BENCH_ARGS)
 
 lint: $(VENV)/.stamp-dev

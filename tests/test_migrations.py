@@ -33,7 +33,36 @@ def test_upgrade_on_empty_database_matches_models(empty_database):
 
 
 def _ignorable(diff):
-    """Search helper tables that the migration creates by hand are not in the models."""
+    """Lesson search (an FTS5 table on SQLite, an expression index on PostgreSQL) is created by
+    hand in both the migration and the models' after_create hook, so autogenerate can't see it."""
     if isinstance(diff, tuple) and diff[0] == "remove_table":
-        return diff[1].name.startswith(("lesson_search", "lesson_fts"))
+        return diff[1].name.startswith("lessons_fts")
+    if isinstance(diff, tuple) and diff[0] == "remove_index":
+        return diff[1].name == "ix_lessons_search"
     return False
+
+
+def test_downgrade_to_nothing_and_up_again(empty_database):
+    from flask_migrate import downgrade
+
+    app = create_app("testing", SQLALCHEMY_DATABASE_URI=empty_database)
+    with app.app_context():
+        upgrade()
+        downgrade(revision="base")
+        upgrade()
+        tables = set(db.inspect(db.engine).get_table_names())
+        db.engine.dispose()
+    assert {"users", "consents", "lessons", "room_messages", "session_series"} <= tables
+
+
+def test_search_works_on_a_migrated_database(empty_database):
+    """The migration creates lesson search like create_all does."""
+    from portal.lessons import loader, search
+
+    app = create_app("testing", SQLALCHEMY_DATABASE_URI=empty_database)
+    with app.app_context():
+        upgrade()
+        loader.load_curriculum()
+        results = search.search_lessons("naloxone")
+        db.engine.dispose()
+    assert results

@@ -126,12 +126,20 @@ def current_session_record():
 
 
 def _load_session_record():
-    from portal.auth.models import SessionRecord, hash_token
+    from sqlalchemy.orm import joinedload
+
+    from portal.auth.models import SessionRecord, User, hash_token
 
     token = session.get("sid")
     if not token or not isinstance(token, str):
         return None
-    record = db.session.scalar(db.select(SessionRecord).filter_by(token_hash=hash_token(token)))
+    # One statement for the record, its user and their roles: this runs on every request.
+    query = (
+        db.select(SessionRecord)
+        .filter_by(token_hash=hash_token(token))
+        .options(joinedload(SessionRecord.user).joinedload(User.role_rows))
+    )
+    record = db.session.scalars(query).unique().first()
     if record is None or not record.user.active:
         return None
     if not record.is_live(idle_limit_for(record.user)):

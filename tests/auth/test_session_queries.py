@@ -1,0 +1,31 @@
+"""Loading the signed-in user costs one SQL statement per request, however many roles they hold."""
+
+import sqlalchemy as sa
+
+from portal.extensions import db
+from portal.security import Role
+from tests.factories import make_user
+
+
+def _count_statements(client, path):
+    statements = []
+
+    def count(conn, cursor, statement, *args):
+        statements.append(statement)
+
+    sa.event.listen(db.engine, "before_cursor_execute", count)
+    try:
+        assert client.get(path).status_code == 200
+    finally:
+        sa.event.remove(db.engine, "before_cursor_execute", count)
+    return statements
+
+
+def test_session_user_and_roles_load_in_one_statement(client, auth):
+    make_user(email="staff@example.org", roles=(Role.COUNSELOR, Role.MODERATOR, Role.ADMIN))
+    auth.login("staff@example.org")
+    client.get("/auth/account")  # let the once-a-minute idle-clock write happen elsewhere
+    statements = _count_statements(client, "/auth/account")
+    loads = [s for s in statements if "session_records" in s]
+    assert len(loads) == 1
+    assert not any(s.lstrip().upper().startswith("SELECT") and "FROM user_roles" in s for s in statements)

@@ -17,12 +17,6 @@ from portal.security import Permission, permission_required
 author_required = permission_required(Permission.AUTHOR_LESSONS)
 
 
-def get_or_404(model, object_id):
-    found = db.session.get(model, object_id)
-    if found is None:
-        abort(404)
-    return found
-
 
 @bp.get("/author")
 @author_required
@@ -37,7 +31,7 @@ def author_index():
 @bp.route("/author/modules/<int:module_id>", methods=["GET", "POST"])
 @author_required
 def edit_module(module_id=None):
-    module = get_or_404(Module, module_id) if module_id else None
+    module = db.get_or_404(Module, module_id) if module_id else None
     form = ModuleForm(obj=module)
     if request.method == "GET" and module is not None:
         form.intro.data = module.intro_md
@@ -76,7 +70,7 @@ def _lesson_form(lesson):
 @bp.route("/author/lessons/<int:lesson_id>", methods=["GET", "POST"])
 @author_required
 def edit_lesson(lesson_id=None):
-    lesson = get_or_404(Lesson, lesson_id) if lesson_id else None
+    lesson = db.get_or_404(Lesson, lesson_id) if lesson_id else None
     form = _lesson_form(lesson)
     if not form.module_id.choices:
         flash(_("Please create a module first."), "error")
@@ -114,7 +108,7 @@ def preview():
 @bp.post("/author/modules/<int:module_id>/move")
 @author_required
 def move_module(module_id):
-    module = get_or_404(Module, module_id)
+    module = db.get_or_404(Module, module_id)
     form = MoveForm()
     if not form.validate():
         abort(400)
@@ -125,7 +119,7 @@ def move_module(module_id):
 @bp.post("/author/lessons/<int:lesson_id>/move")
 @author_required
 def move_lesson(lesson_id):
-    lesson = get_or_404(Lesson, lesson_id)
+    lesson = db.get_or_404(Lesson, lesson_id)
     form = MoveForm()
     if not form.validate():
         abort(400)
@@ -136,7 +130,7 @@ def move_lesson(lesson_id):
 @bp.get("/author/lessons/<int:lesson_id>/history")
 @author_required
 def history(lesson_id):
-    lesson = get_or_404(Lesson, lesson_id)
+    lesson = db.get_or_404(Lesson, lesson_id)
     return render_template("lessons/author/history.html", lesson=lesson, revisions=authoring.revisions_of(lesson))
 
 
@@ -150,7 +144,7 @@ def get_revision(lesson, revision_id):
 @bp.get("/author/lessons/<int:lesson_id>/revisions/<int:revision_id>")
 @author_required
 def revision(lesson_id, revision_id):
-    lesson = get_or_404(Lesson, lesson_id)
+    lesson = db.get_or_404(Lesson, lesson_id)
     rev = get_revision(lesson, revision_id)
     diff = authoring.diff_lines(rev.body_md, lesson.body_md)
     return render_template(
@@ -161,7 +155,7 @@ def revision(lesson_id, revision_id):
 @bp.post("/author/lessons/<int:lesson_id>/revisions/<int:revision_id>/restore")
 @author_required
 def restore(lesson_id, revision_id):
-    lesson = get_or_404(Lesson, lesson_id)
+    lesson = db.get_or_404(Lesson, lesson_id)
     rev = get_revision(lesson, revision_id)
     if not ActionForm().validate():
         abort(400)
@@ -174,8 +168,8 @@ def restore(lesson_id, revision_id):
 @bp.route("/author/lessons/<int:lesson_id>/questions/<int:question_id>", methods=["GET", "POST"])
 @author_required
 def questions(lesson_id, question_id=None):
-    lesson = get_or_404(Lesson, lesson_id)
-    question = get_or_404(Question, question_id) if question_id else None
+    lesson = db.get_or_404(Lesson, lesson_id)
+    question = db.get_or_404(Question, question_id) if question_id else None
     if question is not None and question.lesson_id != lesson.id:
         abort(404)
     form = QuestionForm()
@@ -208,8 +202,8 @@ def questions(lesson_id, question_id=None):
 @bp.post("/author/lessons/<int:lesson_id>/questions/<int:question_id>/delete")
 @author_required
 def delete_question(lesson_id, question_id):
-    lesson = get_or_404(Lesson, lesson_id)
-    question = get_or_404(Question, question_id)
+    lesson = db.get_or_404(Lesson, lesson_id)
+    question = db.get_or_404(Question, question_id)
     if question.lesson_id != lesson.id or not ActionForm().validate():
         abort(404)
     authoring.delete_question(question)

@@ -26,12 +26,6 @@ from portal.security import Permission, permission_required
 moderator_only = permission_required(Permission.MODERATE)
 
 
-def _get_or_404(model, ident):
-    row = db.session.get(model, ident)
-    if row is None:
-        abort(404)
-    return row
-
 
 @bp.get("/console")
 @moderator_only
@@ -58,7 +52,7 @@ def console():
 @bp.post("/console/messages/<int:message_id>")
 @moderator_only
 def moderate_message(message_id):
-    message = _get_or_404(Message, message_id)
+    message = db.get_or_404(Message, message_id)
     form = ModerateForm()
     if not form.validate_on_submit():
         for errors in form.errors.values():
@@ -99,7 +93,7 @@ def _apply(form, message):
 @moderator_only
 def moderate_person(user_id):
     """Warn or suspend a person directly (e.g. for a display name in the queue)."""
-    person = _get_or_404(User, user_id)
+    person = db.get_or_404(User, user_id)
     form = PersonForm()
     if not form.validate_on_submit():
         flash(_("Please choose an action and give a reason: the person will be told."), "error")
@@ -123,7 +117,7 @@ def moderate_person(user_id):
 def dismiss_flag(flag_id):
     from portal.rooms.models import Flag
 
-    flag = _get_or_404(Flag, flag_id)
+    flag = db.get_or_404(Flag, flag_id)
     if DismissForm().validate_on_submit() and flag.resolved_at is None:
         moderation.dismiss_flag(current_user._get_current_object(), flag)
         flash(_("The item was dismissed."), "success")
@@ -133,7 +127,7 @@ def dismiss_flag(flag_id):
 @bp.post("/console/suspensions/<int:user_id>/lift")
 @moderator_only
 def lift_suspension(user_id):
-    user = _get_or_404(User, user_id)
+    user = db.get_or_404(User, user_id)
     if DismissForm().validate_on_submit():
         moderation.publish(moderation.lift_suspension(current_user._get_current_object(), user))
         flash(_("The suspension was lifted."), "success")
@@ -158,7 +152,7 @@ def words():
 @bp.post("/console/words/<int:word_id>/delete")
 @moderator_only
 def remove_word(word_id):
-    word = _get_or_404(WatchedWord, word_id)
+    word = db.get_or_404(WatchedWord, word_id)
     if DismissForm().validate_on_submit():
         settings.remove_watched_word(current_user._get_current_object(), word)
         flash(_("Removed."), "success")

@@ -43,7 +43,7 @@ class BaseConfig:
     REDIS_KEY_PREFIX = os.environ.get("REDIS_KEY_PREFIX", "fb:")
     SOCKETIO_CHANNEL = os.environ.get("SOCKETIO_CHANNEL") or f"{REDIS_KEY_PREFIX}socketio"
     RATELIMIT_KEY_PREFIX = f"{REDIS_KEY_PREFIX}limits"
-    PORTAL_BASE_URL = os.environ.get("PORTAL_BASE_URL", "http://127.0.0.1:5000")
+    PORTAL_BASE_URL = os.environ.get("PORTAL_BASE_URL", f"http://127.0.0.1:{os.environ.get('PORT', '5000')}")
     PORTAL_NAME = "Family Bridge"
     # Neutral wording for anything that leaves the portal (email subjects, calendar feeds).
     NEUTRAL_EVENT_TITLE = os.environ.get("NEUTRAL_EVENT_TITLE", "Family session")
@@ -103,7 +103,11 @@ class BaseConfig:
 
 
 class DevelopmentConfig(BaseConfig):
-    pass
+    # The development server answers on both loopback names; chat must accept either origin.
+    SOCKETIO_EXTRA_ORIGINS = [
+        f"http://localhost:{os.environ.get('PORT', '5000')}",
+        f"http://127.0.0.1:{os.environ.get('PORT', '5000')}",
+    ]
 
 
 class TestingConfig(BaseConfig):

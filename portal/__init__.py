@@ -14,8 +14,9 @@ FEATURES = ("main", "auth", "admin", "care", "lessons", "rooms", "calendar")
 def create_app(config=None, **overrides):
     """Build the application for PORTAL_ENV (or the config class/name given)."""
     config_class = config if isinstance(config, type) else config_for(config)
-    app = Flask(__name__, template_folder="../templates", static_folder="../static",
-                instance_path=str(_instance_path()))
+    app = Flask(
+        __name__, template_folder="../templates", static_folder="../static", instance_path=str(_instance_path())
+    )
     app.config.from_object(config_class)
     app.config.update(overrides)
     config_class.finalize(app.config)

@@ -40,8 +40,18 @@ def _refuse_change(mapper, connection, target):
     raise AppendOnlyError("audit events are append-only")
 
 
-def record(action, *, actor=None, obj=None, object_type=None, object_id=None, client_id=None,
-           consent_id=None, outcome="success", detail=None):
+def record(
+    action,
+    *,
+    actor=None,
+    obj=None,
+    object_type=None,
+    object_id=None,
+    client_id=None,
+    consent_id=None,
+    outcome="success",
+    detail=None,
+):
     """Add one audit event to the current transaction (the caller commits)."""
     from portal.security import request_id
 

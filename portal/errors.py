@@ -26,8 +26,9 @@ MESSAGES = {
 
 def wants_json():
     best = request.accept_mimetypes.best_match(["application/json", "text/html"])
-    return request.is_json or (best == "application/json" and
-                               request.accept_mimetypes[best] > request.accept_mimetypes["text/html"])
+    return request.is_json or (
+        best == "application/json" and request.accept_mimetypes[best] > request.accept_mimetypes["text/html"]
+    )
 
 
 def respond(code, message=None):
@@ -62,7 +63,9 @@ def register(app):
 
     @app.errorhandler(CSRFError)
     def csrf_error(error):
-        return respond(400, _("Your form expired or was sent from elsewhere. Please go back, reload the page and try again."))
+        return respond(
+            400, _("Your form expired or was sent from elsewhere. Please go back, reload the page and try again.")
+        )
 
     @app.errorhandler(HTTPException)
     def http_error(error):
@@ -95,4 +98,3 @@ def register(app):
         db.session.rollback()
         log.exception("unhandled error")
         return respond(500)
-

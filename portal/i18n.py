@@ -31,8 +31,14 @@ def is_valid_timezone(name):
 def timezone_choices():
     """IANA zones for forms, the common American ones first."""
     common = [
-        "America/New_York", "America/Chicago", "America/Denver", "America/Phoenix",
-        "America/Los_Angeles", "America/Anchorage", "Pacific/Honolulu", "America/Puerto_Rico",
+        "America/New_York",
+        "America/Chicago",
+        "America/Denver",
+        "America/Phoenix",
+        "America/Los_Angeles",
+        "America/Anchorage",
+        "Pacific/Honolulu",
+        "America/Puerto_Rico",
     ]
     rest = sorted(z for z in available_timezones() if "/" in z and z not in common and not z.startswith("Etc"))
     return [(z, z.replace("_", " ")) for z in common + rest]

@@ -10,8 +10,23 @@ from markdown_it import MarkdownIt
 from markupsafe import Markup
 
 RICH_TAGS = {
-    "p", "br", "strong", "em", "b", "i", "ul", "ol", "li", "blockquote", "code", "pre",
-    "h2", "h3", "h4", "hr", "a",
+    "p",
+    "br",
+    "strong",
+    "em",
+    "b",
+    "i",
+    "ul",
+    "ol",
+    "li",
+    "blockquote",
+    "code",
+    "pre",
+    "h2",
+    "h3",
+    "h4",
+    "hr",
+    "a",
 }
 CHAT_TAGS = {"p", "br", "strong", "em", "ul", "ol", "li", "a"}
 
@@ -25,10 +40,7 @@ def _set_link_attributes(attrs, new=False):
 
 
 _rich_md = MarkdownIt("commonmark", {"html": False, "linkify": False}).disable("image")
-_chat_md = (
-    MarkdownIt("zero", {"html": False})
-    .enable(["emphasis", "list", "link", "newline", "escape", "backticks"])
-)
+_chat_md = MarkdownIt("zero", {"html": False}).enable(["emphasis", "list", "link", "newline", "escape", "backticks"])
 
 _rich_cleaner = bleach.Cleaner(
     tags=RICH_TAGS,
@@ -48,7 +60,7 @@ _linker = Linker(callbacks=[_set_link_attributes], skip_tags={"pre", "code"})
 
 def _finish(html, cleaner):
     cleaned = cleaner.clean(html)
-    return Markup(_linker.linkify(cleaned))
+    return Markup(_linker.linkify(cleaned))  # noqa: S704 — bleach has just cleaned it
 
 
 def markdown_to_html(text):

@@ -10,8 +10,16 @@ PASSWORD = "correct horse battery staple"
 _counter = itertools.count(1)
 
 
-def make_user(email=None, roles=(Role.FAMILY,), display_name=None, password=PASSWORD, verified=True,
-              established=True, timezone="America/New_York", active=True):
+def make_user(
+    email=None,
+    roles=(Role.FAMILY,),
+    display_name=None,
+    password=PASSWORD,
+    verified=True,
+    established=True,
+    timezone="America/New_York",
+    active=True,
+):
     n = next(_counter)
     user = services.create_user(
         email or f"user{n}@example.org",

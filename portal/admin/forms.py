@@ -28,9 +28,11 @@ class SearchForm(FlaskForm):
         csrf = False
 
     q = StringField(_l("Search by name or email"), filters=[_strip], validators=[Optional(), Length(max=100)])
-    role = SelectField(_l("Role"), validators=[Optional()],
-                       choices=[SelectChoice("", _l("Any role"))]
-                       + [SelectChoice(r.value, label) for r, label in ROLE_LABELS.items()])
+    role = SelectField(
+        _l("Role"),
+        validators=[Optional()],
+        choices=[SelectChoice("", _l("Any role"))] + [SelectChoice(r.value, label) for r, label in ROLE_LABELS.items()],
+    )
 
 
 class RolesForm(FlaskForm):
@@ -56,10 +58,12 @@ class AuditFilterForm(FlaskForm):
     class Meta:
         csrf = False
 
-    action = StringField(_l("Action (or its start, such as auth.)"), filters=[_strip],
-                         validators=[Optional(), Length(max=60)])
-    actor = StringField(_l("Who did it (email or user number)"), filters=[_strip],
-                        validators=[Optional(), Length(max=254)])
+    action = StringField(
+        _l("Action (or its start, such as auth.)"), filters=[_strip], validators=[Optional(), Length(max=60)]
+    )
+    actor = StringField(
+        _l("Who did it (email or user number)"), filters=[_strip], validators=[Optional(), Length(max=254)]
+    )
     client = StringField(_l("Client number"), filters=[_strip], validators=[Optional(), Length(max=12)])
     start = DateField(_l("From (date)"), validators=[Optional()])
     end = DateField(_l("To (date, inclusive)"), validators=[Optional()])

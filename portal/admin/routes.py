@@ -42,8 +42,9 @@ def users():
 def _render_user(user, roles_form=None, status=200):
     roles_form = roles_form or RolesForm(formdata=None, roles=sorted(r.value for r in user.roles))
     sessions = services.live_session_count(user)
-    return render_template("admin/user_detail.html", user=user, roles_form=roles_form, sessions=sessions,
-                           confirm=ConfirmForm()), status
+    return render_template(
+        "admin/user_detail.html", user=user, roles_form=roles_form, sessions=sessions, confirm=ConfirmForm()
+    ), status
 
 
 @bp.get("/users/<int:user_id>")
@@ -104,8 +105,9 @@ def audit_log():
         return render_template("admin/audit.html", form=form, pagination=None, users={}), 400
     pagination = services.audit_events(form.data, current_user.timezone, page=_page())
     users = services.users_by_id(e.actor_id for e in pagination.items)
-    return render_template("admin/audit.html", form=form, pagination=pagination, users=users,
-                           safe_detail=services.safe_detail)
+    return render_template(
+        "admin/audit.html", form=form, pagination=pagination, users=users, safe_detail=services.safe_detail
+    )
 
 
 @register_panel
@@ -117,5 +119,8 @@ def admin_panel(user):
         links.append((_l("Audit log"), url_for("admin.audit_log")))
     if not links:
         return None
-    return {"title": _("Administration"), "text": _("Manage accounts and roles, and review what happened."),
-            "links": links}
+    return {
+        "title": _("Administration"),
+        "text": _("Manage accounts and roles, and review what happened."),
+        "links": links,
+    }

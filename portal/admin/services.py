@@ -33,8 +33,12 @@ def search_users(q=None, role=None, page=1, per_page=PER_PAGE):
     stmt = sa.select(User).order_by(sa.func.lower(User.display_name), User.id)
     if q:
         pattern = _like(q.lower())
-        stmt = stmt.where(sa.or_(sa.func.lower(User.email).like(pattern, escape="\\"),
-                                 sa.func.lower(User.display_name).like(pattern, escape="\\")))
+        stmt = stmt.where(
+            sa.or_(
+                sa.func.lower(User.email).like(pattern, escape="\\"),
+                sa.func.lower(User.display_name).like(pattern, escape="\\"),
+            )
+        )
     if role:
         stmt = stmt.where(User.role_rows.any(UserRole.role == Role(role).value))
     return db.paginate(stmt, page=page, per_page=per_page, error_out=False)

@@ -39,8 +39,9 @@ def change_password():
     form.extra_user_inputs = [current_user.email, current_user.display_name]
     if form.validate_on_submit():
         try:
-            services.change_password(current_user, form.current_password.data, form.password.data,
-                                     current_session_record())
+            services.change_password(
+                current_user, form.current_password.data, form.password.data, current_session_record()
+            )
         except services.AuthError as error:
             form.current_password.errors.append(str(error))
         else:
@@ -86,8 +87,9 @@ def confirm_email_change(token):
 def sessions():
     record = current_session_record()
     live = services.live_sessions(current_user, idle_limit_for(current_user))
-    return render_template("auth/sessions.html", sessions=live, current_id=record.id, form=ConfirmForm(),
-                           describe_browser=describe_browser)
+    return render_template(
+        "auth/sessions.html", sessions=live, current_id=record.id, form=ConfirmForm(), describe_browser=describe_browser
+    )
 
 
 @bp.post("/account/sessions/end-others")
@@ -131,7 +133,9 @@ def two_step_panel(user):
         return None
     return {
         "title": _("Protect your account"),
-        "text": _("Staff accounts see protected information. Two-step sign-in keeps it safe even if "
-                  "someone learns your password."),
+        "text": _(
+            "Staff accounts see protected information. Two-step sign-in keeps it safe even if "
+            "someone learns your password."
+        ),
         "links": [(_("Set up two-step sign-in"), url_for("auth.mfa_setup"))],
     }

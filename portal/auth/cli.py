@@ -42,8 +42,9 @@ def _create(email, display_name, roles, password, timezone):
     problems = password_problems(password, [email, display_name])
     if problems:
         raise click.ClickException(" ".join(problems))
-    user = services.create_user(email, password, display_name, {Role(r) for r in roles}, timezone=timezone,
-                                verified=True)
+    user = services.create_user(
+        email, password, display_name, {Role(r) for r in roles}, timezone=timezone, verified=True
+    )
     db.session.flush()
     audit.record("user.created", obj=user, detail={"via": "cli", "roles": sorted(roles)})
     db.session.commit()

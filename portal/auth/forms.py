@@ -40,8 +40,9 @@ def check_timezone(form, field):
 
 
 def _email_field(label=_l("Email")):
-    return EmailField(label, filters=[_strip],
-                      validators=[DataRequired(), Length(max=254), Email(check_deliverability=False)])
+    return EmailField(
+        label, filters=[_strip], validators=[DataRequired(), Length(max=254), Email(check_deliverability=False)]
+    )
 
 
 def _display_name_field():
@@ -54,10 +55,12 @@ def _display_name_field():
 
 
 def _new_password_fields(label=_l("Password"), confirm_label=_l("Repeat password")):
-    password = PasswordField(label, description=PASSWORD_HINT,
-                             validators=[DataRequired(), Length(max=MAX_LENGTH), check_new_password])
-    confirm = PasswordField(confirm_label, validators=[
-        DataRequired(), EqualTo("password", _l("The passwords do not match."))])
+    password = PasswordField(
+        label, description=PASSWORD_HINT, validators=[DataRequired(), Length(max=MAX_LENGTH), check_new_password]
+    )
+    confirm = PasswordField(
+        confirm_label, validators=[DataRequired(), EqualTo("password", _l("The passwords do not match."))]
+    )
     return password, confirm
 
 
@@ -115,8 +118,9 @@ def _code_field(label=_l("Code")):
 
 class ReauthForm(FlaskForm):
     password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=MAX_LENGTH)])
-    code = StringField(_l("Code from your authenticator app"), filters=[_strip],
-                       validators=[Optional(), Length(max=32)])
+    code = StringField(
+        _l("Code from your authenticator app"), filters=[_strip], validators=[Optional(), Length(max=32)]
+    )
     submit = SubmitField(_l("Continue"))
 
 

@@ -80,7 +80,7 @@ def _use_recovery_code(user, code):
 
 
 def verify_second_factor(user, code):
-    """"totp" or "recovery" when code is a valid second factor (consuming it), else None.
+    """ "totp" or "recovery" when code is a valid second factor (consuming it), else None.
 
     The caller commits, so a used code stays used.
     """

@@ -29,14 +29,21 @@ def _failed(response):
 
 def _record_mfa_lockout(limit):
     record = _pending_record()
-    audit.record("auth.lockout", actor=record.user if record else None, obj=record.user if record else None,
-                 object_type="users", outcome="denied", detail={"scope": "second_factor"})
+    audit.record(
+        "auth.lockout",
+        actor=record.user if record else None,
+        obj=record.user if record else None,
+        object_type="users",
+        outcome="denied",
+        detail={"scope": "second_factor"},
+    )
     db.session.commit()
 
 
 @bp.route("/mfa", methods=["GET", "POST"])
-@limiter.limit("5 per 5 minutes", key_func=_mfa_key, methods=["POST"], deduct_when=_failed,
-               on_breach=_record_mfa_lockout)
+@limiter.limit(
+    "5 per 5 minutes", key_func=_mfa_key, methods=["POST"], deduct_when=_failed, on_breach=_record_mfa_lockout
+)
 @limiter.limit("30 per 5 minutes", methods=["POST"], deduct_when=_failed)
 def mfa_challenge():
     """Login step 2: a code from the authenticator app, or a recovery code."""
@@ -84,8 +91,13 @@ def mfa_setup():
 @login_required
 def mfa_manage():
     codes_left = mfa.remaining_recovery_codes(current_user) if current_user.mfa_enabled else None
-    return render_template("auth/mfa_manage.html", codes_left=codes_left, disable_form=MfaDisableForm(),
-                           regenerate_form=MfaCodeForm(), confirm=ConfirmForm())
+    return render_template(
+        "auth/mfa_manage.html",
+        codes_left=codes_left,
+        disable_form=MfaDisableForm(),
+        regenerate_form=MfaCodeForm(),
+        confirm=ConfirmForm(),
+    )
 
 
 @bp.post("/mfa/recovery-codes")

@@ -40,8 +40,13 @@ def record_lockout(scope):
 
     def breach(limit):
         user = services.find_user_by_email(request.form.get("email", "")) if scope == "account" else None
-        audit.record("auth.lockout", obj=user, object_type="users", outcome="denied",
-                     detail={"scope": scope, "endpoint": request.endpoint})
+        audit.record(
+            "auth.lockout",
+            obj=user,
+            object_type="users",
+            outcome="denied",
+            detail={"scope": scope, "endpoint": request.endpoint},
+        )
         db.session.commit()
 
     return breach
@@ -63,8 +68,13 @@ def start_signed_in_session(user, next_url):
 
 @bp.route("/login", methods=["GET", "POST"])
 @limiter.limit(_ip_limits, methods=["POST"], deduct_when=failed_attempt, on_breach=record_lockout("ip"))
-@limiter.limit(_login_limits, key_func=_login_account_key, methods=["POST"], deduct_when=failed_attempt,
-               on_breach=record_lockout("account"))
+@limiter.limit(
+    _login_limits,
+    key_func=_login_account_key,
+    methods=["POST"],
+    deduct_when=failed_attempt,
+    on_breach=record_lockout("account"),
+)
 def login():
     if current_user.is_authenticated:
         return redirect(url_for("main.dashboard"))

@@ -29,32 +29,62 @@ def _issue(user, purpose, lifetime, new_email=None):
 
 def send_verification(user):
     token = _issue(user, "verify", current_app.config["EMAIL_TOKEN_LIFETIME"])
-    mail.send(user.email, _("Confirm your email for Family Bridge"), "verify", user=user,
-              link=_link("auth.verify", token=token))
+    mail.send(
+        user.email,
+        _("Confirm your email for Family Bridge"),
+        "verify",
+        user=user,
+        link=_link("auth.verify", token=token),
+    )
 
 
 def send_account_exists_notice(user):
-    mail.send(user.email, _("Someone tried to create an account with your email"), "account_exists",
-              user=user, login_link=_link("auth.login"))
+    mail.send(
+        user.email,
+        _("Someone tried to create an account with your email"),
+        "account_exists",
+        user=user,
+        login_link=_link("auth.login"),
+    )
 
 
 def send_reset(user):
     token = _issue(user, "reset", current_app.config["RESET_TOKEN_LIFETIME"])
-    mail.send(user.email, _("Reset your Family Bridge password"), "reset", user=user,
-              link=_link("auth.reset_password", token=token))
+    mail.send(
+        user.email,
+        _("Reset your Family Bridge password"),
+        "reset",
+        user=user,
+        link=_link("auth.reset_password", token=token),
+    )
 
 
 def send_email_change(user, new_email):
     token = _issue(user, "email_change", current_app.config["EMAIL_TOKEN_LIFETIME"], new_email=new_email)
-    mail.send(new_email, _("Confirm your new email for Family Bridge"), "auth_email_change", user=user,
-              link=_link("auth.confirm_email_change", token=token))
+    mail.send(
+        new_email,
+        _("Confirm your new email for Family Bridge"),
+        "auth_email_change",
+        user=user,
+        link=_link("auth.confirm_email_change", token=token),
+    )
 
 
 def send_email_change_notice(user):
-    mail.send(user.email, _("A change of email was requested for your Family Bridge account"),
-              "auth_email_change_notice", user=user, reset_link=_link("auth.reset_request"))
+    mail.send(
+        user.email,
+        _("A change of email was requested for your Family Bridge account"),
+        "auth_email_change_notice",
+        user=user,
+        reset_link=_link("auth.reset_request"),
+    )
 
 
 def send_password_changed_notice(user):
-    mail.send(user.email, _("Your Family Bridge password was changed"), "auth_password_changed", user=user,
-              reset_link=_link("auth.reset_request"))
+    mail.send(
+        user.email,
+        _("Your Family Bridge password was changed"),
+        "auth_password_changed",
+        user=user,
+        reset_link=_link("auth.reset_request"),
+    )

@@ -17,8 +17,11 @@ CLIENT = "Sam Rivera"
 def _program(counselor):
     program = db.session.scalar(sa.select(Program).filter_by(name=PROGRAM))
     if program is None:
-        program = Program(name=PROGRAM, timezone="America/New_York",
-                          description="Three evenings a week, 6 to 9 pm, for adults in early recovery.")
+        program = Program(
+            name=PROGRAM,
+            timezone="America/New_York",
+            description="Three evenings a week, 6 to 9 pm, for adults in early recovery.",
+        )
         db.session.add(program)
     if counselor not in program.counselors:
         program.counselors.append(counselor)
@@ -27,11 +30,17 @@ def _program(counselor):
 
 
 def _client(program, counselor, today):
-    client = db.session.scalar(sa.select(Client).filter_by(program_id=program.id, full_name=CLIENT)) \
-        if program.id else None
+    client = (
+        db.session.scalar(sa.select(Client).filter_by(program_id=program.id, full_name=CLIENT)) if program.id else None
+    )
     if client is None:
-        client = Client(program=program, full_name=CLIENT, enrollment_start=today - timedelta(days=14),
-                        expected_end=today + timedelta(days=70), primary_counselor_id=counselor.id)
+        client = Client(
+            program=program,
+            full_name=CLIENT,
+            enrollment_start=today - timedelta(days=14),
+            expected_end=today + timedelta(days=70),
+            primary_counselor_id=counselor.id,
+        )
         db.session.add(client)
     client.status = "active"
     client.ended_on = None
@@ -39,27 +48,55 @@ def _client(program, counselor, today):
 
 
 def _consent(client, family, counselor, now):
-    consent = db.session.scalar(sa.select(Consent).filter_by(
-        client_id=client.id, recipient_email=family.email, revoked_at=None)) if client.id else None
+    consent = (
+        db.session.scalar(
+            sa.select(Consent).filter_by(client_id=client.id, recipient_email=family.email, revoked_at=None)
+        )
+        if client.id
+        else None
+    )
     if consent is not None and consent.is_valid(access.consent_today(now)):
         return consent
     terms = consent_text.ConsentTerms(
-        client_name=client.full_name, program_name=client.program.name, recipient_name="Jordan",
-        recipient_relationship="parent", recipient_email=family.email, includes_attendance=True,
-        purpose="To take part in family sessions and support my recovery.", expires_on=None,
+        client_name=client.full_name,
+        program_name=client.program.name,
+        recipient_name="Jordan",
+        recipient_relationship="parent",
+        recipient_email=family.email,
+        includes_attendance=True,
+        purpose="To take part in family sessions and support my recovery.",
+        expires_on=None,
         today=access.consent_today(now),
     )
-    document = consent_text.signed_document(consent_text.render_body(terms), CLIENT, terms.today,
-                                            counselor.display_name)
-    consent = Consent(client=client, recipient_name="Jordan", recipient_relationship="parent",
-                      recipient_email=family.email, includes_attendance=True, purpose=terms.purpose,
-                      expires_on=None, text_version=consent_text.CURRENT_VERSION,
-                      text_sha256=consent_text.sha256(document), signed_text=document, signature_name=CLIENT,
-                      client_name=CLIENT, signed_at=now, witnessed_by_id=counselor.id)
+    document = consent_text.signed_document(
+        consent_text.render_body(terms), CLIENT, terms.today, counselor.display_name
+    )
+    consent = Consent(
+        client=client,
+        recipient_name="Jordan",
+        recipient_relationship="parent",
+        recipient_email=family.email,
+        includes_attendance=True,
+        purpose=terms.purpose,
+        expires_on=None,
+        text_version=consent_text.CURRENT_VERSION,
+        text_sha256=consent_text.sha256(document),
+        signed_text=document,
+        signature_name=CLIENT,
+        client_name=CLIENT,
+        signed_at=now,
+        witnessed_by_id=counselor.id,
+    )
     db.session.add(consent)
     db.session.flush()
-    audit.record("consent.signed", actor=counselor, obj=consent, client_id=client.id, consent_id=consent.id,
-                 detail={"via": "seed-demo", "version": consent.text_version})
+    audit.record(
+        "consent.signed",
+        actor=counselor,
+        obj=consent,
+        client_id=client.id,
+        consent_id=consent.id,
+        detail={"via": "seed-demo", "version": consent.text_version},
+    )
     return consent
 
 

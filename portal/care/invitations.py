@@ -30,14 +30,25 @@ def send_invitation(consent, *, actor, link_for, now=None):
         raise CareError(_l("Invitations can only be sent from a valid consent."))
     cancel_pending_invitations(consent.id, now)
     token = secrets.token_urlsafe(32)
-    invitation = Invitation(consent=consent, token_hash=hash_token(token), email=consent.recipient_email,
-                            created_by_id=actor.id, created_at=now, expires_at=now + LIFETIME)
+    invitation = Invitation(
+        consent=consent,
+        token_hash=hash_token(token),
+        email=consent.recipient_email,
+        created_by_id=actor.id,
+        created_at=now,
+        expires_at=now + LIFETIME,
+    )
     db.session.add(invitation)
     db.session.flush()
-    mail.send(consent.recipient_email, SUBJECT, "care_invitation", recipient_name=consent.recipient_name,
-              link=link_for(token), expires_days=LIFETIME.days)
-    audit.record("invitation.sent", actor=actor, obj=invitation, client_id=consent.client_id,
-                 consent_id=consent.id)
+    mail.send(
+        consent.recipient_email,
+        SUBJECT,
+        "care_invitation",
+        recipient_name=consent.recipient_name,
+        link=link_for(token),
+        expires_days=LIFETIME.days,
+    )
+    audit.record("invitation.sent", actor=actor, obj=invitation, client_id=consent.client_id, consent_id=consent.id)
     db.session.commit()
     return invitation
 
@@ -46,8 +57,13 @@ def cancel_invitation(invitation, *, actor, now=None):
     if invitation.state(now or utcnow()) != "pending":
         raise CareError(_l("Only a pending invitation can be cancelled."))
     invitation.cancelled_at = now or utcnow()
-    audit.record("invitation.cancelled", actor=actor, obj=invitation, client_id=invitation.consent.client_id,
-                 consent_id=invitation.consent_id)
+    audit.record(
+        "invitation.cancelled",
+        actor=actor,
+        obj=invitation,
+        client_id=invitation.consent.client_id,
+        consent_id=invitation.consent_id,
+    )
     db.session.commit()
 
 
@@ -87,8 +103,14 @@ def accept(invitation, *, user, now=None):
         link.ended_at = None
         link.ended_reason = None
     db.session.flush()
-    audit.record("invitation.accepted", actor=user, obj=invitation, client_id=consent.client_id,
-                 consent_id=consent.id, detail={"family_link_id": link.id})
+    audit.record(
+        "invitation.accepted",
+        actor=user,
+        obj=invitation,
+        client_id=consent.client_id,
+        consent_id=consent.id,
+        detail={"family_link_id": link.id},
+    )
     db.session.commit()
     return link
 
@@ -99,8 +121,12 @@ def waiting_for(user, now=None):
         return []
     now = now or utcnow()
     rows = db.session.scalars(
-        sa.select(Invitation).where(Invitation.email == normalize_email(user.email), Invitation.used_at.is_(None),
-                                    Invitation.cancelled_at.is_(None), Invitation.expires_at > now)
+        sa.select(Invitation).where(
+            Invitation.email == normalize_email(user.email),
+            Invitation.used_at.is_(None),
+            Invitation.cancelled_at.is_(None),
+            Invitation.expires_at > now,
+        )
     ).all()
     return [row for row in rows if row.consent.is_valid(access.consent_today(now))]
 
@@ -108,8 +134,14 @@ def waiting_for(user, now=None):
 def record_preview(invitation, user):
     """Showing the recipient whose invitation this is discloses the client's name: log it (caller commits)."""
     consent = invitation.consent
-    return audit.record("disclosure.invitation", actor=user, object_type="clients", object_id=consent.client_id,
-                        client_id=consent.client_id, consent_id=consent.id)
+    return audit.record(
+        "disclosure.invitation",
+        actor=user,
+        object_type="clients",
+        object_id=consent.client_id,
+        client_id=consent.client_id,
+        consent_id=consent.id,
+    )
 
 
 def invitations_for(consent_ids):

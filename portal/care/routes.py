@@ -62,9 +62,15 @@ def edit_program(program_id=None):
     if form.validate_on_submit():
         chosen = [u for u in counselors if u.id in set(form.counselor_ids.data)]
         try:
-            services.save_program(program, actor=current_user, name=form.name.data,
-                                  description=form.description.data or "", timezone=form.timezone.data,
-                                  active=form.active.data, counselors=chosen)
+            services.save_program(
+                program,
+                actor=current_user,
+                name=form.name.data,
+                description=form.description.data or "",
+                timezone=form.timezone.data,
+                active=form.active.data,
+                counselors=chosen,
+            )
         except services.CareError as error:
             form_error(form, error)
         else:
@@ -109,9 +115,14 @@ def edit_client(client_id=None):
         counselor = db.session.get(User, form.primary_counselor_id.data) if form.primary_counselor_id.data else None
         try:
             client = services.save_client(
-                client, actor=current_user, program=program, full_name=form.full_name.data,
-                enrollment_start=form.enrollment_start.data, expected_end=form.expected_end.data,
-                primary_counselor=counselor, record_number=form.record_number.data,
+                client,
+                actor=current_user,
+                program=program,
+                full_name=form.full_name.data,
+                enrollment_start=form.enrollment_start.data,
+                expected_end=form.expected_end.data,
+                primary_counselor=counselor,
+                record_number=form.record_number.data,
             )
         except services.CareError as error:
             form_error(form, error)
@@ -129,8 +140,14 @@ def client(client_id):
     client = access.get_client_or_404(client_id, current_user)
     consents = services.consents_for(client)
     invitations = invitations_for([c.id for c in consents])
-    return render_template("care/client.html", client=client, consents=consents, invitations=invitations,
-                           today=access.consent_today(), now=utcnow())
+    return render_template(
+        "care/client.html",
+        client=client,
+        consents=consents,
+        invitations=invitations,
+        today=access.consent_today(),
+        now=utcnow(),
+    )
 
 
 @bp.route("/clients/<int:client_id>/end", methods=["GET", "POST"])
@@ -149,7 +166,6 @@ def end_enrollment(client_id):
             flash(_("The enrollment has ended. Family links that depended on it have ended too."), "success")
             return redirect(url_for("care.client", client_id=client.id))
     return render_template("care/end_enrollment.html", form=form, client=client)
-
 
 
 @bp.app_template_filter("care_date")

@@ -17,17 +17,26 @@ from portal.security import Permission, permission_required, reauth_required
 
 def _terms(client, form):
     return services.consent_terms(
-        client, recipient_name=form.recipient_name.data, recipient_relationship=form.recipient_relationship.data,
-        recipient_email=form.recipient_email.data, includes_attendance=form.includes_attendance.data,
-        purpose=form.purpose.data, expires_on=form.expiry_date(), today=access.consent_today(),
+        client,
+        recipient_name=form.recipient_name.data,
+        recipient_relationship=form.recipient_relationship.data,
+        recipient_email=form.recipient_email.data,
+        includes_attendance=form.includes_attendance.data,
+        purpose=form.purpose.data,
+        expires_on=form.expiry_date(),
+        today=access.consent_today(),
     )
 
 
 def _check(client, form):
     """Domain checks of the details step; False (with the error placed) when refused."""
     try:
-        services.check_new_consent(client, recipient_email=form.recipient_email.data,
-                                   expires_on=form.expiry_date(), today=access.consent_today())
+        services.check_new_consent(
+            client,
+            recipient_email=form.recipient_email.data,
+            expires_on=form.expiry_date(),
+            today=access.consent_today(),
+        )
     except services.CareError as error:
         form_error(form, error)
         return False
@@ -37,8 +46,9 @@ def _check(client, form):
 def _review(client, form):
     body = consent_text.render_body(_terms(client, form))
     form.shown_sha256.data = consent_text.sha256(body)
-    return render_template("care/consent_review.html", client=client, form=form, body=body,
-                           version=consent_text.CURRENT_VERSION)
+    return render_template(
+        "care/consent_review.html", client=client, form=form, body=body, version=consent_text.CURRENT_VERSION
+    )
 
 
 @bp.route("/clients/<int:client_id>/consents/new", methods=["GET", "POST"])
@@ -73,8 +83,12 @@ def sign_consent(client_id):
         return _review(client, form)
     try:
         consent = services.sign_consent(
-            client, _terms(client, form), signature_name=form.signature_name.data, attested=form.attest.data,
-            shown_sha256=form.shown_sha256.data, witness=current_user._get_current_object(),
+            client,
+            _terms(client, form),
+            signature_name=form.signature_name.data,
+            attested=form.attest.data,
+            shown_sha256=form.shown_sha256.data,
+            witness=current_user._get_current_object(),
         )
     except services.CareError as error:
         form_error(form, error)
@@ -88,8 +102,9 @@ def sign_consent(client_id):
 def consent(consent_id):
     consent = access.get_consent_or_404(consent_id, current_user)
     intact = consent.signed_text is not None and consent_text.sha256(consent.signed_text) == consent.text_sha256
-    return render_template("care/consent_print.html", consent=consent, intact=intact,
-                           status=consent.status(access.consent_today()))
+    return render_template(
+        "care/consent_print.html", consent=consent, intact=intact, status=consent.status(access.consent_today())
+    )
 
 
 @bp.route("/consents/<int:consent_id>/revoke", methods=["GET", "POST"])
@@ -106,8 +121,13 @@ def revoke_consent(consent_id):
         form.requested_by.data = consent.client.full_name
     if form.validate_on_submit():
         try:
-            services.revoke_consent(consent, actor=current_user, requested_by=form.requested_by.data,
-                                    requested_on=form.requested_on.data, method=form.method.data)
+            services.revoke_consent(
+                consent,
+                actor=current_user,
+                requested_by=form.requested_by.data,
+                requested_on=form.requested_on.data,
+                method=form.method.data,
+            )
         except services.CareError as error:
             form_error(form, error)
         else:
@@ -131,8 +151,10 @@ def invite(consent_id):
     except services.CareError as error:
         flash(str(error.message), "error")
     else:
-        flash(_("The invitation is on its way to %(email)s. It works once, for 7 days.",
-                email=consent.recipient_email), "success")
+        flash(
+            _("The invitation is on its way to %(email)s. It works once, for 7 days.", email=consent.recipient_email),
+            "success",
+        )
     return redirect(url_for("care.client", client_id=consent.client_id))
 
 
@@ -166,5 +188,11 @@ def accounting(client_id):
     consents = {c.id: c for c in db.session.scalars(sa.select(Consent).where(Consent.client_id == client.id))}
     disclosures = [e for e in events if e.action.startswith("disclosure.")]
     history = [e for e in events if not e.action.startswith("disclosure.")]
-    return render_template("care/accounting.html", client=client, disclosures=disclosures, history=history,
-                           actors=actors, consents=consents)
+    return render_template(
+        "care/accounting.html",
+        client=client,
+        disclosures=disclosures,
+        history=history,
+        actors=actors,
+        consents=consents,
+    )

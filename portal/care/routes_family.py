@@ -76,9 +76,7 @@ def accept_waiting(invitation_id):
 def leave_link(link_id):
     link = None
     if access.valid_id(link_id):
-        link = db.session.scalar(
-            sa.select(FamilyLink).filter_by(id=link_id, user_id=current_user.id, ended_at=None)
-        )
+        link = db.session.scalar(sa.select(FamilyLink).filter_by(id=link_id, user_id=current_user.id, ended_at=None))
     if link is None:
         abort(404)
     if not ButtonForm().validate_on_submit():
@@ -94,11 +92,14 @@ def family_panel(user):
         return None
     count = len(access.active_links(user))
     if count:
-        text = ngettext("You are linked to %(num)d person in treatment.",
-                        "You are linked to %(num)d people in treatment.", count)
+        text = ngettext(
+            "You are linked to %(num)d person in treatment.", "You are linked to %(num)d people in treatment.", count
+        )
     else:
-        text = _("You are not linked to anyone yet. A counselor sends you an invitation by email "
-                 "once your family member has agreed to it.")
+        text = _(
+            "You are not linked to anyone yet. A counselor sends you an invitation by email "
+            "once your family member has agreed to it."
+        )
     return {"title": _("My family"), "text": text, "links": [(_("Open My family"), url_for("care.my_family"))]}
 
 
@@ -106,8 +107,11 @@ def family_panel(user):
 def counselor_panel(user):
     if not user.can(Permission.MANAGE_CLIENTS):
         return None
-    client_ids = sa.select(Client.id).where(Client.status == "active").where(
-        Client.id.in_(access.clients_for_counselor(user).with_only_columns(Client.id)))
+    client_ids = (
+        sa.select(Client.id)
+        .where(Client.status == "active")
+        .where(Client.id.in_(access.clients_for_counselor(user).with_only_columns(Client.id)))
+    )
     active = db.session.scalar(sa.select(sa.func.count()).select_from(client_ids.subquery()))
     consents = db.session.scalar(
         sa.select(sa.func.count(Consent.id)).where(Consent.client_id.in_(client_ids), Consent.revoked_at.is_(None))

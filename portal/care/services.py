@@ -49,8 +49,12 @@ def save_program(program, *, actor, name, description, timezone, active, counsel
     program.counselors = list(counselors)
     db.session.add(program)
     db.session.flush()
-    audit.record("program.created" if created else "program.updated", actor=actor, obj=program,
-                 detail={"counselor_ids": [u.id for u in counselors], "active": active})
+    audit.record(
+        "program.created" if created else "program.updated",
+        actor=actor,
+        obj=program,
+        detail={"counselor_ids": [u.id for u in counselors], "active": active},
+    )
     db.session.commit()
     return program
 
@@ -65,8 +69,7 @@ def _check_client_fields(program, primary_counselor, enrollment_start, expected_
         raise CareError(_l("Choose a counselor assigned to this program."), field="primary_counselor_id")
 
 
-def save_client(client, *, actor, program, full_name, enrollment_start, expected_end, primary_counselor,
-                record_number):
+def save_client(client, *, actor, program, full_name, enrollment_start, expected_end, primary_counselor, record_number):
     """Create (client=None) or update a client's enrollment details."""
     _check_client_fields(program, primary_counselor, enrollment_start, expected_end)
     created = client is None
@@ -88,8 +91,9 @@ def search_clients(query, text=None):
     """Narrow a clients query by a name or record-number fragment (LIKE wildcards are literal)."""
     if text:
         pattern = "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-        query = query.where(sa.or_(Client.full_name.ilike(pattern, escape="\\"),
-                                   Client.record_number.ilike(pattern, escape="\\")))
+        query = query.where(
+            sa.or_(Client.full_name.ilike(pattern, escape="\\"), Client.record_number.ilike(pattern, escape="\\"))
+        )
     return query.order_by(Client.status, Client.full_name)
 
 
@@ -109,8 +113,9 @@ def end_enrollment(client, *, actor, status, ended_on, now=None):
         user_ids = _end_links(consent.id, now, "enrollment_ended") if consent.expires_on is None else []
         ended.append((consent, user_ids or _linked_user_ids(consent.id)))
         cancel_pending_invitations(consent.id, now)
-    audit.record("client." + status, actor=actor, obj=client, client_id=client.id,
-                 detail={"ended_on": ended_on.isoformat()})
+    audit.record(
+        "client." + status, actor=actor, obj=client, client_id=client.id, detail={"ended_on": ended_on.isoformat()}
+    )
     db.session.commit()
     for consent, user_ids in ended:
         access.announce_consent_ended(client.id, consent.id, user_ids, "enrollment_ended")
@@ -144,8 +149,9 @@ def _end_links(consent_id, now, reason):
 
 def cancel_pending_invitations(consent_id, now):
     for invitation in db.session.scalars(
-        sa.select(Invitation).where(Invitation.consent_id == consent_id, Invitation.used_at.is_(None),
-                                    Invitation.cancelled_at.is_(None))
+        sa.select(Invitation).where(
+            Invitation.consent_id == consent_id, Invitation.used_at.is_(None), Invitation.cancelled_at.is_(None)
+        )
     ):
         invitation.cancelled_at = now
 
@@ -165,8 +171,9 @@ def check_new_consent(client, *, recipient_email, expires_on, today):
             )
 
 
-def consent_terms(client, *, recipient_name, recipient_relationship, recipient_email, includes_attendance,
-                  purpose, expires_on, today):
+def consent_terms(
+    client, *, recipient_name, recipient_relationship, recipient_email, includes_attendance, purpose, expires_on, today
+):
     return consent_text.ConsentTerms(
         client_name=client.full_name,
         program_name=client.program.name,
@@ -194,18 +201,35 @@ def sign_consent(client, terms, *, signature_name, attested, shown_sha256, witne
         raise CareError(_l("The client must confirm they have read and agree to the consent."), field="attest")
     document = consent_text.signed_document(body, signature_name.strip(), today, witness.display_name)
     consent = Consent(
-        client=client, recipient_name=terms.recipient_name, recipient_relationship=terms.recipient_relationship,
-        recipient_email=terms.recipient_email, includes_attendance=terms.includes_attendance,
-        purpose=terms.purpose, expires_on=terms.expires_on, text_version=consent_text.CURRENT_VERSION,
-        text_sha256=consent_text.sha256(document), signed_text=document,
-        signature_name=signature_name.strip(), signed_at=now, witnessed_by_id=witness.id,
+        client=client,
+        recipient_name=terms.recipient_name,
+        recipient_relationship=terms.recipient_relationship,
+        recipient_email=terms.recipient_email,
+        includes_attendance=terms.includes_attendance,
+        purpose=terms.purpose,
+        expires_on=terms.expires_on,
+        text_version=consent_text.CURRENT_VERSION,
+        text_sha256=consent_text.sha256(document),
+        signed_text=document,
+        signature_name=signature_name.strip(),
+        signed_at=now,
+        witnessed_by_id=witness.id,
         client_name=terms.client_name,
     )
     db.session.add(consent)
     db.session.flush()
-    audit.record("consent.signed", actor=witness, obj=consent, client_id=client.id, consent_id=consent.id,
-                 detail={"version": consent.text_version, "sha256": consent.text_sha256,
-                         "attendance": consent.includes_attendance})
+    audit.record(
+        "consent.signed",
+        actor=witness,
+        obj=consent,
+        client_id=client.id,
+        consent_id=consent.id,
+        detail={
+            "version": consent.text_version,
+            "sha256": consent.text_sha256,
+            "attendance": consent.includes_attendance,
+        },
+    )
     db.session.commit()
     return consent
 
@@ -226,8 +250,14 @@ def revoke_consent(consent, *, actor, requested_by, requested_on, method, now=No
     consent.revocation_method = method
     user_ids = _end_links(consent.id, now, "consent_revoked")
     cancel_pending_invitations(consent.id, now)
-    audit.record("consent.revoked", actor=actor, obj=consent, client_id=consent.client_id, consent_id=consent.id,
-                 detail={"method": method, "requested_on": requested_on.isoformat(), "links_ended": len(user_ids)})
+    audit.record(
+        "consent.revoked",
+        actor=actor,
+        obj=consent,
+        client_id=consent.client_id,
+        consent_id=consent.id,
+        detail={"method": method, "requested_on": requested_on.isoformat(), "links_ended": len(user_ids)},
+    )
     db.session.commit()
     access.announce_consent_ended(consent.client_id, consent.id, user_ids, "revoked")
     return user_ids

@@ -17,7 +17,6 @@ from portal.security import Permission, permission_required
 author_required = permission_required(Permission.AUTHOR_LESSONS)
 
 
-
 @bp.get("/author")
 @author_required
 def author_index():

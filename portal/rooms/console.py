@@ -26,7 +26,6 @@ from portal.security import Permission, permission_required
 moderator_only = permission_required(Permission.MODERATE)
 
 
-
 @bp.get("/console")
 @moderator_only
 def console():

@@ -12,8 +12,14 @@ from tests.factories import make_user
 
 
 def add_event(action, at, actor=None, client_id=None, detail=None):
-    event = AuditEvent(action=action, at=at, actor_id=actor.id if actor else None, client_id=client_id,
-                       outcome="success", detail=detail)
+    event = AuditEvent(
+        action=action,
+        at=at,
+        actor_id=actor.id if actor else None,
+        client_id=client_id,
+        outcome="success",
+        detail=detail,
+    )
     db.session.add(event)
     db.session.commit()
     return event
@@ -75,8 +81,16 @@ def test_filter_by_date_range_in_the_viewers_time_zone(client, admin):
     assert "x.before" not in page and "x.after" not in page
 
 
-@pytest.mark.parametrize("query", ["start=2026-13-45", "client=abc", "start=2026-02-02&end=2026-01-01",
-                                   "action=" + "a" * 10_000, "actor=" + "b" * 10_000])
+@pytest.mark.parametrize(
+    "query",
+    [
+        "start=2026-13-45",
+        "client=abc",
+        "start=2026-02-02&end=2026-01-01",
+        "action=" + "a" * 10_000,
+        "actor=" + "b" * 10_000,
+    ],
+)
 def test_bad_filters_are_a_clear_400(client, admin, query):
     response = client.get("/admin/audit?" + query)
     assert response.status_code == 400
@@ -101,9 +115,18 @@ def test_pages(client, admin):
 
 
 def test_never_shows_secrets(client, admin):
-    add_event("x.leaky", datetime(2026, 1, 2, tzinfo=UTC),
-              detail={"password": "hunter2-secret", "reset_token": "tok-abc123", "totp_code": "654321",
-                      "message_body": "private words", "api_secret": "s3cr3t", "scope": "account"})
+    add_event(
+        "x.leaky",
+        datetime(2026, 1, 2, tzinfo=UTC),
+        detail={
+            "password": "hunter2-secret",
+            "reset_token": "tok-abc123",
+            "totp_code": "654321",
+            "message_body": "private words",
+            "api_secret": "s3cr3t",
+            "scope": "account",
+        },
+    )
     page = client.get("/admin/audit?action=x.").get_data(as_text=True)
     for secret in ("hunter2-secret", "tok-abc123", "654321", "private words", "s3cr3t"):
         assert secret not in page

@@ -225,7 +225,7 @@ def test_changes_to_unknown_users_are_404(client, auth, admin):
     assert auth.post("/admin/users/999999/roles", {"roles": ["admin"]}).status_code == 404
 
 
-@pytest.mark.parametrize("q", ["x" * 10_000, "' OR 1=1 --", "\"; DROP TABLE users; --", "<script>alert(1)</script>"])
+@pytest.mark.parametrize("q", ["x" * 10_000, "' OR 1=1 --", '"; DROP TABLE users; --', "<script>alert(1)</script>"])
 def test_hostile_search(client, admin, q):
     response = client.get("/admin/users", query_string={"q": q})
     assert response.status_code in (200, 400)

@@ -15,8 +15,9 @@ def actions():
 
 
 def change_password(auth, current=PASSWORD, new=NEW_PASSWORD, confirm=None):
-    return auth.post("/auth/account/password", {"current_password": current, "password": new,
-                                                "confirm": confirm or new})
+    return auth.post(
+        "/auth/account/password", {"current_password": current, "password": new, "confirm": confirm or new}
+    )
 
 
 def test_change_password_needs_current_and_ends_other_sessions(app, client, auth, outbox):
@@ -151,12 +152,22 @@ def test_account_pages_need_login(client):
 
 def test_sessions_name_the_browser_plainly(app, client, auth):
     make_user(email="pat@example.org")
-    phone = ("Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) "
-             "Chrome/126.0 Mobile Safari/537.36")
+    phone = (
+        "Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) "
+        "Chrome/126.0 Mobile Safari/537.36"
+    )
     token = auth.csrf()
-    client.post("/auth/login", data={"email": "pat@example.org", "password": PASSWORD, "csrf_token": token},
-                headers={"User-Agent": phone})
+    client.post(
+        "/auth/login",
+        data={"email": "pat@example.org", "password": PASSWORD, "csrf_token": token},
+        headers={"User-Agent": phone},
+    )
     page = client.get("/auth/account/sessions").get_data(as_text=True)
     assert "Chrome on Android" in page
-    assert "<script" not in client.get("/auth/account/sessions", headers={"User-Agent": "<script>x</script>"}
-                                       ).get_data(as_text=True).split("<main")[1].split("</main>")[0]
+    assert (
+        "<script"
+        not in client.get("/auth/account/sessions", headers={"User-Agent": "<script>x</script>"})
+        .get_data(as_text=True)
+        .split("<main")[1]
+        .split("</main>")[0]
+    )

@@ -7,12 +7,17 @@ from portal.extensions import db
 from tests.factories import make_user
 
 LONG = "x" * 10_000
-SQLI = ["' OR '1'='1", "pat@example.org' --", "\"; DROP TABLE users; --", "x' UNION SELECT password_hash FROM users--"]
+SQLI = ["' OR '1'='1", "pat@example.org' --", '"; DROP TABLE users; --', "x' UNION SELECT password_hash FROM users--"]
 
 FORMS = {
     "/auth/login": {"email": "pat@example.org", "password": "whatever it is"},
-    "/auth/signup": {"email": "a@example.org", "display_name": "River", "timezone": "America/New_York",
-                     "password": "lantern meadow copper violin", "confirm": "lantern meadow copper violin"},
+    "/auth/signup": {
+        "email": "a@example.org",
+        "display_name": "River",
+        "timezone": "America/New_York",
+        "password": "lantern meadow copper violin",
+        "confirm": "lantern meadow copper violin",
+    },
     "/auth/reset": {"email": "pat@example.org"},
 }
 
@@ -99,8 +104,16 @@ def test_double_submitted_verification_is_harmless(client, auth, outbox):
     from tests.auth.helpers import last_link
 
     password = "lantern meadow copper violin"
-    auth.post("/auth/signup", {"email": "new@example.org", "display_name": "River", "timezone": "America/New_York",
-                               "password": password, "confirm": password})
+    auth.post(
+        "/auth/signup",
+        {
+            "email": "new@example.org",
+            "display_name": "River",
+            "timezone": "America/New_York",
+            "password": password,
+            "confirm": password,
+        },
+    )
     link = last_link(outbox)
     assert auth.post(link).status_code == 302
     assert auth.post(link).status_code == 404

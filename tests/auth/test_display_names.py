@@ -13,17 +13,20 @@ def test_acceptable_names(request_context, name):
     assert display_name_problems(name) == []
 
 
-@pytest.mark.parametrize(("name", "reason"), [
-    ("J", "between 2 and 40"),
-    ("   J   ", "between 2 and 40"),
-    ("x" * 41, "between 2 and 40"),
-    ("Bell\x07", "ordinary"),
-    ("Line\nbreak", "ordinary"),
-    ("zero\u200bwidth", "ordinary"),
-    ("evil\u202eflip", "ordinary"),
-    ("pat@example.org", "email"),
-    ("Call me at pat@mail.example.com", "email"),
-])
+@pytest.mark.parametrize(
+    ("name", "reason"),
+    [
+        ("J", "between 2 and 40"),
+        ("   J   ", "between 2 and 40"),
+        ("x" * 41, "between 2 and 40"),
+        ("Bell\x07", "ordinary"),
+        ("Line\nbreak", "ordinary"),
+        ("zero\u200bwidth", "ordinary"),
+        ("evil\u202eflip", "ordinary"),
+        ("pat@example.org", "email"),
+        ("Call me at pat@mail.example.com", "email"),
+    ],
+)
 def test_refused_names(request_context, name, reason):
     problems = display_name_problems(name)
     assert problems and reason in problems[0]
@@ -39,12 +42,15 @@ def test_profile_edit_trims_and_saves(client, auth):
     assert user.timezone == "America/Denver"
 
 
-@pytest.mark.parametrize("fields", [
-    {"display_name": "pat@example.org", "timezone": "America/Denver"},
-    {"display_name": "R", "timezone": "America/Denver"},
-    {"display_name": "Robin", "timezone": "Mars/Olympus_Mons"},
-    {"display_name": "x" * 10_000, "timezone": "America/Denver"},
-])
+@pytest.mark.parametrize(
+    "fields",
+    [
+        {"display_name": "pat@example.org", "timezone": "America/Denver"},
+        {"display_name": "R", "timezone": "America/Denver"},
+        {"display_name": "Robin", "timezone": "Mars/Olympus_Mons"},
+        {"display_name": "x" * 10_000, "timezone": "America/Denver"},
+    ],
+)
 def test_profile_edit_refuses_bad_values(client, auth, fields):
     user = make_user(email="pat@example.org", display_name="Pat")
     auth.login("pat@example.org")

@@ -82,8 +82,10 @@ def test_login_asks_for_the_code_before_anything_else(client, auth, mfa_user):
 
 def test_next_survives_the_code_step(client, auth, mfa_user):
     token = auth.csrf()
-    response = client.post("/auth/login?next=/auth/account/sessions",
-                           data={"email": "casey@example.org", "password": PASSWORD, "csrf_token": token})
+    response = client.post(
+        "/auth/login?next=/auth/account/sessions",
+        data={"email": "casey@example.org", "password": PASSWORD, "csrf_token": token},
+    )
     response = auth.post(response.headers["Location"], {"code": current_code(mfa_user)})
     assert response.headers["Location"] == "/auth/account/sessions"
 
@@ -123,8 +125,10 @@ def test_code_step_is_rate_limited(client, auth, mfa_user):
     for _ in range(5):
         assert auth.post("/auth/mfa", {"code": "000000"}).status_code == 422
     assert auth.post("/auth/mfa", {"code": current_code(mfa_user)}).status_code == 429
-    assert any(e.detail == {"scope": "second_factor"} for e in
-               db.session.scalars(db.select(AuditEvent).filter_by(action="auth.lockout")))
+    assert any(
+        e.detail == {"scope": "second_factor"}
+        for e in db.session.scalars(db.select(AuditEvent).filter_by(action="auth.lockout"))
+    )
 
 
 def test_code_page_without_a_pending_login_goes_to_login(client):

@@ -7,8 +7,16 @@ PASSWORD_TRY = "lantern meadow copper violin"
 
 
 def _signup(auth, email):
-    return auth.post("/auth/signup", {"email": email, "display_name": "River", "timezone": "America/New_York",
-                                      "password": PASSWORD_TRY, "confirm": PASSWORD_TRY})
+    return auth.post(
+        "/auth/signup",
+        {
+            "email": email,
+            "display_name": "River",
+            "timezone": "America/New_York",
+            "password": PASSWORD_TRY,
+            "confirm": PASSWORD_TRY,
+        },
+    )
 
 
 def test_signup_page_is_the_same_for_known_and_unknown_email(app, auth):
@@ -25,7 +33,8 @@ def test_login_failure_is_the_same_for_wrong_password_and_unknown_account(app, a
     unknown = auth.login("unknown@example.org", PASSWORD_TRY)
     assert known.status_code == unknown.status_code == 422
     assert without_tokens(known.get_data(as_text=True), "known@example.org") == without_tokens(
-        unknown.get_data(as_text=True), "unknown@example.org")
+        unknown.get_data(as_text=True), "unknown@example.org"
+    )
 
 
 def test_login_failure_is_the_same_for_deactivated_account(app, auth):
@@ -33,7 +42,8 @@ def test_login_failure_is_the_same_for_deactivated_account(app, auth):
     gone = auth.login("gone@example.org")
     unknown = auth.login("unknown@example.org")
     assert without_tokens(gone.get_data(as_text=True), "gone@example.org") == without_tokens(
-        unknown.get_data(as_text=True), "unknown@example.org")
+        unknown.get_data(as_text=True), "unknown@example.org"
+    )
 
 
 def test_reset_request_is_the_same_for_known_and_unknown_email(app, auth, outbox):

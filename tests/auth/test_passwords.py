@@ -37,8 +37,18 @@ def test_failed_login_does_not_rehash(client, auth):
     assert user.password_hash == old
 
 
-@pytest.mark.parametrize("password", ["password1234", "qwertyuiopasdf", "123456789012", "iloveyou1234",
-                                      "passwordpassword", "aaaaaaaaaaaa", "letmeinletmein"])
+@pytest.mark.parametrize(
+    "password",
+    [
+        "password1234",
+        "qwertyuiopasdf",
+        "123456789012",
+        "iloveyou1234",
+        "passwordpassword",
+        "aaaaaaaaaaaa",
+        "letmeinletmein",
+    ],
+)
 def test_common_and_guessable_passwords_are_refused(request_context, password):
     problems = password_problems(password)
     assert problems and "too common" in problems[0]

@@ -19,8 +19,9 @@ def signed_in(client):
     return client.get("/auth/account").status_code == 200
 
 
-@pytest.mark.parametrize(("roles", "limit"), [((Role.FAMILY,), 30), ((Role.MODERATOR,), 15),
-                                               ((Role.COUNSELOR,), 15), ((Role.ADMIN,), 15)])
+@pytest.mark.parametrize(
+    ("roles", "limit"), [((Role.FAMILY,), 30), ((Role.MODERATOR,), 15), ((Role.COUNSELOR,), 15), ((Role.ADMIN,), 15)]
+)
 def test_idle_timeout_by_role(client, auth, roles, limit):
     make_user(email="pat@example.org", roles=roles)
     with time_machine.travel(START, tick=False) as traveller:
@@ -128,14 +129,27 @@ def test_production_config_uses_secure_cookies():
     assert ProductionConfig.SESSION_COOKIE_SAMESITE == "Lax"
 
 
-@pytest.mark.parametrize("target", ["//evil.com", "https://evil.com", "/\\evil.com", "javascript:alert(1)",
-                                    "http:/evil.com", "\\\\evil.com", "/\r\nLocation: https://evil.com", " //evil.com"])
+@pytest.mark.parametrize(
+    "target",
+    [
+        "//evil.com",
+        "https://evil.com",
+        "/\\evil.com",
+        "javascript:alert(1)",
+        "http:/evil.com",
+        "\\\\evil.com",
+        "/\r\nLocation: https://evil.com",
+        " //evil.com",
+    ],
+)
 def test_unsafe_next_is_ignored(client, auth, target):
     make_user(email="pat@example.org")
     token = auth.csrf("/auth/login")
-    response = client.post("/auth/login", query_string={"next": target},
-                           data={"email": "pat@example.org", "password": "correct horse battery staple",
-                                 "csrf_token": token})
+    response = client.post(
+        "/auth/login",
+        query_string={"next": target},
+        data={"email": "pat@example.org", "password": "correct horse battery staple", "csrf_token": token},
+    )
     assert response.status_code == 302
     assert response.headers["Location"] == "/dashboard"
 
@@ -143,6 +157,8 @@ def test_unsafe_next_is_ignored(client, auth, target):
 def test_safe_next_is_followed(client, auth):
     make_user(email="pat@example.org")
     token = auth.csrf("/auth/login")
-    response = client.post("/auth/login?next=/auth/account", data={
-        "email": "pat@example.org", "password": "correct horse battery staple", "csrf_token": token})
+    response = client.post(
+        "/auth/login?next=/auth/account",
+        data={"email": "pat@example.org", "password": "correct horse battery staple", "csrf_token": token},
+    )
     assert response.headers["Location"] == "/auth/account"

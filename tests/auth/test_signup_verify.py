@@ -13,8 +13,17 @@ NEW_PASSWORD = "lantern meadow copper violin"
 
 
 def signup(auth, email="new@example.org", name="River", password=NEW_PASSWORD):
-    return auth.post("/auth/signup", {"email": email, "display_name": name, "timezone": "America/Chicago",
-                                      "password": password, "confirm": password}, page="/auth/signup")
+    return auth.post(
+        "/auth/signup",
+        {
+            "email": email,
+            "display_name": name,
+            "timezone": "America/Chicago",
+            "password": password,
+            "confirm": password,
+        },
+        page="/auth/signup",
+    )
 
 
 def user_by_email(email):

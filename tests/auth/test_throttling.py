@@ -56,8 +56,11 @@ def test_other_addresses_are_not_locked_by_one_ip(app, auth):
         auth.login(f"someone{n}@example.org", WRONG)
     other = app.test_client()
     token = type(auth)(other).csrf()
-    response = other.post("/auth/login", data={"email": "x@example.org", "password": WRONG, "csrf_token": token},
-                          environ_base={"REMOTE_ADDR": "203.0.113.9"})
+    response = other.post(
+        "/auth/login",
+        data={"email": "x@example.org", "password": WRONG, "csrf_token": token},
+        environ_base={"REMOTE_ADDR": "203.0.113.9"},
+    )
     assert response.status_code == 422
 
 
@@ -65,8 +68,11 @@ def test_429_answers_json_to_api_clients(client, auth):
     for _ in range(5):
         auth.login("pat@example.org", WRONG)
     token = auth.csrf()
-    response = client.post("/auth/login", data={"email": "pat@example.org", "password": WRONG, "csrf_token": token},
-                           headers={"Accept": "application/json"})
+    response = client.post(
+        "/auth/login",
+        data={"email": "pat@example.org", "password": WRONG, "csrf_token": token},
+        headers={"Accept": "application/json"},
+    )
     assert response.status_code == 429
     assert response.get_json()["error"] == 429
 

@@ -18,8 +18,10 @@ def test_accounting_lists_disclosures_and_consent_history(client, auth, counselo
     client.get("/care/my-family")
     auth.logout()
     auth.login(counselor.email)
-    auth.post(f"/care/consents/{consent.id}/revoke", data={"requested_by": "Sam Rivera", "method": "in_person",
-                                                           "requested_on": access.consent_today().isoformat()})
+    auth.post(
+        f"/care/consents/{consent.id}/revoke",
+        data={"requested_by": "Sam Rivera", "method": "in_person", "requested_on": access.consent_today().isoformat()},
+    )
     page = client.get(f"/care/clients/{sam.id}/disclosures").get_data(as_text=True)
     disclosures, history = page.split("Consent and enrollment history</h2>", 1)
     assert "Jordan (jordan@example.org)" in disclosures

@@ -74,12 +74,22 @@ def test_counselor_sees_only_own_program_clients(client, auth, counselor, sam):
 def test_idor_other_programs_client_is_404(client, auth, counselor, sam):
     other = make_client(full_name="Taylor Other", counselor=make_user(roles=(Role.COUNSELOR,)))
     auth.login(counselor.email)
-    for path in (f"/care/clients/{other.id}", f"/care/clients/{other.id}/edit", f"/care/clients/{other.id}/end",
-                 f"/care/clients/{other.id}/disclosures", f"/care/clients/{other.id}/consents/new",
-                 "/care/clients/999999", f"/care/clients/{2**63}"):
+    for path in (
+        f"/care/clients/{other.id}",
+        f"/care/clients/{other.id}/edit",
+        f"/care/clients/{other.id}/end",
+        f"/care/clients/{other.id}/disclosures",
+        f"/care/clients/{other.id}/consents/new",
+        "/care/clients/999999",
+        f"/care/clients/{2**63}",
+    ):
         assert client.get(path).status_code == 404, path
-    assert auth.post(f"/care/clients/{other.id}/end", data={"status": "discharged",
-                                                             "ended_on": date.today().isoformat()}).status_code == 404
+    assert (
+        auth.post(
+            f"/care/clients/{other.id}/end", data={"status": "discharged", "ended_on": date.today().isoformat()}
+        ).status_code
+        == 404
+    )
     db.session.expire_all()
     assert other.status == "active"
 
@@ -115,8 +125,9 @@ def test_family_cannot_list_or_search_clients_and_answer_is_identical(client, au
 
 def test_discharge_sets_status_and_date(client, auth, counselor, sam):
     auth.login(counselor.email)
-    response = auth.post(f"/care/clients/{sam.id}/end", data={"status": "discharged",
-                                                              "ended_on": date.today().isoformat()})
+    response = auth.post(
+        f"/care/clients/{sam.id}/end", data={"status": "discharged", "ended_on": date.today().isoformat()}
+    )
     assert response.status_code == 302
     db.session.expire_all()
     assert sam.status == "discharged" and sam.ended_on == date.today()
@@ -128,9 +139,11 @@ def test_discharge_sets_status_and_date(client, auth, counselor, sam):
 
 def test_end_enrollment_rejects_bad_input(client, auth, counselor, sam):
     auth.login(counselor.email)
-    for data in ({"status": "vanished", "ended_on": date.today().isoformat()},
-                 {"status": "completed", "ended_on": "yesterday"},
-                 {"status": "completed", "ended_on": (sam.enrollment_start - timedelta(days=1)).isoformat()}):
+    for data in (
+        {"status": "vanished", "ended_on": date.today().isoformat()},
+        {"status": "completed", "ended_on": "yesterday"},
+        {"status": "completed", "ended_on": (sam.enrollment_start - timedelta(days=1)).isoformat()},
+    ):
         assert auth.post(f"/care/clients/{sam.id}/end", data=data).status_code == 200
     db.session.expire_all()
     assert sam.status == "active"

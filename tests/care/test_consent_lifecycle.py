@@ -24,8 +24,13 @@ def _setup_linked_family(client, auth, expires_on=None):
     """Counselor records and signs a consent, invites, the family member accepts (all through HTTP)."""
     counselor = make_user(email="casey@example.org", roles=("counselor",))
     program = make_program(name="Evening IOP", counselors=[counselor])
-    sam = make_client(program=program, full_name="Sam Rivera", counselor=counselor,
-                      enrollment_start=date(2026, 2, 1), expected_end=date(2026, 5, 1))
+    sam = make_client(
+        program=program,
+        full_name="Sam Rivera",
+        counselor=counselor,
+        enrollment_start=date(2026, 2, 1),
+        expected_end=date(2026, 5, 1),
+    )
     family = make_user(email="jordan@example.org")
     auth.login(counselor.email)
     extra = {"expiry_kind": "date", "expires_on": expires_on.isoformat()} if expires_on else {}
@@ -99,8 +104,10 @@ def test_signed_then_revoked(client, auth, outbox):
         _assert_allowed(client, family, sam)
         auth.logout()
         auth.login(counselor.email)
-        response = auth.post(f"/care/consents/{consent.id}/revoke", data={
-            "requested_by": "Sam Rivera", "requested_on": "2026-03-05", "method": "in_person"})
+        response = auth.post(
+            f"/care/consents/{consent.id}/revoke",
+            data={"requested_by": "Sam Rivera", "requested_on": "2026-03-05", "method": "in_person"},
+        )
         assert response.status_code == 302
         _assert_denied(client, auth, family, sam, link_id, invite_path)
         assert auth.post(f"/care/links/{link_id}/leave").status_code == 404
@@ -117,6 +124,8 @@ def test_revocation_denies_the_very_next_request_of_a_signed_in_family_member(cl
 
     staff_auth = AuthActions(staff)
     staff_auth.login(counselor.email)
-    staff_auth.post(f"/care/consents/{consent.id}/revoke", data={
-        "requested_by": "Sam Rivera", "requested_on": access.consent_today().isoformat(), "method": "phone"})
+    staff_auth.post(
+        f"/care/consents/{consent.id}/revoke",
+        data={"requested_by": "Sam Rivera", "requested_on": access.consent_today().isoformat(), "method": "phone"},
+    )
     assert "Sam Rivera" not in client.get("/care/my-family").get_data(as_text=True)

@@ -19,11 +19,23 @@ def _consents():
 def test_review_shows_every_required_element(client, auth, counselor, sam):
     auth.login(counselor.email)
     page = review(auth, sam.id, includes_attendance="y").get_data(as_text=True)
-    for needed in ("Sam Rivera", "Evening IOP", "whether I attended", "Jordan (parent)", "jordan@example.org",
-                   "To take part in family sessions", "when my enrollment in Evening IOP ends",
-                   "revoke this consent at any time", "in person, by phone", "will not refuse or change my",
-                   "42 CFR Part 2", "may not share it with anyone else", "Date:", consent_text.CURRENT_VERSION,
-                   "type your full name"):
+    for needed in (
+        "Sam Rivera",
+        "Evening IOP",
+        "whether I attended",
+        "Jordan (parent)",
+        "jordan@example.org",
+        "To take part in family sessions",
+        "when my enrollment in Evening IOP ends",
+        "revoke this consent at any time",
+        "in person, by phone",
+        "will not refuse or change my",
+        "42 CFR Part 2",
+        "may not share it with anyone else",
+        "Date:",
+        consent_text.CURRENT_VERSION,
+        "type your full name",
+    ):
         assert needed in page, needed
     assert _consents() == []
 
@@ -67,8 +79,7 @@ def test_tampered_values_after_review_are_refused(client, auth, counselor, sam):
     import re
 
     shown = re.search(r'name="shown_sha256" type="hidden" value="([0-9a-f]{64})"', page).group(1)
-    data = {**CONSENT, "includes_attendance": "y", "shown_sha256": shown, "signature_name": "Sam Rivera",
-            "attest": "y"}
+    data = {**CONSENT, "includes_attendance": "y", "shown_sha256": shown, "signature_name": "Sam Rivera", "attest": "y"}
     response = auth.post(f"/care/clients/{sam.id}/consents/sign", data=data)
     assert response.status_code == 200 and "changed since it was shown" in response.get_data(as_text=True)
     assert _consents() == []
@@ -81,8 +92,12 @@ def test_expiry_in_the_past_or_missing_is_an_error(client, auth, counselor, sam)
     assert "in the past" in page
     page = review(auth, sam.id, expiry_kind="date", expires_on="").get_data(as_text=True)
     assert "Enter the date the consent ends" in page
-    assert sign(auth, sam.id, expiry_kind="date",
-                expires_on=(access.consent_today() + timedelta(days=30)).isoformat()).status_code == 302
+    assert (
+        sign(
+            auth, sam.id, expiry_kind="date", expires_on=(access.consent_today() + timedelta(days=30)).isoformat()
+        ).status_code
+        == 302
+    )
     assert _consents()[0].expires_on == access.consent_today() + timedelta(days=30)
 
 

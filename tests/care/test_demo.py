@@ -7,9 +7,13 @@ from portal.security import Role
 
 def _accounts():
     accounts = {}
-    for email, roles in (("family@example.org", {Role.FAMILY}), ("family2@example.org", {Role.FAMILY}),
-                         ("counselor@example.org", {Role.COUNSELOR}), ("admin@example.org", {Role.ADMIN}),
-                         ("moderator@example.org", {Role.MODERATOR})):
+    for email, roles in (
+        ("family@example.org", {Role.FAMILY}),
+        ("family2@example.org", {Role.FAMILY}),
+        ("counselor@example.org", {Role.COUNSELOR}),
+        ("admin@example.org", {Role.ADMIN}),
+        ("moderator@example.org", {Role.MODERATOR}),
+    ):
         accounts[email] = auth_services.ensure_demo_user(email, email.split("@")[0].title(), roles, "demo-pass-1234")
     db.session.commit()
     return accounts
@@ -31,7 +35,10 @@ def test_demo_seed_is_complete_and_idempotent(app):
     assert sam.full_name == "Sam Rivera" and sam.primary_counselor_id == accounts["counselor@example.org"].id
     consent = db.session.scalar(db.select(Consent))
     assert (consent.recipient_name, consent.recipient_relationship, consent.recipient_email) == (
-        "Jordan", "parent", "family@example.org")
+        "Jordan",
+        "parent",
+        "family@example.org",
+    )
     assert consent.includes_attendance and consent.expires_on is None
     assert consent.text_sha256 == consent_text.sha256(consent.signed_text)
     assert access.may_see_client(accounts["family@example.org"], sam.id)

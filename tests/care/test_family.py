@@ -73,8 +73,14 @@ def test_no_family_route_reveals_whether_someone_is_a_client(client, auth, sam):
     alex = make_user()
     auth.login(alex.email)
     answers = set()
-    for path in (f"/care/clients/{sam.id}", "/care/clients/424242", f"/care/clients/{other_client.id}/disclosures",
-                 "/care/clients/424242/disclosures", "/care/clients?q=Sam", "/care/clients?q=Nobody"):
+    for path in (
+        f"/care/clients/{sam.id}",
+        "/care/clients/424242",
+        f"/care/clients/{other_client.id}/disclosures",
+        "/care/clients/424242/disclosures",
+        "/care/clients?q=Sam",
+        "/care/clients?q=Nobody",
+    ):
         response = client.get(path)
         answers.add((response.status_code, strip_volatile(response.get_data(as_text=True))))
     assert len(answers) == 1 and next(iter(answers))[0] == 403
@@ -108,10 +114,10 @@ def test_my_family_names_the_client_as_the_consent_does(client, auth, counselor,
 
 def test_signal_receivers_of_other_features_stay_connected():
     """Regression: a test once cleared every receiver, silently breaking rooms and calendar tests."""
+    import weakref
+
     import portal.calendar.events_hooks  # noqa: F401
     import portal.rooms.events  # noqa: F401
-
-    import weakref
 
     receivers = [r() if isinstance(r, weakref.ref) else r for r in access.consent_ended.receivers.values()]
     names = {getattr(r, "__module__", "") for r in receivers}

@@ -92,8 +92,9 @@ def test_login_link_returns_to_the_invitation(client, auth, counselor, consent, 
     page = client.get(path).get_data(as_text=True)
     login_url = re.search(r'href="(/auth/login\?next=[^"]+)"', page).group(1).replace("&amp;", "&")
     token = auth.csrf(login_url)
-    response = client.post(login_url, data={"email": "jordan@example.org", "password": "correct horse battery staple",
-                                            "csrf_token": token})
+    response = client.post(
+        login_url, data={"email": "jordan@example.org", "password": "correct horse battery staple", "csrf_token": token}
+    )
     assert response.headers["Location"].endswith(path)
 
 
@@ -146,8 +147,10 @@ def test_revocation_kills_pending_invitation(client, auth, counselor, consent, o
     auth.login(counselor.email)
     _invite(auth, consent)
     path = _link_from(outbox)
-    auth.post(f"/care/consents/{consent.id}/revoke",
-              data={"requested_by": "Sam", "requested_on": consent_today().isoformat(), "method": "phone"})
+    auth.post(
+        f"/care/consents/{consent.id}/revoke",
+        data={"requested_by": "Sam", "requested_on": consent_today().isoformat(), "method": "phone"},
+    )
     assert client.get(path).status_code == 404
     assert db.session.scalar(db.select(Invitation)).cancelled_at is not None
     page = client.get(f"/care/clients/{consent.client_id}").get_data(as_text=True)

@@ -32,8 +32,14 @@ def test_admin_edits_program(client, auth, admin, program):
 
 def test_bad_program_input_shows_errors(client, auth, admin, program):
     auth.login(admin.email)
-    for data in (_form(timezone="Mars/Olympus"), _form(name=LONG), _form(description=LONG),
-                 _form(name="evening iop"), _form(counselor_ids="not-a-number"), _form(name="")):
+    for data in (
+        _form(timezone="Mars/Olympus"),
+        _form(name=LONG),
+        _form(description=LONG),
+        _form(name="evening iop"),
+        _form(counselor_ids="not-a-number"),
+        _form(name=""),
+    ):
         response = auth.post("/care/programs/new", data=data)
         assert response.status_code == 200
         assert 'class="error"' in response.get_data(as_text=True)

@@ -50,8 +50,13 @@ def test_revocation_rejects_bad_input(client, auth, counselor, sam, family):
     link = link_family(family, sam, witness=counselor)
     auth.login(counselor.email)
     tomorrow = (access.consent_today() + timedelta(days=2)).isoformat()
-    for data in ({"method": "carrier pigeon"}, {"requested_by": ""}, {"requested_by": "x" * 10_000},
-                 {"requested_on": "soon"}, {"requested_on": tomorrow}):
+    for data in (
+        {"method": "carrier pigeon"},
+        {"requested_by": ""},
+        {"requested_by": "x" * 10_000},
+        {"requested_on": "soon"},
+        {"requested_on": tomorrow},
+    ):
         assert _revoke(auth, link.consent_id, **data).status_code == 200, data
     db.session.expire_all()
     assert link.consent.revoked_at is None
@@ -78,13 +83,16 @@ def test_discharge_ends_end_of_enrollment_links_and_signals(client, auth, counse
     other = make_user()
     dated = link_family(other, sam, witness=counselor, expires_on=date.today() + timedelta(days=90))
     auth.login(counselor.email)
-    response = auth.post(f"/care/clients/{sam.id}/end", data={"status": "completed",
-                                                              "ended_on": date.today().isoformat()})
+    response = auth.post(
+        f"/care/clients/{sam.id}/end", data={"status": "completed", "ended_on": date.today().isoformat()}
+    )
     assert response.status_code == 302
     db.session.expire_all()
     assert db.session.get(FamilyLink, until_end.id).ended_reason == "enrollment_ended"
     assert db.session.get(FamilyLink, dated.id).ended_at is None
     assert not access.may_see_client(family, sam.id) and not access.may_see_client(other, sam.id)
     reasons = {(c["consent_id"], tuple(c["user_ids"]), c["reason"]) for c in ended}
-    assert reasons == {(until_end.consent_id, (family.id,), "enrollment_ended"),
-                       (dated.consent_id, (other.id,), "enrollment_ended")}
+    assert reasons == {
+        (until_end.consent_id, (family.id,), "enrollment_ended"),
+        (dated.consent_id, (other.id,), "enrollment_ended"),
+    }

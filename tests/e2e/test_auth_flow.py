@@ -99,8 +99,16 @@ def test_skip_link_is_first_and_visible_on_focus(page):
     assert page.locator(".skip-link").is_visible()
 
 
-@pytest.mark.parametrize("email", ["family@example.org", "family2@example.org", "moderator@example.org",
-                                   "counselor@example.org", "admin@example.org"])
+@pytest.mark.parametrize(
+    "email",
+    [
+        "family@example.org",
+        "family2@example.org",
+        "moderator@example.org",
+        "counselor@example.org",
+        "admin@example.org",
+    ],
+)
 def test_every_demo_account_signs_in(page, browser_login, email):
     from portal import demo
 

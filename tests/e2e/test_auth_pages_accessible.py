@@ -19,8 +19,16 @@ def test_visitor_pages(page, assert_accessible, path):
     assert_accessible(page)
 
 
-FAMILY_PAGES = ["/dashboard", "/auth/account", "/auth/account/password", "/auth/account/email",
-                "/auth/account/sessions", "/auth/reauthenticate", "/auth/mfa/manage", "/auth/mfa/setup"]
+FAMILY_PAGES = [
+    "/dashboard",
+    "/auth/account",
+    "/auth/account/password",
+    "/auth/account/email",
+    "/auth/account/sessions",
+    "/auth/reauthenticate",
+    "/auth/mfa/manage",
+    "/auth/mfa/setup",
+]
 
 
 @pytest.mark.parametrize("path", FAMILY_PAGES)
@@ -100,8 +108,9 @@ def test_admin_role_change_and_deactivation_in_the_browser(admin_page, assert_ac
 
 
 def test_admin_audit_log(admin_page, assert_accessible):
-    db.session.add(AuditEvent(action="care.disclosure", at=utcnow(), client_id=3, outcome="success",
-                              detail={"scope": "schedule"}))
+    db.session.add(
+        AuditEvent(action="care.disclosure", at=utcnow(), client_id=3, outcome="success", detail={"scope": "schedule"})
+    )
     db.session.commit()
     admin_page.goto("/admin/audit")
     assert "care.disclosure" in admin_page.inner_text("main")

@@ -157,8 +157,14 @@ def test_invitation_side_pages_are_accessible(page, browser, live_server, browse
     consent = link_family(make_user(), sam, witness=counselor).consent
     consent.recipient_email = recipient.email
     token = "e2e-token-" + "x" * 30
-    db.session.add(Invitation(consent=consent, token_hash=invitations.hash_token(token), email=recipient.email,
-                              expires_at=utcnow() + invitations.LIFETIME))
+    db.session.add(
+        Invitation(
+            consent=consent,
+            token_hash=invitations.hash_token(token),
+            email=recipient.email,
+            expires_at=utcnow() + invitations.LIFETIME,
+        )
+    )
     db.session.commit()
 
     other = make_user(email="someone@example.org")

@@ -61,7 +61,7 @@ def test_non_utf8_form_bytes_do_not_500(client, auth):
 
 
 def test_sql_injection_strings_in_login_are_just_wrong_credentials(client, auth):
-    for attempt in ["' OR '1'='1", "admin@example.org'--", "\"; DROP TABLE users; --"]:
+    for attempt in ["' OR '1'='1", "admin@example.org'--", '"; DROP TABLE users; --']:
         response = auth.login(attempt, attempt)
         assert response.status_code in (200, 422, 429)
     assert client.get("/healthz").status_code == 200

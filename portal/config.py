@@ -103,11 +103,12 @@ class BaseConfig:
 
 
 class DevelopmentConfig(BaseConfig):
-    # The development server answers on both loopback names; chat must accept either origin.
-    SOCKETIO_EXTRA_ORIGINS = [
-        f"http://localhost:{os.environ.get('PORT', '5000')}",
-        f"http://127.0.0.1:{os.environ.get('PORT', '5000')}",
-    ]
+    @classmethod
+    def finalize(cls, config):
+        super().finalize(config)
+        # The development server answers on both loopback names; chat must accept either origin.
+        port = os.environ.get("PORT", "5000")
+        config["SOCKETIO_EXTRA_ORIGINS"] = [f"http://localhost:{port}", f"http://127.0.0.1:{port}"]
 
 
 class TestingConfig(BaseConfig):

@@ -44,20 +44,11 @@ def test_dashboard_requires_login(client):
 
 def test_development_chat_accepts_both_loopback_origins_on_the_chosen_port(monkeypatch, tmp_path):
     """Regression: `PORT=8000 make run` served pages whose chat socket was refused (origin :5000)."""
-    import importlib
-
-    import portal.config
+    from portal import _allowed_origins, create_app
+    from portal.config import DevelopmentConfig
 
     monkeypatch.setenv("PORT", "8123")
-    monkeypatch.delenv("PORTAL_BASE_URL", raising=False)
-    config = importlib.reload(portal.config)
-    try:
-        from portal import _allowed_origins, create_app
-
-        app = create_app(config.DevelopmentConfig, SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp_path}/d.sqlite3")
-        origins = _allowed_origins(app)
-    finally:
-        monkeypatch.delenv("PORT")
-        importlib.reload(portal.config)
+    app = create_app(DevelopmentConfig, SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp_path}/d.sqlite3")
+    origins = _allowed_origins(app)
     assert "http://127.0.0.1:8123" in origins
     assert "http://localhost:8123" in origins

@@ -63,6 +63,9 @@ class BaseConfig:
     SESSION_COOKIE_SAMESITE = "Lax"
     SESSION_COOKIE_SECURE = False
     PERMANENT_SESSION_LIFETIME = timedelta(hours=12)
+    # Send the cookie only when the session changed. Refreshing it on every response let a slow
+    # response (a stylesheet) overwrite a newer cookie, e.g. losing the two-step setup secret.
+    SESSION_REFRESH_EACH_REQUEST = False
     SESSION_IDLE_FAMILY = timedelta(minutes=int(os.environ.get("SESSION_IDLE_FAMILY_MINUTES", "30")))
     SESSION_IDLE_STAFF = timedelta(minutes=int(os.environ.get("SESSION_IDLE_STAFF_MINUTES", "15")))
     SESSION_ABSOLUTE = timedelta(hours=12)

@@ -38,13 +38,15 @@ run: $(VENV)/.stamp-runtime assets db
 	@echo "Family Bridge: http://127.0.0.1:$(PORT)  (demo password: $${DEMO_PASSWORD:-family-bridge-demo})"
 	PORT=$(PORT) $(BIN)/python wsgi.py
 
-# The whole suite on SQLite; then, when TEST_DATABASE_URL names a PostgreSQL server, everything
-# but the browser and server-process tests again on a database of its own there.
+# The whole suite on SQLite; then, when TEST_DATABASE_URL names a PostgreSQL server, the whole
+# suite again on a database of its own there (browser tests included). The tests that start
+# gunicorn processes always use PostgreSQL themselves, so they run once.
+SERVER_TESTS := --ignore=tests/test_multiprocess.py --ignore=tests/test_production.py
 test: $(VENV)/.stamp-dev assets
 	env -u TEST_DATABASE_URL $(BIN)/python -m pytest -n 2 --dist loadgroup $(PYTEST_ARGS)
 	@if [ -n "$$TEST_DATABASE_URL" ]; then \
 	  echo "== again on PostgreSQL =="; \
-	  $(BIN)/python -m pytest -n 2 --dist loadgroup -m "not e2e and not slow" $(PYTEST_ARGS); \
+	  $(BIN)/python -m pytest -n 2 --dist loadgroup $(SERVER_TESTS) $(PYTEST_ARGS); \
 	fi
 
 # Production server (DESIGN §5; docs/deploy.md): needs SECRET_KEY and DATABASE_URL, uses

@@ -1,6 +1,7 @@
 """Roles and permissions, server-side session records, and the HTTP security baseline."""
 
 import enum
+import hashlib
 import secrets
 from functools import wraps
 from urllib.parse import urlsplit
@@ -128,7 +129,7 @@ def current_session_record():
 def _load_session_record():
     from sqlalchemy.orm import joinedload
 
-    from portal.auth.models import SessionRecord, User, hash_token
+    from portal.auth.models import SessionRecord, User
 
     token = session.get("sid")
     if not token or not isinstance(token, str):
@@ -219,6 +220,11 @@ def reauth_required(max_age_seconds=600):
 
 
 # --- redirects and headers -------------------------------------------------------------------
+
+
+def hash_token(token):
+    """Secret tokens (sessions, email links, invitations, feeds) are stored only as SHA-256."""
+    return hashlib.sha256(token.encode()).hexdigest()
 
 
 def safe_next(target, default="main.dashboard"):

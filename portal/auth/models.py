@@ -1,6 +1,5 @@
 """Accounts, roles, server-side session records and single-use email tokens."""
 
-import hashlib
 import secrets
 from datetime import timedelta
 
@@ -10,12 +9,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.clock import UTCDateTime, utcnow
 from portal.extensions import db
-from portal.security import STAFF_ROLES, Role, permissions_for
-
-
-def hash_token(token):
-    """Tokens are stored only as their SHA-256, so a database leak reveals none."""
-    return hashlib.sha256(token.encode()).hexdigest()
+from portal.security import STAFF_ROLES, Role, hash_token, permissions_for
 
 
 class User(UserMixin, db.Model):

@@ -21,6 +21,7 @@ from portal.calendar.models import FeedToken
 from portal.calendar.schedule import occurrences_of
 from portal.clock import utcnow
 from portal.extensions import db
+from portal.security import hash_token
 
 SENSITIVE = re.compile(
     r"addict|\biop\b|treatment|rehab|substance|recovery|detox|alcohol|drug|opioid|sud\b|sobriety|relapse|"
@@ -42,10 +43,6 @@ def _derive(user_id, nonce):
     return base64.urlsafe_b64encode(digest).decode().rstrip("=")
 
 
-def _hash(token):
-    return hashlib.sha256(token.encode()).hexdigest()
-
-
 def feed_token(user):
     """The user's current feed token (created on first use); only its hash is stored."""
     row = db.session.scalar(sa.select(FeedToken).filter_by(user_id=user.id))
@@ -53,8 +50,8 @@ def feed_token(user):
         row = FeedToken(user_id=user.id, nonce=secrets.token_hex(16))
         db.session.add(row)
     token = _derive(user.id, row.nonce)
-    if row.token_hash != _hash(token):
-        row.token_hash = _hash(token)
+    if row.token_hash != hash_token(token):
+        row.token_hash = hash_token(token)
         db.session.commit()
     return token
 
@@ -66,7 +63,7 @@ def rotate_feed_token(user):
         row = FeedToken(user_id=user.id, nonce="")
         db.session.add(row)
     row.nonce = secrets.token_hex(16)
-    row.token_hash = _hash(_derive(user.id, row.nonce))
+    row.token_hash = hash_token(_derive(user.id, row.nonce))
     row.created_at = utcnow()
     db.session.commit()
     return _derive(user.id, row.nonce)
@@ -76,7 +73,7 @@ def user_for_token(token):
     """The active user whose feed this is, or None."""
     if not token or len(token) > 100:
         return None
-    row = db.session.scalar(sa.select(FeedToken).filter_by(token_hash=_hash(token)))
+    row = db.session.scalar(sa.select(FeedToken).filter_by(token_hash=hash_token(token)))
     if row is None or not row.user.active:
         return None
     return row.user

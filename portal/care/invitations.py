@@ -1,6 +1,5 @@
 """Single-use invitation links from a consent to its named recipient, and accepting them."""
 
-import hashlib
 import secrets
 from datetime import timedelta
 
@@ -13,14 +12,11 @@ from portal.care.models import FamilyLink, Invitation
 from portal.care.services import CareError, cancel_pending_invitations, normalize_email
 from portal.clock import utcnow
 from portal.extensions import db
+from portal.security import hash_token
 
 LIFETIME = timedelta(days=7)
 #: Neutral on purpose: a subject line is seen by anyone glancing at an inbox.
 SUBJECT = "An invitation to Family Bridge"
-
-
-def hash_token(token):
-    return hashlib.sha256(token.encode()).hexdigest()
 
 
 def send_invitation(consent, *, actor, link_for, now=None):

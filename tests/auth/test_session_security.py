@@ -5,10 +5,10 @@ from datetime import UTC, datetime, timedelta
 import pytest
 import time_machine
 
-from portal.auth.models import SessionRecord, hash_token
+from portal.auth.models import SessionRecord
 from portal.config import ProductionConfig
 from portal.extensions import db
-from portal.security import Role
+from portal.security import Role, hash_token
 from tests.auth.helpers import session_data
 from tests.factories import make_user
 

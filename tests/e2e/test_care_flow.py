@@ -8,7 +8,7 @@ from datetime import date, timedelta
 from email import message_from_bytes, policy
 from pathlib import Path
 
-from portal.security import Role
+from portal.security import Role, hash_token
 from tests.factories import PASSWORD, make_program, make_user
 
 SUBMIT = "main form [type=submit]"
@@ -160,7 +160,7 @@ def test_invitation_side_pages_are_accessible(page, browser, live_server, browse
     db.session.add(
         Invitation(
             consent=consent,
-            token_hash=invitations.hash_token(token),
+            token_hash=hash_token(token),
             email=recipient.email,
             expires_at=utcnow() + invitations.LIFETIME,
         )

@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from markupsafe import Markup, escape
 
 from portal.extensions import db
-from portal.lessons.models import MARK_END, MARK_START, SQLITE_FTS_DDL, Status, pg_plain, pg_search_document
+from portal.lessons.models import MARK_END, MARK_START, Status, pg_plain, pg_search_document
 
 TOKEN = re.compile(r"\w+", re.UNICODE)
 MAX_TOKENS = 8
@@ -50,26 +50,7 @@ def search_lessons(query):
 _PUBLISHED = "l.status = :published AND m.status = :published"
 
 
-_indexed_databases = set()
-
-
-def ensure_sqlite_index():
-    """Create and fill the FTS5 table if this database lacks it (e.g. a migration without the DDL)."""
-    key = str(db.engine.url)
-    if key in _indexed_databases:
-        return
-    found = db.session.execute(sa.text("SELECT 1 FROM sqlite_master WHERE name = 'lessons_fts'")).first()
-    if found is None:
-        connection = db.session.connection()
-        for statement in SQLITE_FTS_DDL:
-            connection.exec_driver_sql(statement)
-        connection.exec_driver_sql("INSERT INTO lessons_fts(lessons_fts) VALUES ('rebuild')")
-        db.session.commit()
-    _indexed_databases.add(key)
-
-
 def _sqlite(words):
-    ensure_sqlite_index()
     match = " ".join(f'"{w}"*' for w in words)  # each token quoted: no operators survive
     sql = sa.text(
         "SELECT l.slug, l.title, m.title AS module_title, "  # noqa: S608 (only constants are formatted in)

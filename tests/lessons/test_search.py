@@ -104,16 +104,3 @@ def test_search_page_renders_results_and_empty_state(curriculum, family, client)
     page = client.get("/lessons/search?q=qwertyzzz").get_data(as_text=True)
     assert "No lessons found" in page
     assert client.get("/lessons/search").status_code == 200
-
-
-def test_sqlite_index_is_rebuilt_when_missing(app):
-    from portal.lessons import search
-
-    if db.engine.dialect.name != "sqlite":
-        return
-    make_module("rebuild").lessons[0].set_body("Platypus facts.")
-    db.session.commit()
-    with db.engine.begin() as connection:
-        connection.exec_driver_sql("DROP TABLE lessons_fts")
-    search._indexed_databases.clear()
-    assert [h.slug for h in search_lessons("platypus")] == ["rebuild-lesson-1"]

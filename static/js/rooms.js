@@ -143,8 +143,13 @@
   function insertMessage(m, live) {
     if (m.room !== slug) return;
     if (document.getElementById("m-" + m.id)) return; // already shown: never twice
-    var pending = list.querySelector('li.pending[data-client-id="' + CSS.escape(m.client_id) + '"]');
-    if (pending && m.author.id === me) pending.remove();
+    if (m.author.id === me && m.client_id) {
+      // The server broadcasts only after commit: our own message arriving by any path (the
+      // broadcast often beats the ack) confirms it, so it leaves the outbox and the pending list.
+      dropFromOutbox(m.client_id);
+      var pending = list.querySelector('li.pending[data-client-id="' + CSS.escape(m.client_id) + '"]');
+      if (pending) pending.remove();
+    }
     var li = buildMessage(m);
     var nearBottom = list.scrollHeight - list.scrollTop - list.clientHeight < 80;
     var after = null;

@@ -61,8 +61,6 @@ def live_server(app, database_url, tmp_path):
     server.shutdown()
     thread.join(timeout=5)
     with served.app_context():
-        db.engine.dispose()
-    with served.app_context():
         db.engine.dispose()  # close the served app's own connection pool
 
 
@@ -96,12 +94,35 @@ def axe():
     return Axe()
 
 
+# What Chromium says when axe is evaluated in a document that a navigation is replacing.
+_NAVIGATING = ("Execution context was destroyed", "reading 'documentElement'", "navigation")
+
+
+def _run_axe(axe, page, attempts=3):
+    """axe.run once the page has loaded.
+
+    A click on a link returns as soon as the navigation starts; evaluating axe in that moment
+    meets a document that is being replaced. Waiting for the load event settles it, and a
+    navigation caught mid-flight is retried rather than reported as a failure of the page.
+    """
+    from playwright.sync_api import Error as PlaywrightError
+
+    for attempt in range(attempts):
+        page.wait_for_load_state("load")
+        try:
+            return axe.run(page)
+        except PlaywrightError as error:
+            if attempt == attempts - 1 or not any(marker in str(error) for marker in _NAVIGATING):
+                raise
+    raise AssertionError("unreachable")
+
+
 @pytest.fixture
 def assert_accessible(axe):
     """Run axe-core on the current page; fail with the list of violations if there are any."""
 
     def check(page):
-        results = axe.run(page)
+        results = _run_axe(axe, page)
         violations = results.response["violations"]
         summary = [
             f"{v['id']} ({v['impact']}): {v['help']} — {[n['target'] for n in v['nodes']][:3]}" for v in violations

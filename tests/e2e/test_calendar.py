@@ -52,6 +52,7 @@ def _counselor_posts_series(page, assert_accessible, client_id):
     page.goto("/calendar/manage")
     assert_accessible(page)
     page.get_by_role("link", name="Plan a family session").click()
+    page.wait_for_url("**/calendar/manage/new")
     assert_accessible(page)
     page.select_option("#audience", f"client:{client_id}")
     page.fill("#start_date", _next_tuesday().isoformat())

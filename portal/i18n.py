@@ -4,6 +4,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from flask import current_app, request
 from flask_login import current_user
+from wtforms import SelectChoice
 
 
 def select_locale():
@@ -41,4 +42,4 @@ def timezone_choices():
         "America/Puerto_Rico",
     ]
     rest = sorted(z for z in available_timezones() if "/" in z and z not in common and not z.startswith("Etc"))
-    return [(z, z.replace("_", " ")) for z in common + rest]
+    return [SelectChoice(z, z.replace("_", " ")) for z in common + rest]

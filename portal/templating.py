@@ -31,6 +31,12 @@ def navigation():
     ]
 
 
+def choice_label(field, value=None):
+    """The label of the choice of a SelectField/RadioField with this value (default: its data)."""
+    value = field.data if value is None else value
+    return next((choice.label for choice in field.choices if choice.value == value), value)
+
+
 def local_datetime(value, format="medium"):
     """A UTC datetime shown in the viewer's time zone and locale."""
     return format_datetime(value, format) if value else ""
@@ -39,6 +45,7 @@ def local_datetime(value, format="medium"):
 def register(app):
     app.jinja_env.filters["local_datetime"] = local_datetime
     app.jinja_env.globals["Permission"] = Permission
+    app.jinja_env.globals["choice_label"] = choice_label
 
     @app.context_processor
     def inject():

@@ -10,6 +10,7 @@ from wtforms import (
     DateField,
     IntegerField,
     RadioField,
+    SelectChoice,
     SelectField,
     SelectMultipleField,
     StringField,
@@ -77,7 +78,7 @@ class DetailsForm(FlaskForm):
     end_time = TimeField(_l("Ends at"), validators=[InputRequired()])
     mode = RadioField(
         _l("Where"),
-        choices=[("in_person", _l("In person")), ("telehealth", _l("Online (video)"))],
+        choices=[SelectChoice("in_person", _l("In person")), SelectChoice("telehealth", _l("Online (video)"))],
         default="in_person",
         validators=[InputRequired()],
     )
@@ -135,10 +136,10 @@ class SeriesForm(DetailsForm):
         _l("Repeats"),
         default=Repeat.NONE,
         choices=[
-            (Repeat.NONE, _l("Does not repeat")),
-            (Repeat.WEEKLY, _l("Every week")),
-            (Repeat.BIWEEKLY, _l("Every 2 weeks")),
-            (Repeat.MONTHLY, _l("Every month on the same weekday")),
+            SelectChoice(Repeat.NONE, _l("Does not repeat")),
+            SelectChoice(Repeat.WEEKLY, _l("Every week")),
+            SelectChoice(Repeat.BIWEEKLY, _l("Every 2 weeks")),
+            SelectChoice(Repeat.MONTHLY, _l("Every month on the same weekday")),
         ],
     )
     until = DateField(_l("Repeat until (date)"), validators=[Optional(), date_in_range])
@@ -238,9 +239,9 @@ class RSVPForm(FlaskForm):
     response = RadioField(
         _l("Will you come?"),
         choices=[
-            ("going", _l("Going")),
-            ("maybe", _l("Maybe")),
-            ("not_going", _l("Not going")),
+            SelectChoice("going", _l("Going")),
+            SelectChoice("maybe", _l("Maybe")),
+            SelectChoice("not_going", _l("Not going")),
         ],
         validators=[InputRequired()],
     )

@@ -6,6 +6,7 @@ import sqlalchemy as sa
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
+from wtforms import SelectChoice
 
 from portal.calendar import recurrence, roster
 from portal.calendar.forms import AllForm, CancelForm, ChangeOneForm, ConfirmForm, FollowingForm, SeriesForm
@@ -69,8 +70,10 @@ def _audience_choices():
     programs = db.session.scalars(
         sa.select(Program).where(Program.id.in_(managed_program_ids(current_user) or [0])).order_by(Program.name)
     )
-    choices = [(f"client:{c.id}", _("%(name)s's family", name=c.full_name)) for c in clients]
-    choices += [(f"program:{p.id}", _("All linked families in %(program)s", program=p.name)) for p in programs]
+    choices = [SelectChoice(f"client:{c.id}", _("%(name)s's family", name=c.full_name)) for c in clients]
+    choices += [
+        SelectChoice(f"program:{p.id}", _("All linked families in %(program)s", program=p.name)) for p in programs
+    ]
     return choices
 
 
@@ -85,7 +88,7 @@ def _counselor_choices():
         .distinct()
         .order_by(User.display_name)
     )
-    return [(u.id, u.display_name) for u in users]
+    return [SelectChoice(u.id, u.display_name) for u in users]
 
 
 def _details(form):

@@ -9,6 +9,7 @@ from wtforms import (
     HiddenField,
     RadioField,
     SearchField,
+    SelectChoice,
     SelectField,
     SelectMultipleField,
     StringField,
@@ -40,7 +41,7 @@ class ProgramForm(FlaskForm):
     def __init__(self, *args, counselors=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.timezone.choices = timezone_choices()
-        self.counselor_ids.choices = [(u.id, f"{u.display_name} ({u.email})") for u in counselors]
+        self.counselor_ids.choices = [SelectChoice(u.id, f"{u.display_name} ({u.email})") for u in counselors]
 
 
 class ClientForm(FlaskForm):
@@ -56,9 +57,9 @@ class ClientForm(FlaskForm):
 
     def __init__(self, *args, programs=(), counselors=(), **kwargs):
         super().__init__(*args, **kwargs)
-        self.program_id.choices = [(p.id, p.name) for p in programs]
-        self.primary_counselor_id.choices = [(0, _l("No primary counselor"))] + [
-            (u.id, u.display_name) for u in counselors
+        self.program_id.choices = [SelectChoice(p.id, p.name) for p in programs]
+        self.primary_counselor_id.choices = [SelectChoice(0, _l("No primary counselor"))] + [
+            SelectChoice(u.id, u.display_name) for u in counselors
         ]
 
 
@@ -74,7 +75,7 @@ class SearchForm(FlaskForm):
 class EndEnrollmentForm(FlaskForm):
     status = RadioField(
         _l("How the enrollment ended"),
-        choices=[("completed", _l("Completed the program")), ("discharged", _l("Discharged"))],
+        choices=[SelectChoice("completed", _l("Completed the program")), SelectChoice("discharged", _l("Discharged"))],
         validators=[DataRequired()],
     )
     ended_on = DateField(_l("Date"), validators=[DataRequired()])
@@ -106,7 +107,7 @@ class ConsentForm(FlaskForm):
     )
     expiry_kind = RadioField(
         _l("The consent ends"),
-        choices=[("enrollment", _l("At the end of IOP enrollment")), ("date", _l("On a date"))],
+        choices=[SelectChoice("enrollment", _l("At the end of IOP enrollment")), SelectChoice("date", _l("On a date"))],
         default="enrollment",
         validators=[DataRequired()],
     )
@@ -148,7 +149,11 @@ class RevokeForm(FlaskForm):
     requested_on = DateField(_l("When they asked"), validators=[DataRequired()])
     method = RadioField(
         _l("How they asked"),
-        choices=[("in_person", _l("In person")), ("phone", _l("By phone")), ("writing", _l("In writing"))],
+        choices=[
+            SelectChoice("in_person", _l("In person")),
+            SelectChoice("phone", _l("By phone")),
+            SelectChoice("writing", _l("In writing")),
+        ],
         validators=[DataRequired()],
     )
     submit = SubmitField(_l("Revoke consent now"))

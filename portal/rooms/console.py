@@ -4,6 +4,7 @@ import sqlalchemy as sa
 from flask import abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
+from wtforms import SelectChoice
 
 from portal.auth.models import User
 from portal.extensions import db
@@ -22,6 +23,7 @@ from portal.rooms.models import Message, RestrictionKind, Room, Suspension, Watc
 from portal.rooms.routes import bp
 from portal.rooms.services import public_name
 from portal.security import Permission, permission_required
+from portal.templating import choice_label
 
 moderator_only = permission_required(Permission.MODERATE)
 
@@ -64,7 +66,7 @@ def moderate_message(message_id):
         flash(error.as_ack()["message"], "error")
         return redirect(url_for("rooms.console"))
     moderation.publish(outcome)
-    flash(_("Done: %(action)s.", action=dict(form.action.choices)[form.action.data]), "success")
+    flash(_("Done: %(action)s.", action=choice_label(form.action)), "success")
     return redirect(url_for("rooms.console"))
 
 
@@ -165,7 +167,7 @@ def room_list():
 
     form = NewRoomForm()
     programs = db.session.scalars(sa.select(Program).order_by(Program.name)).all()
-    form.program_id.choices = [(0, _("(none)"))] + [(p.id, p.name) for p in programs]
+    form.program_id.choices = [SelectChoice(0, _("(none)"))] + [SelectChoice(p.id, p.name) for p in programs]
     if form.validate_on_submit():
         try:
             room = settings.create_room(

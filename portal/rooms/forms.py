@@ -2,7 +2,16 @@
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, EmailField, IntegerField, SelectField, StringField, SubmitField, TextAreaField
+from wtforms import (
+    BooleanField,
+    EmailField,
+    IntegerField,
+    SelectChoice,
+    SelectField,
+    StringField,
+    SubmitField,
+    TextAreaField,
+)
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp, ValidationError
 
 from portal.rooms.models import RoomKind, WatchedAction
@@ -18,13 +27,13 @@ class AcceptGuidelinesForm(FlaskForm):
 
 
 ACTIONS = [
-    ("hide", _l("Hide the message")),
-    ("approve", _l("Approve (held message)")),
-    ("dismiss", _l("Dismiss: nothing wrong")),
-    ("warn", _l("Warn the author")),
-    ("mute", _l("Mute the author in this room")),
-    ("ban", _l("Ban the author from this room")),
-    ("suspend", _l("Suspend the author's account from the rooms")),
+    SelectChoice("hide", _l("Hide the message")),
+    SelectChoice("approve", _l("Approve (held message)")),
+    SelectChoice("dismiss", _l("Dismiss: nothing wrong")),
+    SelectChoice("warn", _l("Warn the author")),
+    SelectChoice("mute", _l("Mute the author in this room")),
+    SelectChoice("ban", _l("Ban the author from this room")),
+    SelectChoice("suspend", _l("Suspend the author's account from the rooms")),
 ]
 REASON_NEEDED = {"hide", "warn", "mute", "ban", "suspend"}
 
@@ -45,7 +54,11 @@ class ModerateForm(FlaskForm):
 
 class PersonForm(FlaskForm):
     action = SelectField(
-        _l("Action"), choices=[("warn", _l("Warn the person")), ("suspend", _l("Suspend the account from the rooms"))]
+        _l("Action"),
+        choices=[
+            SelectChoice("warn", _l("Warn the person")),
+            SelectChoice("suspend", _l("Suspend the account from the rooms")),
+        ],
     )
     reason = StringField(
         _l("Reason (the person is told)"), filters=[_strip], validators=[DataRequired(), Length(max=300)]
@@ -62,9 +75,9 @@ class WatchedWordForm(FlaskForm):
     action = SelectField(
         _l("What happens"),
         choices=[
-            (WatchedAction.BLOCK.value, _l("Block the message")),
-            (WatchedAction.HOLD.value, _l("Hold the message for review")),
-            (WatchedAction.FLAG.value, _l("Post it, and flag it for review")),
+            SelectChoice(WatchedAction.BLOCK.value, _l("Block the message")),
+            SelectChoice(WatchedAction.HOLD.value, _l("Hold the message for review")),
+            SelectChoice(WatchedAction.FLAG.value, _l("Post it, and flag it for review")),
         ],
     )
     submit = SubmitField(_l("Add"))
@@ -99,9 +112,9 @@ class NewRoomForm(FlaskForm):
     kind = SelectField(
         _l("Who may join"),
         choices=[
-            (RoomKind.ALL_FAMILIES.value, _l("All family members")),
-            (RoomKind.PROGRAM.value, _l("Families linked to one program")),
-            (RoomKind.INVITE_ONLY.value, _l("Invited people only")),
+            SelectChoice(RoomKind.ALL_FAMILIES.value, _l("All family members")),
+            SelectChoice(RoomKind.PROGRAM.value, _l("Families linked to one program")),
+            SelectChoice(RoomKind.INVITE_ONLY.value, _l("Invited people only")),
         ],
     )
     program_id = SelectField(_l("Program (for program rooms)"), coerce=int, choices=[], validate_choice=False)

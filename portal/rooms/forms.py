@@ -5,6 +5,7 @@ from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     EmailField,
+    HiddenField,
     IntegerField,
     SelectChoice,
     SelectField,
@@ -64,6 +65,15 @@ class PersonForm(FlaskForm):
         _l("Reason (the person is told)"), filters=[_strip], validators=[DataRequired(), Length(max=300)]
     )
     submit = SubmitField(_l("Apply"))
+
+
+class MessageForm(FlaskForm):
+    """The room composer as a plain form (posting without JavaScript). No validators: the body is
+    checked by services.post_message, the same rules as a socket `send`."""
+
+    body = TextAreaField(_l("Your message"))
+    client_id = HiddenField()  # one per page load: pressing Send twice stores the message once
+    submit = SubmitField(_l("Send"))
 
 
 class DismissForm(FlaskForm):

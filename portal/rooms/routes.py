@@ -1,15 +1,17 @@
 """HTTP pages for members: the room list, a room, the guidelines, notices."""
 
+import uuid
+
 import sqlalchemy as sa
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from portal.extensions import db
 from portal.main.dashboard import register_panel
-from portal.rooms import access, guidelines, presence, services
+from portal.rooms import access, broadcast, guidelines, presence, ratelimit, services, wordlists
 from portal.rooms.errors import RoomError
-from portal.rooms.forms import AcceptGuidelinesForm
+from portal.rooms.forms import AcceptGuidelinesForm, MessageForm
 from portal.rooms.models import Notice
 from portal.security import Permission, permission_required, safe_next
 
@@ -114,20 +116,85 @@ def room(slug):
     if blocked:
         return blocked
     room = load_room(slug)
-    messages, has_more = services.latest_messages(room)
-    marker = services.last_read_id(current_user, room)
+    before = request.args.get("before", type=int)
+    return _room_page(room, before_id=before if before and 0 < before < services.MAX_ID else None)
+
+
+def _room_page(room, form=None, error=None, support=False, before_id=None, status=200):
+    """The room: its latest messages (or those before `before_id`, for reading without
+    JavaScript) and the composer, which is a plain form that rooms.js takes over."""
+    messages, has_more = services.latest_messages(room, before_id=before_id)
+    if form is None:
+        form = MessageForm(formdata=None)
+    form.client_id.data = form.client_id.data or str(uuid.uuid4())
     return render_template(
         "rooms/room.html",
         room=room,
         messages=messages,
         has_more=has_more,
-        last_read_id=marker,
+        before_id=before_id,
+        last_read_id=services.last_read_id(current_user, room),
         may_post=_may_post(room),
         accepted=access.has_accepted_guidelines(current_user),
         names={m.id: services.public_name(m.author) for m in messages},
         is_moderator=access.is_moderator(current_user),
         max_body=services.MAX_BODY,
-    )
+        form=form,
+        error=error,
+        show_support=session.pop(SUPPORT_KEY, False) or support,
+    ), status
+
+
+SUPPORT_KEY = "rooms_show_support"
+# How a refused post answers: the text itself needs changing (422, as every form with field
+# errors), this person may not post here now (403), or not yet (429, with Retry-After).
+POST_ERROR_STATUS = {
+    "empty": 422,
+    "too_long": 422,
+    "blocked": 422,
+    "invalid": 422,
+    "rate_limited": 429,
+    "slow_mode": 429,
+    "not_found": 404,
+}
+
+
+@bp.post("/<slug>/messages")
+@permission_required(Permission.CHAT)
+def post_message(slug):
+    """The composer without JavaScript: the same service and broadcasts as a socket `send`,
+    then back to the room (POST-redirect-GET). A refusal shows the room again with the text kept."""
+    from portal.rooms.events import _after_post  # the socket path's broadcasts, shared as they are
+
+    blocked = _suspended_page()
+    if blocked:
+        return blocked
+    room = load_room(slug)
+    form = MessageForm()
+    user = current_user._get_current_object()
+    body = form.body.data or ""
+    client_id = form.client_id.data or str(uuid.uuid4())
+    try:
+        posted = services.post_message(user, room, body, client_id, ratelimit.take)
+    except RoomError as error:
+        support = error.code not in {"invalid", "unauthorized"} and wordlists.is_crisis(body)
+        if support:  # as on_send: the resources reach the person even when the post is refused
+            broadcast.support(user.id, wordlists.SUPPORT_RESOURCES)
+        status = POST_ERROR_STATUS.get(error.code, 403)
+        response = _room_page(room, form=form, error=error, support=support, status=status)
+        if error.retry_after:
+            response = (*response, {"Retry-After": str(error.retry_after)})
+        return response
+    if posted.created:
+        _after_post(user, posted, posted.payload)
+    if posted.crisis:
+        session[SUPPORT_KEY] = True
+    if posted.held:
+        flash(RoomError("held_for_review").as_ack()["message"], "info")
+    else:
+        flash(_("Your message is posted."), "success")
+    anchor = "composer" if posted.held else f"m-{posted.message.id}"
+    return redirect(url_for(".room", slug=room.slug, _anchor=anchor))
 
 
 def _may_post(room):

@@ -367,9 +367,14 @@
   function setOlder(more) {
     hasMore = more;
     olderButton.classList.toggle("is-hidden", !more);
+    var oldest = oldestId();
+    if (oldest !== null) olderButton.search = "?before=" + oldest; // the no-JavaScript way, kept true
   }
 
-  function loadOlder() {
+  // The "Show older messages" link works without JavaScript (a page of older messages);
+  // here it loads them in place instead.
+  function loadOlder(event) {
+    if (event) event.preventDefault();
     var before = oldestId();
     if (!hasMore || before === null || !socket.connected) return;
     var height = list.scrollHeight;

@@ -1,6 +1,6 @@
 """What every template may use: navigation, time formatting, the idle-timeout figures."""
 
-from flask import url_for
+from flask import render_template, url_for
 from flask_babel import format_datetime, get_locale
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -29,6 +29,24 @@ def navigation():
         for endpoint, label, permission in NAVIGATION
         if permission is None or current_user.can(permission)
     ]
+
+
+# "The form was understood but has field errors": the page is shown again with the errors next to
+# their fields. A malformed request (no CSRF token, NUL bytes, bad UTF-8) is a 400 from errors.py.
+FORM_ERRORS_STATUS = 422
+
+
+def form_status(*forms):
+    """422 Unprocessable Content when any of these forms has a field error, else 200."""
+    return FORM_ERRORS_STATUS if any(form is not None and form.errors for form in forms) else 200
+
+
+def render_form(template, form, status=None, **context):
+    """Render a page holding `form` (as `form`); 422 when it came back with field errors.
+
+    The one place the status of a form page is decided: every feature's views use this (or
+    `form_status` when the page names its forms differently or holds several)."""
+    return render_template(template, form=form, **context), status or form_status(form)
 
 
 def choice_label(field, value=None):

@@ -12,6 +12,7 @@ from portal.auth.models import User
 from portal.extensions import db
 from portal.main.dashboard import register_panel
 from portal.security import Permission, permission_required, reauth_required
+from portal.templating import form_status
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -34,7 +35,7 @@ def _page():
 def users():
     form = SearchForm(request.args)
     if not form.validate():
-        return render_template("admin/users.html", form=form, pagination=None), 400
+        return render_template("admin/users.html", form=form, pagination=None), form_status(form)
     pagination = services.search_users(form.q.data, form.role.data or None, page=_page())
     return render_template("admin/users.html", form=form, pagination=pagination)
 
@@ -60,7 +61,7 @@ def set_roles(user_id):
     user = get_user_or_404(user_id)
     form = RolesForm()
     if not form.validate():
-        return _render_user(user, form, status=400)
+        return _render_user(user, form, status=form_status(form))
     try:
         services.set_roles(current_user, user, form.roles.data)
     except services.AdminError as error:
@@ -102,7 +103,7 @@ def reactivate(user_id):
 def audit_log():
     form = AuditFilterForm(request.args)
     if not form.validate():
-        return render_template("admin/audit.html", form=form, pagination=None, users={}), 400
+        return render_template("admin/audit.html", form=form, pagination=None, users={}), form_status(form)
     pagination = services.audit_events(form.data, current_user.timezone, page=_page())
     users = services.users_by_id(e.actor_id for e in pagination.items)
     return render_template(

@@ -2,19 +2,15 @@
 
 from urllib.parse import parse_qsl
 
-from flask import Blueprint, current_app, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, redirect, request, url_for
 from flask_login import current_user
+
+from portal.templating import render_form  # noqa: F401  (the auth views import it from here)
 
 bp = Blueprint("auth", __name__, url_prefix="/auth")
 
 # What a staff member who still has to set up two-step sign-in may open.
 MFA_SETUP_ALLOWED = {"auth.mfa_setup", "auth.logout", "auth.extend_session", "static", "main.healthz"}
-
-
-def render_form(template, form, status=None, **context):
-    """Render a form page; a submitted form with errors answers 422."""
-    status = status or (422 if form.errors else 200)
-    return render_template(template, form=form, **context), status
 
 
 def staff_must_enrol(user):

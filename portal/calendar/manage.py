@@ -38,6 +38,7 @@ from portal.clock import utcnow
 from portal.extensions import db
 from portal.main.dashboard import register_panel
 from portal.security import Permission, permission_required
+from portal.templating import form_status, render_form
 
 
 def load_managed_series(series_id):
@@ -145,7 +146,7 @@ def new_series():
             preview = recurrence.expand(first, form.rrule(), limit=10)
     elif request.method == "POST" and not form.audience.choices:
         flash(_("You have no clients or programs to post sessions for."), "error")
-    return render_template("calendar/series_form.html", form=form, preview=preview)
+    return render_form("calendar/series_form.html", form, preview=preview)
 
 
 @bp.get("/manage/<int:series_id>")
@@ -169,9 +170,7 @@ def edit_all(series_id):
         update_all(current_user, series, _details(form))
         flash(_("All sessions are changed. Linked families have been told."))
         return redirect(url_for("calendar.manage_series", series_id=series.id))
-    return render_template(
-        "calendar/edit_form.html", form=form, series=series, occ=None, heading=_("Change all sessions")
-    )
+    return render_form("calendar/edit_form.html", form, series=series, occ=None, heading=_("Change all sessions"))
 
 
 class _Prefill:
@@ -222,7 +221,7 @@ def change_occurrence(series_id, key):
     occ = load_managed_occurrence(series_id, key)
     form = ChangeOneForm()
     if not form.validate_on_submit():
-        return _occurrence_page(occ, change_form=form, status=400)
+        return _occurrence_page(occ, change_form=form, status=form_status(form))
     new_start = None
     if form.new_date.data and form.new_time.data:
         new_start = datetime.combine(form.new_date.data, form.new_time.data, tzinfo=occ.series.zone)
@@ -239,7 +238,7 @@ def change_occurrence(series_id, key):
         )
     except CalendarError as error:
         form.new_time.errors = [str(error)]
-        return _occurrence_page(occ, change_form=form, status=400)
+        return _occurrence_page(occ, change_form=form, status=form_status(form))
     flash(_("The session is changed. Linked families have been told."))
     return redirect(url_for("calendar.manage_occurrence", series_id=series_id, key=key))
 
@@ -250,7 +249,7 @@ def cancel_occurrence(series_id, key):
     occ = load_managed_occurrence(series_id, key)
     form = CancelForm()
     if not form.validate_on_submit():
-        return _occurrence_page(occ, cancel_form=form, status=400)
+        return _occurrence_page(occ, cancel_form=form, status=form_status(form))
     try:
         cancel_one(current_user, occ.series, occ.original_start, form.reason.data)
     except CalendarError as error:
@@ -275,9 +274,9 @@ def edit_following(series_id, key):
         else:
             flash(_("This and the following sessions are changed. Linked families have been told."))
             return redirect(url_for("calendar.manage_series", series_id=target.id))
-    return render_template(
+    return render_form(
         "calendar/edit_form.html",
-        form=form,
+        form,
         series=occ.series,
         occ=occ,
         heading=_("Change this and following sessions"),

@@ -12,6 +12,7 @@ from portal.care.models import Program, program_counselors
 from portal.clock import utcnow
 from portal.extensions import db
 from portal.security import Permission, Role, permission_required
+from portal.templating import render_form
 
 bp = Blueprint("care", __name__, url_prefix="/care")
 PAGE_SIZE = 50
@@ -76,7 +77,7 @@ def edit_program(program_id=None):
         else:
             flash(_("The program is saved."), "success")
             return redirect(url_for("care.programs"))
-    return render_template("care/program_form.html", form=form, program=program)
+    return render_form("care/program_form.html", form, program=program)
 
 
 # --- clients (counselors of the program, admins) ----------------------------------------------
@@ -129,7 +130,7 @@ def edit_client(client_id=None):
         else:
             flash(_("The client's details are saved."), "success")
             return redirect(url_for("care.client", client_id=client.id))
-    return render_template("care/client_form.html", form=form, client=client, has_programs=bool(programs))
+    return render_form("care/client_form.html", form, client=client, has_programs=bool(programs))
 
 
 @bp.get("/clients/<int:client_id>")
@@ -165,7 +166,7 @@ def end_enrollment(client_id):
         else:
             flash(_("The enrollment has ended. Family links that depended on it have ended too."), "success")
             return redirect(url_for("care.client", client_id=client.id))
-    return render_template("care/end_enrollment.html", form=form, client=client)
+    return render_form("care/end_enrollment.html", form, client=client)
 
 
 @bp.app_template_filter("care_date")

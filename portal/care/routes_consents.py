@@ -13,6 +13,7 @@ from portal.care.models import Consent, Invitation
 from portal.care.routes import bp, form_error
 from portal.extensions import db
 from portal.security import Permission, permission_required, reauth_required
+from portal.templating import render_form
 
 
 def _terms(client, form):
@@ -46,9 +47,7 @@ def _check(client, form):
 def _review(client, form):
     body = consent_text.render_body(_terms(client, form))
     form.shown_sha256.data = consent_text.sha256(body)
-    return render_template(
-        "care/consent_review.html", client=client, form=form, body=body, version=consent_text.CURRENT_VERSION
-    )
+    return render_form("care/consent_review.html", form, client=client, body=body, version=consent_text.CURRENT_VERSION)
 
 
 @bp.route("/clients/<int:client_id>/consents/new", methods=["GET", "POST"])
@@ -61,7 +60,7 @@ def new_consent(client_id):
     form = ConsentForm()
     if form.validate_on_submit() and _check(client, form):
         return _review(client, SignConsentForm())
-    return render_template("care/consent_form.html", client=client, form=form)
+    return render_form("care/consent_form.html", form, client=client)
 
 
 # Reading the consent takes the client a while: signing accepts a sign-in up to an hour old,
@@ -78,7 +77,7 @@ def sign_consent(client_id):
     if form.edit.data:
         return render_template("care/consent_form.html", client=client, form=ConsentForm(formdata=request.form))
     if not (details.validate_on_submit() and _check(client, details)):
-        return render_template("care/consent_form.html", client=client, form=details)
+        return render_form("care/consent_form.html", details, client=client)
     if not form.validate():
         return _review(client, form)
     try:
@@ -133,7 +132,7 @@ def revoke_consent(consent_id):
         else:
             flash(_("The consent is revoked. The family member can no longer see anything under it."), "success")
             return redirect(url_for("care.client", client_id=consent.client_id))
-    return render_template("care/revoke.html", form=form, consent=consent)
+    return render_form("care/revoke.html", form, consent=consent)
 
 
 def _invitation_link(token):

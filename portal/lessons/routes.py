@@ -9,6 +9,7 @@ from portal.lessons.forms import ActionForm, AnswerForm, ReflectionForm, SearchF
 from portal.lessons.search import search_lessons
 from portal.main.dashboard import register_panel
 from portal.security import Permission, permission_required
+from portal.templating import render_form
 
 bp = Blueprint("lessons", __name__, url_prefix="/lessons")
 
@@ -126,7 +127,7 @@ def search():
     form = SearchForm(request.args)
     query = (request.args.get("q") or "").strip()
     if not form.validate():
-        return render_template("lessons/search.html", form=form, query=query, hits=[], searched=False), 400
+        return render_form("lessons/search.html", form, query=query, hits=[], searched=False)
     hits = search_lessons(query) if query else []
     return render_template("lessons/search.html", form=form, query=query, hits=hits, searched=bool(query))
 

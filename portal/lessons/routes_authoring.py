@@ -13,6 +13,7 @@ from portal.lessons.forms import BODY_MAX, ActionForm, LessonForm, ModuleForm, M
 from portal.lessons.models import Lesson, LessonRevision, Module, Question
 from portal.lessons.routes import bp
 from portal.security import Permission, permission_required
+from portal.templating import form_status
 
 author_required = permission_required(Permission.AUTHOR_LESSONS)
 
@@ -49,7 +50,7 @@ def edit_module(module_id=None):
         else:
             flash(_("Module saved."), "success")
             return redirect(url_for(".author_index"))
-    status = 400 if form.errors else 200
+    status = form_status(form)
     return render_template("lessons/author/module_form.html", form=form, module=module), status
 
 
@@ -87,7 +88,7 @@ def edit_lesson(lesson_id=None):
             flash(_("Lesson saved."), "success")
             return redirect(url_for(".edit_lesson", lesson_id=lesson.id))
     preview = sanitize.markdown_to_html(form.body.data or "")
-    status = 400 if form.errors else 200
+    status = form_status(form)
     return render_template("lessons/author/lesson_form.html", form=form, lesson=lesson, preview=preview), status
 
 
@@ -192,7 +193,7 @@ def questions(lesson_id, question_id=None):
         )
         flash(_("Question saved."), "success")
         return redirect(url_for(".questions", lesson_id=lesson.id))
-    status = 400 if form.errors else 200
+    status = form_status(form)
     return render_template(
         "lessons/author/questions.html", lesson=lesson, question=question, form=form, action_form=ActionForm()
     ), status

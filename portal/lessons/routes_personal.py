@@ -10,6 +10,7 @@ from portal.lessons.forms import ActionForm, ReflectionForm, VerifyForm
 from portal.lessons.routes import bp, get_lesson, render_lesson
 from portal.main.dashboard import register_panel
 from portal.security import Permission, permission_required
+from portal.templating import form_status
 
 # --- reflections: every query is scoped to current_user, so nobody else can reach them --------
 
@@ -20,12 +21,12 @@ def save_reflection(slug):
     lesson = get_lesson(slug)
     form = ReflectionForm()
     if not form.validate():
-        return render_lesson(lesson, reflection_form=form, status=400)
+        return render_lesson(lesson, reflection_form=form, status=form_status(form))
     try:
         services.save_reflection(current_user, lesson, form.body.data)
     except services.LessonError as error:
         form.body.errors.append(str(error))
-        return render_lesson(lesson, reflection_form=form, status=400)
+        return render_lesson(lesson, reflection_form=form, status=form_status(form))
     flash(_("Your reflection is saved. Only you can read it."), "success")
     return redirect(url_for(".lesson", slug=slug, _anchor="reflection"))
 

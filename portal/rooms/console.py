@@ -23,7 +23,7 @@ from portal.rooms.models import Message, RestrictionKind, Room, Suspension, Watc
 from portal.rooms.routes import bp
 from portal.rooms.services import public_name
 from portal.security import Permission, permission_required
-from portal.templating import choice_label
+from portal.templating import choice_label, render_form
 
 moderator_only = permission_required(Permission.MODERATE)
 
@@ -147,7 +147,7 @@ def words():
         else:
             flash(_("Saved “%(phrase)s”.", phrase=form.phrase.data), "success")
             return redirect(url_for("rooms.words"))
-    return render_template("rooms/words.html", form=form, words=settings.watched_words(), remove=DismissForm())
+    return render_form("rooms/words.html", form, words=settings.watched_words(), remove=DismissForm())
 
 
 @bp.post("/console/words/<int:word_id>/delete")
@@ -183,7 +183,7 @@ def room_list():
         else:
             flash(_("Room “%(name)s” created.", name=room.name), "success")
             return redirect(url_for("rooms.room_settings", slug=room.slug))
-    return render_template("rooms/room_list.html", form=form, rooms=settings.all_rooms())
+    return render_form("rooms/room_list.html", form, rooms=settings.all_rooms())
 
 
 @bp.route("/console/rooms/<slug>", methods=["GET", "POST"])
@@ -204,7 +204,7 @@ def room_settings(slug):
         broadcast.room_updated(room)
         flash(_("Settings saved."), "success")
         return redirect(url_for("rooms.room_settings", slug=room.slug))
-    return render_template("rooms/room_settings.html", room=room, form=form, invite=InviteForm(formdata=None))
+    return render_form("rooms/room_settings.html", form, room=room, invite=InviteForm(formdata=None))
 
 
 @bp.post("/console/rooms/<slug>/invite")

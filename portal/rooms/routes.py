@@ -14,6 +14,7 @@ from portal.rooms.errors import RoomError
 from portal.rooms.forms import AcceptGuidelinesForm, MessageForm
 from portal.rooms.models import Notice
 from portal.security import Permission, permission_required, safe_next
+from portal.templating import FORM_ERRORS_STATUS, form_status
 
 bp = Blueprint("rooms", __name__, url_prefix="/rooms")
 
@@ -103,7 +104,7 @@ def accept_guidelines():
             version=guidelines.VERSION,
             accepted=False,
             next=target,
-        ), 400
+        ), form_status(form)
     services.accept_guidelines(current_user)
     flash(_("Thank you. You can now post in the rooms."), "success")
     return redirect(target)
@@ -149,10 +150,10 @@ SUPPORT_KEY = "rooms_show_support"
 # How a refused post answers: the text itself needs changing (422, as every form with field
 # errors), this person may not post here now (403), or not yet (429, with Retry-After).
 POST_ERROR_STATUS = {
-    "empty": 422,
-    "too_long": 422,
-    "blocked": 422,
-    "invalid": 422,
+    "empty": FORM_ERRORS_STATUS,
+    "too_long": FORM_ERRORS_STATUS,
+    "blocked": FORM_ERRORS_STATUS,
+    "invalid": FORM_ERRORS_STATUS,
     "rate_limited": 429,
     "slow_mode": 429,
     "not_found": 404,

@@ -97,7 +97,7 @@ def test_preview_shows_ten_dates_at_most(logged_in, client_record):
 )
 def test_bad_input_gives_clear_errors_never_500(logged_in, client_record, overrides, message):
     response = logged_in.post("/calendar/manage/new", {**_form(client_record, **overrides), "save": "1"})
-    assert response.status_code == 200
+    assert response.status_code == 422
     html = response.get_data(as_text=True)
     assert message in html, html[html.find("error-summary") : html.find("error-summary") + 600]
     assert "<script>alert(1)</script>" not in html
@@ -160,7 +160,7 @@ def test_cancel_one_with_reason(client, logged_in, series, family, outbox):
     assert again.status_code == 302  # double submit: a message, not a second change
     assert db.session.scalar(sa.select(sa.func.count(OccurrenceOverride.id))) == 1
     empty = logged_in.post(f"/calendar/manage/{series.id}/{occurrences_of(series)[3].key}/cancel", {"reason": ""})
-    assert empty.status_code == 400 and "This field is required" in empty.get_data(as_text=True)
+    assert empty.status_code == 422 and "This field is required" in empty.get_data(as_text=True)
 
 
 def test_move_one_and_change_its_link(client, logged_in, series, family):
@@ -175,11 +175,11 @@ def test_move_one_and_change_its_link(client, logged_in, series, family):
     assert moved.moved and moved.local_start.date() == new_day and moved.local_start.time() == time(19, 30)
     assert moved.join_url == "https://video.example.org/moved" and moved.key == occ.key
     bad = logged_in.post(f"/calendar/manage/{series.id}/{occ.key}/change", {"join_url": "javascript:alert(1)"})
-    assert bad.status_code == 400 and "https://" in bad.get_data(as_text=True)
+    assert bad.status_code == 422 and "https://" in bad.get_data(as_text=True)
     gap = logged_in.post(
         f"/calendar/manage/{series.id}/{occ.key}/change", {"new_date": "2027-03-14", "new_time": "02:30"}
     )
-    assert gap.status_code == 400
+    assert gap.status_code == 422
 
 
 def test_change_this_and_following_splits_the_series(logged_in, series, family, counselor):

@@ -52,7 +52,7 @@ def test_bad_client_input_never_500s(client, auth, counselor, program):
     ]
     for data in cases:
         response = auth.post("/care/clients/new", data=data)
-        assert response.status_code == 200, data
+        assert response.status_code == 422, data
         assert "<script>alert(1)</script>" not in response.get_data(as_text=True)
     assert db.session.scalar(db.select(db.func.count(Client.id))) == 0
 
@@ -144,7 +144,7 @@ def test_end_enrollment_rejects_bad_input(client, auth, counselor, sam):
         {"status": "completed", "ended_on": "yesterday"},
         {"status": "completed", "ended_on": (sam.enrollment_start - timedelta(days=1)).isoformat()},
     ):
-        assert auth.post(f"/care/clients/{sam.id}/end", data=data).status_code == 200
+        assert auth.post(f"/care/clients/{sam.id}/end", data=data).status_code == 422
     db.session.expire_all()
     assert sam.status == "active"
 

@@ -61,7 +61,7 @@ def test_signature_must_match_client_name(client, auth, counselor, sam):
     auth.login(counselor.email)
     for wrong in ("Sam Rivers", "S. Rivera", "", "Sam Rivera Jr"):
         response = sign(auth, sam.id, signature=wrong)
-        assert response.status_code == 200
+        assert response.status_code == 422
     assert "must match the client" in sign(auth, sam.id, signature="Sam Rivers").get_data(as_text=True)
     assert _consents() == []
 
@@ -69,7 +69,7 @@ def test_signature_must_match_client_name(client, auth, counselor, sam):
 def test_attestation_is_required(client, auth, counselor, sam):
     auth.login(counselor.email)
     response = sign(auth, sam.id, attest=False)
-    assert response.status_code == 200 and "must confirm" in response.get_data(as_text=True)
+    assert response.status_code == 422 and "must confirm" in response.get_data(as_text=True)
     assert _consents() == []
 
 
@@ -113,14 +113,14 @@ def test_long_and_hostile_fields_are_errors(client, auth, counselor, sam):
     auth.login(counselor.email)
     for field in ("recipient_name", "recipient_relationship", "recipient_email", "purpose"):
         response = review(auth, sam.id, **{field: LONG})
-        assert response.status_code == 200 and 'class="error"' in response.get_data(as_text=True), field
+        assert response.status_code == 422 and 'class="error"' in response.get_data(as_text=True), field
     for bad in ("not-an-email", "a@", "<script>@x.org"):
         assert 'class="error"' in review(auth, sam.id, recipient_email=bad).get_data(as_text=True)
     response = review(auth, sam.id, recipient_name='<img src=x onerror="alert(1)">')
     assert '<img src=x onerror="alert(1)">' not in response.get_data(as_text=True)
     assert "&lt;img src=x" in response.get_data(as_text=True)
     long_signature = sign(auth, sam.id, signature=LONG)
-    assert long_signature.status_code == 200
+    assert long_signature.status_code == 422
     assert _consents() == []
 
 
@@ -199,5 +199,5 @@ def test_double_submitted_signature_records_one_consent(client, auth, counselor,
     first = auth.post(f"/care/clients/{sam.id}/consents/sign", data=data)
     second = auth.post(f"/care/clients/{sam.id}/consents/sign", data=data)
     assert first.status_code == 302
-    assert second.status_code == 200 and "already a valid consent" in second.get_data(as_text=True)
+    assert second.status_code == 422 and "already a valid consent" in second.get_data(as_text=True)
     assert len(_consents()) == 1

@@ -41,7 +41,7 @@ def test_bad_program_input_shows_errors(client, auth, admin, program):
         _form(name=""),
     ):
         response = auth.post("/care/programs/new", data=data)
-        assert response.status_code == 200
+        assert response.status_code == 422
         assert 'class="error"' in response.get_data(as_text=True)
     assert db.session.scalar(db.select(db.func.count(Program.id))) == 1
 

@@ -57,7 +57,7 @@ def test_revocation_rejects_bad_input(client, auth, counselor, sam, family):
         {"requested_on": "soon"},
         {"requested_on": tomorrow},
     ):
-        assert _revoke(auth, link.consent_id, **data).status_code == 200, data
+        assert _revoke(auth, link.consent_id, **data).status_code == 422, data
     db.session.expire_all()
     assert link.consent.revoked_at is None
 

@@ -166,11 +166,11 @@ def test_preview_returns_sanitized_html_and_needs_csrf(app, client, auth, author
 def test_huge_and_invalid_input_are_field_errors(app, client, auth, author):
     module = make_module("limits")
     response = auth.post("/lessons/author/lessons/new", lesson_data(module, body="x" * 1_000_000))
-    assert response.status_code in (400, 413)
-    if response.status_code == 400:
+    assert response.status_code in (422, 413)
+    if response.status_code == 422:
         assert "under 50,000 characters" in response.get_data(as_text=True)
     response = auth.post("/lessons/author/lessons/new", lesson_data(module, body="x" * 50_001))
-    assert response.status_code == 400 and "under 50,000 characters" in response.get_data(as_text=True)
+    assert response.status_code == 422 and "under 50,000 characters" in response.get_data(as_text=True)
     for bad in (
         {"slug": "Not A Slug"},
         {"slug": "x" * 81},
@@ -182,10 +182,10 @@ def test_huge_and_invalid_input_are_field_errors(app, client, auth, author):
         {"title": "t" * 201},
     ):
         response = auth.post("/lessons/author/lessons/new", lesson_data(module, **bad))
-        assert response.status_code == 400, bad
+        assert response.status_code == 422, bad
         assert 'class="error"' in response.get_data(as_text=True), bad
     taken = auth.post("/lessons/author/lessons/new", lesson_data(module, slug=module.lessons[0].slug))
-    assert taken.status_code == 400 and "already uses" in taken.get_data(as_text=True)
+    assert taken.status_code == 422 and "already uses" in taken.get_data(as_text=True)
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Lesson)) == 2
 
 
@@ -247,7 +247,7 @@ def test_knowledge_check_editor(app, client, auth, author):
     ):
         data = {"prompt": "Q?", "choices": "A\nB", "answer": "1", "explanation": ""} | bad
         response = auth.post(url, data)
-        assert response.status_code == 400, bad
+        assert response.status_code == 422, bad
     first = lesson.questions[0]
     auth.post(f"{url}/{first.id}", {"prompt": "Changed?", "choices": "Yes\nNo", "answer": "2", "explanation": "e"})
     assert db.session.scalar(sa.select(sa.func.count()).select_from(QuizAnswer)) == 0  # old answers dropped

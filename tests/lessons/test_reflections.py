@@ -38,11 +38,11 @@ def test_hostile_text_is_sanitized_and_limits_are_field_errors(app, family, clie
     page = client.get("/lessons/reflections").get_data(as_text=True)
     assert "<script>alert(1)" not in page and "<strong>ok</strong>" in page
     too_long = write(auth, lesson.slug, "x" * 10_001)
-    assert too_long.status_code == 400 and "under 10,000 characters" in too_long.get_data(as_text=True)
+    assert too_long.status_code == 422 and "under 10,000 characters" in too_long.get_data(as_text=True)
     empty = write(auth, lesson.slug, "   ")
-    assert empty.status_code == 400
+    assert empty.status_code == 422
     huge = write(auth, lesson.slug, "y" * 1_000_000)
-    assert huge.status_code in (400, 413)
+    assert huge.status_code in (422, 413)
     assert db.session.scalar(sa.select(Reflection)).body == payload
 
 

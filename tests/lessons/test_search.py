@@ -93,7 +93,7 @@ def test_highlight_escapes_everything_but_marks():
 def test_hostile_queries_never_fail(curriculum, family, client):
     for query in HOSTILE:
         response = client.get("/lessons/search", query_string={"q": query})
-        assert response.status_code in (200, 400), query
+        assert response.status_code in (200, 400, 422), query  # 400: NUL; 422: too long for the field
         assert "<script>alert(1)</script>" not in response.get_data(as_text=True)
         search_lessons(query)  # and straight through the service
 

@@ -180,7 +180,7 @@ def test_create_room_and_watched_words(app, chat, welcome):
         moderator_post(
             mod, "/rooms/console/rooms", {"slug": "Bad Slug!", "name": "x", "kind": "all_families", "program_id": "0"}
         ).status_code
-        == 200
+        == 422
     )
     moderator_post(mod, "/rooms/console/words", {"phrase": "  Cash   App ", "action": "block"})
     word = db.session.scalar(sa.select(WatchedWord))

@@ -86,7 +86,7 @@ def test_guidelines_accept_is_a_post_with_csrf(app, auth, client, welcome):
     token = CSRF.search(guidelines).group(1)
     assert client.post("/rooms/guidelines", data={"agree": "y"}).status_code == 400  # no CSRF token
     refused = client.post("/rooms/guidelines", data={"csrf_token": token})
-    assert refused.status_code == 400
+    assert refused.status_code == 422
     done = client.post("/rooms/guidelines?next=/rooms/welcome", data={"csrf_token": token, "agree": "y"})
     assert done.status_code == 302 and done.headers["Location"].endswith("/rooms/welcome")
     assert db.session.scalar(sa.select(GuidelinesAcceptance).filter_by(user_id=user.id)) is not None

@@ -127,7 +127,8 @@ def _room_page(room, form=None, error=None, support=False, before_id=None, statu
     messages, has_more = services.latest_messages(room, before_id=before_id)
     if form is None:
         form = MessageForm(formdata=None)
-    form.client_id.data = form.client_id.data or str(uuid.uuid4())
+    form.client_id.data = _usable_client_id(form.client_id.data)
+    flagged = session.pop(SUPPORT_KEY) if SUPPORT_KEY in session else False  # no session write otherwise
     return render_template(
         "rooms/room.html",
         room=room,
@@ -142,8 +143,16 @@ def _room_page(room, form=None, error=None, support=False, before_id=None, statu
         max_body=services.MAX_BODY,
         form=form,
         error=error,
-        show_support=session.pop(SUPPORT_KEY, False) or support,
+        show_support=support or flagged,
     ), status
+
+
+def _usable_client_id(value):
+    """The posted client_id when it is well formed (a resend after a refusal keeps it), else a new one."""
+    try:
+        return services.validate_client_id(value)
+    except RoomError:
+        return str(uuid.uuid4())
 
 
 SUPPORT_KEY = "rooms_show_support"

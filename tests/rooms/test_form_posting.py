@@ -79,10 +79,24 @@ def test_pressing_send_twice_stores_the_message_once(app, welcome):
 
 
 def test_a_malformed_client_id_is_refused_and_nothing_stored(app, welcome):
-    response = Person(app, member()).post("hello", client_id="not-a-uuid")
+    person = Person(app, member())
+    response = person.post("hello", client_id="not-a-uuid")
     assert response.status_code == 422
     assert "That request could not be understood." in page_of(response)
     assert stored() == []
+    fresh = CLIENT_ID.search(page_of(response)).group(1)  # the page offers a usable one again
+    assert person.post("hello", client_id=fresh).status_code == 302
+    assert [m.client_id for m in stored()] == [fresh]
+
+
+def test_a_refused_post_keeps_its_client_id_so_the_resend_is_stored_once(app, welcome):
+    welcome.slow_mode_seconds = 30
+    db.session.commit()
+    person = Person(app, member())
+    assert person.post("one").status_code == 302
+    client_id = CLIENT_ID.search(page_of(person.http.get("/rooms/welcome"))).group(1)
+    refused = person.post("two", client_id=client_id)
+    assert refused.status_code == 429 and f'value="{client_id}"' in page_of(refused)
 
 
 def test_without_a_csrf_token_it_is_400(app, welcome):

@@ -94,7 +94,7 @@ def search_clients(query, text=None):
         query = query.where(
             sa.or_(Client.full_name.ilike(pattern, escape="\\"), Client.record_number.ilike(pattern, escape="\\"))
         )
-    return query.order_by(Client.status, Client.full_name)
+    return query.order_by(Client.status, Client.full_name, Client.id)  # id: a stable order across pages
 
 
 def end_enrollment(client, *, actor, status, ended_on, now=None):

@@ -31,6 +31,16 @@ def _dev_secret_key():
     return path.read_text().strip()
 
 
+def _check_mfa_keys(config):
+    """Refuse to start with an MFA_ENCRYPTION_KEYS entry that is not a Fernet key."""
+    from portal.auth.secretbox import parse_keys
+
+    try:
+        parse_keys(config.get("MFA_ENCRYPTION_KEYS"))
+    except ValueError as error:
+        raise ConfigError(str(error)) from None
+
+
 class BaseConfig:
     PORTAL_ENV = "development"
     SECRET_KEY = None
@@ -64,7 +74,8 @@ class BaseConfig:
     SESSION_COOKIE_SECURE = False
     PERMANENT_SESSION_LIFETIME = timedelta(hours=12)
     # Send the cookie only when the session changed. Refreshing it on every response let a slow
-    # response (a stylesheet) overwrite a newer cookie, e.g. losing the two-step setup secret.
+    # response (a stylesheet) overwrite a newer cookie. (The cookie holds only the session id and
+    # CSRF token; anything secret, like the two-step setup key, stays on the server.)
     SESSION_REFRESH_EACH_REQUEST = False
     SESSION_IDLE_FAMILY = timedelta(minutes=int(os.environ.get("SESSION_IDLE_FAMILY_MINUTES", "30")))
     SESSION_IDLE_STAFF = timedelta(minutes=int(os.environ.get("SESSION_IDLE_STAFF_MINUTES", "15")))
@@ -88,6 +99,9 @@ class BaseConfig:
 
     # Staff (moderator, counselor, admin) must use two-factor sign-in when this is on.
     MFA_REQUIRED_FOR_STAFF = _flag("MFA_REQUIRED_FOR_STAFF", False)
+    # Optional: comma-separated Fernet keys for authenticator secrets at rest (the first
+    # encrypts, all decrypt). Without it the key is derived from SECRET_KEY (auth/secretbox.py).
+    MFA_ENCRYPTION_KEYS = os.environ.get("MFA_ENCRYPTION_KEYS", "")
 
     BABEL_DEFAULT_LOCALE = "en"
     BABEL_DEFAULT_TIMEZONE = "UTC"
@@ -103,6 +117,7 @@ class BaseConfig:
         if not config["RATELIMIT_ENABLED"]:
             logging.getLogger("portal").warning("RATELIMIT_ENABLED=0: HTTP and chat rate limits are OFF")
         config["RATELIMIT_STORAGE_URI"] = config["REDIS_URL"] or "memory://"
+        _check_mfa_keys(config)
 
 
 class DevelopmentConfig(BaseConfig):
@@ -129,6 +144,7 @@ class TestingConfig(BaseConfig):
         config.setdefault("SECRET_KEY", None)
         config["SECRET_KEY"] = config["SECRET_KEY"] or "testing-secret-key-not-for-production"
         config["RATELIMIT_STORAGE_URI"] = config.get("REDIS_URL") or "memory://"
+        _check_mfa_keys(config)
 
 
 class ProductionConfig(BaseConfig):
@@ -161,6 +177,7 @@ class ProductionConfig(BaseConfig):
         config["RATELIMIT_STORAGE_URI"] = config["REDIS_URL"] or "memory://"
         if not config["RATELIMIT_ENABLED"]:
             logging.getLogger("portal").warning("RATELIMIT_ENABLED=0: HTTP and chat rate limits are OFF")
+        _check_mfa_keys(config)
 
 
 CONFIGS = {

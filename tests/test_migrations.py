@@ -109,3 +109,29 @@ def test_0003_encrypts_existing_secrets_in_place_and_downgrades(empty_database):
             columns = {c["name"] for t in ("users", "session_records") for c in inspector.get_columns(t)}
         assert not {"totp_secret_encrypted", "mfa_setup_secret_encrypted"} & columns
         db.engine.dispose()
+
+
+def test_downgrading_0002_keeps_the_accounts_of_0001(empty_database):
+    """0002's downgrade drops a users column; it must not take the users' roles with it
+    (a batch copy of `users` did, on SQLite with foreign keys on)."""
+    import sqlalchemy as sa
+    from flask_migrate import downgrade
+
+    app = create_app("testing", SQLALCHEMY_DATABASE_URI=empty_database)
+    with app.app_context():
+        upgrade(revision="0002")
+        with db.engine.begin() as connection:
+            connection.execute(
+                sa.text(
+                    "INSERT INTO users (email, password_hash, display_name, timezone, locale, active, "
+                    "created_at, established) VALUES ('casey@example.org', 'x', 'Casey', 'UTC', 'en', :t, "
+                    ":now, :f)"
+                ),
+                {"t": True, "f": False, "now": "2026-01-01 00:00:00"},
+            )
+            connection.execute(sa.text("INSERT INTO user_roles (user_id, role) SELECT id, 'counselor' FROM users"))
+        downgrade(revision="0001")
+        with db.engine.connect() as connection:
+            roles = connection.execute(sa.text("SELECT role FROM user_roles")).scalars().all()
+        db.engine.dispose()
+    assert roles == ["counselor"]

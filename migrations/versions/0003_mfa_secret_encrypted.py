@@ -1,6 +1,6 @@
 """two-step sign-in secrets encrypted at rest; the setup secret kept on the session record
 
-Revision ID: 0003_mfa_secret_encrypted
+Revision ID: 0003
 Revises: 0002
 Create Date: 2026-11-27 03:40:00
 
@@ -29,7 +29,7 @@ from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from flask import current_app
 
 # revision identifiers, used by Alembic.
-revision = '0003_mfa_secret_encrypted'
+revision = '0003'
 down_revision = '0002'
 branch_labels = None
 depends_on = None

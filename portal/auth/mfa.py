@@ -47,10 +47,15 @@ def new_secret():
 
 def _store_secret(user, secret):
     user.totp_secret_encrypted = secretbox.encrypt(secret) if secret else None
+    user.totp_secret = None
 
 
 def _read_secret(user):
     """(secret, written with the current key) for user; raises SecretUnreadable."""
+    if user.totp_secret_encrypted is None and user.totp_secret:
+        # Written in plain text by a process of the previous release during a rolling restart
+        # (after migration 0003 ran): accepted once, then moved under the key (below).
+        return user.totp_secret, False
     try:
         return secretbox.decrypt(user.totp_secret_encrypted)
     except secretbox.SecretUnreadable:

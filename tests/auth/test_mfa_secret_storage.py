@@ -75,6 +75,19 @@ def test_the_key_is_not_the_secret_key_itself(app):
     assert key != secretbox.derived_key(app.config["SECRET_KEY"] + "x")
 
 
+def test_a_plain_secret_written_by_the_previous_release_signs_in_once_then_is_encrypted(client, auth):
+    """Rolling restart: an old process enrols someone after migration 0003 ran."""
+    user, secret = enrol_user()
+    user.totp_secret_encrypted, user.totp_secret = None, secret  # what the old code writes
+    db.session.commit()
+    assert sign_in_with_code(auth, "casey@example.org", pyotp.TOTP(secret).now()).status_code == 302
+    assert client.get("/dashboard").status_code == 200
+    db.session.expire_all()
+    plain = db.session.execute(sa.text("SELECT totp_secret FROM users WHERE id = :id"), {"id": user.id}).scalar()
+    assert plain is None
+    assert secret not in stored_secret_column(user)
+
+
 # --- key rotation ---------------------------------------------------------------------------
 
 

@@ -116,14 +116,15 @@ def room(slug):
     room = load_room(slug)
     messages, has_more = services.latest_messages(room)
     marker = services.last_read_id(current_user, room)
+    may_post = _may_post(room)
     return render_template(
         "rooms/room.html",
         room=room,
         messages=messages,
         has_more=has_more,
         last_read_id=marker,
-        may_post=_may_post(room),
-        accepted=access.has_accepted_guidelines(current_user),
+        may_post=may_post,
+        accepted=_accepted_guidelines(may_post),
         names={m.id: services.public_name(m.author) for m in messages},
         is_moderator=access.is_moderator(current_user),
         max_body=services.MAX_BODY,
@@ -136,6 +137,16 @@ def _may_post(room):
     except RoomError as error:
         return error.code
     return True
+
+
+def _accepted_guidelines(may_post):
+    """Whether the current user accepted the guidelines, from the answer _may_post already gave
+    when it tells (may post: they did; refused for the guidelines: they did not)."""
+    if may_post is True:
+        return True
+    if may_post == "guidelines":
+        return False
+    return access.has_accepted_guidelines(current_user)
 
 
 @register_panel

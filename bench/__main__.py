@@ -149,7 +149,7 @@ def main(argv=None):
         table.add("pages: bare hello route", f"{hello_rps:.0f} req/s", "—", "1.00", "baseline", None)
         floor = pages.measure(f"{portal.url}/healthz", cookies[0], duration=page_seconds)["rps"]
         table.add(
-            "pages: signed-in floor (/healthz with a session: 4 SQL statements)",
+            "pages: signed-in floor (/healthz with a session)",
             f"{floor:.0f} req/s",
             f"{hello_rps:.0f} req/s",
             f"{floor / hello_rps:.2f}",

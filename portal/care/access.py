@@ -9,8 +9,8 @@ from datetime import date
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
-from sqlalchemy.orm import defaultload, lazyload
 from blinker import Namespace
+from sqlalchemy.orm import defaultload
 
 from portal import audit
 from portal.care.models import Client, Consent, FamilyLink, Program

@@ -4,6 +4,7 @@ Identity comes from the server-side session only, looked up afresh on every even
 session record, the account, a suspension, program consent), never from the payload.
 """
 
+import contextlib
 import logging
 import time
 from functools import wraps
@@ -25,27 +26,52 @@ TYPING_EVERY = 2.0  # seconds between typing notices per socket
 _last_typing = {}
 
 
-def fresh_user():
-    """The signed-in, active, unsuspended user of this socket, looked up now (not cached)."""
-    for key in ("session_record", "_login_user", "rooms_watched_words", "rooms_suspensions", "rooms_restrictions"):
-        g.pop(key, None)
+def fresh_user(payload=None, rules=None):
+    """The signed-in, active, unsuspended user of this socket, looked up now (not cached).
+
+    `rules` ("room" or "send") with a payload naming a room: the suspension is read in the same
+    statement as the room and the person's standing in it (`access.load_rules`); the handler's
+    checks then use those answers instead of one statement per question.
+    """
+    g.pop("session_record", None)
+    g.pop("_login_user", None)
+    g.pop("rooms_watched_words", None)
+    access.forget_cached_rules()
     record = current_session_record()
     if record is None or record.mfa_pending:
         return None
     user = current_user._get_current_object()
+    if rules and getattr(user, "is_authenticated", False) and user.active:
+        _load_rules(user, payload, rules)
     if not access.may_chat(user) or staff_must_enrol(user):
         return None
     return user, record
 
 
-def chat_event(touch=True):
-    """Wrap a handler: payload must be a dict, identity re-checked, RoomError → error ack."""
+def _load_rules(user, payload, rules):
+    if not isinstance(payload, dict):
+        return
+    slug = payload.get("room")
+    if not isinstance(slug, str) or not 0 < len(slug) <= 64:
+        return
+    client_id = None
+    if rules == "send":
+        # an invalid client_id is answered "invalid" by post_message, after the room checks
+        with contextlib.suppress(RoomError):
+            client_id = services.validate_client_id(payload.get("client_id"))
+    access.load_rules(user, slug, client_id=client_id)
+
+
+def chat_event(touch=True, rules=None):
+    """Wrap a handler: payload must be a dict, identity re-checked, RoomError → error ack.
+
+    `rules`: see fresh_user (only for handlers whose payload names a room in `room`)."""
 
     def decorator(handler):
         @wraps(handler)
         def wrapped(payload=None, *args):
             try:
-                identity = fresh_user()
+                identity = fresh_user(payload, rules)
                 if identity is None:
                     ack = RoomError("unauthorized").as_ack()
                     disconnect()
@@ -164,7 +190,7 @@ def on_disconnect(reason=None):
 
 
 @on("join")
-@chat_event()
+@chat_event(rules="room")
 def on_join(user, payload):
     slug = _slug(payload)
     after_id = _int(payload, "after_id", required=False)
@@ -194,7 +220,7 @@ def _may_post(user, room):
 
 
 @on("send")
-@chat_event()
+@chat_event(rules="send")
 def on_send(user, payload):
     slug = _slug(payload)
     body = payload.get("body")
@@ -214,19 +240,23 @@ def on_send(user, payload):
 
 
 def _after_post(user, posted, message):
-    """Broadcasts that follow a committed message (never before the commit)."""
+    """Broadcasts that follow a committed message (never before the commit).
+
+    The author's id comes from the payload: the commit has expired `user`, and reading it
+    again would cost two statements before the broadcast."""
+    author_id = message["author"]["id"]
     if posted.held:
-        broadcast.held_message(user.id, message)
+        broadcast.held_message(author_id, message)
         broadcast.moderation_alert({"kind": "held", "priority": False, "room": message["room"], "message": message})
     else:
         broadcast.message(message)
     if posted.crisis:
-        broadcast.support(user.id, wordlists.SUPPORT_RESOURCES)
+        broadcast.support(author_id, wordlists.SUPPORT_RESOURCES)
         broadcast.moderation_alert({"kind": "crisis", "priority": True, "room": message["room"], "message": message})
 
 
 @on("history")
-@chat_event()
+@chat_event(rules="room")
 def on_history(user, payload):
     slug = _slug(payload)
     before_id = _int(payload, "before_id", low=1)
@@ -249,7 +279,7 @@ def on_leave(user, payload):
 
 
 @on("typing")
-@chat_event(touch=False)
+@chat_event(touch=False, rules="room")
 def on_typing(user, payload):
     slug = _slug(payload)
     now = time.monotonic()
@@ -298,7 +328,7 @@ def on_delete(user, payload):
 
 
 @on("read")
-@chat_event(touch=False)
+@chat_event(touch=False, rules="room")
 def on_read(user, payload):
     room = access.room_by_slug(_slug(payload))
     access.check_may_read(user, room)

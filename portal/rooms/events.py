@@ -197,18 +197,22 @@ def on_join(user, payload):
     room = access.room_by_slug(slug)
     access.check_may_read(user, room)
     messages, has_more = services.join_messages(room, after_id)
+    # Everything read from the rows before mark_read commits: the commit expires them, and each
+    # message would then be loaded again, one statement apiece (50 per join).
+    message_data = services.payloads(messages)
+    room_data, may_post = room.as_payload(), _may_post(user, room)
     join_room(room_channel(slug))
     presence.store().enter(slug, request.sid, user.id)
     seen = messages[-1].id if messages else after_id
     if seen:
         services.mark_read(user, room, seen)
     _announce_presence(slug)
-    room_data = room.as_payload() | {
+    room_data |= {
         "online": _online_names(slug),
-        "may_post": _may_post(user, room),
+        "may_post": may_post,
         "last_read_id": services.last_read_id(user, room),
     }
-    return {"ok": True, "room": room_data, "messages": services.payloads(messages), "has_more": has_more}
+    return {"ok": True, "room": room_data, "messages": message_data, "has_more": has_more}
 
 
 def _may_post(user, room):

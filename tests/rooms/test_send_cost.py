@@ -199,3 +199,18 @@ def test_the_broadcast_payload_is_the_acked_message(app, chat, welcome):
     ack(b, "join", {"room": "welcome"})
     reply = send(a, "*hi*")
     assert payloads(b, "message") == [reply["message"]]
+
+
+def test_a_join_reads_the_latest_messages_once(app, chat, welcome):
+    """Regression: the read-marker commit expired the 50 messages, and building the ack then
+    loaded each of them again (one statement per message, ~60 per join)."""
+    alice = member(display_name="Alice")
+    for n in range(60):
+        _message(welcome, alice, age_seconds=600 - n)
+    sock = chat.connect(member(display_name="Bea"))
+    reply, statements = counted(lambda: ack(sock, "join", {"room": "welcome"}))
+    assert reply["ok"] is True and len(reply["messages"]) == 50
+    assert reply["room"]["last_read_id"] == reply["messages"][-1]["id"]
+    assert reply["room"]["may_post"] is True and reply["room"]["online"] == ["Bea"]
+    assert sum("FROM room_messages" in s for s in statements) <= 2, statements
+    assert len(statements) <= 17, "\n".join(s[:120] for s in statements)

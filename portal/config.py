@@ -88,6 +88,9 @@ class BaseConfig:
 
     # Development and tests use threads; production runs gunicorn's gevent worker.
     SOCKETIO_ASYNC_MODE = os.environ.get("SOCKETIO_ASYNC_MODE", "threading")
+    # Who is online is broadcast at most once per this many seconds per room and process: a
+    # reconnect storm of N people would otherwise send ~N²/2 full lists. 0 = at once (tests).
+    ROOMS_PRESENCE_INTERVAL = 1.0
 
     RATELIMIT_ENABLED = _flag("RATELIMIT_ENABLED", True)
     RATELIMIT_HEADERS_ENABLED = True
@@ -138,6 +141,7 @@ class TestingConfig(BaseConfig):
     WTF_CSRF_ENABLED = True
     MFA_REQUIRED_FOR_STAFF = False
     PORTAL_BASE_URL = "http://localhost"
+    ROOMS_PRESENCE_INTERVAL = 0
 
     @classmethod
     def finalize(cls, config):

@@ -6,10 +6,11 @@ session record, the account, a suspension, program consent), never from the payl
 
 import contextlib
 import logging
+import threading
 import time
 from functools import wraps
 
-from flask import g, request
+from flask import current_app, g, request
 from flask_login import current_user
 from flask_socketio import disconnect, join_room, leave_room
 
@@ -148,6 +149,41 @@ def _online_names(slug):
 
 
 def _announce_presence(slug):
+    """Tell the room who is online: at once, or (ROOMS_PRESENCE_INTERVAL > 0) in the next
+    per-room batch, so that many joins or leaves in a moment cost one broadcast, not one each."""
+    app = current_app._get_current_object()
+    interval = app.config["ROOMS_PRESENCE_INTERVAL"]
+    if not interval:
+        _broadcast_presence(slug)
+        return
+    state = app.extensions.setdefault("rooms_presence_batch", {"lock": threading.Lock(), "due": set()})
+    with state["lock"]:
+        start = not state["due"]
+        state["due"].add(slug)
+    if start:
+        socketio.start_background_task(_presence_batches, app, state, interval)
+
+
+def _presence_batches(app, state, interval):
+    """Background task: every `interval` seconds announce the rooms whose presence changed,
+    until a round finds none (the next change starts a new task)."""
+    while True:
+        socketio.sleep(interval)
+        with state["lock"]:
+            due, state["due"] = state["due"], set()
+        if not due:
+            return
+        with app.app_context():
+            try:
+                for slug in sorted(due):
+                    _broadcast_presence(slug)
+            except Exception:
+                log.exception("presence broadcast failed")
+            finally:
+                db.session.remove()
+
+
+def _broadcast_presence(slug):
     """Broadcast who is online, unless this process last announced the very same list
     (a second tab, or hundreds of sockets of a few people, would otherwise flood the room)."""
     names = _online_names(slug)

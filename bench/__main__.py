@@ -3,6 +3,7 @@
     python -m bench            # the full run (about 10 minutes)
     python -m bench --quick    # small N and short runs, to check the machinery (not for the doc)
     python -m bench --no-write # do not touch docs/performance.md
+    python -m bench --pages    # the page rows only (about 2 minutes; never writes the doc)
 
 Needs PostgreSQL (TEST_DATABASE_URL or postgresql://postgres@127.0.0.1:5432/postgres) and, for
 the scale-out rows, Redis (TEST_REDIS_URL or redis://127.0.0.1:6379/0). Servers run with the
@@ -111,6 +112,7 @@ def main(argv=None):
     parser = argparse.ArgumentParser(prog="python -m bench")
     parser.add_argument("--quick", action="store_true")
     parser.add_argument("--no-write", action="store_true")
+    parser.add_argument("--pages", action="store_true", help="page throughput and SQL rows only")
     args = parser.parse_args(argv)
     harness.raise_own_nofile()
     quick = args.quick
@@ -147,7 +149,7 @@ def main(argv=None):
         table.add("pages: bare hello route", f"{hello_rps:.0f} req/s", "—", "1.00", "baseline", None)
         floor = pages.measure(f"{portal.url}/healthz", cookies[0], duration=page_seconds)["rps"]
         table.add(
-            "pages: signed-in floor (/healthz with a session: 4 SQL statements)",
+            "pages: signed-in floor (/healthz with a session)",
             f"{floor:.0f} req/s",
             f"{hello_rps:.0f} req/s",
             f"{floor / hello_rps:.2f}",
@@ -186,7 +188,7 @@ def main(argv=None):
             )
 
         # --- chat fan-out, portal vs bare --------------------------------------------------
-        for n in sizes:
+        for n in () if args.pages else sizes:
             print(f"fan-out N={n} …", flush=True)
             bare = chat_fanout.run(hello.url, clients=n, rate=rate, seconds=seconds, room="bench")
             ours = chat_fanout.run(
@@ -232,7 +234,7 @@ def main(argv=None):
             )
 
         # --- idle connections --------------------------------------------------------------
-        for count in idle_counts:
+        for count in () if args.pages else idle_counts:
             print(f"idle connections: {count} …", flush=True)
             held = idle.hold(portal, count, cookies)
             bare_held = idle.hold(hello, count, [])
@@ -262,7 +264,9 @@ def main(argv=None):
         portal.stop()
 
         # --- scale-out ---------------------------------------------------------------------
-        if harness.redis_available():
+        if args.pages:
+            pass
+        elif harness.redis_available():
             n = sizes[-1]
             print(f"scale-out N={n} …", flush=True)
             one_chat, one_page = chat_and_pages([portal_env(env)], n, rate, seconds, page_seconds, room, page_paths)
@@ -308,7 +312,7 @@ def main(argv=None):
         f"(machine: {info['cpus']} CPUs, {info['cpu']}, {info['memory']}; load generator: "
         f"{info['load_generator']}; {elapsed:.0f} s)"
     )
-    if not args.no_write and not quick:
+    if not args.no_write and not quick and not args.pages:
         write_doc(info, table, notes, elapsed)
         print(f"figures written to {DOC.relative_to(harness.ROOT)}")
     return 0

@@ -1,4 +1,4 @@
-"""Command-line interface (DESIGN §5): seed-demo, users, curriculum, reminders."""
+"""Command-line interface (DESIGN §5): seed-demo, users, curriculum, reminders, care."""
 
 import click
 from flask import current_app
@@ -21,9 +21,11 @@ def seed_demo_command():
 def register(app):
     from portal.auth.cli import users
     from portal.calendar.cli import reminders
+    from portal.care.cli import care
     from portal.lessons.cli import curriculum
 
     app.cli.add_command(seed_demo_command)
     app.cli.add_command(users)
     app.cli.add_command(curriculum)
     app.cli.add_command(reminders)
+    app.cli.add_command(care)

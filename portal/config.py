@@ -31,6 +31,16 @@ def _dev_secret_key():
     return path.read_text().strip()
 
 
+def _check_mfa_keys(config):
+    """Refuse to start with an MFA_ENCRYPTION_KEYS entry that is not a Fernet key."""
+    from portal.auth.secretbox import parse_keys
+
+    try:
+        parse_keys(config.get("MFA_ENCRYPTION_KEYS"))
+    except ValueError as error:
+        raise ConfigError(str(error)) from None
+
+
 class BaseConfig:
     PORTAL_ENV = "development"
     SECRET_KEY = None
@@ -64,7 +74,8 @@ class BaseConfig:
     SESSION_COOKIE_SECURE = False
     PERMANENT_SESSION_LIFETIME = timedelta(hours=12)
     # Send the cookie only when the session changed. Refreshing it on every response let a slow
-    # response (a stylesheet) overwrite a newer cookie, e.g. losing the two-step setup secret.
+    # response (a stylesheet) overwrite a newer cookie. (The cookie holds only the session id and
+    # CSRF token; anything secret, like the two-step setup key, stays on the server.)
     SESSION_REFRESH_EACH_REQUEST = False
     SESSION_IDLE_FAMILY = timedelta(minutes=int(os.environ.get("SESSION_IDLE_FAMILY_MINUTES", "30")))
     SESSION_IDLE_STAFF = timedelta(minutes=int(os.environ.get("SESSION_IDLE_STAFF_MINUTES", "15")))
@@ -77,6 +88,9 @@ class BaseConfig:
 
     # Development and tests use threads; production runs gunicorn's gevent worker.
     SOCKETIO_ASYNC_MODE = os.environ.get("SOCKETIO_ASYNC_MODE", "threading")
+    # Who is online is broadcast at most once per this many seconds per room and process: a
+    # reconnect storm of N people would otherwise send ~N²/2 full lists. 0 = at once (tests).
+    ROOMS_PRESENCE_INTERVAL = 1.0
 
     RATELIMIT_ENABLED = _flag("RATELIMIT_ENABLED", True)
     RATELIMIT_HEADERS_ENABLED = True
@@ -88,6 +102,9 @@ class BaseConfig:
 
     # Staff (moderator, counselor, admin) must use two-factor sign-in when this is on.
     MFA_REQUIRED_FOR_STAFF = _flag("MFA_REQUIRED_FOR_STAFF", False)
+    # Optional: comma-separated Fernet keys for authenticator secrets at rest (the first
+    # encrypts, all decrypt). Without it the key is derived from SECRET_KEY (auth/secretbox.py).
+    MFA_ENCRYPTION_KEYS = os.environ.get("MFA_ENCRYPTION_KEYS", "")
 
     BABEL_DEFAULT_LOCALE = "en"
     BABEL_DEFAULT_TIMEZONE = "UTC"
@@ -103,6 +120,7 @@ class BaseConfig:
         if not config["RATELIMIT_ENABLED"]:
             logging.getLogger("portal").warning("RATELIMIT_ENABLED=0: HTTP and chat rate limits are OFF")
         config["RATELIMIT_STORAGE_URI"] = config["REDIS_URL"] or "memory://"
+        _check_mfa_keys(config)
 
 
 class DevelopmentConfig(BaseConfig):
@@ -123,12 +141,14 @@ class TestingConfig(BaseConfig):
     WTF_CSRF_ENABLED = True
     MFA_REQUIRED_FOR_STAFF = False
     PORTAL_BASE_URL = "http://localhost"
+    ROOMS_PRESENCE_INTERVAL = 0
 
     @classmethod
     def finalize(cls, config):
         config.setdefault("SECRET_KEY", None)
         config["SECRET_KEY"] = config["SECRET_KEY"] or "testing-secret-key-not-for-production"
         config["RATELIMIT_STORAGE_URI"] = config.get("REDIS_URL") or "memory://"
+        _check_mfa_keys(config)
 
 
 class ProductionConfig(BaseConfig):
@@ -161,6 +181,7 @@ class ProductionConfig(BaseConfig):
         config["RATELIMIT_STORAGE_URI"] = config["REDIS_URL"] or "memory://"
         if not config["RATELIMIT_ENABLED"]:
             logging.getLogger("portal").warning("RATELIMIT_ENABLED=0: HTTP and chat rate limits are OFF")
+        _check_mfa_keys(config)
 
 
 CONFIGS = {

@@ -267,9 +267,18 @@ def set_security_headers(response):
     response.headers["Permissions-Policy"] = "camera=(), microphone=(), geolocation=()"
     if current_app.config.get("HSTS"):
         response.headers["Strict-Transport-Security"] = "max-age=63072000; includeSubDomains"
-    if current_user.is_authenticated or request.path.startswith("/auth/"):
+    if _signed_in() or request.path.startswith("/auth/"):
         response.headers["Cache-Control"] = "no-store"
     return response
+
+
+def _signed_in():
+    """Whether this request is a signed-in person's, from the user Flask-Login already loaded
+    (asking current_user.is_authenticated after a view's commit would reload the user row)."""
+    user = g.get("_login_user")
+    if user is None:
+        return current_user.is_authenticated
+    return not isinstance(user, AnonymousUserMixin)
 
 
 def request_id():

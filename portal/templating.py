@@ -5,6 +5,7 @@ from flask_babel import format_datetime, get_locale
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
+from portal.paging import page_url
 from portal.security import Permission, idle_limit_seconds
 
 # (endpoint, label, permission or None for any signed-in user). Features add theirs here.
@@ -64,6 +65,7 @@ def register(app):
     app.jinja_env.filters["local_datetime"] = local_datetime
     app.jinja_env.globals["Permission"] = Permission
     app.jinja_env.globals["choice_label"] = choice_label
+    app.jinja_env.globals["page_url"] = page_url
 
     @app.context_processor
     def inject():

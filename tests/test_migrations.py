@@ -66,3 +66,72 @@ def test_search_works_on_a_migrated_database(empty_database):
         results = search.search_lessons("naloxone")
         db.engine.dispose()
     assert results
+
+
+def test_0003_encrypts_existing_secrets_in_place_and_downgrades(empty_database):
+    """Secrets written in plain text before 0003 are encrypted by it, still verify, and come
+    back as they were on downgrade."""
+    import pyotp
+    import sqlalchemy as sa
+    from flask_migrate import downgrade
+
+    from portal.auth import mfa, secretbox
+    from portal.auth.models import User
+
+    secret = pyotp.random_base32()
+    app = create_app("testing", SQLALCHEMY_DATABASE_URI=empty_database)
+    with app.app_context():
+        upgrade(revision="0002")
+        with db.engine.begin() as connection:
+            connection.execute(
+                sa.text(
+                    "INSERT INTO users (email, password_hash, display_name, timezone, locale, active, "
+                    "created_at, established, totp_secret, totp_enabled_at) VALUES ('casey@example.org', 'x', "
+                    "'Casey', 'UTC', 'en', :t, :now, :f, :secret, :now)"
+                ),
+                {"t": True, "f": False, "now": "2026-01-01 00:00:00", "secret": secret},
+            )
+        upgrade()
+        with db.engine.connect() as connection:
+            row = connection.execute(sa.text("SELECT * FROM users")).one()
+        assert secret not in repr(tuple(row)) and row.totp_secret is None
+        stored = row.totp_secret_encrypted
+        assert secretbox.decrypt(stored) == (secret, True)
+        user = db.session.scalar(sa.select(User))
+        assert mfa.verify_second_factor(user, pyotp.TOTP(secret).now()) == "totp"
+        db.session.rollback()
+        db.session.remove()
+
+        downgrade(revision="0002")
+        with db.engine.connect() as connection:
+            assert connection.execute(sa.text("SELECT totp_secret FROM users")).scalar() == secret
+            inspector = sa.inspect(connection)
+            columns = {c["name"] for t in ("users", "session_records") for c in inspector.get_columns(t)}
+        assert not {"totp_secret_encrypted", "mfa_setup_secret_encrypted"} & columns
+        db.engine.dispose()
+
+
+def test_downgrading_0002_keeps_the_accounts_of_0001(empty_database):
+    """0002's downgrade drops a users column; it must not take the users' roles with it
+    (a batch copy of `users` did, on SQLite with foreign keys on)."""
+    import sqlalchemy as sa
+    from flask_migrate import downgrade
+
+    app = create_app("testing", SQLALCHEMY_DATABASE_URI=empty_database)
+    with app.app_context():
+        upgrade(revision="0002")
+        with db.engine.begin() as connection:
+            connection.execute(
+                sa.text(
+                    "INSERT INTO users (email, password_hash, display_name, timezone, locale, active, "
+                    "created_at, established) VALUES ('casey@example.org', 'x', 'Casey', 'UTC', 'en', :t, "
+                    ":now, :f)"
+                ),
+                {"t": True, "f": False, "now": "2026-01-01 00:00:00"},
+            )
+            connection.execute(sa.text("INSERT INTO user_roles (user_id, role) SELECT id, 'counselor' FROM users"))
+        downgrade(revision="0001")
+        with db.engine.connect() as connection:
+            roles = connection.execute(sa.text("SELECT role FROM user_roles")).scalars().all()
+        db.engine.dispose()
+    assert roles == ["counselor"]

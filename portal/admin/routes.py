@@ -11,6 +11,7 @@ from portal.auth.forms import ConfirmForm
 from portal.auth.models import User
 from portal.extensions import db
 from portal.main.dashboard import register_panel
+from portal.paging import page_number, require_page
 from portal.security import Permission, permission_required, reauth_required
 from portal.templating import form_status
 
@@ -25,18 +26,13 @@ def get_user_or_404(user_id):
     return user
 
 
-def _page():
-    """The page number from the query string, kept within sane bounds."""
-    return min(max(request.args.get("page", 1, type=int), 1), 100_000)
-
-
 @bp.get("/users")
 @permission_required(Permission.MANAGE_USERS)
 def users():
     form = SearchForm(request.args)
     if not form.validate():
         return render_template("admin/users.html", form=form, pagination=None), form_status(form)
-    pagination = services.search_users(form.q.data, form.role.data or None, page=_page())
+    pagination = require_page(services.search_users(form.q.data, form.role.data or None, page=page_number()))
     return render_template("admin/users.html", form=form, pagination=pagination)
 
 
@@ -104,7 +100,7 @@ def audit_log():
     form = AuditFilterForm(request.args)
     if not form.validate():
         return render_template("admin/audit.html", form=form, pagination=None, users={}), form_status(form)
-    pagination = services.audit_events(form.data, current_user.timezone, page=_page())
+    pagination = require_page(services.audit_events(form.data, current_user.timezone, page=page_number()))
     users = services.users_by_id(e.actor_id for e in pagination.items)
     return render_template(
         "admin/audit.html", form=form, pagination=pagination, users=users, safe_detail=services.safe_detail

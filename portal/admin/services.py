@@ -10,6 +10,7 @@ from portal import audit
 from portal.audit import FORBIDDEN_DETAIL_KEYS, AuditEvent
 from portal.auth.models import SessionRecord, User, UserRole
 from portal.extensions import db
+from portal.paging import paginate
 from portal.security import Role, revoke_user_sessions
 
 PER_PAGE = 25
@@ -41,7 +42,7 @@ def search_users(q=None, role=None, page=1, per_page=PER_PAGE):
         )
     if role:
         stmt = stmt.where(User.role_rows.any(UserRole.role == Role(role).value))
-    return db.paginate(stmt, page=page, per_page=per_page, error_out=False)
+    return paginate(stmt, page=page, per_page=per_page)
 
 
 def live_session_count(user):
@@ -115,7 +116,7 @@ def audit_events(filters, tz_name, page=1, per_page=50):
         stmt = stmt.where(AuditEvent.at >= _local_day_start(filters["start"], tz_name))
     if filters.get("end"):
         stmt = stmt.where(AuditEvent.at < _local_day_start(filters["end"] + timedelta(days=1), tz_name))
-    return db.paginate(stmt, page=page, per_page=per_page, error_out=False)
+    return paginate(stmt, page=page, per_page=per_page)
 
 
 def users_by_id(ids):

@@ -110,9 +110,12 @@ def reauthenticate():
     form = ReauthForm()
     if form.validate_on_submit():
         record = current_session_record()
-        if services.reauthenticate(current_user, record, form.password.data, form.code.data):
-            return redirect(safe_next(request.args.get("next")))
-        form.password.errors.append(_("That did not match. Please try again."))
+        try:
+            if services.reauthenticate(current_user, record, form.password.data, form.code.data):
+                return redirect(safe_next(request.args.get("next")))
+            form.password.errors.append(_("That did not match. Please try again."))
+        except mfa.SecretUnreadable as error:
+            form.code.errors.append(str(error))
     return render_form("auth/reauthenticate.html", form)
 
 

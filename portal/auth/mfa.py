@@ -2,6 +2,7 @@
 
 import hashlib
 import hmac
+import logging
 import secrets
 
 import pyotp
@@ -11,6 +12,7 @@ from flask import current_app
 from flask_babel import gettext as _
 
 from portal import audit
+from portal.auth import secretbox
 from portal.auth.models import RecoveryCode
 from portal.auth.passwords import verify_password
 from portal.auth.services import AuthError
@@ -21,9 +23,61 @@ RECOVERY_CODE_COUNT = 10
 STEP_SECONDS = 30
 _RECOVERY_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"  # no look-alikes (0/o, 1/l/i)
 
+log = logging.getLogger("portal.auth")
+
+
+class SecretUnreadable(AuthError):
+    """The stored authenticator secret does not decrypt, so app codes cannot be checked.
+
+    Sign-in with an app code is refused (fail closed); recovery codes still work.
+    """
+
+    def __init__(self):
+        super().__init__(
+            _(
+                "We cannot check codes from your authenticator app right now. Please use one of "
+                "your recovery codes, or ask your portal administrator for help."
+            )
+        )
+
 
 def new_secret():
     return pyotp.random_base32()
+
+
+def _store_secret(user, secret):
+    user.totp_secret_encrypted = secretbox.encrypt(secret) if secret else None
+    user.totp_secret = None
+
+
+def _read_secret(user):
+    """(secret, written with the current key) for user; raises SecretUnreadable."""
+    if user.totp_secret_encrypted is None and user.totp_secret:
+        # Written in plain text by a process of the previous release during a rolling restart
+        # (after migration 0003 ran): accepted once, then moved under the key (below).
+        return user.totp_secret, False
+    try:
+        return secretbox.decrypt(user.totp_secret_encrypted)
+    except secretbox.SecretUnreadable:
+        log.error("Two-step secret of user %s does not decrypt (key changed, or value altered)", user.id)
+        raise SecretUnreadable() from None
+
+
+def setup_secret(record):
+    """The secret being set up in this browser session, made on first use.
+
+    It is kept encrypted on the server-side session record, never in the cookie, so a wrong
+    code or a reload shows the same QR code.
+    """
+    if record.mfa_setup_secret_encrypted:
+        try:
+            return secretbox.decrypt(record.mfa_setup_secret_encrypted)[0]
+        except secretbox.SecretUnreadable:
+            pass  # a key changed mid-setup: start again with a new secret
+    secret = new_secret()
+    record.mfa_setup_secret_encrypted = secretbox.encrypt(secret)
+    db.session.commit()
+    return secret
 
 
 def provisioning_uri(user, secret):
@@ -82,17 +136,24 @@ def _use_recovery_code(user, code):
 def verify_second_factor(user, code):
     """ "totp" or "recovery" when code is a valid second factor (consuming it), else None.
 
-    The caller commits, so a used code stays used.
+    The caller commits, so a used code stays used. An app code for a secret that no longer
+    decrypts raises SecretUnreadable (never a pass); recovery codes are checked regardless.
     """
     if not user.mfa_enabled:
         return None
-    step = matching_step(user.totp_secret, code, user.totp_last_step)
-    if step is not None:
-        user.totp_last_step = step
-        return "totp"
-    if len(_normalize(code)) == 10 and _use_recovery_code(user, code):
+    normalized = _normalize(code)
+    if len(normalized) == 10 and _use_recovery_code(user, code):
         return "recovery"
-    return None
+    if len(normalized) != 6 or not normalized.isdigit():
+        return None
+    secret, current_key = _read_secret(user)
+    step = matching_step(secret, code, user.totp_last_step)
+    if step is None:
+        return None
+    user.totp_last_step = step
+    if not current_key:
+        _store_secret(user, secret)  # key rotation: rewrite under the first key
+    return "totp"
 
 
 def remaining_recovery_codes(user):
@@ -101,12 +162,17 @@ def remaining_recovery_codes(user):
     )
 
 
-def enable(user, secret, code):
-    """Turn on two-factor sign-in once the user proves the app works; returns recovery codes."""
+def enable(user, secret, code, setup_record=None):
+    """Turn on two-factor sign-in once the user proves the app works; returns recovery codes.
+
+    setup_record: the session record that held the secret during setup; it is cleared.
+    """
     step = matching_step(secret, code)
     if step is None:
         raise AuthError(_("That code did not match. Check the time on your phone and try the newest code."))
-    user.totp_secret = secret
+    _store_secret(user, secret)
+    if setup_record is not None:
+        setup_record.mfa_setup_secret_encrypted = None
     user.totp_enabled_at = utcnow()
     user.totp_last_step = step
     codes = issue_recovery_codes(user)
@@ -130,7 +196,7 @@ def disable(user, password, code):
         raise AuthError(_("Staff accounts must keep two-step sign-in on."))
     if not verify_password(user.password_hash, password) or verify_second_factor(user, code) is None:
         raise AuthError(_("Your password or code is not right."))
-    user.totp_secret = None
+    user.totp_secret_encrypted = None
     user.totp_enabled_at = None
     user.totp_last_step = None
     db.session.execute(sa.delete(RecoveryCode).where(RecoveryCode.user_id == user.id))

@@ -1,6 +1,6 @@
 """Two-step sign-in pages: enrolment, the login challenge, recovery codes, turning it off."""
 
-from flask import flash, redirect, render_template, request, session, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user
 
@@ -52,7 +52,19 @@ def mfa_challenge():
         return redirect(url_for("auth.login"))
     form = MfaCodeForm()
     if form.validate_on_submit():
-        kind = mfa.verify_second_factor(record.user, form.code.data)
+        try:
+            kind = mfa.verify_second_factor(record.user, form.code.data)
+        except mfa.SecretUnreadable as error:
+            audit.record(
+                "auth.mfa_failed",
+                actor=record.user,
+                obj=record.user,
+                outcome="failure",
+                detail={"reason": "secret_unreadable"},
+            )
+            db.session.commit()
+            form.code.errors.append(str(error))
+            return render_form("auth/mfa_challenge.html", form)
         if kind is not None:
             services.complete_login(record.user, record)
             login_user(record.user)
@@ -72,16 +84,15 @@ def mfa_setup():
     """Show a QR code for a new secret; a matching code turns two-step sign-in on."""
     if current_user.mfa_enabled:
         return redirect(url_for("auth.mfa_manage"))
-    secret = session.get("mfa_setup_secret") or mfa.new_secret()
-    session["mfa_setup_secret"] = secret
+    record = current_session_record()
+    secret = mfa.setup_secret(record)
     form = MfaEnableForm()
     if form.validate_on_submit():
         try:
-            codes = mfa.enable(current_user, secret, form.code.data)
+            codes = mfa.enable(current_user, secret, form.code.data, setup_record=record)
         except services.AuthError as error:
             form.code.errors.append(str(error))
         else:
-            session.pop("mfa_setup_secret", None)
             return render_template("auth/mfa_recovery_codes.html", codes=codes)
     uri = mfa.provisioning_uri(current_user, secret)
     return render_form("auth/mfa_setup.html", form, qr=mfa.qr_svg_data_uri(uri), secret=secret)

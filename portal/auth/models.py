@@ -27,7 +27,11 @@ class User(UserMixin, db.Model):
     last_login_at: Mapped[object | None] = mapped_column(UTCDateTime)
     # Established members skip new-member pre-moderation in rooms.
     established: Mapped[bool] = mapped_column(default=False)
-    totp_secret: Mapped[str | None] = mapped_column(sa.String(64))
+    # The authenticator secret, encrypted (auth/secretbox.py); never stored in plain text.
+    totp_secret_encrypted: Mapped[str | None] = mapped_column(sa.String(255))
+    # Retired by migration 0003, which encrypted its values into totp_secret_encrypted: always
+    # NULL, never written. Kept one release for rolling restarts; a later migration drops it.
+    totp_secret: Mapped[str | None] = mapped_column(sa.String(64), deferred=True)
     totp_enabled_at: Mapped[object | None] = mapped_column(UTCDateTime)
     # The last TOTP time step accepted, so one code cannot be used twice.
     totp_last_step: Mapped[int | None] = mapped_column()
@@ -97,6 +101,9 @@ class SessionRecord(db.Model):
     # Set when the password (and second factor, if any) were checked, for re-authentication.
     authenticated_at: Mapped[object] = mapped_column(UTCDateTime, default=utcnow)
     mfa_pending: Mapped[bool] = mapped_column(default=False)
+    # While two-step sign-in is being set up in this browser: the new secret, encrypted. It
+    # lives here, on the server, rather than in the (signed, readable) session cookie.
+    mfa_setup_secret_encrypted: Mapped[str | None] = mapped_column(sa.String(255))
     ip: Mapped[str | None] = mapped_column(sa.String(45))
     user_agent: Mapped[str | None] = mapped_column(sa.String(200))
 
@@ -127,6 +134,7 @@ class SessionRecord(db.Model):
         if self.revoked_at is None:
             self.revoked_at = utcnow()
             self.revoked_reason = reason
+        self.mfa_setup_secret_encrypted = None
 
 
 class EmailToken(db.Model):

@@ -228,7 +228,12 @@ def reauthenticate(user, record, password, code=None):
 
     ok = verify_password(user.password_hash, password)
     if ok and user.mfa_enabled:
-        ok = mfa.verify_second_factor(user, code or "") is not None
+        try:
+            ok = mfa.verify_second_factor(user, code or "") is not None
+        except mfa.SecretUnreadable:
+            audit.record("auth.reauthenticated", actor=user, obj=user, outcome="failure")
+            db.session.commit()
+            raise
     audit.record("auth.reauthenticated", actor=user, obj=user, outcome="success" if ok else "failure")
     if ok:
         record.authenticated_at = utcnow()

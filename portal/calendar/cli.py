@@ -9,8 +9,16 @@ reminders = click.Group("reminders", help="Session reminders (run `send` from cr
 @reminders.command("send")
 @with_appcontext
 def send_command():
-    """Email reminders for sessions starting within REMINDER_LEAD_HOURS (safe to run often)."""
-    from portal.calendar.reminders import send_due
+    """Email reminders for sessions starting within REMINDER_LEAD_HOURS (safe to run often).
 
+    Lapsed consents are announced first (as `flask care expire-consents` does), so a center that
+    only runs this from cron still drops the replies and sockets of people whose consent expired.
+    """
+    from portal.calendar.reminders import send_due
+    from portal.care.services import expire_consents
+
+    ended = expire_consents()
+    if ended:
+        click.echo(f"{ended} family link(s) ended by consent expiry or end of enrollment")
     count = send_due()
     click.echo(f"{count} reminder(s) sent")

@@ -3,7 +3,7 @@
 import sqlalchemy as sa
 
 from portal import audit
-from portal.calendar.models import RSVP, Attendance, AttendanceStatus, NotificationKind, Response
+from portal.calendar.models import RSVP, Attendance, AttendanceStatus, NotificationKind, Response, SessionSeries
 from portal.calendar.services import CalendarError, _send, notify_users
 from portal.clock import utcnow
 from portal.extensions import db
@@ -14,6 +14,7 @@ def rsvps_for(series_id, original):
         sa.select(RSVP)
         .where(RSVP.series_id == series_id, RSVP.occurrence_start == original)
         .order_by(RSVP.requested_at, RSVP.id)
+        .execution_options(populate_existing=True)  # seats as committed, not as this session last saw them
     )
     return list(db.session.scalars(query))
 
@@ -31,6 +32,9 @@ def respond(user, occurrence, response, now=None):
     if occurrence.start <= now:
         raise CalendarError("This session has already started.")
     series, original = occurrence.series, occurrence.original_start
+    # Two people taking the last seat at once: the second waits here until the first commits,
+    # then counts that seat (and a double submit finds the first one's row).
+    capacity = lock_seats(series.id)
     rsvp = rsvp_of(user, series.id, original)
     if rsvp is None:
         rsvp = RSVP(
@@ -47,7 +51,7 @@ def respond(user, occurrence, response, now=None):
         had_seat = rsvp.holds_seat
     if response == Response.GOING and not had_seat:
         taken = sum(1 for r in rsvps_for(series.id, original) if r.holds_seat and r is not rsvp)
-        rsvp.waitlisted = series.capacity is not None and taken >= series.capacity
+        rsvp.waitlisted = capacity is not None and taken >= capacity
         rsvp.requested_at = now
     elif response != Response.GOING:
         rsvp.waitlisted = False
@@ -59,10 +63,29 @@ def respond(user, occurrence, response, now=None):
     return rsvp
 
 
+def lock_seats(series_id):
+    """Serialise seat changes of one series until the transaction ends; returns its capacity.
+
+    PostgreSQL: SELECT … FOR UPDATE on the series row (there is no occurrence row), so a
+    concurrent `respond` or `promote_waitlist` waits, then reads the seats the first committed.
+    SQLite: BEGIN IMMEDIATE takes the database's write lock before the seats are read (the
+    driver otherwise begins only at the first write, after both requests had counted); a
+    connection that has already written holds that lock.
+    """
+    query = sa.select(SessionSeries.capacity).where(SessionSeries.id == series_id)
+    connection = db.session.connection()
+    if connection.dialect.name == "sqlite":
+        if not connection.connection.dbapi_connection.in_transaction:
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
+        return db.session.scalar(query)
+    return db.session.scalar(query.with_for_update())
+
+
 def promote_waitlist(series, original):
     """Give freed seats to the longest-waiting people; returns their notices (caller commits)."""
+    capacity = lock_seats(series.id)
     rsvps = rsvps_for(series.id, original)
-    free = None if series.capacity is None else series.capacity - sum(1 for r in rsvps if r.holds_seat)
+    free = None if capacity is None else capacity - sum(1 for r in rsvps if r.holds_seat)
     promoted = []
     for rsvp in rsvps:
         if rsvp.response == Response.GOING and rsvp.waitlisted and (free is None or free > 0):

@@ -8,6 +8,7 @@ import sqlalchemy as sa
 from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
+from sqlalchemy.orm import lazyload
 
 from portal.calendar import feeds, roster
 from portal.calendar.forms import ConfirmForm, RSVPForm
@@ -53,7 +54,12 @@ def _disclose(view, series_list, what):
 def _my_rsvps(series_ids):
     if not series_ids:
         return {}
-    rows = db.session.scalars(sa.select(RSVP).where(RSVP.user_id == current_user.id, RSVP.series_id.in_(series_ids)))
+    query = (
+        sa.select(RSVP)
+        .where(RSVP.user_id == current_user.id, RSVP.series_id.in_(series_ids))
+        .options(lazyload(RSVP.user))  # the reader's own answers: no need to join (and reload) the reader
+    )
+    rows = db.session.scalars(query)
     return {(r.series_id, r.occurrence_start): r for r in rows}
 
 

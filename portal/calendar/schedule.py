@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
+from sqlalchemy.orm import defaultload, joinedload, lazyload
 
 from portal.calendar.models import SessionSeries
 from portal.calendar.recurrence import expand, occurrence_key, to_utc
@@ -131,10 +132,21 @@ def family_view(user, now=None):
         view.program_links.setdefault(link.client.program_id, link)
     if not view.client_links:
         return view
-    query = sa.select(SessionSeries).where(
-        sa.or_(
-            SessionSeries.client_id.in_(view.client_links),
-            SessionSeries.program_id.in_(view.program_links),
+    query = (
+        sa.select(SessionSeries)
+        .where(
+            sa.or_(
+                SessionSeries.client_id.in_(view.client_links),
+                SessionSeries.program_id.in_(view.program_links),
+            )
+        )
+        # Family pages show the series and their changes (overrides, joined into this statement);
+        # the counselors of the series, client and program are loaded only where a page reads them.
+        .options(
+            joinedload(SessionSeries.overrides),
+            lazyload(SessionSeries.counselors),
+            defaultload(SessionSeries.client).defaultload(Client.program).lazyload(Program.counselors),
+            defaultload(SessionSeries.program).lazyload(Program.counselors),
         )
     )
     view.series = list(db.session.scalars(query).unique())

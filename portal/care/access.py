@@ -10,9 +10,10 @@ from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from blinker import Namespace
+from sqlalchemy.orm import defaultload
 
 from portal import audit
-from portal.care.models import Client, Consent, FamilyLink
+from portal.care.models import Client, Consent, FamilyLink, Program
 from portal.clock import utcnow
 from portal.extensions import db
 
@@ -29,11 +30,21 @@ def consent_today(now=None):
 
 
 def _live_links_query(user_id):
+    # This runs on every page that shows client-linked data. The link, its consent, client and
+    # program come in this one statement; the program's counselors (and their roles) are loaded
+    # only if someone reads them, instead of in two more statements every time.
     return (
         sa.select(FamilyLink)
         .join(FamilyLink.consent)
         .join(Consent.client)
         .where(FamilyLink.user_id == user_id, FamilyLink.ended_at.is_(None), Consent.revoked_at.is_(None))
+        .options(
+            defaultload(FamilyLink.client).defaultload(Client.program).lazyload(Program.counselors),
+            defaultload(FamilyLink.consent)
+            .defaultload(Consent.client)
+            .defaultload(Client.program)
+            .lazyload(Program.counselors),
+        )
     )
 
 

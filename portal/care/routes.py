@@ -11,6 +11,7 @@ from portal.care.forms import ClientForm, EndEnrollmentForm, ProgramForm, Search
 from portal.care.models import Program, program_counselors
 from portal.clock import utcnow
 from portal.extensions import db
+from portal.paging import page_number, paginate, require_page
 from portal.security import Permission, Role, permission_required
 from portal.templating import render_form
 
@@ -95,9 +96,9 @@ def programs_for(user):
 def clients():
     form = SearchForm(request.args)
     text = form.q.data.strip() if form.validate() and form.q.data else None
-    query = services.search_clients(access.clients_for_counselor(current_user), text).limit(PAGE_SIZE)
-    rows = db.session.scalars(query).unique().all()
-    return render_template("care/clients.html", clients=rows, form=form, searched=text)
+    query = services.search_clients(access.clients_for_counselor(current_user), text)
+    pagination = require_page(paginate(query, page=page_number(), per_page=PAGE_SIZE))
+    return render_template("care/clients.html", pagination=pagination, form=form, searched=text)
 
 
 @bp.route("/clients/new", methods=["GET", "POST"])

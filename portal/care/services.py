@@ -94,11 +94,11 @@ def search_clients(query, text=None):
         query = query.where(
             sa.or_(Client.full_name.ilike(pattern, escape="\\"), Client.record_number.ilike(pattern, escape="\\"))
         )
-    return query.order_by(Client.status, Client.full_name)
+    return query.order_by(Client.status, Client.full_name, Client.id)  # id: a stable order across pages
 
 
 def end_enrollment(client, *, actor, status, ended_on, now=None):
-    """Complete or discharge a client. Links under "end of enrollment" consents end with it."""
+    """Complete or discharge a client. Every family link ends with the enrollment."""
     if not client.is_enrolled:
         raise CareError(_l("This enrollment has already ended."), field="status")
     if status not in (ClientStatus.COMPLETED.value, ClientStatus.DISCHARGED.value):
@@ -110,16 +110,73 @@ def end_enrollment(client, *, actor, status, ended_on, now=None):
     client.ended_on = ended_on
     ended = []
     for consent in _live_consents(client.id):
-        user_ids = _end_links(consent.id, now, "enrollment_ended") if consent.expires_on is None else []
-        ended.append((consent, user_ids or _linked_user_ids(consent.id)))
+        # Every consent needs the client enrolled (Consent.is_valid), dated ones too: all their
+        # links end and are announced here, so the expiry sweep never announces them again.
+        ended.append((consent, _end_links(consent.id, now, "enrollment_ended")))
         cancel_pending_invitations(consent.id, now)
     audit.record(
         "client." + status, actor=actor, obj=client, client_id=client.id, detail={"ended_on": ended_on.isoformat()}
     )
     db.session.commit()
     for consent, user_ids in ended:
-        access.announce_consent_ended(client.id, consent.id, user_ids, "enrollment_ended")
+        if user_ids:
+            access.announce_consent_ended(client.id, consent.id, user_ids, "enrollment_ended")
     return client
+
+
+def expire_consents(now=None):
+    """End and announce the family links whose consent lapsed without anyone acting on it.
+
+    Access already stops on its own the day after a dated consent's expiry (Consent.is_valid),
+    but rooms and calendar only hear of it here: each such link (and any link left open although
+    its client's enrollment ended) is marked ended, audited and announced through
+    `consent_ended`, exactly once. Safe to run often and concurrently (`flask care
+    expire-consents` from cron, and at the start of `flask reminders send`): a link is claimed
+    by a conditional UPDATE, so of two overlapping runs only one announces it. Returns the
+    number of links ended.
+    """
+    now = now or utcnow()
+    today = access.consent_today(now)
+    lapsed = db.session.execute(
+        sa.select(FamilyLink.id, FamilyLink.user_id, FamilyLink.client_id, FamilyLink.consent_id, Consent.expires_on)
+        .join(Consent, FamilyLink.consent_id == Consent.id)
+        .join(Client, FamilyLink.client_id == Client.id)
+        .where(
+            FamilyLink.ended_at.is_(None),
+            Consent.revoked_at.is_(None),
+            sa.or_(Consent.expires_on < today, Client.status != ClientStatus.ACTIVE.value),
+        )
+        .order_by(FamilyLink.id)
+    ).all()
+    claimed = []
+    for link_id, user_id, client_id, consent_id, expires_on in lapsed:
+        reason = "consent_expired" if expires_on is not None and expires_on < today else "enrollment_ended"
+        result = db.session.execute(
+            sa.update(FamilyLink)
+            .where(FamilyLink.id == link_id, FamilyLink.ended_at.is_(None))
+            .values(ended_at=now, ended_reason=reason)
+            .execution_options(synchronize_session=False)
+        )
+        if result.rowcount != 1:
+            continue  # another run got there first
+        cancel_pending_invitations(consent_id, now)
+        audit.record(
+            "family_link.ended",
+            object_type="family_links",
+            object_id=link_id,
+            client_id=client_id,
+            consent_id=consent_id,
+            detail={"reason": reason, "expires_on": expires_on.isoformat() if expires_on else None},
+        )
+        claimed.append((client_id, consent_id, user_id, reason))
+    db.session.commit()
+    for client_id, consent_id, user_id, reason in claimed:
+        access.announce_consent_ended(client_id, consent_id, [user_id], _SIGNAL_REASONS[reason])
+    return len(claimed)
+
+
+# What listeners are told, as revocation says "revoked".
+_SIGNAL_REASONS = {"consent_expired": "expired", "enrollment_ended": "enrollment_ended"}
 
 
 # --- consents ---------------------------------------------------------------------------------
@@ -128,12 +185,6 @@ def end_enrollment(client, *, actor, status, ended_on, now=None):
 def _live_consents(client_id):
     return db.session.scalars(
         sa.select(Consent).where(Consent.client_id == client_id, Consent.revoked_at.is_(None))
-    ).all()
-
-
-def _linked_user_ids(consent_id):
-    return db.session.scalars(
-        sa.select(FamilyLink.user_id).where(FamilyLink.consent_id == consent_id, FamilyLink.ended_at.is_(None))
     ).all()
 
 

@@ -41,42 +41,32 @@ def module(slug):
     return render_template("lessons/module.html", module=found[0])
 
 
-def _neighbours(lesson):
-    """(previous, next) published lessons across the whole curriculum, in reading order."""
-    modules = overview.overview(None)
-    ordered = [(m, item) for m in modules for item in m.lessons]
-    index = next((i for i, (_m, item) in enumerate(ordered) if item.id == lesson.id), None)
-    if index is None:
-        return None, None
-    previous = ordered[index - 1][1] if index > 0 else None
-    following = ordered[index + 1][1] if index + 1 < len(ordered) else None
-    return previous, following
-
-
-def render_lesson(lesson, reflection_form=None, status=200):
-    progress = services.record_visit(current_user, lesson)
-    reflection = services.reflection_for(current_user, lesson)
+def render_lesson(slug, reflection_form=None, status=200):
+    """The lesson page (404 for drafts and unknown slugs). The visit is recorded after rendering,
+    so the page's rows are not expired and read again by the commit."""
+    page = services.lesson_page(current_user, slug)
+    if page is None:
+        abort(404)
     if reflection_form is None:
-        reflection_form = ReflectionForm(body=reflection.body if reflection else "")
-    previous, following = _neighbours(lesson)
-    return render_template(
+        reflection_form = ReflectionForm(body=page.reflection.body if page.reflection else "")
+    html = render_template(
         "lessons/lesson.html",
-        lesson=lesson,
-        progress=progress,
-        answers=services.answers_for(current_user, lesson),
-        answer_form=AnswerForm(),
-        action_form=ActionForm(),
-        reflection=reflection,
+        lesson=page.lesson,
+        progress=page.progress,
+        questions=services.questions_with_answers(current_user, page.lesson),
+        reflection=page.reflection,
         reflection_form=reflection_form,
-        previous=previous,
-        following=following,
-    ), status
+        previous=page.previous,
+        following=page.following,
+    )
+    services.record_visit(current_user, page.lesson, page.progress)
+    return html, status
 
 
 @bp.get("/read/<slug>")
 @permission_required(Permission.LEARN)
 def lesson(slug):
-    return render_lesson(get_lesson(slug))
+    return render_lesson(slug)
 
 
 @bp.post("/read/<slug>/answer")

@@ -21,12 +21,12 @@ def save_reflection(slug):
     lesson = get_lesson(slug)
     form = ReflectionForm()
     if not form.validate():
-        return render_lesson(lesson, reflection_form=form, status=form_status(form))
+        return render_lesson(slug, reflection_form=form, status=form_status(form))
     try:
         services.save_reflection(current_user, lesson, form.body.data)
     except services.LessonError as error:
         form.body.errors.append(str(error))
-        return render_lesson(lesson, reflection_form=form, status=form_status(form))
+        return render_lesson(slug, reflection_form=form, status=form_status(form))
     flash(_("Your reflection is saved. Only you can read it."), "success")
     return redirect(url_for(".lesson", slug=slug, _anchor="reflection"))
 

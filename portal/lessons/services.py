@@ -3,6 +3,9 @@
 Services take explicit arguments, commit once and raise LessonError for rule breaks.
 """
 
+from dataclasses import dataclass
+from typing import NamedTuple
+
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import IntegrityError
@@ -26,6 +29,11 @@ from portal.lessons.models import (
 REFLECTION_MAX = 10_000
 
 
+class LessonLink(NamedTuple):
+    slug: str
+    title: str
+
+
 class LessonError(ValueError):
     """A request the lesson rules do not allow; the message is safe to show."""
 
@@ -39,9 +47,11 @@ def published_lessons_query():
 
 
 def find_published_lesson(slug):
+    """The published lesson with its module (read from the same join: pages show both)."""
     if not isinstance(slug, str) or len(slug) > 80:
         return None
-    return db.session.scalar(published_lessons_query().where(Lesson.slug == slug))
+    query = published_lessons_query().where(Lesson.slug == slug).options(contains_eager(Lesson.module))
+    return db.session.scalar(query)
 
 
 def find_published_module(slug):
@@ -73,16 +83,93 @@ def _commit_or_retry(make):
     return None
 
 
-def record_visit(user, lesson):
-    """Note that the user opened the lesson (starts progress, moves 'last seen')."""
-    progress = _progress(user, lesson)
+_UNKNOWN = object()
+
+#: Re-opening a lesson moves its "last seen" time at most this often (seconds): reading a page
+#: should not cost a database write each time, and "continue where you left off" only needs
+#: to know roughly when each lesson was last opened.
+LAST_SEEN_RESOLUTION = 60
+
+
+def record_visit(user, lesson, progress=_UNKNOWN):
+    """Note that the user opened the lesson (starts progress, moves 'last seen' once a minute).
+
+    `progress` is the user's row for the lesson when the caller has already read it (None: no
+    row yet). Commits only when something changed."""
+    if progress is _UNKNOWN:
+        progress = _progress(user, lesson)
     now = utcnow()
     if progress is None:
         progress = LessonProgress(user_id=user.id, lesson_id=lesson.id, started_at=now, last_seen_at=now)
         db.session.add(progress)
-    else:
+    elif (now - progress.last_seen_at).total_seconds() >= LAST_SEEN_RESOLUTION:
         progress.last_seen_at = now
+    else:
+        return progress
     return _commit_or_retry(lambda: _progress(user, lesson)) or progress
+
+
+@dataclass
+class LessonPage:
+    """What the lesson page shows: the lesson (with its module), the reader's own progress and
+    reflection, and the lessons before and after it in reading order."""
+
+    lesson: Lesson
+    progress: LessonProgress | None
+    reflection: Reflection | None
+    previous: LessonLink | None
+    following: LessonLink | None
+
+
+def lesson_page(user, slug):
+    """The LessonPage of the published lesson with this slug for user, or None: one statement
+    (reading order comes from a window over the published curriculum, however long it is)."""
+    if not isinstance(slug, str) or len(slug) > 80:
+        return None
+    window = {"order_by": (Module.position, Module.id, Lesson.position, Lesson.id)}
+    ranked = (
+        published_lessons_query()
+        .with_only_columns(
+            Lesson.id,
+            sa.func.lag(Lesson.slug).over(**window).label("prev_slug"),
+            sa.func.lag(Lesson.title).over(**window).label("prev_title"),
+            sa.func.lead(Lesson.slug).over(**window).label("next_slug"),
+            sa.func.lead(Lesson.title).over(**window).label("next_title"),
+        )
+        .subquery()
+    )
+    query = (
+        published_lessons_query()
+        .join(ranked, ranked.c.id == Lesson.id)
+        .outerjoin(LessonProgress, (LessonProgress.lesson_id == Lesson.id) & (LessonProgress.user_id == user.id))
+        .outerjoin(Reflection, (Reflection.lesson_id == Lesson.id) & (Reflection.user_id == user.id))
+        .where(Lesson.slug == slug)
+        .add_columns(LessonProgress, Reflection, ranked.c.prev_slug, ranked.c.prev_title)
+        .add_columns(ranked.c.next_slug, ranked.c.next_title)
+        .options(contains_eager(Lesson.module))
+    )
+    row = db.session.execute(query).first()
+    if row is None:
+        return None
+    lesson, progress, reflection, prev_slug, prev_title, next_slug, next_title = row
+    return LessonPage(
+        lesson,
+        progress,
+        reflection,
+        LessonLink(prev_slug, prev_title) if prev_slug else None,
+        LessonLink(next_slug, next_title) if next_slug else None,
+    )
+
+
+def questions_with_answers(user, lesson):
+    """[(question, the user's answer or None)] in order, in one statement."""
+    query = (
+        sa.select(Question, QuizAnswer)
+        .outerjoin(QuizAnswer, (QuizAnswer.question_id == Question.id) & (QuizAnswer.user_id == user.id))
+        .where(Question.lesson_id == lesson.id)
+        .order_by(Question.position, Question.id)
+    )
+    return [tuple(row) for row in db.session.execute(query)]
 
 
 def complete_lesson(user, lesson):

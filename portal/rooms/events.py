@@ -4,11 +4,13 @@ Identity comes from the server-side session only, looked up afresh on every even
 session record, the account, a suspension, program consent), never from the payload.
 """
 
+import contextlib
 import logging
+import threading
 import time
 from functools import wraps
 
-from flask import g, request
+from flask import current_app, g, request
 from flask_login import current_user
 from flask_socketio import disconnect, join_room, leave_room
 
@@ -25,27 +27,52 @@ TYPING_EVERY = 2.0  # seconds between typing notices per socket
 _last_typing = {}
 
 
-def fresh_user():
-    """The signed-in, active, unsuspended user of this socket, looked up now (not cached)."""
-    for key in ("session_record", "_login_user", "rooms_watched_words", "rooms_suspensions", "rooms_restrictions"):
-        g.pop(key, None)
+def fresh_user(payload=None, rules=None):
+    """The signed-in, active, unsuspended user of this socket, looked up now (not cached).
+
+    `rules` ("room" or "send") with a payload naming a room: the suspension is read in the same
+    statement as the room and the person's standing in it (`access.load_rules`); the handler's
+    checks then use those answers instead of one statement per question.
+    """
+    g.pop("session_record", None)
+    g.pop("_login_user", None)
+    g.pop("rooms_watched_words", None)
+    access.forget_cached_rules()
     record = current_session_record()
     if record is None or record.mfa_pending:
         return None
     user = current_user._get_current_object()
+    if rules and getattr(user, "is_authenticated", False) and user.active:
+        _load_rules(user, payload, rules)
     if not access.may_chat(user) or staff_must_enrol(user):
         return None
     return user, record
 
 
-def chat_event(touch=True):
-    """Wrap a handler: payload must be a dict, identity re-checked, RoomError → error ack."""
+def _load_rules(user, payload, rules):
+    if not isinstance(payload, dict):
+        return
+    slug = payload.get("room")
+    if not isinstance(slug, str) or not 0 < len(slug) <= 64:
+        return
+    client_id = None
+    if rules == "send":
+        # an invalid client_id is answered "invalid" by post_message, after the room checks
+        with contextlib.suppress(RoomError):
+            client_id = services.validate_client_id(payload.get("client_id"))
+    access.load_rules(user, slug, client_id=client_id)
+
+
+def chat_event(touch=True, rules=None):
+    """Wrap a handler: payload must be a dict, identity re-checked, RoomError → error ack.
+
+    `rules`: see fresh_user (only for handlers whose payload names a room in `room`)."""
 
     def decorator(handler):
         @wraps(handler)
         def wrapped(payload=None, *args):
             try:
-                identity = fresh_user()
+                identity = fresh_user(payload, rules)
                 if identity is None:
                     ack = RoomError("unauthorized").as_ack()
                     disconnect()
@@ -122,6 +149,41 @@ def _online_names(slug):
 
 
 def _announce_presence(slug):
+    """Tell the room who is online: at once, or (ROOMS_PRESENCE_INTERVAL > 0) in the next
+    per-room batch, so that many joins or leaves in a moment cost one broadcast, not one each."""
+    app = current_app._get_current_object()
+    interval = app.config["ROOMS_PRESENCE_INTERVAL"]
+    if not interval:
+        _broadcast_presence(slug)
+        return
+    state = app.extensions.setdefault("rooms_presence_batch", {"lock": threading.Lock(), "due": set()})
+    with state["lock"]:
+        start = not state["due"]
+        state["due"].add(slug)
+    if start:
+        socketio.start_background_task(_presence_batches, app, state, interval)
+
+
+def _presence_batches(app, state, interval):
+    """Background task: every `interval` seconds announce the rooms whose presence changed,
+    until a round finds none (the next change starts a new task)."""
+    while True:
+        socketio.sleep(interval)
+        with state["lock"]:
+            due, state["due"] = state["due"], set()
+        if not due:
+            return
+        with app.app_context():
+            try:
+                for slug in sorted(due):
+                    _broadcast_presence(slug)
+            except Exception:
+                log.exception("presence broadcast failed")
+            finally:
+                db.session.remove()
+
+
+def _broadcast_presence(slug):
     """Broadcast who is online, unless this process last announced the very same list
     (a second tab, or hundreds of sockets of a few people, would otherwise flood the room)."""
     names = _online_names(slug)
@@ -164,25 +226,29 @@ def on_disconnect(reason=None):
 
 
 @on("join")
-@chat_event()
+@chat_event(rules="room")
 def on_join(user, payload):
     slug = _slug(payload)
     after_id = _int(payload, "after_id", required=False)
     room = access.room_by_slug(slug)
     access.check_may_read(user, room)
     messages, has_more = services.join_messages(room, after_id)
+    # Everything read from the rows before mark_read commits: the commit expires them, and each
+    # message would then be loaded again, one statement apiece (50 per join).
+    message_data = services.payloads(messages)
+    room_data, may_post = room.as_payload(), _may_post(user, room)
     join_room(room_channel(slug))
     presence.store().enter(slug, request.sid, user.id)
     seen = messages[-1].id if messages else after_id
     if seen:
         services.mark_read(user, room, seen)
     _announce_presence(slug)
-    room_data = room.as_payload() | {
+    room_data |= {
         "online": _online_names(slug),
-        "may_post": _may_post(user, room),
+        "may_post": may_post,
         "last_read_id": services.last_read_id(user, room),
     }
-    return {"ok": True, "room": room_data, "messages": services.payloads(messages), "has_more": has_more}
+    return {"ok": True, "room": room_data, "messages": message_data, "has_more": has_more}
 
 
 def _may_post(user, room):
@@ -194,7 +260,7 @@ def _may_post(user, room):
 
 
 @on("send")
-@chat_event()
+@chat_event(rules="send")
 def on_send(user, payload):
     slug = _slug(payload)
     body = payload.get("body")
@@ -214,19 +280,23 @@ def on_send(user, payload):
 
 
 def _after_post(user, posted, message):
-    """Broadcasts that follow a committed message (never before the commit)."""
+    """Broadcasts that follow a committed message (never before the commit).
+
+    The author's id comes from the payload: the commit has expired `user`, and reading it
+    again would cost two statements before the broadcast."""
+    author_id = message["author"]["id"]
     if posted.held:
-        broadcast.held_message(user.id, message)
+        broadcast.held_message(author_id, message)
         broadcast.moderation_alert({"kind": "held", "priority": False, "room": message["room"], "message": message})
     else:
         broadcast.message(message)
     if posted.crisis:
-        broadcast.support(user.id, wordlists.SUPPORT_RESOURCES)
+        broadcast.support(author_id, wordlists.SUPPORT_RESOURCES)
         broadcast.moderation_alert({"kind": "crisis", "priority": True, "room": message["room"], "message": message})
 
 
 @on("history")
-@chat_event()
+@chat_event(rules="room")
 def on_history(user, payload):
     slug = _slug(payload)
     before_id = _int(payload, "before_id", low=1)
@@ -249,7 +319,7 @@ def on_leave(user, payload):
 
 
 @on("typing")
-@chat_event(touch=False)
+@chat_event(touch=False, rules="room")
 def on_typing(user, payload):
     slug = _slug(payload)
     now = time.monotonic()
@@ -298,7 +368,7 @@ def on_delete(user, payload):
 
 
 @on("read")
-@chat_event(touch=False)
+@chat_event(touch=False, rules="room")
 def on_read(user, payload):
     room = access.room_by_slug(_slug(payload))
     access.check_may_read(user, room)

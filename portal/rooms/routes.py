@@ -129,6 +129,7 @@ def _room_page(room, form=None, error=None, support=False, before_id=None, statu
         form = MessageForm(formdata=None)
     form.client_id.data = _usable_client_id(form.client_id.data)
     flagged = session.pop(SUPPORT_KEY) if SUPPORT_KEY in session else False  # no session write otherwise
+    may_post = _may_post(room)
     return render_template(
         "rooms/room.html",
         room=room,
@@ -136,8 +137,8 @@ def _room_page(room, form=None, error=None, support=False, before_id=None, statu
         has_more=has_more,
         before_id=before_id,
         last_read_id=services.last_read_id(current_user, room),
-        may_post=_may_post(room),
-        accepted=access.has_accepted_guidelines(current_user),
+        may_post=may_post,
+        accepted=_accepted_guidelines(may_post),
         names={m.id: services.public_name(m.author) for m in messages},
         is_moderator=access.is_moderator(current_user),
         max_body=services.MAX_BODY,
@@ -213,6 +214,16 @@ def _may_post(room):
     except RoomError as error:
         return error.code
     return True
+
+
+def _accepted_guidelines(may_post):
+    """Whether the current user accepted the guidelines, from the answer _may_post already gave
+    when it tells (may post: they did; refused for the guidelines: they did not)."""
+    if may_post is True:
+        return True
+    if may_post == "guidelines":
+        return False
+    return access.has_accepted_guidelines(current_user)
 
 
 @register_panel

@@ -24,7 +24,7 @@ from portal.rooms.models import (
 from portal.sanitize import chat_to_html
 
 MAX_BODY = 2000
-PREMODERATED_MESSAGES = 3
+PREMODERATED_MESSAGES = access.PREMODERATION_COUNT
 JOIN_LATEST = 50
 CATCH_UP_MAX = 200
 HISTORY_MAX = 100
@@ -182,7 +182,12 @@ def validate_client_id(client_id):
         raise RoomError("invalid") from None
 
 
-def existing_send(author, client_id):
+def existing_send(author, client_id, fresh=False):
+    """The message author already stored under client_id, or None (`load_rules` may know)."""
+    known = access.cache("rooms_sends")
+    key = (author.id, client_id)
+    if not fresh and key in known:
+        return db.session.get(Message, known[key]) if known[key] is not None else None
     return db.session.scalar(sa.select(Message).filter_by(author_id=author.id, client_id=client_id))
 
 
@@ -190,9 +195,13 @@ def slow_mode_wait(author, room, now=None):
     """Seconds the author must still wait in a slow-mode room (0 when free to post)."""
     if not room.slow_mode_seconds or access.is_moderator(author):
         return 0
-    last = db.session.scalar(
-        sa.select(sa.func.max(Message.created_at)).where(Message.room_id == room.id, Message.author_id == author.id)
-    )
+    known = access.cache("rooms_last_post")
+    if (author.id, room.id) in known:
+        last = known[(author.id, room.id)]
+    else:
+        last = db.session.scalar(
+            sa.select(sa.func.max(Message.created_at)).where(Message.room_id == room.id, Message.author_id == author.id)
+        )
     if last is None:
         return 0
     if last.tzinfo is None:  # func.max bypasses the column type on some databases
@@ -208,6 +217,9 @@ def needs_premoderation(author, room):
     """New members' first messages in each room wait for a moderator."""
     if author.established or access.is_moderator(author):
         return False
+    known = access.cache("rooms_approved")
+    if (author.id, room.id) in known:
+        return known[(author.id, room.id)] < PREMODERATED_MESSAGES
     approved = db.session.scalar(
         sa.select(sa.func.count(Message.id)).where(
             Message.room_id == room.id, Message.author_id == author.id, Message.status == MessageStatus.VISIBLE.value
@@ -269,7 +281,7 @@ def post_message(author, room, body, client_id, rate_check):
         db.session.commit()
     except sa.exc.IntegrityError:  # the same client_id raced in from another socket
         db.session.rollback()
-        existing = existing_send(author, client_id)
+        existing = existing_send(author, client_id, fresh=True)
         if existing is None:
             raise
         return Posted(existing, created=False)

@@ -68,8 +68,14 @@ def test_pagination(client, admin):
     second = client.get("/admin/users?page=2").get_data(as_text=True)
     assert "Page 1 of 2" in first and "Page 2 of 2" in second
     assert users[0].display_name in first and users[-1].display_name in second
-    assert client.get("/admin/users?page=999999999999999999999").status_code == 200
-    assert client.get("/admin/users?page=-3").status_code == 200
+    assert 'aria-current="page"' in second and 'rel="prev"' in second
+    # Past the last page: not found (was an empty page); never a 500, whatever the number.
+    for page in ("3", "999999999999999999999"):
+        assert client.get(f"/admin/users?page={page}").status_code == 404
+    # Not a page number at all: the first page.
+    for page in ("-3", "abc", "0"):
+        response = client.get(f"/admin/users?page={page}")
+        assert response.status_code == 200 and "Page 1 of 2" in response.get_data(as_text=True)
 
 
 def count_statements(client, path):

@@ -4,6 +4,7 @@ import re
 
 import pyotp
 
+from portal.auth import secretbox
 from portal.clock import utcnow
 
 LINK = re.compile(r"http://localhost(/auth/[\w/-]+)")
@@ -34,6 +35,11 @@ def without_tokens(html, *secrets):
     return html
 
 
+def totp_secret(user):
+    """The user's authenticator secret, decrypted as the portal does."""
+    return secretbox.decrypt(user.totp_secret_encrypted)[0]
+
+
 def current_code(user, offset_steps=0):
     now = int(utcnow().timestamp()) + offset_steps * 30
-    return pyotp.TOTP(user.totp_secret).at(now)
+    return pyotp.TOTP(totp_secret(user)).at(now)

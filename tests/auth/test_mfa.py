@@ -6,13 +6,12 @@ from datetime import UTC, datetime, timedelta
 import pyotp
 import pytest
 import time_machine
-from flask import session
 
 from portal.audit import AuditEvent
 from portal.auth.models import RecoveryCode, SessionRecord
 from portal.extensions import db
 from portal.security import Role
-from tests.auth.helpers import current_code
+from tests.auth.helpers import current_code, session_data, totp_secret
 from tests.factories import PASSWORD, make_user
 
 
@@ -45,7 +44,7 @@ def test_enrolment_turns_on_two_step_and_shows_ten_codes_once(client, auth):
     codes = re.findall(r"<li><code>([a-z0-9-]+)</code></li>", response.get_data(as_text=True))
     assert len(codes) == 10 and len(set(codes)) == 10
     db.session.expire_all()
-    assert user.mfa_enabled and user.totp_secret == secret
+    assert user.mfa_enabled and totp_secret(user) == secret
     stored = db.session.scalars(db.select(RecoveryCode).filter_by(user_id=user.id)).all()
     assert len(stored) == 10
     assert not any(code in row.code_hash for row in stored for code in codes)
@@ -146,7 +145,7 @@ def test_disable_needs_password_and_code(client, auth, mfa_user):
     assert mfa_user.mfa_enabled
     auth.post("/auth/mfa/disable", {"password": PASSWORD, "code": mfa_user.recovery_codes[1]})
     db.session.expire_all()
-    assert not mfa_user.mfa_enabled and mfa_user.totp_secret is None
+    assert not mfa_user.mfa_enabled and mfa_user.totp_secret_encrypted is None
     assert db.session.scalar(db.select(db.func.count()).select_from(RecoveryCode)) == 0
     assert "auth.mfa_disabled" in actions()
 
@@ -203,10 +202,12 @@ def test_setup_secret_is_kept_while_enrolling(app, client, auth):
     first = client.get("/auth/mfa/setup").get_data(as_text=True)
     second = client.get("/auth/mfa/setup").get_data(as_text=True)
     pattern = r'<code class="secret-key">(\w+)</code>'
-    assert re.search(pattern, first).group(1) == re.search(pattern, second).group(1)
-    with client.session_transaction() as sess:
-        assert sess["mfa_setup_secret"]
-    assert session is not None
+    secret = re.search(pattern, first).group(1)
+    assert re.search(pattern, second).group(1) == secret
+    # Kept on the server, encrypted; the (signed, not encrypted) cookie holds no trace of it.
+    assert secret not in str(session_data(app, client))
+    record = db.session.scalar(db.select(SessionRecord))
+    assert record.mfa_setup_secret_encrypted and secret not in record.mfa_setup_secret_encrypted
 
 
 def test_totp_window_allows_one_step_of_drift(client, auth, mfa_user):

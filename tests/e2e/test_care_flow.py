@@ -3,6 +3,7 @@
 axe-core runs on every care page on the way.
 """
 
+import os
 import re
 from datetime import date, timedelta
 from email import message_from_bytes, policy
@@ -184,3 +185,30 @@ def test_invitation_side_pages_are_accessible(page, browser, live_server, browse
     page.get_by_role("button", name="Accept and link my account — Sam Rivera").click()
     page.wait_for_selector("h2:has-text('Sam Rivera')")
     assert_accessible(page)
+
+
+def test_paged_client_list_is_accessible_and_keeps_the_search(page, browser_login, assert_accessible):
+    from portal.care.models import Client
+    from portal.extensions import db
+
+    counselor = make_user(email="casey@example.org", roles=(Role.COUNSELOR,), display_name="Casey")
+    program = make_program(name="Evening IOP", counselors=[counselor])
+    db.session.add_all(
+        Client(program=program, full_name=f"River {i:03d}", enrollment_start=date(2026, 1, 5)) for i in range(120)
+    )
+    db.session.commit()
+    browser_login(page, counselor.email)
+    page.goto("/care/clients?q=river")
+    assert_accessible(page)
+    pages = page.get_by_role("navigation", name="Pages of clients")
+    assert pages.locator("[aria-current=page]").inner_text().strip().endswith("1")
+    pages.get_by_role("link", name="Next page").click()
+    page.wait_for_url("**/care/clients?q=river&page=2")
+    assert page.locator("tbody tr").count() == 50
+    assert_accessible(page)
+    page.get_by_role("navigation", name="Pages of clients").get_by_role("link", name="Page 3").click()
+    page.wait_for_url("**/care/clients?q=river&page=3")
+    assert page.locator("tbody tr").count() == 20
+    assert page.locator("#q").input_value() == "river"
+    if os.environ.get("SCREENSHOT_DIR"):
+        page.screenshot(path=os.path.join(os.environ["SCREENSHOT_DIR"], "clients-page-3.png"), full_page=True)

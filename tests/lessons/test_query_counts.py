@@ -1,12 +1,19 @@
 """The catalogue, module and lesson pages cost a fixed number of SQL statements, however much data."""
 
 from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
 
 import sqlalchemy as sa
+import time_machine
 
 from portal.extensions import db
 from portal.lessons import services
+from portal.lessons.models import LessonProgress
 from tests.lessons.conftest import make_module
+
+# The lesson page: the session (1), the lesson with its module, the reader's progress and
+# reflection and the previous/next lessons (1), the questions with the reader's answers (1).
+LESSON_PAGE_STATEMENTS = 3
 
 
 @contextmanager
@@ -24,10 +31,18 @@ def counting():
 
 
 def cost(client, path):
+    return len(statements_of(client, path))
+
+
+def statements_of(client, path):
     client.get(path)  # warm up (session touch, caches)
     with counting() as statements:
         assert client.get(path).status_code == 200
-    return len(statements)
+    return statements
+
+
+def writes(statements):
+    return [s for s in statements if s.lstrip().upper().startswith(("INSERT", "UPDATE", "DELETE"))]
 
 
 def grow(family, start, modules, lessons):
@@ -59,4 +74,38 @@ def test_lesson_page_does_not_grow_with_questions_or_answers(app, family, client
     for question in big.questions:
         services.answer_question(family, big, question.id, 1)
     services.save_reflection(family, big, "note")
-    assert cost(client, f"/lessons/read/{small.slug}") == cost(client, f"/lessons/read/{big.slug}")
+    services.complete_lesson(family, big)
+    small_cost = cost(client, f"/lessons/read/{small.slug}")
+    assert small_cost == cost(client, f"/lessons/read/{big.slug}")
+    assert small_cost <= LESSON_PAGE_STATEMENTS
+
+
+def test_lesson_page_statements_do_not_grow_with_the_curriculum(app, family, client):
+    lesson = make_module("first", lessons=3).lessons[1]
+    few = cost(client, f"/lessons/read/{lesson.slug}")
+    for n in range(8):
+        make_module(f"more{n}", position=2 + n, lessons=6, questions=2)
+    assert cost(client, f"/lessons/read/{lesson.slug}") == few <= LESSON_PAGE_STATEMENTS
+
+
+def test_rereading_a_lesson_writes_last_seen_at_most_once_a_minute(app, family, client):
+    lesson = make_module("again", lessons=1).lessons[0]
+    path = f"/lessons/read/{lesson.slug}"
+    start = datetime.now(UTC).replace(microsecond=0) + timedelta(seconds=5)  # the session stays live
+    with time_machine.travel(start, tick=False) as traveller:
+        with counting() as first:
+            assert client.get(path).status_code == 200
+        assert len(writes(first)) == 1  # progress starts on the first visit
+        traveller.shift(timedelta(seconds=30))
+        with counting() as soon:
+            assert client.get(path).status_code == 200
+        assert writes(soon) == []
+        progress = db.session.scalar(sa.select(LessonProgress).filter_by(user_id=family.id, lesson_id=lesson.id))
+        assert progress.last_seen_at == start and progress.started_at == start
+        traveller.shift(timedelta(seconds=31))
+        with counting() as later:
+            assert client.get(path).status_code == 200
+        assert [s for s in writes(later) if "lesson_progress" in s]
+        db.session.expire_all()
+        progress = db.session.get(LessonProgress, progress.id)
+        assert progress.last_seen_at == start + timedelta(seconds=61) and progress.started_at == start

@@ -273,3 +273,33 @@ def test_joining_up_to_date_marks_the_room_read(app, chat, welcome):
     assert last_read_id(bea, welcome) == newest
     ack(sock, "join", {"room": "welcome", "after_id": 10**9})  # a claim beyond the newest id is clamped
     assert last_read_id(bea, welcome) == newest
+
+
+def test_presence_is_batched_per_room_when_an_interval_is_set(app, chat, welcome, monkeypatch):
+    """Many joins in a moment cost one `presence` broadcast, not one each (ROOMS_PRESENCE_INTERVAL)."""
+    import threading
+    import time
+
+    from portal.extensions import socketio
+
+    app.config["ROOMS_PRESENCE_INTERVAL"] = 1.0
+    release = threading.Event()
+    monkeypatch.setattr(socketio, "sleep", lambda seconds: release.wait(10))  # the test says when time passes
+
+    a = chat.connect(member("alice@example.org", "Alice"))
+    assert ack(a, "join", {"room": "welcome"})["room"]["online"] == ["Alice"]
+    for email, name in (("bea@example.org", "Bea"), ("cy@example.org", "Cy"), ("dee@example.org", "Dee")):
+        joined = ack(chat.connect(member(email, name)), "join", {"room": "welcome"})
+        assert name in joined["room"]["online"]  # the joiner's own ack is never delayed
+    assert payloads(a, "presence") == []  # nothing yet: the batch has not run
+
+    release.set()
+    updates = []
+    for _ in range(100):
+        updates += payloads(a, "presence")
+        if updates:
+            break
+        time.sleep(0.05)
+    time.sleep(0.2)
+    updates += payloads(a, "presence")
+    assert updates == [{"room": "welcome", "online": ["Alice", "Bea", "Cy", "Dee"]}]

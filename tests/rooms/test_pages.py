@@ -124,3 +124,35 @@ def test_notices_can_be_marked_read_only_by_their_owner(app, auth, client, welco
     assert client.post(f"/rooms/notices/{theirs.id}/read", data={"csrf_token": token}).status_code == 404
     client.post(f"/rooms/notices/{mine.id}/read", data={"csrf_token": token})
     assert "Be gentle" not in client.get("/rooms/").get_data(as_text=True)
+
+
+# The room page: the session, suspension, room, restrictions, the latest messages, their
+# authors' roles, the read marker, the guidelines acceptance (asked once) and the watched words.
+ROOM_PAGE_STATEMENTS = 9
+
+
+def _room_page_statements(client, path):
+    statements = []
+
+    def count(conn, cursor, statement, *args):
+        statements.append(statement)
+
+    client.get(path)  # the once-a-minute session touch happens here, not in the counted request
+    sa.event.listen(db.engine, "before_cursor_execute", count)
+    try:
+        assert client.get(path).status_code == 200
+    finally:
+        sa.event.remove(db.engine, "before_cursor_execute", count)
+    return statements
+
+
+def test_room_page_statements_do_not_grow_with_messages_or_authors(app, auth, client, welcome):
+    me = member("me@example.org")
+    post_message(welcome, member(), "hello")
+    auth.login("me@example.org")
+    few = _room_page_statements(client, "/rooms/welcome")
+    for n in range(30):
+        post_message(welcome, member() if n % 3 else me, f"message {n}")
+    many = _room_page_statements(client, "/rooms/welcome")
+    assert len(many) == len(few) <= ROOM_PAGE_STATEMENTS, (len(few), len(many))
+    assert sum("room_guidelines_acceptances" in s for s in many) == 1

@@ -2,7 +2,7 @@
 one path — and, with a message queue (`REDIS_URL`), it reaches sockets on every process."""
 
 from portal.extensions import socketio
-from portal.rooms import presence
+from portal.rooms import presence, wordlists
 
 NAMESPACE = "/chat"
 MODERATORS = "moderators"
@@ -22,6 +22,24 @@ def _emit(event, data, to, skip_sid=None):
 
 def message(payload):
     _emit("message", payload, room_channel(payload["room"]))
+
+
+def posted(result, payload):
+    """Everything that follows a newly committed message (never before the commit), whether it
+    came by socket `send` or by the composer form: the room (or, when held, the author and the
+    moderators) and, for a crisis phrase, the author's support resources and a priority alert.
+
+    The author's id comes from the payload: the commit has expired the user row, and reading it
+    again would cost two statements before the broadcast."""
+    author_id = payload["author"]["id"]
+    if result.held:
+        held_message(author_id, payload)
+        moderation_alert({"kind": "held", "priority": False, "room": payload["room"], "message": payload})
+    else:
+        message(payload)
+    if result.crisis:
+        support(author_id, wordlists.SUPPORT_RESOURCES)
+        moderation_alert({"kind": "crisis", "priority": True, "room": payload["room"], "message": payload})
 
 
 def message_edited(payload):

@@ -273,26 +273,10 @@ def on_send(user, payload):
         raise
     message = posted.payload
     if posted.created:
-        _after_post(user, posted, message)
+        broadcast.posted(posted, message)
     if posted.held:
         return RoomError("held_for_review", client_id=message["client_id"], id=message["id"]).as_ack()
     return {"ok": True, "message": message}
-
-
-def _after_post(user, posted, message):
-    """Broadcasts that follow a committed message (never before the commit).
-
-    The author's id comes from the payload: the commit has expired `user`, and reading it
-    again would cost two statements before the broadcast."""
-    author_id = message["author"]["id"]
-    if posted.held:
-        broadcast.held_message(author_id, message)
-        broadcast.moderation_alert({"kind": "held", "priority": False, "room": message["room"], "message": message})
-    else:
-        broadcast.message(message)
-    if posted.crisis:
-        broadcast.support(author_id, wordlists.SUPPORT_RESOURCES)
-        broadcast.moderation_alert({"kind": "crisis", "priority": True, "room": message["room"], "message": message})
 
 
 @on("history")

@@ -19,6 +19,14 @@ from portal.templating import FORM_ERRORS_STATUS, form_status
 bp = Blueprint("rooms", __name__, url_prefix="/rooms")
 
 
+def _read_standing(slug):
+    """The room and the person's standing there (suspension, ban, mute, guidelines, invitation)
+    in one statement (`access.load_rules`, as for socket events): the checks that follow read
+    its answers instead of asking the database one question each."""
+    if len(slug) <= 64:
+        access.load_rules(current_user, slug)
+
+
 def load_room(slug):
     """The room if the current user may read it: 404 for unknown rooms, 403 otherwise."""
     try:
@@ -113,6 +121,7 @@ def accept_guidelines():
 @bp.get("/<slug>")
 @permission_required(Permission.CHAT)
 def room(slug):
+    _read_standing(slug)
     blocked = _suspended_page()
     if blocked:
         return blocked
@@ -175,8 +184,7 @@ POST_ERROR_STATUS = {
 def post_message(slug):
     """The composer without JavaScript: the same service and broadcasts as a socket `send`,
     then back to the room (POST-redirect-GET). A refusal shows the room again with the text kept."""
-    from portal.rooms.events import _after_post  # the socket path's broadcasts, shared as they are
-
+    _read_standing(slug)
     blocked = _suspended_page()
     if blocked:
         return blocked
@@ -197,7 +205,7 @@ def post_message(slug):
             response = (*response, {"Retry-After": str(error.retry_after)})
         return response
     if posted.created:
-        _after_post(user, posted, posted.payload)
+        broadcast.posted(posted, posted.payload)
     if posted.crisis:
         session[SUPPORT_KEY] = True
     if posted.held:

@@ -5,7 +5,9 @@ import uuid
 import sqlalchemy as sa
 from flask import g
 from flask_babel import gettext as _
+from sqlalchemy.orm import joinedload
 
+from portal.auth.models import User
 from portal.clock import utcnow
 from portal.extensions import db
 from portal.rooms import access, guidelines, wordlists
@@ -87,8 +89,11 @@ def payloads(messages):
 
 
 def _visible(room):
-    return sa.select(Message).where(
-        Message.room_id == room.id, Message.status == MessageStatus.VISIBLE.value, Message.removed_at.is_(None)
+    # Authors come joined (for their names); their roles, which no message shows, are not loaded.
+    return (
+        sa.select(Message)
+        .where(Message.room_id == room.id, Message.status == MessageStatus.VISIBLE.value, Message.removed_at.is_(None))
+        .options(joinedload(Message.author).lazyload(User.role_rows))
     )
 
 

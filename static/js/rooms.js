@@ -31,6 +31,10 @@
   var outboxKey = "fb-outbox:" + me + ":" + slug;
   var EDIT_WINDOW_MS = 10 * 60 * 1000;
 
+  // Parts of the page that only make sense when it is live (presence, the counter, Enter to send).
+  root.classList.add("is-live");
+  Array.prototype.forEach.call(root.querySelectorAll(".live-only"), function (el) { el.classList.remove("is-hidden"); });
+
   var timeFormat = makeTimeFormat(root.dataset.locale, root.dataset.timezone);
   var hasMore = root.dataset.hasMore === "true";
   var joined = false;

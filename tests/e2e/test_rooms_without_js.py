@@ -67,6 +67,11 @@ def test_posting_without_javascript(no_js_page, live_reader, browser_login, axe_
     browser_login(page, "alice@example.org")
     page.goto("/rooms/welcome")
     assert page.locator("#composer").is_visible()
+    # Live-only parts stay hidden (nobody would fill "Online now"), and the messages are not
+    # shut in a scrolling box that only the script would move to the newest one.
+    assert not page.locator("#online-heading").is_visible()
+    assert not page.locator("#composer-count").is_visible()
+    assert page.locator("#messages").evaluate("e => getComputedStyle(e).overflowY") == "visible"
     axe_as_seen(page)
 
     page.locator("#composer-body").fill("Hello without **JavaScript**")

@@ -3,7 +3,6 @@
 from datetime import UTC, datetime, timedelta
 
 import pytest
-import sqlalchemy as sa
 import time_machine
 
 from portal.audit import AuditEvent
@@ -12,6 +11,7 @@ from portal.extensions import db
 from portal.security import Role
 from tests.admin.conftest import quick_users
 from tests.factories import PASSWORD, make_user
+from tests.statements import statements_of_get
 
 
 def events(action):
@@ -79,17 +79,7 @@ def test_pagination(client, admin):
 
 
 def count_statements(client, path):
-    statements = []
-
-    def listener(conn, cursor, statement, parameters, context, executemany):
-        statements.append(statement)
-
-    sa.event.listen(db.engine, "before_cursor_execute", listener)
-    try:
-        assert client.get(path).status_code == 200
-    finally:
-        sa.event.remove(db.engine, "before_cursor_execute", listener)
-    return len(statements)
+    return len(statements_of_get(client, path, warm_up=False))
 
 
 def test_user_list_uses_a_constant_number_of_queries(client, admin):

@@ -1,24 +1,12 @@
 """Loading the signed-in user costs one SQL statement per request, however many roles they hold."""
 
-import sqlalchemy as sa
-
-from portal.extensions import db
 from portal.security import Role
 from tests.factories import make_user
+from tests.statements import statements_of_get
 
 
 def _count_statements(client, path):
-    statements = []
-
-    def count(conn, cursor, statement, *args):
-        statements.append(statement)
-
-    sa.event.listen(db.engine, "before_cursor_execute", count)
-    try:
-        assert client.get(path).status_code == 200
-    finally:
-        sa.event.remove(db.engine, "before_cursor_execute", count)
-    return statements
+    return statements_of_get(client, path, warm_up=False)
 
 
 def test_session_user_and_roles_load_in_one_statement(client, auth):

@@ -1,30 +1,12 @@
 """SQL statements per calendar page must not grow with the number of sessions."""
 
-from contextlib import contextmanager
-
 import pytest
-from sqlalchemy import event
 
 from portal.calendar import roster
 from portal.calendar.schedule import occurrences_of
 from portal.calendar.services import cancel_one
-from portal.extensions import db
 from tests.calendar.conftest import make_series
-
-
-@contextmanager
-def counting():
-    statements = []
-
-    def count(conn, cursor, statement, parameters, context, executemany):
-        statements.append(statement)
-
-    db.session.expire_all()  # nothing cached from earlier requests, as in production
-    event.listen(db.engine, "before_cursor_execute", count)
-    try:
-        yield statements
-    finally:
-        event.remove(db.engine, "before_cursor_execute", count)
+from tests.statements import counting
 
 
 def _add_sessions(counselor, client_record, program, family, n):
@@ -54,10 +36,10 @@ def test_family_pages_use_a_constant_number_of_statements(
     _add_sessions(counselor, client_record, program, family, 2)  # one of each audience
     auth.login(family.email)
     client.get(path)
-    with counting() as few:
+    with counting(expire=True) as few:
         assert client.get(path).status_code == 200
     _add_sessions(counselor, client_record, program, family, 12)
-    with counting() as many:
+    with counting(expire=True) as many:
         assert client.get(path).status_code == 200
     assert len(many) == len(few), (path, len(few), len(many))
     assert len(many) <= CEILINGS[path], (path, len(many), many)
@@ -68,10 +50,10 @@ def test_feed_uses_a_constant_number_of_statements(client, counselor, client_rec
 
     path = f"/calendar/feed/{feed_token(family)}.ics"
     _add_sessions(counselor, client_record, program, family, 2)  # one of each audience
-    with counting() as few:
+    with counting(expire=True) as few:
         client.get(path)
     _add_sessions(counselor, client_record, program, family, 12)
-    with counting() as many:
+    with counting(expire=True) as many:
         client.get(path)
     assert len(many) == len(few)
 
@@ -82,9 +64,9 @@ def test_counselor_schedule_uses_a_constant_number_of_statements(
     _add_sessions(counselor, client_record, program, family, 2)  # one of each audience
     auth.login(counselor.email)
     client.get("/calendar/manage")
-    with counting() as few:
+    with counting(expire=True) as few:
         client.get("/calendar/manage")
     _add_sessions(counselor, client_record, program, family, 12)
-    with counting() as many:
+    with counting(expire=True) as many:
         client.get("/calendar/manage")
     assert len(many) == len(few)

@@ -2,16 +2,15 @@
 costs the same number of SQL statements whatever the number of clients."""
 
 import re
-from contextlib import contextmanager
 from datetime import date
 
 import pytest
-from sqlalchemy import event
 
 from portal.care.models import Client
 from portal.extensions import db
 from portal.security import Role
 from tests.factories import make_program, make_user
+from tests.statements import counting
 
 ROW = re.compile(r'<td><a href="/care/clients/(\d+)">')
 
@@ -106,31 +105,16 @@ def test_admin_pages_through_every_program(client, auth, admin, hundred_twenty):
     assert "127 clients." in third and len(ids(third)) == 27
 
 
-@contextmanager
-def counting():
-    statements = []
-
-    def count(conn, cursor, statement, parameters, context, executemany):
-        statements.append(statement)
-
-    db.session.expire_all()
-    event.listen(db.engine, "before_cursor_execute", count)
-    try:
-        yield statements
-    finally:
-        event.remove(db.engine, "before_cursor_execute", count)
-
-
 def test_statements_per_page_do_not_grow_with_the_number_of_clients(client, auth, counselor, program):
     auth.login(counselor.email)
     add_clients(program, 60)
-    with counting() as small_first:
+    with counting(expire=True) as small_first:
         assert client.get("/care/clients").status_code == 200
-    with counting() as small_second:
+    with counting(expire=True) as small_second:
         assert client.get("/care/clients?page=2").status_code == 200
     add_clients(program, 240, start=60)
-    with counting() as large_first:
+    with counting(expire=True) as large_first:
         assert client.get("/care/clients").status_code == 200
-    with counting() as large_fourth:
+    with counting(expire=True) as large_fourth:
         assert len(ids(client.get("/care/clients?page=4").get_data(as_text=True))) == 50
     assert len(small_first) == len(large_first) == len(small_second) == len(large_fourth)

@@ -1,6 +1,5 @@
 """The catalogue, module and lesson pages cost a fixed number of SQL statements, however much data."""
 
-from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 
 import sqlalchemy as sa
@@ -10,35 +9,16 @@ from portal.extensions import db
 from portal.lessons import services
 from portal.lessons.models import LessonProgress
 from tests.lessons.conftest import make_module
+from tests.statements import counting
+from tests.statements import statements_of_get as statements_of
 
 # The lesson page: the session (1), the lesson with its module, the reader's progress and
 # reflection and the previous/next lessons (1), the questions with the reader's answers (1).
 LESSON_PAGE_STATEMENTS = 3
 
 
-@contextmanager
-def counting():
-    statements = []
-
-    def before(conn, cursor, statement, parameters, context, executemany):
-        statements.append(statement)
-
-    sa.event.listen(db.engine, "before_cursor_execute", before)
-    try:
-        yield statements
-    finally:
-        sa.event.remove(db.engine, "before_cursor_execute", before)
-
-
 def cost(client, path):
     return len(statements_of(client, path))
-
-
-def statements_of(client, path):
-    client.get(path)  # warm up (session touch, caches)
-    with counting() as statements:
-        assert client.get(path).status_code == 200
-    return statements
 
 
 def writes(statements):

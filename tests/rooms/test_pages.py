@@ -9,6 +9,7 @@ from portal.rooms.models import GuidelinesAcceptance, Message, ReadMarker
 from portal.security import Role
 from tests.factories import make_user
 from tests.rooms.conftest import make_room, member, new_id
+from tests.statements import statements_of_get
 
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 
@@ -133,18 +134,7 @@ ROOM_PAGE_STATEMENTS = 5
 
 
 def _room_page_statements(client, path):
-    statements = []
-
-    def count(conn, cursor, statement, *args):
-        statements.append(statement)
-
-    client.get(path)  # the once-a-minute session touch happens here, not in the counted request
-    sa.event.listen(db.engine, "before_cursor_execute", count)
-    try:
-        assert client.get(path).status_code == 200
-    finally:
-        sa.event.remove(db.engine, "before_cursor_execute", count)
-    return statements
+    return statements_of_get(client, path)
 
 
 def test_room_page_statements_do_not_grow_with_messages_or_authors(app, auth, client, welcome):

@@ -9,29 +9,22 @@ guidelines, the client_id lookup, slow mode, pre-moderation, the watched words, 
 from datetime import timedelta
 
 import pytest
-import sqlalchemy as sa
 
 from portal.clock import utcnow
 from portal.extensions import db
 from portal.rooms.models import Message, RestrictionKind, RoomKind, RoomRestriction, Suspension
 from portal.security import Role
 from tests.rooms.conftest import ack, make_room, member, new_id, payloads
+from tests.statements import counting
 
 SEND_STATEMENTS = 4  # session (+ user + roles), rules, watched words, INSERT — then the commit
 
 
 def counted(fn):
     """(fn(), the SQL statements it ran)."""
-    statements = []
-
-    def count(conn, cursor, statement, *args):
-        statements.append(" ".join(statement.split()))
-
-    sa.event.listen(db.engine, "before_cursor_execute", count)
-    try:
-        return fn(), statements
-    finally:
-        sa.event.remove(db.engine, "before_cursor_execute", count)
+    with counting() as statements:
+        result = fn()
+    return result, [" ".join(statement.split()) for statement in statements]
 
 
 def send(sock, body="hello", room="welcome", client_id=None):

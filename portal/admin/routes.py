@@ -94,6 +94,17 @@ def reactivate(user_id):
     return _account_change(user_id, services.reactivate, _("%(name)s can sign in again."))
 
 
+@bp.post("/users/<int:user_id>/reset-two-step")
+@permission_required(Permission.MANAGE_USERS)
+@reauth_required()
+def reset_two_step(user_id):
+    return _account_change(
+        user_id,
+        services.reset_two_step,
+        _("Two-step sign-in is reset for %(name)s, who is signed out everywhere and was told by email."),
+    )
+
+
 @bp.get("/audit")
 @permission_required(Permission.VIEW_AUDIT)
 def audit_log():

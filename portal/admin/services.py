@@ -8,6 +8,7 @@ from flask_babel import gettext as _
 
 from portal import audit
 from portal.audit import FORBIDDEN_DETAIL_KEYS, AuditEvent
+from portal.auth import mfa, tokens
 from portal.auth.models import SessionRecord, User, UserRole
 from portal.extensions import db
 from portal.paging import paginate
@@ -79,6 +80,21 @@ def deactivate(actor, user):
     revoke_user_sessions(user, "deactivated")
     audit.record("user.deactivated", actor=actor, obj=user)
     db.session.commit()
+
+
+def reset_two_step(actor, user):
+    """For a person who lost both their authenticator and their recovery codes: forget their
+    two-step sign-in, sign them out everywhere and tell them by email. At their next sign-in
+    with their password they set it up again (staff must, before anything else)."""
+    if actor.id == user.id:
+        raise AdminError(_("Reset your own two-step sign-in from your account page."))
+    if not user.mfa_enabled:
+        raise AdminError(_("%(name)s has no two-step sign-in to reset.", name=user.display_name))
+    mfa.clear(user)
+    revoke_user_sessions(user, "mfa_reset")
+    audit.record("user.mfa_reset", actor=actor, obj=user)
+    db.session.commit()
+    tokens.send_mfa_reset_notice(user)
 
 
 def reactivate(actor, user):

@@ -196,9 +196,15 @@ def disable(user, password, code):
         raise AuthError(_("Staff accounts must keep two-step sign-in on."))
     if not verify_password(user.password_hash, password) or verify_second_factor(user, code) is None:
         raise AuthError(_("Your password or code is not right."))
+    clear(user)
+    audit.record("auth.mfa_disabled", actor=user, obj=user)
+    db.session.commit()
+
+
+def clear(user):
+    """Forget the person's authenticator secret and recovery codes (the caller audits and commits)."""
     user.totp_secret_encrypted = None
+    user.totp_secret = None
     user.totp_enabled_at = None
     user.totp_last_step = None
     db.session.execute(sa.delete(RecoveryCode).where(RecoveryCode.user_id == user.id))
-    audit.record("auth.mfa_disabled", actor=user, obj=user)
-    db.session.commit()

@@ -80,6 +80,16 @@ def send_email_change_notice(user):
     )
 
 
+def send_mfa_reset_notice(user):
+    mail.send(
+        user.email,
+        _("Two-step sign-in was reset on your Family Bridge account"),
+        "auth_mfa_reset",
+        user=user,
+        reset_link=_link("auth.reset_request"),
+    )
+
+
 def send_password_changed_notice(user):
     mail.send(
         user.email,

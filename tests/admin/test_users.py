@@ -244,3 +244,62 @@ def test_dashboard_panel_for_admins_only(client, auth, admin):
     make_user(email="pat@example.org")
     auth.login("pat@example.org")
     assert "Administration" not in client.get("/dashboard").get_data(as_text=True)
+
+
+# --- resetting two-step sign-in -----------------------------------------------------------------
+
+
+def _enrolled_counselor(email="casey@example.org"):
+    import pyotp
+
+    from portal.auth import mfa
+
+    user = make_user(email=email, roles=(Role.COUNSELOR,))
+    secret = mfa.new_secret()
+    mfa.enable(user, secret, pyotp.TOTP(secret).now())
+    db.session.commit()
+    return user
+
+
+def test_admin_resets_two_step_sign_in_for_someone_who_lost_everything(app, client, auth, admin, outbox):
+    from portal.auth.models import RecoveryCode
+
+    user = _enrolled_counselor()
+    other = app.test_client()
+    type(auth)(other).login("casey@example.org")  # half-way: the code page
+    page = client.get(f"/admin/users/{user.id}").get_data(as_text=True)
+    assert "Reset two-step sign-in" in page
+
+    response = auth.post(f"/admin/users/{user.id}/reset-two-step")
+    assert response.status_code == 302
+    db.session.expire_all()
+    user = db.session.get(User, user.id)
+    assert not user.mfa_enabled and user.totp_secret_encrypted is None
+    assert db.session.scalar(db.select(db.func.count(RecoveryCode.id)).filter_by(user_id=user.id)) == 0
+    records = db.session.scalars(db.select(SessionRecord).filter_by(user_id=user.id)).all()
+    assert records and all(r.revoked_reason == "mfa_reset" for r in records)
+    assert len(events("user.mfa_reset")) == 1
+    notice = outbox()[-1]
+    assert notice["To"] == "casey@example.org" and "Two-step sign-in was reset" in notice["Subject"]
+    # The page no longer offers it, and the person signs in with the password alone again.
+    assert "Reset two-step sign-in" not in client.get(f"/admin/users/{user.id}").get_data(as_text=True)
+    assert type(auth)(app.test_client()).login("casey@example.org").status_code == 302
+
+
+def test_two_step_reset_is_refused_for_yourself_and_for_no_two_step(client, auth, admin):
+    plain = make_user(email="river@example.org")
+    response = auth.post(f"/admin/users/{plain.id}/reset-two-step")
+    assert response.status_code == 409 and "no two-step sign-in to reset" in response.get_data(as_text=True)
+    response = auth.post(f"/admin/users/{admin.id}/reset-two-step")
+    assert response.status_code == 409 and "from your account page" in response.get_data(as_text=True)
+    assert events("user.mfa_reset") == []
+
+
+def test_only_admins_reset_two_step_sign_in(client, auth):
+    user = _enrolled_counselor()
+    make_user(email="mod@example.org", roles=(Role.MODERATOR, Role.COUNSELOR))
+    auth.login("mod@example.org")
+    assert auth.post(f"/admin/users/{user.id}/reset-two-step").status_code == 403
+    db.session.expire_all()
+    assert db.session.get(User, user.id).mfa_enabled
+    assert events("user.mfa_reset") == []

@@ -7,6 +7,16 @@ from portal.extensions import db
 from portal.security import Role
 
 PASSWORD = "correct horse battery staple"
+DEMO_PASSWORD = "family-bridge-demo"
+# Who the whole-site tests sign in as: nobody, then each demo account of DESIGN §5.
+DEMO_ROLES = {
+    "anonymous": None,
+    "family": "family@example.org",
+    "family2": "family2@example.org",
+    "moderator": "moderator@example.org",
+    "counselor": "counselor@example.org",
+    "admin": "admin@example.org",
+}
 _counter = itertools.count(1)
 
 

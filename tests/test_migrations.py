@@ -21,6 +21,25 @@ def empty_database(tmp_path, database_url):
     drop()
 
 
+def _insert_user(connection, **columns):
+    """One users row written with SQL, as the schema of the revision being tested has it."""
+    import sqlalchemy as sa
+
+    row = {
+        "email": "casey@example.org",
+        "password_hash": "x",
+        "display_name": "Casey",
+        "timezone": "UTC",
+        "locale": "en",
+        "active": True,
+        "created_at": "2026-01-01 00:00:00",
+        "established": False,
+    } | columns
+    names = ", ".join(row)
+    values = ", ".join(f":{name}" for name in row)
+    connection.execute(sa.text(f"INSERT INTO users ({names}) VALUES ({values})"), row)  # noqa: S608
+
+
 def test_upgrade_on_empty_database_matches_models(empty_database):
     app = create_app("testing", SQLALCHEMY_DATABASE_URI=empty_database)
     with app.app_context():
@@ -83,14 +102,7 @@ def test_0003_encrypts_existing_secrets_in_place_and_downgrades(empty_database):
     with app.app_context():
         upgrade(revision="0002")
         with db.engine.begin() as connection:
-            connection.execute(
-                sa.text(
-                    "INSERT INTO users (email, password_hash, display_name, timezone, locale, active, "
-                    "created_at, established, totp_secret, totp_enabled_at) VALUES ('casey@example.org', 'x', "
-                    "'Casey', 'UTC', 'en', :t, :now, :f, :secret, :now)"
-                ),
-                {"t": True, "f": False, "now": "2026-01-01 00:00:00", "secret": secret},
-            )
+            _insert_user(connection, totp_secret=secret, totp_enabled_at="2026-01-01 00:00:00")
         upgrade()
         with db.engine.connect() as connection:
             row = connection.execute(sa.text("SELECT * FROM users")).one()
@@ -121,14 +133,7 @@ def test_downgrading_0002_keeps_the_accounts_of_0001(empty_database):
     with app.app_context():
         upgrade(revision="0002")
         with db.engine.begin() as connection:
-            connection.execute(
-                sa.text(
-                    "INSERT INTO users (email, password_hash, display_name, timezone, locale, active, "
-                    "created_at, established) VALUES ('casey@example.org', 'x', 'Casey', 'UTC', 'en', :t, "
-                    ":now, :f)"
-                ),
-                {"t": True, "f": False, "now": "2026-01-01 00:00:00"},
-            )
+            _insert_user(connection)
             connection.execute(sa.text("INSERT INTO user_roles (user_id, role) SELECT id, 'counselor' FROM users"))
         downgrade(revision="0001")
         with db.engine.connect() as connection:

@@ -16,16 +16,8 @@ import sqlalchemy as sa
 
 from portal import create_app
 from portal.extensions import db
+from tests.factories import DEMO_PASSWORD, DEMO_ROLES
 
-DEMO_PASSWORD = "family-bridge-demo"
-ROLES = {
-    "anonymous": None,
-    "family": "family@example.org",
-    "family2": "family2@example.org",
-    "moderator": "moderator@example.org",
-    "counselor": "counselor@example.org",
-    "admin": "admin@example.org",
-}
 PARAM = re.compile(r"<(?:(?P<converter>[a-z]+)(?:\([^)]*\))?:)?(?P<name>[a-z_]+)>")
 HOSTILE = [
     "0",
@@ -228,7 +220,7 @@ def _rules(method):
     return sorted(rules, key=lambda r: (r.rule, r.endpoint))
 
 
-def _params(method, roles=tuple(ROLES)):
+def _params(method, roles=tuple(DEMO_ROLES)):
     params = []
     for rule in _rules(method):
         for role in roles:
@@ -245,8 +237,8 @@ def _rule(app, path, endpoint):
 
 
 def _login(auth, role):
-    if ROLES[role]:
-        response = auth.login(ROLES[role], DEMO_PASSWORD)
+    if DEMO_ROLES[role]:
+        response = auth.login(DEMO_ROLES[role], DEMO_PASSWORD)
         assert response.status_code in (302, 303), f"demo login failed for {role}"
         assert "/dashboard" in response.headers["Location"]
 
@@ -386,7 +378,7 @@ def test_post_without_csrf_is_refused(app, client, auth, seeded, role, path, end
 
 @pytest.mark.slow
 @pytest.mark.parametrize(
-    ("role", "path", "endpoint"), _params("POST", roles=tuple(r for r in ROLES if r != "anonymous"))
+    ("role", "path", "endpoint"), _params("POST", roles=tuple(r for r in DEMO_ROLES if r != "anonymous"))
 )
 def test_post_garbage_never_fails(app, client, auth, seeded, role, path, endpoint):
     _login(auth, role)

@@ -70,31 +70,21 @@ def send_email_change(user, new_email):
     )
 
 
+def _security_notice(user, subject, template):
+    """A notice to the account's own address about a change to it, with the way to take the
+    account back (a password reset) in case it was not them."""
+    mail.send(user.email, subject, template, user=user, reset_link=_link("auth.reset_request"))
+
+
 def send_email_change_notice(user):
-    mail.send(
-        user.email,
-        _("A change of email was requested for your Family Bridge account"),
-        "auth_email_change_notice",
-        user=user,
-        reset_link=_link("auth.reset_request"),
+    _security_notice(
+        user, _("A change of email was requested for your Family Bridge account"), "auth_email_change_notice"
     )
 
 
 def send_mfa_reset_notice(user):
-    mail.send(
-        user.email,
-        _("Two-step sign-in was reset on your Family Bridge account"),
-        "auth_mfa_reset",
-        user=user,
-        reset_link=_link("auth.reset_request"),
-    )
+    _security_notice(user, _("Two-step sign-in was reset on your Family Bridge account"), "auth_mfa_reset")
 
 
 def send_password_changed_notice(user):
-    mail.send(
-        user.email,
-        _("Your Family Bridge password was changed"),
-        "auth_password_changed",
-        user=user,
-        reset_link=_link("auth.reset_request"),
-    )
+    _security_notice(user, _("Your Family Bridge password was changed"), "auth_password_changed")

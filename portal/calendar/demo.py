@@ -1,7 +1,7 @@
 """Demo data for calendar (DESIGN §5): Sam's family's weekly session and a monthly family group.
 
 Idempotent: a series that already exists for Sam's family (or the program's "Family group") is
-left as it is. Works on its own: the program and client are created if the care demo has not.
+left as it is. The program and client come from the care demo (created if it has not run).
 """
 
 from datetime import date, time, timedelta
@@ -12,33 +12,12 @@ import sqlalchemy as sa
 from portal.calendar import recurrence
 from portal.calendar.models import SessionSeries
 from portal.calendar.services import SeriesDetails, SeriesTiming, create_series
-from portal.care.models import Client, Program
+from portal.care import demo as care_demo
+from portal.care.demo import CLIENT, PROGRAM
 from portal.extensions import db
 
-PROGRAM, CLIENT, ZONE = "Evening IOP", "Sam Rivera", "America/New_York"
+ZONE = "America/New_York"
 GROUP_TITLE = "Family group"
-
-
-def _program_and_client(counselor, today):
-    program = db.session.scalar(sa.select(Program).filter_by(name=PROGRAM))
-    if program is None:
-        program = Program(name=PROGRAM, timezone=ZONE)
-        db.session.add(program)
-    if counselor not in program.counselors:
-        program.counselors.append(counselor)
-    db.session.flush()
-    client = db.session.scalar(sa.select(Client).filter_by(program_id=program.id, full_name=CLIENT))
-    if client is None:
-        client = Client(
-            program=program,
-            full_name=CLIENT,
-            enrollment_start=today - timedelta(days=14),
-            expected_end=today + timedelta(days=70),
-            primary_counselor_id=counselor.id,
-        )
-        db.session.add(client)
-        db.session.flush()
-    return program, client
 
 
 def first_weekday_on_or_after(day, weekday):
@@ -92,7 +71,7 @@ def seed(accounts):
 
     counselor = accounts["counselor@example.org"]
     today = consent_today()
-    program, client = _program_and_client(counselor, today)
+    program, client = care_demo.program_and_client(counselor, today)
     lines = []
     weekly = db.session.scalar(sa.select(SessionSeries).filter_by(client_id=client.id))
     if weekly is None:

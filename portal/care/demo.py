@@ -47,6 +47,15 @@ def _client(program, counselor, today):
     return client
 
 
+def program_and_client(counselor, today):
+    """The demo program and client, created or refreshed (the calendar demo builds on them)."""
+    program = _program(counselor)
+    db.session.flush()
+    client = _client(program, counselor, today)
+    db.session.flush()
+    return program, client
+
+
 def _consent(client, family, counselor, now):
     consent = (
         db.session.scalar(
@@ -105,10 +114,7 @@ def seed(accounts):
     counselor = accounts["counselor@example.org"]
     family = accounts["family@example.org"]
     now = utcnow()
-    program = _program(counselor)
-    db.session.flush()
-    client = _client(program, counselor, access.consent_today(now))
-    db.session.flush()
+    _, client = program_and_client(counselor, access.consent_today(now))
     consent = _consent(client, family, counselor, now)
     link = db.session.scalar(sa.select(FamilyLink).filter_by(user_id=family.id, consent_id=consent.id))
     if link is None:

@@ -16,16 +16,8 @@ from werkzeug.exceptions import HTTPException
 
 from portal import demo
 from portal.extensions import db
+from tests.factories import DEMO_PASSWORD, DEMO_ROLES
 
-DEMO_PASSWORD = "family-bridge-demo"
-ROLES = {
-    "anonymous": None,
-    "family": "family@example.org",
-    "family2": "family2@example.org",
-    "moderator": "moderator@example.org",
-    "counselor": "counselor@example.org",
-    "admin": "admin@example.org",
-}
 MAX_PAGES = 40
 SKIP_PREFIXES = ("/auth/logout", "/static/", "/calendar/feed/")
 SKIP_SUFFIXES = (".ics", ".pdf", ".md")
@@ -95,13 +87,13 @@ def _direct_urls(app):
     return out
 
 
-@pytest.mark.parametrize("role", list(ROLES))
+@pytest.mark.parametrize("role", list(DEMO_ROLES))
 def test_crawl_every_reachable_page(role, app, live_server, page, browser_login, assert_accessible):
     demo.seed(DEMO_PASSWORD)
     page.set_viewport_size({"width": 360, "height": 780})
     origin = live_server.base_url
-    if ROLES[role]:
-        browser_login(page, ROLES[role], DEMO_PASSWORD)
+    if DEMO_ROLES[role]:
+        browser_login(page, DEMO_ROLES[role], DEMO_PASSWORD)
         start = "/dashboard"
     else:
         start = "/"
@@ -117,7 +109,7 @@ def test_crawl_every_reachable_page(role, app, live_server, page, browser_login,
             broken.append(f"{url} → {response and response.status}")
             checked[endpoint] = url
             continue
-        if urlsplit(page.url).path.startswith("/auth/login") and ROLES[role]:
+        if urlsplit(page.url).path.startswith("/auth/login") and DEMO_ROLES[role]:
             broken.append(f"{url} → signed out")
             break
         checked[endpoint] = url

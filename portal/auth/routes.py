@@ -8,7 +8,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_user
 
 from portal import audit
-from portal.auth import services
+from portal.auth import services, tokens
 from portal.auth.forms import ConfirmForm, LoginForm, ResetPasswordForm, ResetRequestForm, SignupForm
 from portal.auth.models import EmailToken
 from portal.auth.web import bp, render_form, staff_must_enrol
@@ -84,7 +84,7 @@ def login():
         if problem is None:
             return start_signed_in_session(user, request.args.get("next"))
         if problem == "unverified":
-            return render_template("auth/confirm_first.html")
+            return render_template("auth/confirm_first.html", lifetime=tokens.email_lifetime_text())
         audit.record("auth.login_failed", outcome="failure")
         db.session.commit()
         form.password.errors.append(_("That email and password do not match an account we can sign in."))
@@ -111,7 +111,7 @@ def signup():
         form.timezone.data = "America/New_York"
     if form.validate_on_submit():
         services.sign_up(form.email.data, form.password.data, form.display_name.data, form.timezone.data)
-        return render_template("auth/check_email.html")
+        return render_template("auth/check_email.html", lifetime=tokens.email_lifetime_text())
     return render_form("auth/signup.html", form)
 
 
@@ -135,7 +135,7 @@ def reset_request():
     form = ResetRequestForm()
     if form.validate_on_submit():
         services.request_password_reset(form.email.data)
-        return render_template("auth/check_email.html")
+        return render_template("auth/check_email.html", lifetime=tokens.reset_lifetime_text())
     return render_form("auth/reset_request.html", form)
 
 

@@ -5,7 +5,7 @@ instance/outbox/ — with retries (portal/mail/delivery.py, docs/deploy.md)."""
 
 from datetime import timedelta
 
-from flask import current_app, render_template, url_for
+from flask import current_app, has_request_context, render_template, url_for
 from flask_babel import ngettext
 
 from portal.extensions import db
@@ -63,6 +63,8 @@ def enqueue_built(kind, to, user_id=None):
 def external_link(endpoint, **values):
     """An absolute address on PORTAL_BASE_URL, in a request or outside one (CLI, delivery)."""
     base = current_app.config["PORTAL_BASE_URL"].rstrip("/")
+    if has_request_context():
+        return base + url_for(endpoint, **values)
     with current_app.test_request_context(base_url=base):
         return base + url_for(endpoint, **values)
 

@@ -37,7 +37,12 @@ def _live_links_query(user_id):
         sa.select(FamilyLink)
         .join(FamilyLink.consent)
         .join(Consent.client)
-        .where(FamilyLink.user_id == user_id, FamilyLink.ended_at.is_(None), Consent.revoked_at.is_(None))
+        .where(
+            FamilyLink.user_id == user_id,
+            FamilyLink.ended_at.is_(None),
+            Consent.revoked_at.is_(None),
+            Consent.program_id == Client.program_id,  # a consent covers the program it names
+        )
         .options(
             defaultload(FamilyLink.client).defaultload(Client.program).lazyload(Program.counselors),
             defaultload(FamilyLink.consent)

@@ -82,6 +82,7 @@ def _consent(client, family, counselor, now):
     )
     consent = Consent(
         client=client,
+        program_id=client.program_id,
         recipient_name="Jordan",
         recipient_relationship="parent",
         recipient_email=family.email,

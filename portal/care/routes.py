@@ -125,13 +125,15 @@ def edit_client(client_id=None):
                 expected_end=form.expected_end.data,
                 primary_counselor=counselor,
                 record_number=form.record_number.data,
+                confirm_transfer=form.confirm_transfer.data,
             )
         except services.CareError as error:
             form_error(form, error)
         else:
             flash(_("The client's details are saved."), "success")
             return redirect(url_for("care.client", client_id=client.id))
-    return render_form("care/client_form.html", form, client=client, has_programs=bool(programs))
+    open_links = len(services.links_ending_on_transfer(client)) if client is not None else 0
+    return render_form("care/client_form.html", form, client=client, has_programs=bool(programs), open_links=open_links)
 
 
 @bp.get("/clients/<int:client_id>")

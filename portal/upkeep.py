@@ -29,6 +29,8 @@ def run_once(app, now=None):
                 log.exception("upkeep: %s failed", task.__name__)
                 results.append(0)
         db.session.remove()
+    level = logging.INFO if any(results) else logging.DEBUG
+    log.log(level, "upkeep: %d family link(s) ended, %d socket(s) of ended sessions closed", *results)
     return tuple(results)
 
 

@@ -59,18 +59,28 @@ def recheck_room(slug):
     return recheck(sorted(presence.store().online_user_ids(slug)))
 
 
+def _recheck_after_commit(user_ids, why):
+    """recheck, for a signal sent after a committed change: a failure here (Redis away) is
+    logged and must not turn the change that was saved into an error page."""
+    try:
+        left = recheck(user_ids)
+    except Exception:
+        log.exception("rooms: re-checking sockets after %s failed", why)
+        return
+    log.info("%s: %d room(s) left", why, len(left))
+
+
 @consent_ended.connect
 def _on_consent_ended(sender, user_ids=(), **kwargs):
     """A consent stopped allowing access (revoked, expired, discharge, transfer, link left)."""
-    left = recheck(list(user_ids or ()))
-    log.info("consent %s ended: %d room(s) left", kwargs.get("consent_id"), len(left))
+    _recheck_after_commit(list(user_ids or ()), f"consent {kwargs.get('consent_id')} ended")
 
 
 @standing_changed.connect
-def _on_standing_changed(sender, user_id=None, **kwargs):
+def _on_standing_changed(sender, user_id=None, reason=None, **kwargs):
     """Roles changed (or anything else that changes what a person may read)."""
     if user_id is not None:
-        recheck([user_id])
+        _recheck_after_commit([user_id], f"standing of user {user_id} changed ({reason})")
 
 
 def end_expired_sockets(now=None):

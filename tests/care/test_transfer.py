@@ -115,6 +115,9 @@ def test_transfer_ends_the_link_calendar_family_page_and_room(app, chat, ended, 
     casey = _signed_in(app, "casey@example.org")
     response = _edit(casey, sam, world["day"], confirm_transfer="y")
     assert response.status_code == 302
+    client_page = casey.get(response.headers["Location"]).get_data(as_text=True)
+    assert "record a new consent for each family member" in client_page
+    assert "Ended: the client moved to another program" in client_page
 
     # The link ended, with the reason; the consent no longer allows anything.
     db.session.expire_all()

@@ -118,4 +118,6 @@ def seed(accounts):
     if consent is not None:
         db.session.add(FamilyLink(user_id=family.id, client=client, consent=consent))
     db.session.commit()
+    if consent is None:
+        return [f"program {PROGRAM} with client {CLIENT}; {family.email}'s consent kept as it is"]
     return [f"program {PROGRAM} with client {CLIENT}; {family.email} linked by a signed consent"]

@@ -18,7 +18,8 @@ from portal.clock import utcnow
 from portal.extensions import db
 
 signals = Namespace()
-#: Sent with (client_id, consent_id, user_ids, reason) when a consent stops allowing access.
+#: Sent with (client_id, consent_id, user_ids, reason) when a consent stops allowing access;
+#: reason: revoked, expired, enrollment_ended, transferred (the client moved program) or left.
 consent_ended = signals.signal("consent-ended")
 
 # Expiry dates are read in the center's zone: a consent "until 31 May" lasts all of 31 May there.

@@ -119,3 +119,18 @@ def post_worker_init(worker):
 
     gc.collect()
     gc.freeze()
+    _start_upkeep(worker)
+
+
+def _start_upkeep(worker):
+    """The portal's background work, started once the worker has loaded the app (not for the
+    bench's bare server): upkeep (portal/upkeep.py: consent expiry, idle-session sockets) and
+    delivery of the outgoing-mail queue (portal/mail/worker.py)."""
+    app = getattr(worker, "wsgi", None)
+    if getattr(app, "import_name", None) != "portal":
+        return
+    from portal import upkeep
+    from portal.mail.worker import start_background_delivery
+
+    upkeep.start(app)
+    start_background_delivery(app)

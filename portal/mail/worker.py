@@ -1,4 +1,5 @@
-"""Background delivery in each server process (started by wsgi.py, never by tests or CLI)."""
+"""Background delivery in each server process: started with the server (`python wsgi.py`,
+gunicorn.conf.py post_worker_init, next to portal/upkeep.py), never by tests or CLI commands."""
 
 import logging
 import random

@@ -47,6 +47,7 @@ def console():
             for u in db.session.scalars(sa.select(User).where(User.id.in_({s.user_id for s in suspensions}))).all()
         },
         public_name=public_name,
+        may_suspend=lambda user: moderation.may_suspend(current_user, user),
     )
 
 
@@ -130,7 +131,11 @@ def dismiss_flag(flag_id):
 def lift_suspension(user_id):
     user = db.get_or_404(User, user_id)
     if DismissForm().validate_on_submit():
-        moderation.publish(moderation.lift_suspension(current_user._get_current_object(), user))
+        try:
+            moderation.publish(moderation.lift_suspension(current_user._get_current_object(), user))
+        except RoomError as error:
+            flash(error.as_ack()["message"], "error")
+            return redirect(url_for("rooms.console"))
         flash(_("The suspension was lifted."), "success")
     return redirect(url_for("rooms.console"))
 

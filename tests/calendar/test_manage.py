@@ -282,6 +282,7 @@ def test_opting_a_series_in_to_show_its_address_is_warned_and_audited(logged_in,
     series = db.session.scalar(sa.select(SessionSeries))
     assert series.address_in_feeds is True
     assert _address_choices() == [(str(series.id), True)]
+    assert "The address is shown" in logged_in._client.get(f"/calendar/manage/{series.id}").get_data(as_text=True)
     edit = {"title": "Family session", "duration": "60", **in_person}
     logged_in.post(f"/calendar/manage/{series.id}/edit", {**edit, "address_in_feeds": "y"})
     assert _address_choices() == [(str(series.id), True)]  # unchanged: nothing new to record

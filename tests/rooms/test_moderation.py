@@ -297,3 +297,23 @@ def test_an_admin_can_suspend_staff(app, chat, welcome):
     assert db.session.scalar(sa.select(Suspension.user_id)) == staff.id
     assert db.session.scalar(sa.select(AuditEvent.object_id).filter_by(action="moderation.suspend")) == str(staff.id)
     assert staff_http.get("/auth/account").status_code == 302  # signed out everywhere
+
+
+def test_the_invite_form_answers_the_same_whether_or_not_the_email_has_an_account(app, chat, welcome):
+    from portal.rooms.models import RoomKind, RoomMember
+    from tests.rooms.conftest import make_room
+
+    circle = make_room("circle", kind=RoomKind.INVITE_ONLY)
+    known = member(email="known@example.org", display_name="Known Person")
+    m = chat.connect(member(roles=(Role.MODERATOR,)))
+    answers = []
+    for email in ("known@example.org", "nobody@example.org"):
+        response = moderator_post(m, "/rooms/console/rooms/circle/invite", {"email": email})
+        page = m.http.get(response.headers["Location"]).get_data(as_text=True)
+        flashed = re.findall(r'<p class="flash flash-(\w+)">(.*?)</p>', page, re.S)
+        answers.append((response.status_code, response.headers["Location"], flashed, page))
+    assert answers[0] == answers[1]
+    assert answers[0][2] == [("success", "If an account uses that email address, its owner can now join this room.")]
+    assert "Known Person" not in answers[0][3]
+    members = db.session.scalars(sa.select(RoomMember.user_id).filter_by(room_id=circle.id)).all()
+    assert members == [known.id]

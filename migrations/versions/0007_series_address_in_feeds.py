@@ -1,7 +1,7 @@
 """a series may show its address in calendar feeds and reminder emails (counselor's opt-in)
 
 Revision ID: 0007
-Revises: 0003
+Revises: 0008
 Create Date: 2026-11-30 16:00:00
 
 Adds session_series.address_in_feeds (false for every existing series: feeds and reminders
@@ -14,7 +14,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '0007'
-down_revision = '0003'
+down_revision = '0008'
 branch_labels = None
 depends_on = None
 

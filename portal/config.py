@@ -43,8 +43,19 @@ def _check_mfa_keys(config):
 
 def _note_base_url(cls, config):
     """Whether PORTAL_BASE_URL was given (production refuses to email links without it)."""
-    given = bool(os.environ.get("PORTAL_BASE_URL")) or config["PORTAL_BASE_URL"] != cls.PORTAL_BASE_URL
+    given = bool(os.environ.get("PORTAL_BASE_URL")) or config.get("PORTAL_BASE_URL", cls.PORTAL_BASE_URL) != (
+        cls.PORTAL_BASE_URL
+    )
     config["PORTAL_BASE_URL_SET"] = given
+
+
+def _rate_limit_storage(config):
+    """Flask-Limiter's counters in Redis when REDIS_URL is set (else in memory), named under
+    REDIS_KEY_PREFIX like every other key: `<prefix>limits:LIMITER/http/...` (the chat limit,
+    portal/rooms/ratelimit.py, uses `<prefix>limits:LIMITER/chat-send:...`)."""
+    config["RATELIMIT_STORAGE_URI"] = config.get("REDIS_URL") or "memory://"
+    config["RATELIMIT_STORAGE_OPTIONS"] = {"key_prefix": f"{config['REDIS_KEY_PREFIX']}limits"}
+    config["RATELIMIT_KEY_PREFIX"] = "http"
 
 
 class BaseConfig:
@@ -58,7 +69,6 @@ class BaseConfig:
     # Redis server and an operator can find or clear exactly the portal's keys.
     REDIS_KEY_PREFIX = os.environ.get("REDIS_KEY_PREFIX", "fb:")
     SOCKETIO_CHANNEL = os.environ.get("SOCKETIO_CHANNEL") or f"{REDIS_KEY_PREFIX}socketio"
-    RATELIMIT_KEY_PREFIX = f"{REDIS_KEY_PREFIX}limits"
     PORTAL_BASE_URL = os.environ.get("PORTAL_BASE_URL", f"http://127.0.0.1:{os.environ.get('PORT', '5000')}")
     PORTAL_NAME = "Family Bridge"
     # Neutral wording for anything that leaves the portal (email subjects, calendar feeds).
@@ -139,7 +149,7 @@ class BaseConfig:
         config["SECRET_KEY"] = os.environ.get("SECRET_KEY") or _dev_secret_key()
         if not config["RATELIMIT_ENABLED"]:
             logging.getLogger("portal").warning("RATELIMIT_ENABLED=0: HTTP and chat rate limits are OFF")
-        config["RATELIMIT_STORAGE_URI"] = config["REDIS_URL"] or "memory://"
+        _rate_limit_storage(config)
         _check_mfa_keys(config)
 
 
@@ -169,7 +179,7 @@ class TestingConfig(BaseConfig):
         _note_base_url(cls, config)
         config.setdefault("SECRET_KEY", None)
         config["SECRET_KEY"] = config["SECRET_KEY"] or "testing-secret-key-not-for-production"
-        config["RATELIMIT_STORAGE_URI"] = config.get("REDIS_URL") or "memory://"
+        _rate_limit_storage(config)
         _check_mfa_keys(config)
 
 
@@ -201,7 +211,7 @@ class ProductionConfig(BaseConfig):
             raise ConfigError("Production needs DATABASE_URL (PostgreSQL).")
         config["SECRET_KEY"] = key
         _note_base_url(cls, config)
-        config["RATELIMIT_STORAGE_URI"] = config["REDIS_URL"] or "memory://"
+        _rate_limit_storage(config)
         if not config["RATELIMIT_ENABLED"]:
             logging.getLogger("portal").warning("RATELIMIT_ENABLED=0: HTTP and chat rate limits are OFF")
         _check_mfa_keys(config)

@@ -1,7 +1,7 @@
 """the outgoing-mail queue
 
 Revision ID: 0004
-Revises: 0008 (re-chained after 0008 on main when merging main; written on 0003)
+Revises: 0007 (re-chained after main's 0008 and 0007 when merging main; written on 0003)
 Create Date: 2026-11-30 16:20:00
 
 A new table, mail_queue: every outgoing message waits here until a delivery run (each server
@@ -13,7 +13,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '0004'
-down_revision = '0008'
+down_revision = '0007'
 branch_labels = None
 depends_on = None
 

@@ -17,7 +17,6 @@ pytestmark = [
 def redis_app(app):
     app.config["REDIS_URL"] = harness.redis_server_url()
     app.config["REDIS_KEY_PREFIX"] = f"fbtest-{secrets.token_hex(4)}:"
-    app.config["RATELIMIT_KEY_PREFIX"] = app.config["REDIS_KEY_PREFIX"] + "limits"
     for key in ("rooms_presence", "rooms_ratelimit"):
         app.extensions.pop(key, None)
     yield app

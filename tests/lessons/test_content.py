@@ -36,8 +36,8 @@ def test_there_are_at_least_eight_modules_and_thirty_lessons():
 
 
 @pytest.mark.parametrize("lesson", LESSONS, ids=lesson_id)
-def test_length_between_400_and_1000_words(lesson):
-    assert 400 <= word_count(lesson.body) <= 1000
+def test_length_between_400_and_1200_words(lesson):
+    assert 400 <= word_count(lesson.body) <= 1200
 
 
 @pytest.mark.parametrize("lesson", LESSONS, ids=lesson_id)

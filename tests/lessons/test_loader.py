@@ -162,3 +162,118 @@ def test_a_module_edited_in_the_portal_is_kept_too(app):
     assert db.session.get(Module, module.id).title == "Trust, step by step"
     assert load_curriculum(force=True)["modules updated"] == 1
     assert db.session.get(Module, module.id).title == "Rebuilding trust"
+
+
+OLD_FORMAT = """---
+title: Old
+slug: old-format
+order: 1
+questions:
+  - prompt: Old question?
+    choices: ["Yes", "No"]
+    answer: 0
+    explanation: Because yes.
+---
+Body of the old lesson.
+"""
+
+NEW_FORMAT = """---
+title: New
+slug: new-format
+order: 2
+questions:
+  - prompt: Your son comes home two hours late and will not say where he was. What do you do?
+    scenario: true
+    choices:
+      - text: Wait until you are both calm, then ask
+        feedback: A calm time makes an honest talk more likely.
+      - text: Search his room that night
+        feedback: Searching raises tension and cannot stop use.
+    answer: 0
+---
+Body of the new lesson.
+"""
+
+
+def small_content(tmp_path, new_format=NEW_FORMAT):
+    folder = tmp_path / "content" / "01-m"
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "_module.md").write_text("---\ntitle: M\nslug: m\norder: 1\n---\nIntro\n")
+    (folder / "01-old.md").write_text(OLD_FORMAT)
+    (folder / "02-new.md").write_text(new_format)
+    return tmp_path / "content"
+
+
+def test_old_and_new_question_formats_load_side_by_side(app, tmp_path):
+    root = small_content(tmp_path)
+    assert load_curriculum(root) == {"modules created": 1, "lessons created": 2}
+    old = db.session.scalar(sa.select(Lesson).filter_by(slug="old-format")).questions[0]
+    assert old.choices == ["Yes", "No"] and old.feedback is None and old.feedback_for(1) == "Because yes."
+    new = db.session.scalar(sa.select(Lesson).filter_by(slug="new-format")).questions[0]
+    assert new.choices == ["Wait until you are both calm, then ask", "Search his room that night"]
+    assert new.feedback == [
+        "A calm time makes an honest talk more likely.",
+        "Searching raises tension and cannot stop use.",
+    ]
+    assert new.feedback_for(1) == "Searching raises tension and cannot stop use." and new.explanation == ""
+    assert load_curriculum(root) == {"modules unchanged": 1, "lessons unchanged": 2}
+
+
+def test_an_old_format_file_keeps_its_fingerprint(tmp_path):
+    """Files not yet moved to per-choice feedback are not reloaded just because the format grew."""
+    from portal.lessons.content import read_lesson
+    from portal.lessons.models import source_hash
+
+    root = small_content(tmp_path)
+    lesson = read_lesson(root / "01-m" / "01-old.md")
+    q = lesson.questions[0]
+    before = source_hash(lesson.title, 1, 5, "", "", lesson.body, q.prompt, *q.choices, q.answer, q.explanation)
+    assert lesson.fingerprint == before
+
+
+def test_changed_feedback_updates_the_question_and_keeps_answers(app, tmp_path):
+    root = small_content(tmp_path)
+    load_curriculum(root)
+    lesson = db.session.scalar(sa.select(Lesson).filter_by(slug="new-format"))
+    services.answer_question(make_user(), lesson, lesson.questions[0].id, 1)
+    (root / "01-m" / "02-new.md").write_text(NEW_FORMAT.replace("cannot stop use", "does not stop use"))
+    assert load_curriculum(root)["lessons updated"] == 1
+    db.session.expire_all()
+    assert lesson.questions[0].feedback[1] == "Searching raises tension and does not stop use."
+    assert count(QuizAnswer) == 1  # same prompt, choices and answer: the learner's answer still applies
+
+
+def test_force_load_replaces_checks_edited_in_the_portal(app, runner, tmp_path):
+    root = small_content(tmp_path)
+    load_curriculum(root)
+    lesson = db.session.scalar(sa.select(Lesson).filter_by(slug="new-format"))
+    authoring.save_question(
+        lesson,
+        lesson.questions[0],
+        prompt="Portal prompt?",
+        choices=["A", "B"],
+        answer=1,
+        explanation="",
+        feedback=["x", "y"],
+    )
+    authoring.save_question(lesson, None, prompt="Added?", choices=["C", "D"], answer=0, explanation="e")
+
+    result = runner.invoke(args=["curriculum", "load", "--path", str(root)])
+    assert "lessons kept portal edits: 1" in result.output
+    db.session.expire_all()
+    assert [q.prompt for q in lesson.questions] == ["Portal prompt?", "Added?"]
+
+    result = runner.invoke(args=["curriculum", "load", "--force", "--path", str(root)])
+    assert result.exit_code == 0 and "lessons updated: 1" in result.output, result.output
+    db.session.expire_all()
+    assert len(lesson.questions) == 1 and not lesson.edited_in_portal
+    question = lesson.questions[0]
+    assert question.prompt.startswith("Your son comes home") and question.answer == 0
+    assert question.feedback[0] == "A calm time makes an honest talk more likely."
+
+
+def test_a_choice_without_text_is_a_clear_error(app, runner, tmp_path):
+    root = small_content(tmp_path, NEW_FORMAT.replace("text: Search his room that night", "feedback_only: x"))
+    result = runner.invoke(args=["curriculum", "load", "--path", str(root)])
+    assert result.exit_code != 0 and "a choice needs 'text'" in result.output
+    assert count(Lesson) == 0

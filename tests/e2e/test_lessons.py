@@ -118,6 +118,14 @@ def test_knowledge_check_works_without_javascript(browser, live_server, browser_
         question.locator("button").click()
         page.wait_for_url("**/lessons/read/understanding-relapse#question-*")
         assert "That's right." in page.locator("form[data-question]").nth(1).inner_text()
+        # A wrong answer shows the explanation written for the option that was picked.
+        first = page.locator("form[data-question]").first
+        first.locator("input[type=radio]").first.check()
+        first.locator("button").click()
+        page.wait_for_url("**/lessons/read/understanding-relapse#question-*")
+        text = page.locator("form[data-question]").first.inner_text()
+        assert "Not quite." in text and "About the answer you chose:" in text
+        assert "She doesn't start from zero. Her skills and sober time still count." in text
     finally:
         context.close()
 
@@ -168,7 +176,8 @@ def test_knowledge_check_and_completion_by_keyboard(page, browser_login):
     browser_login(page, "keys@example.org")
     page.goto("/lessons/read/understanding-relapse")
     page.focus("form[data-question] input[type=radio] >> nth=0")
-    page.keyboard.press("ArrowDown")  # moves to and selects the second answer, the right one
+    page.keyboard.press("ArrowDown")
+    page.keyboard.press("ArrowDown")  # moves to and selects the third answer, the right one
     page.keyboard.press("Tab")
     page.keyboard.press("Enter")
     feedback = page.locator("form[data-question]").first.locator(".feedback-verdict")

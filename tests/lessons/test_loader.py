@@ -73,9 +73,9 @@ def test_a_changed_question_drops_answers_to_the_old_wording(app, tmp_path):
     load_curriculum(root)
     user = make_user()
     lesson = db.session.scalar(sa.select(Lesson).filter_by(slug="understanding-relapse"))
-    services.answer_question(user, lesson, lesson.questions[0].id, 1)
+    services.answer_question(user, lesson, lesson.questions[1].id, 1)
     path = root / "06-relapse-and-safety" / "01-understanding-relapse.md"
-    path.write_text(path.read_text().replace("How does research describe", "How do studies describe"))
+    path.write_text(path.read_text().replace("Why is a return to opioids", "Why is going back to opioids"))
     load_curriculum(root)
     assert count(QuizAnswer) == 0
 

@@ -39,6 +39,7 @@ KNOWN_NUMBERS = {
     "988": "988 Suicide & Crisis Lifeline",
     "1-800-662-4357": "SAMHSA National Helpline",
     "1-800-799-7233": "National Domestic Violence Hotline",
+    "1-800-222-1222": "Poison Help line",
 }
 THREE_DIGIT = re.compile(r"(?<![\d,.$-])9\s?\d\s?\d(?![\d,-]|\.\d)")
 TOLL_FREE = re.compile(r"\b1[-\s.]?\(?8[0-9]{2}\)?[-\s.]?[0-9A-Z]{3}[-\s.]?[0-9A-Z]{4}\b")

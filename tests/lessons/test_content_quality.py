@@ -132,7 +132,8 @@ def test_wrong_crisis_numbers_are_caught(text):
 def test_right_numbers_and_ordinary_figures_pass():
     text = (
         "Call 911. Call or text 988, or text AYUDA to 988. Call 1-800-662-4357 to find services. "
-        "Call 1-800-799-7233 or text START to 88788. Naloxone lasts 30 to 90 minutes; about 900 words."
+        "Call 1-800-799-7233 or text START to 88788. Poison Help: 1-800-222-1222. "
+        "Naloxone lasts 30 to 90 minutes; about 900 words."
     )
     assert quality.wrong_numbers(text) == ["900"]  # a stray 9xx figure is flagged too; write it in words
     assert quality.wrong_numbers(text.replace("about 900 words", "short")) == []

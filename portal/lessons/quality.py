@@ -19,6 +19,7 @@ MAX_GRADE = 8.0  # Flesch-Kincaid grade of each lesson body
 SCENARIO_MIN_WORDS = 10
 
 SOURCES = re.compile(r"^##\s+Sources\s*$\n+(?:\s*\n)*[-*]\s+\S", re.M)
+TABLE_ROW = re.compile(r"^\s*\|.*\|\s*$", re.M)
 TEST_WORDS = r"(?:tests?|tested|screens?|urine|results?|samples?)"
 BANNED = [
     (re.compile(r"\b(addicts?|junk(?:ie|y|ies)|abusers?)\b", re.I), "a label for a person"),
@@ -97,6 +98,8 @@ def check_lesson(lesson, grade):
     report = LessonReport(lesson.slug, grade)
     if len(lesson.questions) < MIN_QUESTIONS:
         report.problems.append(f"has {len(lesson.questions)} questions (at least {MIN_QUESTIONS})")
+    if TABLE_ROW.search(lesson.body):
+        report.problems.append("uses a Markdown table, which lesson pages do not render; use a list")
     if not SOURCES.search(lesson.body):
         report.problems.append("has no '## Sources' section with at least one source")
     for question in lesson.questions:

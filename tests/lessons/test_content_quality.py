@@ -73,6 +73,11 @@ def test_missing_checks_sources_and_feedback_are_caught():
     assert any("too short to set a scene" in p for p in problems(lesson(questions=[short, question(), question()])))
 
 
+def test_a_markdown_table_is_caught():
+    table = "| a | b |\n|---|---|\n| x | y |\n\n## Sources\n\n- NIDA.\n"
+    assert any("Markdown table" in p for p in problems(lesson(body=table)))
+
+
 def test_reading_grade_above_eight_is_caught():
     assert any("grade 8.4" in p for p in problems(lesson(), grade=8.4))
     assert problems(lesson(), grade=8.0) == []

@@ -55,6 +55,9 @@ class BaseConfig:
     RATELIMIT_KEY_PREFIX = f"{REDIS_KEY_PREFIX}limits"
     PORTAL_BASE_URL = os.environ.get("PORTAL_BASE_URL", f"http://127.0.0.1:{os.environ.get('PORT', '5000')}")
     PORTAL_NAME = "Family Bridge"
+    # The treatment center's name, printed on documents a client is given (the accounting of
+    # disclosures). Without it the portal's name is used.
+    CENTER_NAME = os.environ.get("CENTER_NAME") or PORTAL_NAME
     # Neutral wording for anything that leaves the portal (email subjects, calendar feeds).
     NEUTRAL_EVENT_TITLE = os.environ.get("NEUTRAL_EVENT_TITLE", "Family session")
     # `flask reminders send` mails family members this many hours before a session.

@@ -97,8 +97,11 @@ class BaseConfig:
 
     RATELIMIT_ENABLED = _flag("RATELIMIT_ENABLED", True)
     RATELIMIT_HEADERS_ENABLED = True
+    # Failed sign-ins from one address for one account (a family behind the clinic's NAT address
+    # does not block the others), and from one address for all accounts together (password
+    # spraying). Per account, failures cost increasing delays instead (auth/throttle.py).
     LOGIN_LIMIT_PER_IP = "20 per 5 minutes"
-    LOGIN_LIMIT_PER_ACCOUNT = "5 per 5 minutes"
+    LOGIN_LIMIT_PER_IP_ALL_ACCOUNTS = "100 per 5 minutes"
 
     EMAIL_TOKEN_LIFETIME = timedelta(hours=24)
     RESET_TOKEN_LIFETIME = timedelta(hours=1)

@@ -105,6 +105,7 @@ class BaseConfig:
 
     EMAIL_TOKEN_LIFETIME = timedelta(hours=24)
     RESET_TOKEN_LIFETIME = timedelta(hours=1)
+    STAFF_INVITATION_LIFETIME = timedelta(days=7)
 
     # Staff (moderator, counselor, admin) must use two-factor sign-in when this is on.
     MFA_REQUIRED_FOR_STAFF = _flag("MFA_REQUIRED_FOR_STAFF", False)

@@ -7,18 +7,26 @@ import math
 
 from flask import current_app, flash, jsonify, make_response, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_user
 
 from portal import audit
-from portal.auth import services, throttle
-from portal.auth.forms import ConfirmForm, LoginForm, ResetPasswordForm, ResetRequestForm, SignupForm
+from portal.auth import services, staff_invitations, throttle
+from portal.auth.forms import (
+    AcceptStaffInvitationForm,
+    ConfirmForm,
+    LoginForm,
+    ResetPasswordForm,
+    ResetRequestForm,
+    SignupForm,
+)
 from portal.auth.models import EmailToken
 from portal.auth.web import bp, render_form, staff_must_enrol
 from portal.errors import wants_json
 from portal.extensions import db, limiter
-from portal.security import begin_session, end_session, safe_next
+from portal.security import Role, begin_session, end_session, safe_next
 
 __all__ = ["bp"]
 
@@ -43,6 +51,8 @@ def _ip_limits():
 
 def _known_device():
     """A browser that has signed in to this account before is never slowed down."""
+    if request.method != "POST" or not throttle.known_accounts():
+        return False  # (Flask-Limiter asks on every request; most have nothing to look up)
     return throttle.is_known_device(services.find_user_by_email(request.form.get("email", "")))
 
 
@@ -69,6 +79,8 @@ def record_lockout(scope):
 
 
 bp.after_request(throttle.set_device_cookie)
+
+ROLE_NAMES = {Role.MODERATOR: _l("moderator"), Role.COUNSELOR: _l("counselor"), Role.ADMIN: _l("admin")}
 
 
 def start_signed_in_session(user, next_url):
@@ -179,6 +191,36 @@ def signup():
         services.sign_up(form.email.data, form.password.data, form.display_name.data, form.timezone.data)
         return render_template("auth/check_email.html")
     return render_form("auth/signup.html", form)
+
+
+@bp.route("/staff-invitation/<token>", methods=["GET", "POST"])
+@limiter.limit("20 per hour", methods=["POST"])
+def staff_invitation(token):
+    """An admin's invitation: the invited person chooses their name and password here."""
+    invitation = staff_invitations.redeemable(token)
+    if invitation is None:
+        return render_template("auth/link_invalid.html"), 404
+    if current_user.is_authenticated:
+        flash(_("You are signed in to another account. Sign out, then open the invitation link again."), "info")
+        return redirect(url_for("main.dashboard"))
+    form = AcceptStaffInvitationForm()
+    form.extra_user_inputs = [invitation.email]
+    if request.method == "GET":
+        form.timezone.data = "America/New_York"
+    if form.validate_on_submit():
+        try:
+            staff_invitations.accept(
+                invitation,
+                display_name=form.display_name.data,
+                password=form.password.data,
+                timezone=form.timezone.data,
+            )
+        except staff_invitations.InvitationError:
+            return render_template("auth/link_invalid.html"), 404
+        flash(_("Your account is ready. Sign in with your email and new password."), "success")
+        return redirect(url_for("auth.login"))
+    roles = ", ".join(str(ROLE_NAMES[r]) for r in sorted(invitation.role_set, key=lambda r: r.value))
+    return render_form("auth/staff_invitation.html", form, invitation=invitation, roles=roles)
 
 
 @bp.route("/verify/<token>", methods=["GET", "POST"])

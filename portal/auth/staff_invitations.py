@@ -42,14 +42,7 @@ def invite_staff(actor, email, roles, *, link_for, login_link, now=None):
     role_values = [r.value for r in roles]
     existing = find_user_by_email(email)
     if existing is not None:
-        audit.record(
-            "staff_invitation.not_sent",
-            actor=actor,
-            obj=existing,
-            detail={"reason": "account_exists", "roles": role_values},
-        )
-        db.session.commit()
-        mail.send(email, _("About your Family Bridge account"), "staff_invitation_existing", login_link=login_link)
+        _notify_existing(actor, existing, role_values, login_link)
         return None
     _cancel_pending(email, now)
     token = secrets.token_urlsafe(32)
@@ -74,6 +67,14 @@ def invite_staff(actor, email, roles, *, link_for, login_link, now=None):
         expires_at=invitation.expires_at,
     )
     return invitation
+
+
+def _notify_existing(actor, existing, role_values, login_link):
+    """No invitation for an address that has an account: a neutral notice, nothing granted."""
+    detail = {"reason": "account_exists", "roles": role_values}
+    audit.record("staff_invitation.not_sent", actor=actor, obj=existing, detail=detail)
+    db.session.commit()
+    mail.send(existing.email, _("About your Family Bridge account"), "staff_invitation_existing", login_link=login_link)
 
 
 def _cancel_pending(email, now):

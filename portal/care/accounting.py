@@ -87,10 +87,6 @@ class Person:
     name: str
     rows: list[DisclosureRow] = field(default_factory=list)
 
-    @property
-    def total(self):
-        return sum(row.count for row in self.rows)
-
 
 @dataclass
 class Change:
@@ -107,10 +103,6 @@ class Accounting:
     zone: ZoneInfo
     people: list[Person]
     changes: list[Change]
-
-    @property
-    def disclosure_count(self):
-        return sum(person.total for person in self.people)
 
 
 def client_today(client, now=None):

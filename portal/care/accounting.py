@@ -48,6 +48,7 @@ CHANGE_LABELS = {
     "family_link.ended": _l("Access ended"),
     "client.created": _l("Client added to the portal"),
     "client.updated": _l("Client details changed"),
+    "client.transferred": _l("Client moved to another program; consents naming the old program stopped"),
     "client.completed": _l("Enrollment completed; every consent's access ended"),
     "client.discharged": _l("Discharged; every consent's access ended"),
 }

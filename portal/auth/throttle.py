@@ -29,7 +29,7 @@ def _storage():
     extensions = current_app.extensions
     if "login_throttle" not in extensions:
         uri = current_app.config.get("REDIS_URL")
-        prefix = current_app.config.get("RATELIMIT_KEY_PREFIX", "fb:limits")
+        prefix = f"{current_app.config['REDIS_KEY_PREFIX']}limits"  # as Flask-Limiter's (config.py)
         extensions["login_throttle"] = (
             storage_from_string(uri, key_prefix=prefix) if uri else storage_from_string("memory://")
         )

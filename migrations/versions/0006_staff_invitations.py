@@ -1,7 +1,7 @@
 """staff invitations: an admin invites a person to a staff account by email
 
 Revision ID: 0006
-Revises: 0007
+Revises: 0005 (first written on 0003; re-chained when merged)
 Create Date: 2026-11-30 16:20:00
 
 A new table only (single-use, expiring links; only the token's hash is stored). Nothing in
@@ -12,7 +12,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '0006'
-down_revision = '0007'
+down_revision = "0005"
 branch_labels = None
 depends_on = None
 

@@ -1,7 +1,7 @@
 """the outgoing-mail queue
 
 Revision ID: 0004
-Revises: 0007 (re-chained after main's 0008 and 0007 when merging main; written on 0003)
+Revises: 0006 (re-chained after main's chain 0003, 0008, 0007, 0005, 0006 when merging main; written on 0003)
 Create Date: 2026-11-30 16:20:00
 
 A new table, mail_queue: every outgoing message waits here until a delivery run (each server
@@ -13,7 +13,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '0004'
-down_revision = '0007'
+down_revision = '0006'
 branch_labels = None
 depends_on = None
 

@@ -232,12 +232,20 @@ def on_join(user, payload):
     after_id = _int(payload, "after_id", required=False)
     room = access.room_by_slug(slug)
     access.check_may_read(user, room)
-    messages, has_more = services.join_messages(room, after_id)
+    # Subscribe first, read second: a message committed after this read is broadcast after its
+    # commit, so it reaches this socket live; one committed before is in the read. (Read first
+    # and a message broadcast in between reaches neither.) Ids are commit-ordered per room
+    # (services.post_message), so "ids > after_id" misses nothing that is committed.
+    join_room(room_channel(slug))
+    try:
+        messages, has_more = services.join_messages(room, after_id)
+    except Exception:
+        leave_room(room_channel(slug))
+        raise
     # Everything read from the rows before mark_read commits: the commit expires them, and each
     # message would then be loaded again, one statement apiece (50 per join).
     message_data = services.payloads(messages)
     room_data, may_post = room.as_payload(), _may_post(user, room)
-    join_room(room_channel(slug))
     presence.store().enter(slug, request.sid, user.id)
     seen = messages[-1].id if messages else after_id
     if seen:

@@ -235,6 +235,8 @@
   function join(afterId) {
     socket.timeout(15000).emit("join", { room: slug, after_id: afterId }, function (err, ack) {
       if (err) return;
+      // "unavailable" (the database or Redis is away for a moment): try again, keep the page.
+      if (!ack.ok && ack.error === "unavailable") { setConnection(ack.message); retryLater(ack, function () { join(newestId()); }); return; }
       if (!ack.ok) { setConnection(ack.message); setMayPost(false); return; }
       var catchUp = afterId !== null;
       ack.messages.forEach(function (m) { insertMessage(m, catchUp); });
@@ -246,6 +248,15 @@
       joined = true;
       flushOutbox();
     });
+  }
+
+  // A refused connection is not retried by Socket.IO itself; "unavailable" means try again.
+  socket.on("connect_error", function (err) {
+    if (err && err.message === "unavailable") { setConnection(S.reconnecting); retryLater({}, function () { socket.connect(); }); }
+  });
+
+  function retryLater(ack, again) {
+    window.setTimeout(function () { if (again) again(); }, (ack.retry_after || 5) * 1000);
   }
 
   socket.on("disconnect", function (reason) {
@@ -321,6 +332,10 @@
       } else if (ack.error === "held_for_review") {
         dropFromOutbox(entry.client_id);
         showPending(entry, S.held);
+      } else if (ack.error === "unavailable") {
+        // A transient fault on the server: the message stays in the outbox, sent again later.
+        showPending(entry, S.sending);
+        retryLater(ack, function () { if (socket.connected && joined) sendEntry(entry); });
       } else if (ack.error === "rate_limited" || ack.error === "slow_mode") {
         composerError.textContent = ack.message;
         window.setTimeout(function () { sendEntry(entry); }, (ack.retry_after || 5) * 1000);

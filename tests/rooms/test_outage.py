@@ -1,0 +1,69 @@
+"""Answers while the database or Redis is away (issue 17): a branded 503 page, an `unavailable`
+ack with `retry_after` — never a bare 500, never `invalid` for a fault that will pass, never a
+socket left waiting. The real outages (a stopped proxy, a stopped Redis) are in
+tests/test_faults.py and tests/test_redis_faults.py; these are the quick in-process checks."""
+
+import pytest
+import redis
+from sqlalchemy.exc import OperationalError
+
+from portal import security
+from portal.extensions import socketio
+from portal.rooms import ratelimit
+from tests.rooms.conftest import ack, member, new_id
+
+
+def _database_gone(*args, **kwargs):
+    raise OperationalError("SELECT 1", {}, ConnectionRefusedError("connection refused"))
+
+
+@pytest.fixture
+def database_away(monkeypatch):
+    def away():
+        monkeypatch.setattr(security, "_load_session_record", _database_gone)
+
+    return away
+
+
+def test_signed_in_pages_are_a_branded_503_while_the_database_is_away(app, auth, welcome, database_away):
+    alice = member()
+    auth.login(alice.email)
+    database_away()
+    for path in ("/", "/rooms/", "/rooms/welcome"):
+        response = auth._client.get(path)
+        assert response.status_code == 503, path
+        assert "briefly unavailable" in response.get_data(as_text=True)
+        assert response.headers["Retry-After"] == "10"
+
+
+def test_socket_events_answer_unavailable_not_invalid(app, chat, welcome, database_away):
+    sock = chat.connect(member())
+    assert ack(sock, "join", {"room": "welcome"})["ok"] is True
+    database_away()
+    for event, payload in [
+        ("send", {"room": "welcome", "body": "kept in the outbox", "client_id": new_id()}),
+        ("join", {"room": "welcome", "after_id": 0}),
+        ("history", {"room": "welcome", "before_id": 5}),
+    ]:
+        answer = ack(sock, event, payload)
+        assert answer["ok"] is False and answer["error"] == "unavailable", (event, answer)
+        assert answer["retry_after"] == 10 and answer["message"]
+
+
+def test_a_new_socket_is_refused_at_once_while_the_database_is_away(app, auth, database_away):
+    auth.login(member().email)
+    database_away()
+    sock = socketio.test_client(app, namespace="/chat", flask_test_client=auth._client)
+    assert not sock.is_connected("/chat")
+
+
+def test_a_rate_limit_store_that_fails_is_never_an_invalid_ack(app, chat, welcome, monkeypatch):
+    sock = chat.connect(member())
+    ack(sock, "join", {"room": "welcome"})
+
+    def redis_gone(user_id):
+        raise redis.exceptions.ConnectionError("Connection refused")
+
+    monkeypatch.setattr(ratelimit, "take", redis_gone)
+    answer = ack(sock, "send", {"room": "welcome", "body": "hello", "client_id": new_id()})
+    assert answer["error"] == "unavailable"

@@ -88,12 +88,24 @@ def register_extensions(app):
     socketio.init_app(
         app,
         async_mode=app.config.get("SOCKETIO_ASYNC_MODE"),
-        message_queue=app.config.get("REDIS_URL"),
-        channel=app.config.get("SOCKETIO_CHANNEL", "flask-socketio"),
+        **_message_queue(app),
         cors_allowed_origins=_allowed_origins(app),
         max_http_buffer_size=64 * 1024,
         manage_session=False,
     )
+
+
+def _message_queue(app):
+    """Several processes share events through Redis, with a queue manager that survives Redis
+    going away and catches its sockets up when it returns (portal/rooms/relay.py)."""
+    url = app.config.get("REDIS_URL")
+    if not url:
+        # None, not absent: the shared SocketIO object would keep an earlier app's manager
+        return {"client_manager": None}
+    from portal.rooms.relay import ResilientRedisManager
+
+    channel = app.config.get("SOCKETIO_CHANNEL", "flask-socketio")
+    return {"client_manager": ResilientRedisManager(url, channel=channel, app=app)}
 
 
 def _allowed_origins(app):

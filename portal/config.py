@@ -94,6 +94,10 @@ class BaseConfig:
 
     RATELIMIT_ENABLED = _flag("RATELIMIT_ENABLED", True)
     RATELIMIT_HEADERS_ENABLED = True
+    # Redis away: HTTP limits count in this process's memory (Flask-Limiter logs a warning and
+    # asks Redis again later) instead of failing the request (issue 17: sign-in gave a 500).
+    RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
+    RATELIMIT_SWALLOW_ERRORS = True
     LOGIN_LIMIT_PER_IP = "20 per 5 minutes"
     LOGIN_LIMIT_PER_ACCOUNT = "5 per 5 minutes"
 

@@ -88,6 +88,14 @@ def held_message(author_id, payload):
     _emit("held", payload, user_channel(author_id))
 
 
+def delivery_paused_to(sid):
+    """Tell a socket that just connected when live delivery between processes is paused (the
+    message queue is away, portal/rooms/relay.py); the manager says when it is back."""
+    manager = socketio.server.manager
+    if getattr(manager, "live", True) is False:
+        manager.emit("delivery", {"live": False}, namespace=NAMESPACE, to=sid, ignore_queue=True)
+
+
 def disconnect_user(user_id, keep_record_ids=()):
     """Drop this person's sockets on any server process, except those of sessions still live."""
     store = presence.store()

@@ -243,6 +243,7 @@ def _welcome(user, record):
     if access.is_moderator(user):
         join_room(MODERATORS)
     presence.store().connect(request.sid, user.id, record.id)
+    broadcast.delivery_paused_to(request.sid)
     if services.review_display_name(user):
         broadcast.moderation_alert({"kind": "name", "priority": False, "room": None, "message": None})
 

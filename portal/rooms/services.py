@@ -112,6 +112,18 @@ def latest_messages(room, limit=JOIN_LATEST, before_id=None):
     return list(reversed(rows[:limit])), len(rows) > limit
 
 
+def missed_messages(slug, after_id, since):
+    """Payloads of the visible messages of a room posted after after_id or created since `since`,
+    oldest first: what a process's sockets may have missed while the message queue was away."""
+    room = db.session.scalar(sa.select(Room).filter_by(slug=slug))
+    if room is None:
+        return []
+    newer = Message.created_at >= since
+    if after_id is not None:
+        newer = sa.or_(Message.id > after_id, newer)
+    return payloads(db.session.scalars(_visible(room).where(newer).order_by(Message.id)).all())
+
+
 def join_messages(room, after_id):
     if after_id is None:
         return latest_messages(room)

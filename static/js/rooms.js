@@ -270,6 +270,13 @@
   window.addEventListener("offline", function () { setConnection(S.offline); socket.disconnect(); });
   window.addEventListener("online", function () { if (!socket.connected) socket.connect(); });
   socket.on("session_ended", function () { setConnection(S.signed_out); });
+  // The server cannot deliver live between its processes for a moment (Redis away): say so;
+  // when it is back the server sends what was missed, and a rejoin makes sure of it.
+  socket.on("delivery", function (data) {
+    if (!data.live) { setConnection(S.reconnecting); return; }
+    setConnection("");
+    if (joined) join(newestId());
+  });
 
   socket.on("message", function (m) { insertMessage(m, true); });
   socket.on("message_edited", function (m) {

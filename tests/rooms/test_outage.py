@@ -67,3 +67,37 @@ def test_a_rate_limit_store_that_fails_is_never_an_invalid_ack(app, chat, welcom
     monkeypatch.setattr(ratelimit, "take", redis_gone)
     answer = ack(sock, "send", {"room": "welcome", "body": "hello", "client_id": new_id()})
     assert answer["error"] == "unavailable"
+
+
+@pytest.fixture
+def redis_away(app):
+    """A Redis address where nothing listens."""
+    from bench import harness
+
+    app.config["REDIS_URL"] = f"redis://127.0.0.1:{harness.free_port()}/0"
+    app.extensions.pop("rooms_ratelimit", None)
+    yield app.config["REDIS_URL"]
+    app.config["REDIS_URL"] = None
+    app.extensions.pop("rooms_ratelimit", None)
+
+
+def test_chat_rate_limit_counts_in_memory_while_redis_is_away(app, redis_away, caplog):
+    waits = [ratelimit.take(7) for _ in range(6)]
+    assert waits[:5] == [0, 0, 0, 0, 0]
+    assert waits[5] >= 1  # still limited, in this process's memory
+    assert "Redis unreachable" in caplog.text
+
+
+def test_presence_answers_from_this_process_while_redis_is_away(app, redis_away, caplog):
+    from portal.rooms.presence import RedisPresence
+
+    store = RedisPresence(redis_away, "fb-away:", heartbeat=False)
+    store.connect("sid-1", 7, 70)
+    store.enter("welcome", "sid-1", 7)
+    assert store.online_user_ids("welcome") == {7}
+    assert store.sids_of_user(7) == {"sid-1"}
+    assert store.session_records_of(["sid-1"]) == {"sid-1": 70}
+    assert store.rooms_of("sid-1") == {"welcome"}
+    assert store.disconnect("sid-1") == {"welcome"}
+    assert store.online_user_ids("welcome") == set()
+    assert caplog.text.count("presence: Redis unreachable") == 1  # once per outage, not per call

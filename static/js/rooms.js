@@ -270,6 +270,9 @@
   window.addEventListener("offline", function () { setConnection(S.offline); socket.disconnect(); });
   window.addEventListener("online", function () { if (!socket.connected) socket.connect(); });
   socket.on("session_ended", function () { setConnection(S.signed_out); });
+  // The server process is restarting: the connection drops next and Socket.IO reconnects by
+  // itself (to the new process); the connect handler then rejoins with after_id.
+  socket.on("server_restarting", function () { setConnection(S.reconnecting); });
   // The server cannot deliver live between its processes for a moment (Redis away): say so;
   // when it is back the server sends what was missed, and a rejoin makes sure of it.
   socket.on("delivery", function (data) {

@@ -76,6 +76,13 @@ if not any(getattr(h, "_family_bridge", False) for h in _portal_log.handlers):
     _portal_log.addHandler(_handler)
 _portal_log.setLevel(os.environ.get("PORTAL_LOG_LEVEL", "INFO").upper())
 _portal_log.propagate = False
+# Flask-Limiter's warnings too ("Rate limit storage unreachable - falling back to in-memory
+# storage" while Redis is away, docs/deploy.md "When things fail").
+_limiter_log = logging.getLogger("flask-limiter")
+if not _limiter_log.handlers:
+    _limiter_log.addHandler(next(h for h in _portal_log.handlers if getattr(h, "_family_bridge", False)))
+    _limiter_log.setLevel(logging.WARNING)
+    _limiter_log.propagate = False
 
 # Path segments that are secrets: /calendar/feed/<token>.ics, /auth/verify/<token>,
 # /auth/reset/<token>; and, as a safety net, any long token-like segment anywhere.
@@ -157,7 +164,8 @@ def _wait_for_a_successor(worker):
     and loading the app takes it a few seconds: sockets moved now would find nobody answering
     and back off. This worker no longer accepts, so an answer on the shared port comes from the
     new one: wait for it (any HTTP status), at most until shortly before the graceful timeout.
-    On a plain shutdown nobody answers and the sockets are moved when the wait ends."""
+    On a shutdown the master has closed the port too: the probe is refused, and the sockets are
+    told at once (they come back when the service is started again)."""
     import http.client
     import time
 
@@ -173,5 +181,7 @@ def _wait_for_a_successor(worker):
             probe.getresponse().read()
             probe.close()
             return
+        except ConnectionRefusedError:
+            return  # nobody holds the port: a shutdown, not a reload
         except OSError:
             time.sleep(0.2)

@@ -86,6 +86,8 @@ if not _limiter_log.handlers:
 
 # Path segments that are secrets: /calendar/feed/<token>.ics, /auth/verify/<token>,
 # /auth/reset/<token>; and, as a safety net, any long token-like segment anywhere.
+# portal/logs.py redacts the development server's log with the same patterns (a copy: this
+# file imports nothing from the portal; tests/test_logs.py checks that the two agree).
 _SECRET_AFTER = re.compile(r"^(/calendar/feed/|/auth/verify/|/auth/reset/)[^/]+")
 _TOKENISH = re.compile(r"(?<=/)[A-Za-z0-9_\-.~]{24,}(?=/|$)")
 
@@ -126,7 +128,19 @@ def post_worker_init(worker):
 
     gc.collect()
     gc.freeze()
+    _start_upkeep(worker)
     _on_stop_move_sockets(worker)
+
+
+def _start_upkeep(worker):
+    """The portal's background upkeep (portal/upkeep.py: consent expiry, idle-session sockets),
+    started once the worker has loaded the app (not for the bench's bare server)."""
+    app = getattr(worker, "wsgi", None)
+    if getattr(app, "import_name", None) != "portal":
+        return
+    from portal import upkeep
+
+    upkeep.start(app)
 
 
 def _on_stop_move_sockets(worker):

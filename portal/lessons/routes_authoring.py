@@ -96,7 +96,7 @@ def edit_lesson(lesson_id=None):
 @author_required
 def preview():
     """Sanitized HTML of the posted Markdown, for the live preview (CSRF via X-CSRFToken)."""
-    payload = request.get_json(silent=True) if request.is_json else request.form
+    payload = request.get_json() if request.is_json else request.form
     body = payload.get("body") if hasattr(payload, "get") else None
     if not isinstance(body, str):
         return jsonify(ok=False, message=_("Nothing to preview.")), 400

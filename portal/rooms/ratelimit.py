@@ -36,7 +36,7 @@ def _limiters():
     extensions = current_app.extensions
     if "rooms_ratelimit" not in extensions:
         uri = current_app.config.get("REDIS_URL")
-        prefix = current_app.config.get("RATELIMIT_KEY_PREFIX", "fb:limits")
+        prefix = f"{current_app.config['REDIS_KEY_PREFIX']}limits"  # as Flask-Limiter's (config.py)
         extensions["rooms_ratelimit"] = _Limiters(uri, prefix)
     return extensions["rooms_ratelimit"]
 

@@ -293,3 +293,13 @@ def test_hostile_module_fields_are_sanitized(app, client, auth, author):
         page = client.get(path).get_data(as_text=True)
         main = page.split('<main id="main"', 1)[1].split("</main>", 1)[0]
         assert not active_content(main), path
+
+
+@pytest.mark.parametrize("body", ["[" * 100_000 + "]" * 100_000, "{" * 100_000, '{"body": "x"'])
+def test_preview_of_unreadable_json_is_a_json_400(app, client, auth, author, body):
+    token = auth.csrf("/lessons/author")
+    response = client.post(
+        "/lessons/author/preview", data=body, content_type="application/json", headers={"X-CSRFToken": token}
+    )
+    assert response.status_code == 400
+    assert response.get_json() == {"error": 400, "message": "The request body is not a valid JSON object."}

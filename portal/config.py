@@ -63,6 +63,9 @@ class BaseConfig:
     SOCKETIO_CHANNEL = os.environ.get("SOCKETIO_CHANNEL") or f"{REDIS_KEY_PREFIX}socketio"
     PORTAL_BASE_URL = os.environ.get("PORTAL_BASE_URL", f"http://127.0.0.1:{os.environ.get('PORT', '5000')}")
     PORTAL_NAME = "Family Bridge"
+    # The treatment center's name, printed on documents a client is given (the accounting of
+    # disclosures). Without it the portal's name is used.
+    CENTER_NAME = os.environ.get("CENTER_NAME") or PORTAL_NAME
     # Neutral wording for anything that leaves the portal (email subjects, calendar feeds).
     NEUTRAL_EVENT_TITLE = os.environ.get("NEUTRAL_EVENT_TITLE", "Family session")
     # `flask reminders send` mails family members this many hours before a session.
@@ -109,11 +112,15 @@ class BaseConfig:
     # asks Redis again later) instead of failing the request (issue 17: sign-in gave a 500).
     RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
     RATELIMIT_SWALLOW_ERRORS = True
+    # Failed sign-ins from one address for one account (a family behind the clinic's NAT address
+    # does not block the others), and from one address for all accounts together (password
+    # spraying). Per account, failures cost increasing delays instead (auth/throttle.py).
     LOGIN_LIMIT_PER_IP = "20 per 5 minutes"
-    LOGIN_LIMIT_PER_ACCOUNT = "5 per 5 minutes"
+    LOGIN_LIMIT_PER_IP_ALL_ACCOUNTS = "100 per 5 minutes"
 
     EMAIL_TOKEN_LIFETIME = timedelta(hours=24)
     RESET_TOKEN_LIFETIME = timedelta(hours=1)
+    STAFF_INVITATION_LIFETIME = timedelta(days=7)
 
     # Staff (moderator, counselor, admin) must use two-factor sign-in when this is on.
     MFA_REQUIRED_FOR_STAFF = _flag("MFA_REQUIRED_FOR_STAFF", False)

@@ -123,6 +123,7 @@ def admin_panel(user):
     links = []
     if user.can(Permission.MANAGE_USERS):
         links.append((_l("People and roles"), url_for("admin.users")))
+        links.append((_l("Invite staff"), url_for("admin.invitations")))
     if user.can(Permission.VIEW_AUDIT):
         links.append((_l("Audit log"), url_for("admin.audit_log")))
     if not links:
@@ -132,3 +133,6 @@ def admin_panel(user):
         "text": _("Manage accounts and roles, and review what happened."),
         "links": links,
     }
+
+
+from portal.admin import routes_invitations  # noqa: E402, F401  (register its views on bp)

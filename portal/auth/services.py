@@ -222,6 +222,19 @@ def sign_out_other_sessions(user, keep_record):
     return ended
 
 
+def end_one_session(user, session_id):
+    """Sign out one of the user's own sessions (its sockets too); False when the user has no
+    such signed-in session — another person's session id is treated as unknown."""
+    record = db.session.scalar(sa.select(SessionRecord).filter_by(id=session_id, user_id=user.id, revoked_at=None))
+    if record is None:
+        return False
+    record.revoke("ended_by_user")
+    audit.record("auth.session_ended", actor=user, obj=user, detail={"session": record.id})
+    db.session.commit()
+    sessions_revoked.send(current_app._get_current_object(), user_id=user.id, reason="ended_by_user")
+    return True
+
+
 def reauthenticate(user, record, password, code=None):
     """Check the password (and second factor when on) again; refresh the session's clock."""
     from portal.auth import mfa

@@ -101,3 +101,13 @@ def test_presence_answers_from_this_process_while_redis_is_away(app, redis_away,
     assert store.disconnect("sid-1") == {"welcome"}
     assert store.online_user_ids("welcome") == set()
     assert caplog.text.count("presence: Redis unreachable") == 1  # once per outage, not per call
+
+
+def test_sign_in_works_while_redis_is_away(app, auth, redis_away, caplog):
+    """The sign-in throttle's counters live in Redis: while it is away they count in memory."""
+    app.extensions.pop("login_throttle", None)
+    alice = member()
+    assert auth.login(alice.email, "wrong password").status_code == 422  # the form again, not a 500
+    assert auth.login(alice.email).status_code == 302
+    assert "sign-in throttle: Redis unreachable" in caplog.text
+    app.extensions.pop("login_throttle", None)

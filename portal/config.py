@@ -126,6 +126,10 @@ class BaseConfig:
 
     RATELIMIT_ENABLED = _flag("RATELIMIT_ENABLED", True)
     RATELIMIT_HEADERS_ENABLED = True
+    # Redis away: HTTP limits count in this process's memory (Flask-Limiter logs a warning and
+    # asks Redis again later) instead of failing the request (issue 17: sign-in gave a 500).
+    RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
+    RATELIMIT_SWALLOW_ERRORS = True
     # Failed sign-ins from one address for one account (a family behind the clinic's NAT address
     # does not block the others), and from one address for all accounts together (password
     # spraying). Per account, failures cost increasing delays instead (auth/throttle.py).

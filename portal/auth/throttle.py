@@ -10,6 +10,7 @@ when `REDIS_URL` is set, else this process's memory) and are forgotten a day aft
 failure.
 """
 
+import logging
 import math
 import time
 
@@ -17,6 +18,7 @@ from flask import current_app, g, request
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 from limits.storage import storage_from_string
 
+log = logging.getLogger("portal.auth")
 FREE_FAILURES = 5
 MAX_WAIT_SECONDS = 15 * 60
 FAILURE_MEMORY_SECONDS = 24 * 3600
@@ -25,13 +27,45 @@ DEVICE_MAX_AGE = 180 * 24 * 3600
 DEVICE_ACCOUNTS = 5  # a shared family computer may remember a few accounts
 
 
+class _UnlessRedisAway:
+    """The shared counters, or this process's memory while Redis is away (a logged warning;
+    Redis is asked again every 5 s): sign-in never fails because Redis does (issue 17)."""
+
+    RETRY = 5.0
+
+    def __init__(self, shared):
+        self.shared = shared
+        self.memory = storage_from_string("memory://")
+        self.away_since = None
+
+    def __getattr__(self, name):
+        def call(*args):
+            if self.away_since is not None and time.monotonic() - self.away_since < self.RETRY:
+                return getattr(self.memory, name)(*args)
+            try:
+                result = getattr(self.shared, name)(*args)
+            except Exception as error:
+                from portal.errors import is_redis_outage
+
+                if not is_redis_outage(error):
+                    raise
+                if self.away_since is None:
+                    log.warning("sign-in throttle: Redis unreachable; counting in this process's memory")
+                self.away_since = time.monotonic()
+                return getattr(self.memory, name)(*args)
+            self.away_since = None
+            return result
+
+        return call
+
+
 def _storage():
     extensions = current_app.extensions
     if "login_throttle" not in extensions:
         uri = current_app.config.get("REDIS_URL")
         prefix = f"{current_app.config['REDIS_KEY_PREFIX']}limits"  # as Flask-Limiter's (config.py)
         extensions["login_throttle"] = (
-            storage_from_string(uri, key_prefix=prefix) if uri else storage_from_string("memory://")
+            _UnlessRedisAway(storage_from_string(uri, key_prefix=prefix)) if uri else storage_from_string("memory://")
         )
     return extensions["login_throttle"]
 

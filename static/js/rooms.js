@@ -235,6 +235,8 @@
   function join(afterId) {
     socket.timeout(15000).emit("join", { room: slug, after_id: afterId }, function (err, ack) {
       if (err) return;
+      // "unavailable" (the database or Redis is away for a moment): try again, keep the page.
+      if (!ack.ok && ack.error === "unavailable") { setConnection(ack.message); retryLater(ack, function () { join(newestId()); }); return; }
       if (!ack.ok) { setConnection(ack.message); setMayPost(false); return; }
       var catchUp = afterId !== null;
       ack.messages.forEach(function (m) { insertMessage(m, catchUp); });
@@ -248,6 +250,15 @@
     });
   }
 
+  // A refused connection is not retried by Socket.IO itself; "unavailable" means try again.
+  socket.on("connect_error", function (err) {
+    if (err && err.message === "unavailable") { setConnection(S.reconnecting); retryLater({}, function () { socket.connect(); }); }
+  });
+
+  function retryLater(ack, again) {
+    window.setTimeout(function () { if (again) again(); }, (ack.retry_after || 5) * 1000);
+  }
+
   socket.on("disconnect", function (reason) {
     joined = false;
     if (reason === "io server disconnect") setConnection(S.signed_out);
@@ -259,6 +270,16 @@
   window.addEventListener("offline", function () { setConnection(S.offline); socket.disconnect(); });
   window.addEventListener("online", function () { if (!socket.connected) socket.connect(); });
   socket.on("session_ended", function () { setConnection(S.signed_out); });
+  // The server process is restarting: the connection drops next and Socket.IO reconnects by
+  // itself (to the new process); the connect handler then rejoins with after_id.
+  socket.on("server_restarting", function () { setConnection(S.reconnecting); });
+  // The server cannot deliver live between its processes for a moment (Redis away): say so;
+  // when it is back the server sends what was missed, and a rejoin makes sure of it.
+  socket.on("delivery", function (data) {
+    if (!data.live) { setConnection(S.reconnecting); return; }
+    setConnection("");
+    if (joined) join(newestId());
+  });
 
   socket.on("message", function (m) { insertMessage(m, true); });
   socket.on("message_edited", function (m) {
@@ -321,6 +342,10 @@
       } else if (ack.error === "held_for_review") {
         dropFromOutbox(entry.client_id);
         showPending(entry, S.held);
+      } else if (ack.error === "unavailable") {
+        // A transient fault on the server: the message stays in the outbox, sent again later.
+        showPending(entry, S.sending);
+        retryLater(ack, function () { if (socket.connected && joined) sendEntry(entry); });
       } else if (ack.error === "rate_limited" || ack.error === "slow_mode") {
         composerError.textContent = ack.message;
         window.setTimeout(function () { sendEntry(entry); }, (ack.retry_after || 5) * 1000);

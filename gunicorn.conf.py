@@ -133,14 +133,17 @@ def post_worker_init(worker):
 
 
 def _start_upkeep(worker):
-    """The portal's background upkeep (portal/upkeep.py: consent expiry, idle-session sockets),
-    started once the worker has loaded the app (not for the bench's bare server)."""
+    """The portal's background work, started once the worker has loaded the app (not for the
+    bench's bare server): upkeep (portal/upkeep.py: consent expiry, idle-session sockets) and
+    delivery of the outgoing-mail queue (portal/mail/worker.py)."""
     app = getattr(worker, "wsgi", None)
     if getattr(app, "import_name", None) != "portal":
         return
     from portal import upkeep
+    from portal.mail.worker import start_background_delivery
 
     upkeep.start(app)
+    start_background_delivery(app)
 
 
 def _on_stop_move_sockets(worker):

@@ -67,6 +67,7 @@ def import_models():
     from importlib import import_module
 
     import_module("portal.audit")
+    import_module("portal.mail.models")
     for feature in ("auth", "care", "lessons", "rooms", "calendar"):
         import_module(f"portal.{feature}.models")
 

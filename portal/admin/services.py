@@ -113,8 +113,8 @@ def reset_two_step(actor, user):
     mfa.clear(user)
     revoke_user_sessions(user, "mfa_reset")
     audit.record("user.mfa_reset", actor=actor, obj=user)
-    db.session.commit()
     tokens.send_mfa_reset_notice(user)
+    db.session.commit()
 
 
 def reactivate(actor, user):

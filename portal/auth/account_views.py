@@ -4,7 +4,7 @@ from flask import abort, flash, jsonify, redirect, render_template, request, url
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from portal.auth import mfa, services
+from portal.auth import mfa, services, tokens
 from portal.auth.forms import ChangeEmailForm, ChangePasswordForm, ConfirmForm, ProfileForm, ReauthForm
 from portal.auth.models import EmailToken
 from portal.auth.names import coarse_place, describe_browser
@@ -63,7 +63,7 @@ def change_email():
         except services.AuthError as error:
             form[error.field or "email"].errors.append(str(error))
         else:
-            return render_template("auth/email_change_sent.html")
+            return render_template("auth/email_change_sent.html", lifetime=tokens.email_lifetime_text())
     return render_form("auth/change_email.html", form)
 
 

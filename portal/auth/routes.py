@@ -13,7 +13,7 @@ from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_user
 
 from portal import audit
-from portal.auth import services, staff_invitations, throttle
+from portal.auth import services, staff_invitations, throttle, tokens
 from portal.auth.forms import (
     AcceptStaffInvitationForm,
     ConfirmForm,
@@ -164,7 +164,7 @@ def login():
                 throttle.forget_failures(email)
             return start_signed_in_session(user, request.args.get("next"))
         if problem == "unverified":
-            return render_template("auth/confirm_first.html")
+            return render_template("auth/confirm_first.html", lifetime=tokens.email_lifetime_text())
         return _password_failed(form, email)
     return render_form("auth/login.html", form)
 
@@ -189,7 +189,7 @@ def signup():
         form.timezone.data = "America/New_York"
     if form.validate_on_submit():
         services.sign_up(form.email.data, form.password.data, form.display_name.data, form.timezone.data)
-        return render_template("auth/check_email.html")
+        return render_template("auth/check_email.html", lifetime=tokens.email_lifetime_text())
     return render_form("auth/signup.html", form)
 
 
@@ -243,7 +243,7 @@ def reset_request():
     form = ResetRequestForm()
     if form.validate_on_submit():
         services.request_password_reset(form.email.data)
-        return render_template("auth/check_email.html")
+        return render_template("auth/check_email.html", lifetime=tokens.reset_lifetime_text())
     return render_form("auth/reset_request.html", form)
 
 

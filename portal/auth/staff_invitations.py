@@ -57,8 +57,7 @@ def invite_staff(actor, email, roles, *, link_for, login_link, now=None):
     db.session.add(invitation)
     db.session.flush()
     audit.record("staff_invitation.sent", actor=actor, obj=invitation, detail={"roles": role_values})
-    db.session.commit()
-    mail.send(
+    mail.send(  # queued in the same transaction (portal/mail)
         email,
         _("You are invited to Family Bridge"),
         "staff_invitation",
@@ -66,6 +65,7 @@ def invite_staff(actor, email, roles, *, link_for, login_link, now=None):
         roles=role_values,
         expires_at=invitation.expires_at,
     )
+    db.session.commit()
     return invitation
 
 
@@ -73,8 +73,8 @@ def _notify_existing(actor, existing, role_values, login_link):
     """No invitation for an address that has an account: a neutral notice, nothing granted."""
     detail = {"reason": "account_exists", "roles": role_values}
     audit.record("staff_invitation.not_sent", actor=actor, obj=existing, detail=detail)
-    db.session.commit()
     mail.send(existing.email, _("About your Family Bridge account"), "staff_invitation_existing", login_link=login_link)
+    db.session.commit()
 
 
 def _cancel_pending(email, now):

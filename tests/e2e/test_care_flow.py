@@ -16,7 +16,10 @@ SUBMIT = "main form [type=submit]"
 
 
 def _links(app, pattern):
-    """Links matching pattern in the outbox, oldest mail first."""
+    """Links matching pattern in the outbox, oldest mail first (after delivering the queue)."""
+    from portal.mail import deliver_due
+
+    deliver_due()
     folder = Path(app.config["MAIL_OUTBOX"])
     found = []
     for path in sorted(folder.glob("*.eml"), key=lambda p: p.stat().st_mtime_ns):

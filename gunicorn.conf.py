@@ -119,3 +119,15 @@ def post_worker_init(worker):
 
     gc.collect()
     gc.freeze()
+    _start_upkeep(worker)
+
+
+def _start_upkeep(worker):
+    """The portal's background upkeep (portal/upkeep.py: consent expiry, idle-session sockets),
+    started once the worker has loaded the app (not for the bench's bare server)."""
+    app = getattr(worker, "wsgi", None)
+    if getattr(app, "import_name", None) != "portal":
+        return
+    from portal import upkeep
+
+    upkeep.start(app)

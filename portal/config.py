@@ -59,6 +59,9 @@ class BaseConfig:
     NEUTRAL_EVENT_TITLE = os.environ.get("NEUTRAL_EVENT_TITLE", "Family session")
     # `flask reminders send` mails family members this many hours before a session.
     REMINDER_LEAD_HOURS = int(os.environ.get("REMINDER_LEAD_HOURS", "24"))
+    # Every server process announces consents that passed their date and closes the sockets of
+    # sessions that idled out this often (portal/upkeep.py); 0 = off (cron only).
+    CONSENT_EXPIRY_INTERVAL_SECONDS = float(os.environ.get("CONSENT_EXPIRY_INTERVAL_SECONDS", "60"))
 
     MAIL_SERVER = os.environ.get("MAIL_SERVER") or None
     MAIL_PORT = int(os.environ.get("MAIL_PORT", "25"))

@@ -1,7 +1,7 @@
 """knowledge checks: an explanation per answer choice
 
 Revision ID: 0005
-Revises: 0003
+Revises: 0008 (first written on 0003; re-chained after 0008 when main was merged)
 Create Date: 2026-11-30 15:50:00
 
 Adds lesson_questions.feedback, a JSON list of strings in the order of `choices`: the text a
@@ -16,7 +16,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = "0005"
-down_revision = "0003"
+down_revision = "0008"
 branch_labels = None
 depends_on = None
 

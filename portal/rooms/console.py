@@ -8,7 +8,7 @@ from wtforms import SelectChoice
 
 from portal.auth.models import User
 from portal.extensions import db
-from portal.rooms import broadcast, moderation, settings
+from portal.rooms import broadcast, moderation, settings, standing
 from portal.rooms.errors import RoomError
 from portal.rooms.forms import (
     DismissForm,
@@ -202,6 +202,8 @@ def room_settings(slug):
             form.archived.data,
         )
         broadcast.room_updated(room)
+        if room.archived:
+            standing.recheck_room(room.slug)  # only moderators may read an archived room
         flash(_("Settings saved."), "success")
         return redirect(url_for("rooms.room_settings", slug=room.slug))
     return render_form("rooms/room_settings.html", form, room=room, invite=InviteForm(formdata=None))

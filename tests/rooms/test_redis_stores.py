@@ -131,3 +131,15 @@ def test_memory_presence_has_the_same_interface(app):
     store.enter("welcome", "sid-a", 1)
     assert store.prune() == set()
     assert store.online_user_ids("welcome") == {1}
+
+
+def test_each_process_sweeps_only_its_own_sockets(redis_app):
+    """The upkeep loop closes the sockets of ended sessions on the process that holds them."""
+    one, other = presence.store(), _store(redis_app)
+    one.connect("sid-a", 1, record_id=10)
+    other.connect("sid-b", 2, record_id=20)
+    assert one.local_session_records() == {"sid-a": 10}
+    assert other.local_session_records() == {"sid-b": 20}
+    one.disconnect("sid-a")
+    assert one.local_session_records() == {}
+    other.close()

@@ -7,7 +7,9 @@ run (and each xdist worker) creates a database of its own and drops it at the en
 import os
 import re
 import secrets
+import sqlite3
 import tempfile
+from contextlib import closing
 from pathlib import Path
 
 import pytest
@@ -19,8 +21,10 @@ os.environ["PORTAL_INSTANCE_PATH"] = _INSTANCE
 
 from portal import create_app  # noqa: E402
 from portal.extensions import db, limiter  # noqa: E402
-from tests.factories import PASSWORD, make_user  # noqa: E402, F401
+from tests import speedups  # noqa: E402
+from tests.factories import DEMO_PASSWORD, PASSWORD, make_user  # noqa: E402, F401
 
+speedups.install()
 CSRF_META = re.compile(r'<meta name="csrf-token" content="([^"]+)"')
 
 
@@ -77,7 +81,7 @@ def _empty_all_tables():
             conn.execute(sa.text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
         else:
             for table in tables:
-                conn.execute(table.delete())
+                conn.exec_driver_sql(f'DELETE FROM "{table.name}"')  # noqa: S608 (our own table names)
 
 
 @pytest.fixture
@@ -92,7 +96,6 @@ def app(_schema, database_url, tmp_path):
         limiter.reset()
         yield app
         _empty_all_tables()
-        db.engine.dispose()  # each test's app has its own pool; don't leave connections open
         db.engine.dispose()  # each test's app has its own pool: close it, or PostgreSQL runs out of connections
 
 
@@ -114,6 +117,65 @@ def _cheap_password_hashing(request, monkeypatch):
     from portal.auth import passwords
 
     monkeypatch.setattr(passwords, "hasher", PasswordHasher(time_cost=1, memory_cost=64, parallelism=1))
+
+
+class DatabaseSnapshot:
+    """Every row of every table, taken once, put back in a few milliseconds (SQLite: the backup
+    API into the test's database file; PostgreSQL: the rows inserted again, sequences moved on)."""
+
+    def __init__(self, database_url):
+        self.url = sa.make_url(database_url)
+        self.rows = {
+            t.name: [dict(r._mapping) for r in db.session.execute(t.select())] for t in db.metadata.sorted_tables
+        }
+        db.session.remove()
+        self.copy = None
+        if self.url.get_backend_name() == "sqlite":
+            self.copy = sqlite3.connect(":memory:", check_same_thread=False)
+            with closing(sqlite3.connect(self.url.database)) as live:
+                live.backup(self.copy)
+
+    def restore(self):
+        db.session.remove()
+        if self.copy is not None:
+            db.engine.dispose()
+            with closing(sqlite3.connect(self.url.database)) as live:
+                self.copy.backup(live)
+            return
+        with db.engine.begin() as conn:
+            for table in db.metadata.sorted_tables:
+                if self.rows[table.name]:
+                    conn.execute(table.insert(), self.rows[table.name])
+            for table in db.metadata.sorted_tables:
+                if "id" in table.c and isinstance(table.c.id.type, sa.Integer) and self.rows[table.name]:
+                    conn.execute(
+                        sa.text(
+                            f"SELECT setval(pg_get_serial_sequence('\"{table.name}\"', 'id'), "  # noqa: S608
+                            f'(SELECT max(id) FROM "{table.name}"))'  # table names from our own metadata
+                        )
+                    )
+
+
+_DEMO_SNAPSHOTS: dict[str, DatabaseSnapshot] = {}
+
+
+@pytest.fixture
+def seeded(app, database_url):
+    """The demo data of `flask seed-demo` (docs in README), as a dict of table → rows.
+
+    Seeding takes seconds, so the first test on each database (each xdist worker has its own)
+    seeds and snapshots every table; later tests get the snapshot back (the app fixture empties
+    every table after each test)."""
+    snapshot = _DEMO_SNAPSHOTS.get(database_url)
+    if snapshot is None:
+        from portal import demo
+
+        demo.seed(DEMO_PASSWORD)
+        db.session.commit()
+        snapshot = _DEMO_SNAPSHOTS[database_url] = DatabaseSnapshot(database_url)
+    else:
+        snapshot.restore()
+    return snapshot.rows
 
 
 @pytest.fixture

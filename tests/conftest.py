@@ -21,8 +21,9 @@ os.environ["PORTAL_INSTANCE_PATH"] = _INSTANCE
 
 from portal import create_app  # noqa: E402
 from portal.extensions import db, limiter  # noqa: E402
+from portal.security import Role  # noqa: E402
 from tests import speedups  # noqa: E402
-from tests.factories import DEMO_PASSWORD, PASSWORD, make_user  # noqa: E402, F401
+from tests.factories import DEMO_PASSWORD, PASSWORD, make_client, make_program, make_user  # noqa: E402
 
 speedups.install()
 CSRF_META = re.compile(r'<meta name="csrf-token" content="([^"]+)"')
@@ -176,6 +177,40 @@ def seeded(app, database_url):
     else:
         snapshot.restore()
     return snapshot.rows
+
+
+# --- the people and records most tests start from: one meaning for each name, suite-wide -------
+# (`client` is the Flask test client; a care Client is `sam`.)
+
+
+@pytest.fixture
+def counselor(app):
+    """A counselor (not signed in), Casey, who runs `program`."""
+    return make_user(email="casey@example.org", roles=(Role.COUNSELOR,), display_name="Casey")
+
+
+@pytest.fixture
+def admin(app):
+    """An admin (not signed in), Avery."""
+    return make_user(email="avery@example.org", roles=(Role.ADMIN,), display_name="Avery")
+
+
+@pytest.fixture
+def program(counselor):
+    """The "Evening IOP" program, run by `counselor`."""
+    return make_program(name="Evening IOP", counselors=[counselor])
+
+
+@pytest.fixture
+def sam(program, counselor):
+    """Sam Rivera, a client enrolled in `program`, with `counselor` as primary counselor."""
+    return make_client(program=program, full_name="Sam Rivera", counselor=counselor)
+
+
+@pytest.fixture
+def family(app):
+    """A family member (not signed in, linked to no one), Jordan."""
+    return make_user(email="jordan@example.org", display_name="Jordan")
 
 
 @pytest.fixture

@@ -74,15 +74,38 @@ def _schema(database_url):
 
 
 def _empty_all_tables():
+    """Delete every row and restart the id sequences (PostgreSQL). DELETE rather than TRUNCATE:
+    truncating ~50 tables gives each a new file on disk, a tenth of a second or more per test."""
     db.session.remove()
     tables = [t for t in reversed(db.metadata.sorted_tables)]
+    statements = [f'DELETE FROM "{table.name}"' for table in tables]  # noqa: S608 (our own table names)
     with db.engine.begin() as conn:
         if conn.dialect.name == "postgresql":
-            names = ", ".join(f'"{t.name}"' for t in tables)
-            conn.execute(sa.text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+            statements += [f"ALTER SEQUENCE {name} RESTART" for name in _sequences(conn)]
+            conn.exec_driver_sql("; ".join(statements))
         else:
-            for table in tables:
-                conn.exec_driver_sql(f'DELETE FROM "{table.name}"')  # noqa: S608 (our own table names)
+            for statement in statements:
+                conn.exec_driver_sql(statement)
+
+
+_SEQUENCES: dict[str, list[str]] = {}
+
+
+def _sequences(conn):
+    """The id sequences of this database's tables (asked once per database)."""
+    key = conn.engine.url.render_as_string()
+    if key not in _SEQUENCES:
+        _SEQUENCES[key] = (
+            conn.exec_driver_sql(
+                "SELECT pg_get_serial_sequence(quote_ident(table_schema) || '.' || quote_ident(table_name),"
+                " column_name)"
+                " FROM information_schema.columns WHERE table_schema = current_schema()"
+                " AND (starts_with(column_default, 'nextval(') OR is_identity = 'YES')"
+            )
+            .scalars()
+            .all()
+        )
+    return _SEQUENCES[key]
 
 
 @pytest.fixture

@@ -5,6 +5,7 @@ from pathlib import Path
 
 from flask import Flask, g
 
+from portal import logs
 from portal.config import config_for, normalize_database_url
 from portal.extensions import babel, csrf, db, limiter, login_manager, migrate, socketio
 
@@ -28,6 +29,7 @@ def create_app(config=None, **overrides):
     register_template_helpers(app)
     register_commands(app)
     _trust_proxy(app)
+    logs.redact_development_server_log()
     return app
 
 

@@ -2,6 +2,7 @@
 
 import enum
 import hashlib
+import re
 import secrets
 from functools import wraps
 from urllib.parse import urlsplit
@@ -17,6 +18,9 @@ from portal.extensions import db, login_manager
 signals = Namespace()
 #: Sent with (user_id, reason) when a user's sessions end, so live sockets can be dropped.
 sessions_revoked = signals.signal("sessions-revoked")
+#: Sent with (user_id, reason) after a change to what a user may do that leaves their sessions
+#: alive (roles), so live sockets leave what the user may no longer read.
+standing_changed = signals.signal("standing-changed")
 
 
 class Role(enum.StrEnum):
@@ -281,10 +285,16 @@ def _signed_in():
     return not isinstance(user, AnonymousUserMixin)
 
 
+REQUEST_ID = re.compile(r"[A-Za-z0-9._-]{8,64}")
+
+
 def request_id():
-    """A short id tying log lines and audit events of one request together."""
+    """A short id tying log lines and audit events of one request together: nginx's
+    `X-Request-Id` when it has the expected shape (anyone can send the header, and it goes into
+    the audit log), else one of our own."""
     if "request_id" not in g:
-        g.request_id = request.headers.get("X-Request-Id", "")[:64] or secrets.token_hex(8)
+        given = request.headers.get("X-Request-Id", "")
+        g.request_id = given if REQUEST_ID.fullmatch(given) else secrets.token_hex(8)
     return g.request_id
 
 

@@ -18,18 +18,21 @@ log = logging.getLogger("portal.calendar")
 
 
 @consent_ended.connect
-def on_consent_ended(sender, client_id=None, user_ids=(), **extra):
+def on_consent_ended(sender, client_id=None, user_ids=(), consent_id=None, **extra):
     """Remove upcoming RSVPs of the people who may no longer see this client's sessions."""
     from portal.auth.models import User
-    from portal.care.models import Client
+    from portal.care.models import Client, Consent
 
     client = db.session.get(Client, client_id) if client_id is not None else None
     if client is None or not user_ids:
         return
+    # After a transfer the consent names the program the client left: its group sessions too.
+    consent = db.session.get(Consent, consent_id) if consent_id is not None else None
+    program_ids = {client.program_id} | ({consent.program_id} if consent and consent.program_id else set())
     series = list(
         db.session.scalars(
             sa.select(SessionSeries).where(
-                sa.or_(SessionSeries.client_id == client.id, SessionSeries.program_id == client.program_id)
+                sa.or_(SessionSeries.client_id == client.id, SessionSeries.program_id.in_(program_ids))
             )
         ).unique()
     )

@@ -15,7 +15,6 @@ from flask_login import current_user
 from flask_socketio import disconnect, join_room, leave_room
 
 from portal.auth.web import staff_must_enrol
-from portal.care.access import consent_ended
 from portal.extensions import db, socketio
 from portal.rooms import access, broadcast, presence, ratelimit, services, wordlists
 from portal.rooms.broadcast import MODERATORS, NAMESPACE, room_channel, user_channel
@@ -148,7 +147,7 @@ def _online_names(slug):
     return sorted({services.public_name(u, words) for u in users}, key=str.casefold)
 
 
-def _announce_presence(slug):
+def announce_presence(slug):
     """Tell the room who is online: at once, or (ROOMS_PRESENCE_INTERVAL > 0) in the next
     per-room batch, so that many joins or leaves in a moment cost one broadcast, not one each."""
     app = current_app._get_current_object()
@@ -216,7 +215,7 @@ def on_disconnect(reason=None):
     rooms = presence.store().disconnect(request.sid)
     try:
         for slug in rooms:
-            _announce_presence(slug)
+            announce_presence(slug)
     except Exception:
         db.session.rollback()
         log.exception("presence update after disconnect failed")
@@ -242,7 +241,7 @@ def on_join(user, payload):
     seen = messages[-1].id if messages else after_id
     if seen:
         services.mark_read(user, room, seen)
-    _announce_presence(slug)
+    announce_presence(slug)
     room_data |= {
         "online": _online_names(slug),
         "may_post": may_post,
@@ -298,7 +297,7 @@ def on_leave(user, payload):
     leave_room(room_channel(slug))
     if slug in presence.store().rooms_of(request.sid):
         presence.store().leave(slug, request.sid)
-        _announce_presence(slug)
+        announce_presence(slug)
     return {"ok": True}
 
 
@@ -377,17 +376,4 @@ def _drop_revoked_sockets(sender, user_id=None, **kwargs):
     broadcast.disconnect_user(user_id, keep_record_ids=set(live))
 
 
-@consent_ended.connect
-def _drop_from_program_rooms(sender, client_id=None, user_ids=(), **kwargs):
-    """A consent ended: its family members leave the program's rooms at once (rejoining re-checks)."""
-    from portal.care.models import Client
-    from portal.rooms.models import Room, RoomKind
-
-    client = db.session.get(Client, client_id) if client_id is not None else None
-    if client is None:
-        return
-    rooms = db.session.scalars(db.select(Room).filter_by(kind=RoomKind.PROGRAM.value, program_id=client.program_id))
-    for room in rooms:
-        for user_id in user_ids or ():
-            broadcast.remove_from_room(user_id, room.slug)
-    log.info("consent %s ended: dropped %d people from program rooms", kwargs.get("consent_id"), len(user_ids or ()))
+from portal.rooms import standing  # noqa: E402, F401  (its receivers: sockets follow standing changes)

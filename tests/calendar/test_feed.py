@@ -150,12 +150,12 @@ def _events(client, user):
 
 
 def test_feed_never_shows_an_address_or_video_link_it_was_not_allowed_to(
-    client, counselor, client_record, family, program
+    client, counselor, sam, linked_family, program
 ):
-    in_person = make_series(counselor, client=client_record, mode="in_person", address=HOSTILE_ADDRESS)
+    in_person = make_series(counselor, client=sam, mode="in_person", address=HOSTILE_ADDRESS)
     online = make_series(counselor, program=program, join_url=HOSTILE_LINK, count=3)
     change_one(counselor, online, occurrences_of(online)[1].original_start, join_url=HOSTILE_LINK + "/2")
-    text, events = _events(client, family)
+    text, events = _events(client, linked_family)
     for revealing in ("Narcotics", "12 Main St", "sunrise-addiction-center"):
         assert revealing.lower() not in text.lower(), revealing
     assert {str(e["summary"]) for e in events} == {"Family session"}
@@ -168,19 +168,17 @@ def test_feed_never_shows_an_address_or_video_link_it_was_not_allowed_to(
 
 
 def test_an_opted_in_series_shows_its_address_but_never_a_video_link(
-    client, auth, counselor, client_record, family, program
+    client, auth, counselor, sam, linked_family, program
 ):
-    shown = make_series(
-        counselor, client=client_record, mode="in_person", address=HOSTILE_ADDRESS, address_in_feeds=True
-    )
+    shown = make_series(counselor, client=sam, mode="in_person", address=HOSTILE_ADDRESS, address_in_feeds=True)
     make_series(counselor, program=program, join_url=HOSTILE_LINK, address_in_feeds=True, count=2)
     change_one(counselor, shown, occurrences_of(shown)[2].original_start, address="Sunrise Recovery Annex")
-    text, events = _events(client, family)
+    text, events = _events(client, linked_family)
     assert "sunrise-addiction-center" not in text and "Recovery Annex" not in text
     locations = [str(e["location"]) for e in events]
     assert locations.count(HOSTILE_ADDRESS) == 1  # the master; the one-off address was not opted in
     assert "In person (address in the portal)" in locations and "Online" in locations
-    auth.login(family.email)
+    auth.login(linked_family.email)
     occ = occurrences_of(shown)[0]
     one = client.get(f"/calendar/session/{shown.id}/{occ.key}.ics").get_data(as_text=True)
     assert "LOCATION:Narcotics Anonymous Hall\\, 12 Main St" in one

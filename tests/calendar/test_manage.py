@@ -270,14 +270,12 @@ def _address_choices():
     return [(row.object_id, row.detail["address_in_feeds"]) for row in rows]
 
 
-def test_opting_a_series_in_to_show_its_address_is_warned_and_audited(logged_in, client_record, family):
+def test_opting_a_series_in_to_show_its_address_is_warned_and_audited(logged_in, sam, linked_family):
     page = logged_in._client.get("/calendar/manage/new").get_data(as_text=True)
     assert 'name="address_in_feeds"' in page and "Warning: calendars and emails are outside the portal" in page
     assert 'aria-describedby="address_in_feeds-hint"' in page and 'id="address_in_feeds-hint"' in page
     in_person = {"mode": "in_person", "address": "Narcotics Anonymous Hall, 12 Main St", "join_url": ""}
-    saved = logged_in.post(
-        "/calendar/manage/new", {**_form(client_record, **in_person), "address_in_feeds": "y", "save": "1"}
-    )
+    saved = logged_in.post("/calendar/manage/new", {**_form(sam, **in_person), "address_in_feeds": "y", "save": "1"})
     assert saved.status_code == 302
     series = db.session.scalar(sa.select(SessionSeries))
     assert series.address_in_feeds is True
@@ -292,7 +290,7 @@ def test_opting_a_series_in_to_show_its_address_is_warned_and_audited(logged_in,
     assert _address_choices() == [(str(series.id), True), (str(series.id), False)]
 
 
-def test_an_online_series_cannot_be_opted_in(logged_in, client_record):
-    logged_in.post("/calendar/manage/new", {**_form(client_record), "address_in_feeds": "y", "save": "1"})
+def test_an_online_series_cannot_be_opted_in(logged_in, sam):
+    logged_in.post("/calendar/manage/new", {**_form(sam), "address_in_feeds": "y", "save": "1"})
     series = db.session.scalar(sa.select(SessionSeries))
     assert series.address_in_feeds is False and _address_choices() == []

@@ -173,9 +173,9 @@ HOSTILE_ADDRESS = "Narcotics Anonymous Hall, 12 Main St"
 HOSTILE_LINK = "https://sunrise-addiction-center.example/room"
 
 
-def _reminder_for(smtp, family, series):
+def _reminder_for(smtp, linked_family, series):
     occ = occurrences_of(series)[0]
-    roster.respond(family, occ, "going")
+    roster.respond(linked_family, occ, "going")
     smtp.messages.clear()
     assert send_due(now=_due_time(occ)) == 1
     message = smtp.messages[0]
@@ -191,29 +191,27 @@ def _reminder_for(smtp, family, series):
     ],
 )
 def test_reminders_carry_only_neutral_text_the_time_and_the_portal_link(
-    app, smtp, counselor, client_record, family, fields
+    app, smtp, counselor, sam, linked_family, fields
 ):
-    series = make_series(counselor, client=client_record, **fields)
-    occ, text = _reminder_for(smtp, family, series)
+    series = make_series(counselor, client=sam, **fields)
+    occ, text = _reminder_for(smtp, linked_family, series)
     for revealing in ("Narcotics", "12 Main St", "sunrise-addiction-center"):
         assert revealing.lower() not in text.lower(), revealing
     assert f"http://localhost/calendar/session/{series.id}/{occ.key}" in text
     assert "6:00 PM EST" in text
 
 
-def test_an_opted_in_series_shows_its_address_in_reminders(app, smtp, counselor, client_record, family):
-    series = make_series(
-        counselor, client=client_record, mode="in_person", address=HOSTILE_ADDRESS, address_in_feeds=True
-    )
-    _, text = _reminder_for(smtp, family, series)
+def test_an_opted_in_series_shows_its_address_in_reminders(app, smtp, counselor, sam, linked_family):
+    series = make_series(counselor, client=sam, mode="in_person", address=HOSTILE_ADDRESS, address_in_feeds=True)
+    _, text = _reminder_for(smtp, linked_family, series)
     assert f"Where: {HOSTILE_ADDRESS}" in text
 
 
-def test_session_notices_never_carry_the_address_or_link(app, smtp, counselor, client_record, family):
-    series = make_series(counselor, client=client_record, mode="in_person", address=HOSTILE_ADDRESS)
+def test_session_notices_never_carry_the_address_or_link(app, smtp, counselor, sam, linked_family):
+    series = make_series(counselor, client=sam, mode="in_person", address=HOSTILE_ADDRESS)
     occ = occurrences_of(series)[1]
     change_one(counselor, series, occ.original_start, address=HOSTILE_ADDRESS + " (back room)")
-    online = make_series(counselor, client=client_record, join_url=HOSTILE_LINK)
+    online = make_series(counselor, client=sam, join_url=HOSTILE_LINK)
     change_one(counselor, online, occurrences_of(online)[1].original_start, join_url=HOSTILE_LINK + "/2")
     assert len(smtp.messages) >= 4  # two "new", two "changed"
     for message in smtp.messages:

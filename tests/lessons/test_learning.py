@@ -172,7 +172,7 @@ def with_choice_feedback(lesson):
     return question
 
 
-def test_a_wrong_answer_shows_that_options_own_feedback(app, family, client, auth):
+def test_a_wrong_answer_shows_that_options_own_feedback(app, learner, client, auth):
     lesson = lesson_of(make_module("feedback"))
     question = with_choice_feedback(lesson)
     auth.post(f"/lessons/read/{lesson.slug}/answer", {"question_id": question.id, "choice": 1})

@@ -76,6 +76,13 @@ if not any(getattr(h, "_family_bridge", False) for h in _portal_log.handlers):
     _portal_log.addHandler(_handler)
 _portal_log.setLevel(os.environ.get("PORTAL_LOG_LEVEL", "INFO").upper())
 _portal_log.propagate = False
+# Flask-Limiter's warnings too ("Rate limit storage unreachable - falling back to in-memory
+# storage" while Redis is away, docs/deploy.md "When things fail").
+_limiter_log = logging.getLogger("flask-limiter")
+if not _limiter_log.handlers:
+    _limiter_log.addHandler(next(h for h in _portal_log.handlers if getattr(h, "_family_bridge", False)))
+    _limiter_log.setLevel(logging.WARNING)
+    _limiter_log.propagate = False
 
 # Path segments that are secrets: /calendar/feed/<token>.ics, /auth/verify/<token>,
 # /auth/reset/<token>; and, as a safety net, any long token-like segment anywhere.
@@ -122,14 +129,76 @@ def post_worker_init(worker):
     gc.collect()
     gc.freeze()
     _start_upkeep(worker)
+    _on_stop_move_sockets(worker)
 
 
 def _start_upkeep(worker):
-    """The portal's background upkeep (portal/upkeep.py: consent expiry, idle-session sockets),
-    started once the worker has loaded the app (not for the bench's bare server)."""
+    """The portal's background work, started once the worker has loaded the app (not for the
+    bench's bare server): upkeep (portal/upkeep.py: consent expiry, idle-session sockets) and
+    delivery of the outgoing-mail queue (portal/mail/worker.py)."""
     app = getattr(worker, "wsgi", None)
     if getattr(app, "import_name", None) != "portal":
         return
     from portal import upkeep
+    from portal.mail.worker import start_background_delivery
 
     upkeep.start(app)
+    start_background_delivery(app)
+
+
+def _on_stop_move_sockets(worker):
+    """SIGHUP (reload: a new worker is started, then this one is stopped) or SIGTERM: this
+    worker stops accepting within a second, but its WebSocket connections would stay until the
+    graceful timeout (20 s) and then be cut. Instead, once it no longer accepts, it asks its
+    chat sockets to reconnect (portal.rooms.broadcast.move_sockets_elsewhere): the browsers
+    come back at once, to the new worker, and rejoin with after_id (nothing acked is missed:
+    docs/realtime.md). gunicorn has no hook for SIGTERM in the worker, so a greenlet watches
+    `worker.alive`, which its SIGTERM handler clears."""
+    import gevent
+
+    app = worker.wsgi
+    if "socketio" not in getattr(app, "extensions", {}):
+        return  # not the portal (the bench's bare server)
+
+    def watch():
+        while worker.alive:
+            gevent.sleep(0.2)
+        gevent.sleep(1.1)  # the worker's loop closes its listening sockets within 1 s
+        _wait_for_a_successor(worker)
+        try:
+            from portal.rooms.broadcast import move_sockets_elsewhere
+
+            moved = move_sockets_elsewhere(app.extensions["socketio"].server)
+            worker.log.info("worker %s stopping: asked %d chat socket(s) to reconnect", worker.pid, moved)
+        except Exception:  # noqa: BLE001 - never stand in the way of the shutdown
+            worker.log.exception("asking chat sockets to reconnect failed")
+
+    gevent.spawn(watch)
+
+
+def _wait_for_a_successor(worker):
+    """On a reload the new worker is started at the same moment as this one is told to stop,
+    and loading the app takes it a few seconds: sockets moved now would find nobody answering
+    and back off. This worker no longer accepts, so an answer on the shared port comes from the
+    new one: wait for it (any HTTP status), at most until shortly before the graceful timeout.
+    On a shutdown the master has closed the port too: the probe is refused, and the sockets are
+    told at once (they come back when the service is started again)."""
+    import http.client
+    import time
+
+    address = worker.cfg.address[0] if worker.cfg.address else None
+    if not isinstance(address, tuple):
+        return  # a unix socket: nothing to probe
+    host = "127.0.0.1" if address[0] in ("", "0.0.0.0", "::") else address[0]  # noqa: S104
+    deadline = time.monotonic() + max(1, worker.cfg.graceful_timeout - 3)
+    while time.monotonic() < deadline:
+        try:
+            probe = http.client.HTTPConnection(host, address[1], timeout=1)
+            probe.request("GET", "/healthz")
+            probe.getresponse().read()
+            probe.close()
+            return
+        except ConnectionRefusedError:
+            return  # nobody holds the port: a shutdown, not a reload
+        except OSError:
+            time.sleep(0.2)

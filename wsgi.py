@@ -9,6 +9,8 @@ if __name__ == "__main__":
     import os
 
     from portal import upkeep
+    from portal.mail.worker import start_background_delivery
 
     upkeep.start(app)
+    start_background_delivery(app)
     socketio.run(app, host="127.0.0.1", port=int(os.environ.get("PORT", "5000")), allow_unsafe_werkzeug=True)

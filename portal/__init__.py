@@ -22,6 +22,7 @@ def create_app(config=None, **overrides):
     app.config.update(overrides)
     config_class.finalize(app.config)
     app.config["SQLALCHEMY_DATABASE_URI"] = normalize_database_url(app.config["SQLALCHEMY_DATABASE_URI"])
+    _bound_database_waits(app)
     register_extensions(app)
     register_blueprints(app)
     register_request_hooks(app)
@@ -31,6 +32,16 @@ def create_app(config=None, **overrides):
     _trust_proxy(app)
     logs.redact_development_server_log()
     return app
+
+
+def _bound_database_waits(app):
+    """PostgreSQL: give up connecting after a few seconds. A server that is away without
+    refusing (a dropped network) would otherwise hold every request and socket event for
+    the operating system's TCP timeout, minutes, instead of answering 503 (issue 17)."""
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
+        options = dict(app.config.get("SQLALCHEMY_ENGINE_OPTIONS") or {})
+        options["connect_args"] = {"connect_timeout": 5, **options.get("connect_args", {})}
+        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
 
 
 def _trust_proxy(app):
@@ -56,6 +67,7 @@ def import_models():
     from importlib import import_module
 
     import_module("portal.audit")
+    import_module("portal.mail.models")
     for feature in ("auth", "care", "lessons", "rooms", "calendar"):
         import_module(f"portal.{feature}.models")
 
@@ -79,12 +91,24 @@ def register_extensions(app):
     socketio.init_app(
         app,
         async_mode=app.config.get("SOCKETIO_ASYNC_MODE"),
-        message_queue=app.config.get("REDIS_URL"),
-        channel=app.config.get("SOCKETIO_CHANNEL", "flask-socketio"),
+        **_message_queue(app),
         cors_allowed_origins=_allowed_origins(app),
         max_http_buffer_size=64 * 1024,
         manage_session=False,
     )
+
+
+def _message_queue(app):
+    """Several processes share events through Redis, with a queue manager that survives Redis
+    going away and catches its sockets up when it returns (portal/rooms/relay.py)."""
+    url = app.config.get("REDIS_URL")
+    if not url:
+        # None, not absent: the shared SocketIO object would keep an earlier app's manager
+        return {"client_manager": None}
+    from portal.rooms.relay import ResilientRedisManager
+
+    channel = app.config.get("SOCKETIO_CHANNEL", "flask-socketio")
+    return {"client_manager": ResilientRedisManager(url, channel=channel, app=app)}
 
 
 def _allowed_origins(app):

@@ -1,4 +1,4 @@
-"""Command-line interface (DESIGN §5): seed-demo, users, curriculum, reminders, care."""
+"""Command-line interface (README): seed-demo, users, curriculum, reminders, care, mail."""
 
 import click
 from flask import current_app
@@ -23,9 +23,11 @@ def register(app):
     from portal.calendar.cli import reminders
     from portal.care.cli import care
     from portal.lessons.cli import curriculum
+    from portal.mail.cli import mail_group
 
     app.cli.add_command(seed_demo_command)
     app.cli.add_command(users)
     app.cli.add_command(curriculum)
     app.cli.add_command(reminders)
     app.cli.add_command(care)
+    app.cli.add_command(mail_group)

@@ -41,6 +41,14 @@ def _check_mfa_keys(config):
         raise ConfigError(str(error)) from None
 
 
+def _note_base_url(cls, config):
+    """Whether PORTAL_BASE_URL was given (production refuses to email links without it)."""
+    given = bool(os.environ.get("PORTAL_BASE_URL")) or config.get("PORTAL_BASE_URL", cls.PORTAL_BASE_URL) != (
+        cls.PORTAL_BASE_URL
+    )
+    config["PORTAL_BASE_URL_SET"] = given
+
+
 def _rate_limit_storage(config):
     """Flask-Limiter's counters in Redis when REDIS_URL is set (else in memory), named under
     REDIS_KEY_PREFIX like every other key: `<prefix>limits:LIMITER/http/...` (the chat limit,
@@ -63,6 +71,9 @@ class BaseConfig:
     SOCKETIO_CHANNEL = os.environ.get("SOCKETIO_CHANNEL") or f"{REDIS_KEY_PREFIX}socketio"
     PORTAL_BASE_URL = os.environ.get("PORTAL_BASE_URL", f"http://127.0.0.1:{os.environ.get('PORT', '5000')}")
     PORTAL_NAME = "Family Bridge"
+    # The treatment center's name, printed on documents a client is given (the accounting of
+    # disclosures). Without it the portal's name is used.
+    CENTER_NAME = os.environ.get("CENTER_NAME") or PORTAL_NAME
     # Neutral wording for anything that leaves the portal (email subjects, calendar feeds).
     NEUTRAL_EVENT_TITLE = os.environ.get("NEUTRAL_EVENT_TITLE", "Family session")
     # `flask reminders send` mails family members this many hours before a session.
@@ -78,6 +89,16 @@ class BaseConfig:
     MAIL_USE_TLS = _flag("MAIL_USE_TLS", False)
     MAIL_DEFAULT_SENDER = os.environ.get("MAIL_DEFAULT_SENDER", "Family Bridge <no-reply@family-bridge.local>")
     MAIL_OUTBOX = str(INSTANCE / "outbox")
+    MAIL_TIMEOUT_SECONDS = 10
+    # The outgoing-mail queue (portal/mail, docs/deploy.md): each server process looks for due
+    # messages this often (0 = never; tests deliver by hand), retries after 30 s, 1 min, 2 min, …
+    # up to an hour apart, and gives a message up once it has waited MAIL_MAX_AGE_HOURS.
+    MAIL_QUEUE_POLL_SECONDS = float(os.environ.get("MAIL_QUEUE_POLL_SECONDS", "10"))
+    MAIL_RETRY_BASE_SECONDS = 30
+    MAIL_RETRY_MAX_SECONDS = 3600
+    MAIL_MAX_AGE = timedelta(hours=float(os.environ.get("MAIL_MAX_AGE_HOURS", "24")))
+    # A claimed message is retried after this long if its process died while sending it.
+    MAIL_CLAIM_SECONDS = 300
 
     SESSION_COOKIE_NAME = "fb_session"
     SESSION_COOKIE_HTTPONLY = True
@@ -105,11 +126,19 @@ class BaseConfig:
 
     RATELIMIT_ENABLED = _flag("RATELIMIT_ENABLED", True)
     RATELIMIT_HEADERS_ENABLED = True
+    # Redis away: HTTP limits count in this process's memory (Flask-Limiter logs a warning and
+    # asks Redis again later) instead of failing the request (issue 17: sign-in gave a 500).
+    RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
+    RATELIMIT_SWALLOW_ERRORS = True
+    # Failed sign-ins from one address for one account (a family behind the clinic's NAT address
+    # does not block the others), and from one address for all accounts together (password
+    # spraying). Per account, failures cost increasing delays instead (auth/throttle.py).
     LOGIN_LIMIT_PER_IP = "20 per 5 minutes"
-    LOGIN_LIMIT_PER_ACCOUNT = "5 per 5 minutes"
+    LOGIN_LIMIT_PER_IP_ALL_ACCOUNTS = "100 per 5 minutes"
 
     EMAIL_TOKEN_LIFETIME = timedelta(hours=24)
     RESET_TOKEN_LIFETIME = timedelta(hours=1)
+    STAFF_INVITATION_LIFETIME = timedelta(days=7)
 
     # Staff (moderator, counselor, admin) must use two-factor sign-in when this is on.
     MFA_REQUIRED_FOR_STAFF = _flag("MFA_REQUIRED_FOR_STAFF", False)
@@ -127,6 +156,7 @@ class BaseConfig:
     @classmethod
     def finalize(cls, config):
         """Fill values that depend on the environment at start-up."""
+        _note_base_url(cls, config)
         config["SECRET_KEY"] = os.environ.get("SECRET_KEY") or _dev_secret_key()
         if not config["RATELIMIT_ENABLED"]:
             logging.getLogger("portal").warning("RATELIMIT_ENABLED=0: HTTP and chat rate limits are OFF")
@@ -153,9 +183,11 @@ class TestingConfig(BaseConfig):
     MFA_REQUIRED_FOR_STAFF = False
     PORTAL_BASE_URL = "http://localhost"
     ROOMS_PRESENCE_INTERVAL = 0
+    MAIL_QUEUE_POLL_SECONDS = 0
 
     @classmethod
     def finalize(cls, config):
+        _note_base_url(cls, config)
         config.setdefault("SECRET_KEY", None)
         config["SECRET_KEY"] = config["SECRET_KEY"] or "testing-secret-key-not-for-production"
         _rate_limit_storage(config)
@@ -189,6 +221,7 @@ class ProductionConfig(BaseConfig):
         if not os.environ.get("DATABASE_URL"):
             raise ConfigError("Production needs DATABASE_URL (PostgreSQL).")
         config["SECRET_KEY"] = key
+        _note_base_url(cls, config)
         _rate_limit_storage(config)
         if not config["RATELIMIT_ENABLED"]:
             logging.getLogger("portal").warning("RATELIMIT_ENABLED=0: HTTP and chat rate limits are OFF")

@@ -2,10 +2,11 @@
 
 import logging
 
-from flask import Request, jsonify, render_template, request
+from flask import Request, g, jsonify, render_template, request
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
-from sqlalchemy.exc import DataError, DBAPIError, OperationalError
+from sqlalchemy.exc import DataError, DBAPIError, InterfaceError, OperationalError, PendingRollbackError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from werkzeug.exceptions import BadRequest, HTTPException
 
 from portal.extensions import db
@@ -55,19 +56,62 @@ def wants_json():
     )
 
 
+RETRY_AFTER = 10  # seconds a client should wait before trying again during an outage
+
+
+def is_outage(error):
+    """Whether an exception means the database (or its connection) is away, not bad input: the
+    answer is then 503, never 500 (issue 17)."""
+    if isinstance(error, OperationalError | InterfaceError | PendingRollbackError | PoolTimeout):
+        return True
+    return isinstance(error, DBAPIError) and bool(error.connection_invalidated)
+
+
+def is_redis_outage(error):
+    """Whether an exception means Redis is away (rate limits, presence, the message queue)."""
+    try:
+        from redis.exceptions import ConnectionError as RedisConnectionError
+        from redis.exceptions import TimeoutError as RedisTimeout
+    except ImportError:  # pragma: no cover - redis is a dependency
+        return False
+    return isinstance(error, RedisConnectionError | RedisTimeout)
+
+
+def mark_database_down():
+    """For the rest of this request or socket event nothing may ask the database again: the
+    session record, the user and their locale are not loaded (see security and i18n)."""
+    g.database_down = True
+    g.session_record = None
+    try:
+        db.session.rollback()
+    except Exception:  # noqa: BLE001 - the connection is gone; the pool discards it
+        log.debug("rollback after an outage failed")
+
+
 def respond(code, message=None):
     message = message or MESSAGES.get(code, MESSAGES[500])()
     if wants_json():
         return jsonify(error=code, message=message), code
-    return render_template("errors/error.html", code=code, message=message), code
+    try:
+        return render_template("errors/error.html", code=code, message=message), code
+    except Exception as error:
+        # The site layout asks for the signed-in person; if that fails too (the database went
+        # away meanwhile), the page that needs nothing from it still says what happened.
+        if not is_outage(error):
+            raise
+        mark_database_down()
+        return unavailable()
 
 
 def unavailable():
     """The 503 page renders without touching the database (it may be the thing that is down)."""
+    g.database_down = True
     message = MESSAGES[503]()
     if wants_json():
-        return jsonify(error=503, message=message), 503
-    return render_template("errors/unavailable.html", message=message), 503
+        response = jsonify(error=503, message=message)
+    else:
+        response = render_template("errors/unavailable.html", message=message)
+    return response, 503, {"Retry-After": str(RETRY_AFTER)}
 
 
 def _has_nul(values):
@@ -120,11 +164,14 @@ def register(app):
         return respond(400)
 
     @app.errorhandler(DBAPIError)
+    @app.errorhandler(PendingRollbackError)
+    @app.errorhandler(PoolTimeout)
     def database_down(error):
-        db.session.rollback()
-        if isinstance(error, OperationalError):
-            log.error("database unavailable: %s", type(error.orig).__name__)
+        if is_outage(error):
+            mark_database_down()
+            log.error("database unavailable: %s", type(getattr(error, "orig", None) or error).__name__)
             return unavailable()
+        db.session.rollback()
         log.exception("database error")
         return respond(500)
 
@@ -134,6 +181,12 @@ def register(app):
 
     @app.errorhandler(Exception)
     def unexpected(error):
-        db.session.rollback()
+        try:
+            db.session.rollback()
+        except Exception as failed:  # noqa: BLE001
+            if not is_outage(failed):
+                raise
+            mark_database_down()
+            return unavailable()
         log.exception("unhandled error")
         return respond(500)

@@ -2,19 +2,24 @@
 
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
-from flask import current_app, request
+from flask import current_app, g, request
 from flask_login import current_user
 from wtforms import SelectChoice
 
 
 def select_locale():
-    if current_user.is_authenticated and current_user.locale in current_app.config["LANGUAGES"]:
+    # During a database outage the person's row cannot be read (it may even be expired by the
+    # rollback): the error page and acks use the browser's language instead (errors.py).
+    signed_in = not g.get("database_down") and current_user.is_authenticated
+    if signed_in and current_user.locale in current_app.config["LANGUAGES"]:
         return current_user.locale
+    if not request:
+        return "en"
     return request.accept_languages.best_match(current_app.config["LANGUAGES"]) or "en"
 
 
 def select_timezone():
-    if current_user.is_authenticated:
+    if not g.get("database_down") and current_user.is_authenticated:
         return current_user.timezone
     return None
 

@@ -125,6 +125,8 @@ def begin_session(user):
 
 def current_session_record():
     """The live session record for this request, loaded once per request."""
+    if g.get("database_down"):
+        return None  # an outage answer is being built: nobody is signed in for it (errors.py)
     if "session_record" not in g:
         g.session_record = _load_session_record()
     return g.session_record

@@ -283,11 +283,15 @@ def auth(client):
 
 @pytest.fixture
 def outbox(app):
-    """The .eml files the portal wrote in development mode, newest last."""
+    """The .eml files the portal wrote in development mode, newest last. Reading it first runs a
+    delivery of the mail queue, as a server process does in the background within seconds."""
 
     def read():
         from email import message_from_bytes, policy
 
+        from portal.mail import deliver_due
+
+        deliver_due()
         folder = Path(app.config["MAIL_OUTBOX"])
         if not folder.exists():
             return []

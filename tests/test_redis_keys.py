@@ -57,3 +57,17 @@ def test_rate_limit_keys_are_under_the_prefix(redis_app):
     assert any(address in k for k in mine)  # Flask-Limiter's counter
     assert any(f"chat-send:{user_id}/" in k for k in mine)  # the chat limit's
     assert all(k.startswith(f"{prefix}limits:") for k in mine), mine
+
+
+def test_sign_in_delay_counters_are_under_the_prefix(redis_app):
+    from portal.auth import throttle
+
+    app, server = redis_app
+    prefix = app.config["REDIS_KEY_PREFIX"]
+    email = f"pat-{secrets.token_hex(4)}@example.org"
+    with app.test_request_context():
+        for _ in range(throttle.FREE_FAILURES):
+            throttle.note_failure(email)
+        assert throttle.seconds_to_wait(email) == 2  # shared by every process through Redis
+    keys = [k.decode() for k in server.scan_iter(f"*{email}*")]
+    assert keys and all(k.startswith(f"{prefix}limits:") for k in keys), keys

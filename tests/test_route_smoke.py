@@ -57,6 +57,7 @@ PUBLIC_ENDPOINTS = {
     "auth.reset_password",
     "auth.verify",
     "auth.confirm_email_change",
+    "auth.staff_invitation",
     "care.invitation",
     "calendar.feed",
     "lessons.verify",

@@ -2,12 +2,12 @@
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import DateField, SelectField, SelectMultipleField, StringField, SubmitField
+from wtforms import DateField, EmailField, SelectField, SelectMultipleField, StringField, SubmitField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import Length, Optional, ValidationError
+from wtforms.validators import DataRequired, Email, Length, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from portal.security import Role
+from portal.security import STAFF_ROLES, Role
 
 ROLE_LABELS = {
     Role.FAMILY: _l("Family member"),
@@ -75,3 +75,22 @@ class AuditFilterForm(FlaskForm):
     def validate_end(self, field):
         if field.data and self.start.data and field.data < self.start.data:
             raise ValidationError(_l("The end date is before the start date."))
+
+
+class StaffInviteForm(FlaskForm):
+    email = EmailField(
+        _l("Email"), filters=[_strip], validators=[DataRequired(), Length(max=254), Email(check_deliverability=False)]
+    )
+    roles = SelectMultipleField(
+        _l("Roles"),
+        choices=[SelectChoice(r.value, label) for r, label in ROLE_LABELS.items() if r in STAFF_ROLES],
+        widget=ListWidget(prefix_label=False),
+        option_widget=CheckboxInput(),
+        validate_choice=False,
+    )
+    submit = SubmitField(_l("Send invitation"))
+
+    def validate_roles(self, field):
+        staff = {r.value for r in STAFF_ROLES}
+        if not field.data or any(value not in staff for value in field.data):
+            raise ValidationError(_l("Choose at least one of moderator, counselor and admin."))

@@ -1,15 +1,17 @@
-"""Admin pages: users and roles, deactivation, the audit log. Every change is a POST, audited."""
+"""Admin pages: users and roles, deactivation, the audit log, outgoing mail. Every change is a POST, audited."""
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
+from portal.admin import outgoing_mail as outgoing
 from portal.admin import services
 from portal.admin.forms import AuditFilterForm, RolesForm, SearchForm
 from portal.auth.forms import ConfirmForm
 from portal.auth.models import User
 from portal.extensions import db
+from portal.mail import OutgoingMail
 from portal.main.dashboard import register_panel
 from portal.paging import page_number, require_page
 from portal.security import Permission, permission_required, reauth_required
@@ -118,13 +120,45 @@ def audit_log():
     )
 
 
+@bp.get("/mail")
+@permission_required(Permission.MANAGE_USERS)
+def outgoing_mail():
+    pagination = require_page(outgoing.failed_messages(page=page_number()))
+    return render_template(
+        "admin/mail.html",
+        summary=outgoing.queue_summary(),
+        pagination=pagination,
+        kind_labels=outgoing.KIND_LABELS,
+    )
+
+
+@bp.post("/mail/<int:mail_id>/retry")
+@permission_required(Permission.MANAGE_USERS)
+def retry_mail(mail_id):
+    message = db.session.get(OutgoingMail, mail_id)
+    if message is None:
+        abort(404)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    try:
+        outgoing.retry_message(current_user, message)
+    except services.AdminError as error:
+        flash(str(error), "error")
+    else:
+        flash(_("The message to %(recipient)s is queued again.", recipient=message.recipient), "success")
+    return redirect(url_for("admin.outgoing_mail"))
+
+
 @register_panel
 def admin_panel(user):
     links = []
     if user.can(Permission.MANAGE_USERS):
         links.append((_l("People and roles"), url_for("admin.users")))
+        links.append((_l("Invite staff"), url_for("admin.invitations")))
     if user.can(Permission.VIEW_AUDIT):
         links.append((_l("Audit log"), url_for("admin.audit_log")))
+    if user.can(Permission.MANAGE_USERS):
+        links.append((_l("Outgoing mail"), url_for("admin.outgoing_mail")))
     if not links:
         return None
     return {
@@ -132,3 +166,6 @@ def admin_panel(user):
         "text": _("Manage accounts and roles, and review what happened."),
         "links": links,
     }
+
+
+from portal.admin import routes_invitations  # noqa: E402, F401  (register its views on bp)

@@ -53,13 +53,30 @@ def live_session_count(user):
     )
 
 
+def _other_active_admins(user):
+    """How many active admins there are besides `user`. The rows stay locked until the commit
+    (PostgreSQL), so two admins removing each other at the same moment cannot both succeed."""
+    admins = sa.select(User.id).where(
+        User.id != user.id, User.active.is_(True), User.role_rows.any(UserRole.role == Role.ADMIN.value)
+    )
+    return len(db.session.scalars(admins.with_for_update()).all())
+
+
+def _keep_an_admin(actor, user):
+    """Refuse a change that would leave the portal without an active admin."""
+    if Role.ADMIN in user.roles and user.active and not _other_active_admins(user):
+        if actor.id == user.id:
+            raise AdminError(_("You are the last admin. Make someone else an admin first, then try again."))
+        raise AdminError(_("%(name)s is the last admin. Make someone else an admin first.", name=user.display_name))
+
+
 def set_roles(actor, user, roles):
     """Give user exactly these roles; each grant and removal is audited."""
     roles = {Role(r) for r in roles}
     if not roles:
         raise AdminError(_("Choose at least one role."))
-    if actor.id == user.id and Role.ADMIN not in roles:
-        raise AdminError(_("You cannot remove your own admin role. Another admin can do it for you."))
+    if Role.ADMIN not in roles:
+        _keep_an_admin(actor, user)
     current = user.roles
     for role in sorted(roles - current):
         user.add_role(role)
@@ -74,11 +91,11 @@ def set_roles(actor, user, roles):
 
 
 def deactivate(actor, user):
-    """Close the account: it cannot sign in, and every open session ends now."""
-    if actor.id == user.id:
-        raise AdminError(_("You cannot deactivate your own account."))
+    """Close the account: it cannot sign in, and every open session ends now (also one's own,
+    as long as another active admin remains)."""
     if not user.active:
         return
+    _keep_an_admin(actor, user)
     user.active = False
     revoke_user_sessions(user, "deactivated")
     audit.record("user.deactivated", actor=actor, obj=user)
@@ -96,8 +113,8 @@ def reset_two_step(actor, user):
     mfa.clear(user)
     revoke_user_sessions(user, "mfa_reset")
     audit.record("user.mfa_reset", actor=actor, obj=user)
-    db.session.commit()
     tokens.send_mfa_reset_notice(user)
+    db.session.commit()
 
 
 def reactivate(actor, user):

@@ -1,18 +1,20 @@
 """Account settings: profile, password, email, signed-in sessions, re-authentication."""
 
-from flask import flash, jsonify, redirect, render_template, request, url_for
+from flask import abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from portal.auth import mfa, services
+from portal.auth import mfa, services, tokens
 from portal.auth.forms import ChangeEmailForm, ChangePasswordForm, ConfirmForm, ProfileForm, ReauthForm
 from portal.auth.models import EmailToken
-from portal.auth.names import describe_browser
+from portal.auth.names import coarse_place, describe_browser
 from portal.auth.web import bp, render_form
 from portal.clock import utcnow
 from portal.extensions import db, limiter
 from portal.main.dashboard import register_panel
 from portal.security import current_session_record, idle_limit_for, idle_limit_seconds, safe_next
+
+MAX_ID = 2**31 - 1  # larger ids cannot exist (and PostgreSQL would refuse to compare them)
 
 
 def _user_key():
@@ -61,7 +63,7 @@ def change_email():
         except services.AuthError as error:
             form[error.field or "email"].errors.append(str(error))
         else:
-            return render_template("auth/email_change_sent.html")
+            return render_template("auth/email_change_sent.html", lifetime=tokens.email_lifetime_text())
     return render_form("auth/change_email.html", form)
 
 
@@ -88,8 +90,26 @@ def sessions():
     record = current_session_record()
     live = services.live_sessions(current_user, idle_limit_for(current_user))
     return render_template(
-        "auth/sessions.html", sessions=live, current_id=record.id, form=ConfirmForm(), describe_browser=describe_browser
+        "auth/sessions.html",
+        sessions=live,
+        current_id=record.id,
+        form=ConfirmForm(),
+        describe_browser=describe_browser,
+        coarse_place=coarse_place,
     )
+
+
+@bp.post("/account/sessions/<int:session_id>/end")
+@login_required
+def end_one_session(session_id):
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    if session_id == current_session_record().id:
+        return redirect(url_for("auth.sessions"))  # this browser signs out with "Sign out"
+    if session_id > MAX_ID or not services.end_one_session(current_user, session_id):
+        abort(404)
+    flash(_("That session is signed out."), "success")
+    return redirect(url_for("auth.sessions"))
 
 
 @bp.post("/account/sessions/end-others")

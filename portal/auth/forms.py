@@ -138,3 +138,10 @@ class MfaDisableForm(FlaskForm):
     password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=MAX_LENGTH)])
     code = _code_field(_l("Code from your authenticator app, or a recovery code"))
     submit = SubmitField(_l("Turn off two-step sign-in"))
+
+
+class AcceptStaffInvitationForm(_TimezoneMixin, FlaskForm):
+    display_name = _display_name_field()
+    timezone = SelectField(_l("Time zone"), choices=[], validate_choice=False, validators=[check_timezone])
+    password, confirm = _new_password_fields()
+    submit = SubmitField(_l("Create my account"))

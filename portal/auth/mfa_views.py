@@ -5,7 +5,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user
 
 from portal import audit
-from portal.auth import mfa, services
+from portal.auth import mfa, services, throttle
 from portal.auth.forms import ConfirmForm, MfaCodeForm, MfaDisableForm, MfaEnableForm
 from portal.auth.web import bp, render_form
 from portal.extensions import db, limiter
@@ -68,6 +68,7 @@ def mfa_challenge():
         if kind is not None:
             services.complete_login(record.user, record)
             login_user(record.user)
+            throttle.remember_device(record.user)
             if kind == "recovery":
                 flash(_("You used a recovery code. Each code works only once."), "warning")
             return redirect(safe_next(request.args.get("next")))

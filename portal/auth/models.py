@@ -176,6 +176,38 @@ class EmailToken(db.Model):
         return row
 
 
+class StaffInvitation(db.Model):
+    """An admin's single-use, expiring invitation to a staff account with these roles; only the
+    token's hash is kept. The invited person chooses their name and password through the link."""
+
+    __tablename__ = "staff_invitations"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    email: Mapped[str] = mapped_column(sa.String(254), index=True)
+    roles: Mapped[str] = mapped_column(sa.String(120))  # comma-separated Role values
+    created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[object] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[object] = mapped_column(UTCDateTime)
+    used_at: Mapped[object | None] = mapped_column(UTCDateTime)
+    user_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
+    cancelled_at: Mapped[object | None] = mapped_column(UTCDateTime)
+
+    created_by: Mapped["User | None"] = relationship(foreign_keys=[created_by_id])
+
+    @property
+    def role_set(self):
+        return {Role(value) for value in self.roles.split(",") if value}
+
+    def state(self, now):
+        """pending, used, cancelled or expired."""
+        if self.used_at is not None:
+            return "used"
+        if self.cancelled_at is not None:
+            return "cancelled"
+        return "pending" if now < self.expires_at else "expired"
+
+
 class RecoveryCode(db.Model):
     """A single-use second-factor fallback; only its hash is stored."""
 

@@ -1,5 +1,6 @@
 """Display-name rules: what others see in rooms, so it must be readable and never an email."""
 
+import ipaddress
 import re
 import unicodedata
 
@@ -49,3 +50,18 @@ def describe_browser(user_agent):
     if browser and system:
         return _("%(browser)s on %(system)s", browser=browser, system=system)
     return browser or system or _("Unknown browser")
+
+
+def coarse_place(ip):
+    """Roughly where a session came from, without the full address: the network an IPv4
+    address is in (its first three parts) or an IPv6 address's /48 prefix."""
+    try:
+        address = ipaddress.ip_address(ip or "")
+    except ValueError:
+        return _("unknown")
+    if address.is_loopback:
+        return _("this computer")
+    if address.version == 4:
+        return ".".join(str(address).split(".")[:3]) + ".…"
+    network = ipaddress.ip_network(f"{address}/48", strict=False)
+    return str(network.network_address).rstrip(":") + ":…"

@@ -93,12 +93,15 @@ def ensure_demo_user(email, display_name, roles, password):
 
 
 def sign_up(email, password, display_name, timezone):
-    """Create a family account and send the verification link. An email that already has an
-    account gets a notice instead, so the page shown is identical either way."""
+    """Create a family account and queue the verification link. An email that already has an
+    account gets a notice instead; both paths hash the password once, write an audit event
+    and one queued message, and commit, so neither the page nor its timing tells them apart."""
     existing = find_user_by_email(email)
     if existing is not None:
         burn_verification_time(password)
         tokens.send_account_exists_notice(existing)
+        audit.record("auth.signup_existing_email", actor=None, obj=existing, outcome="failure")
+        db.session.commit()
         return None
     user = create_user(email, password, display_name, {Role.FAMILY}, timezone=timezone)
     db.session.flush()
@@ -117,12 +120,11 @@ def confirm_email(token_row):
 
 
 def request_password_reset(email):
-    """Email a reset link when the account exists; do nothing visible otherwise."""
-    user = find_user_by_email(email)
-    if user is None or not user.active:
-        return
-    tokens.send_reset(user)
-    audit.record("auth.reset_requested", actor=user, obj=user)
+    """Queue a reset link for the address. The request does the same write whether or not
+    the address has an account (no lookup at all): the delivery run builds the link for an
+    active account and drops the request otherwise (auth/tokens.py)."""
+    tokens.send_reset(normalize_email(email))
+    audit.record("auth.reset_requested", outcome="queued")
     db.session.commit()
 
 
@@ -156,18 +158,18 @@ def change_password(user, current_password, new_password, keep_record):
 
 
 def request_email_change(user, password, new_email):
-    """Send a confirmation link to the new address and a notice to the old one.
+    """Queue a confirmation link to the new address and a notice to the old one.
 
     When the new address already has an account nothing is sent to it, but the person asking
-    sees the same answer, so this cannot be used to find out who has an account.
+    sees the same answer after the same work (the link is built, or not, by the delivery
+    run), so neither the page nor its timing tells who has an account.
     """
     if not verify_password(user.password_hash, password):
         raise AuthError(_("Your password is not right."), field="password")
     new_email = normalize_email(new_email)
     if new_email == user.email:
         raise AuthError(_("That is already the email of your account."), field="email")
-    if find_user_by_email(new_email) is None:
-        tokens.send_email_change(user, new_email)
+    tokens.send_email_change(user, new_email)
     tokens.send_email_change_notice(user)
     audit.record("user.email_change_requested", actor=user, obj=user)
     db.session.commit()
@@ -220,6 +222,19 @@ def sign_out_other_sessions(user, keep_record):
     audit.record("auth.other_sessions_ended", actor=user, obj=user, detail={"count": ended})
     db.session.commit()
     return ended
+
+
+def end_one_session(user, session_id):
+    """Sign out one of the user's own sessions (its sockets too); False when the user has no
+    such signed-in session — another person's session id is treated as unknown."""
+    record = db.session.scalar(sa.select(SessionRecord).filter_by(id=session_id, user_id=user.id, revoked_at=None))
+    if record is None:
+        return False
+    record.revoke("ended_by_user")
+    audit.record("auth.session_ended", actor=user, obj=user, detail={"session": record.id})
+    db.session.commit()
+    sessions_revoked.send(current_app._get_current_object(), user_id=user.id, reason="ended_by_user")
+    return True
 
 
 def reauthenticate(user, record, password, code=None):

@@ -295,7 +295,8 @@ def external_url(endpoint, **values):
 
 
 def _send(notices):
-    """Neutral emails about session changes; a mail failure never undoes the change."""
+    """Queue neutral emails about session changes, after the change is committed, so a mail
+    problem never undoes the change (the notice is in the portal too)."""
     title = current_app.config["NEUTRAL_EVENT_TITLE"]
     for user, series_id, kind, original in notices:
         if original is not None:
@@ -313,7 +314,9 @@ def _send(notices):
                 title=title,
             )
         except Exception:  # noqa: BLE001 — the change is saved; the notice is in the portal too
-            log.exception("could not send a calendar notice")
+            log.exception("could not queue a calendar notice")
+    if notices:
+        db.session.commit()
 
 
 def notifications_for(user, limit=20):

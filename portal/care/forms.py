@@ -16,7 +16,7 @@ from wtforms import (
     SubmitField,
     TextAreaField,
 )
-from wtforms.validators import DataRequired, Email, Length, Optional, ValidationError
+from wtforms.validators import DataRequired, Email, InputRequired, Length, Optional, ValidationError
 
 from portal.i18n import is_valid_timezone, timezone_choices
 
@@ -169,3 +169,28 @@ class ButtonForm(FlaskForm):
     """A POST button that carries only the CSRF token."""
 
     submit = SubmitField(_l("Confirm"))
+
+
+# Dates a person could mean; anything else is a typing slip (and 0001-01-01 cannot become UTC).
+FIRST_YEAR, LAST_YEAR = 1900, 9998
+
+
+def sensible_year(form, field):
+    if field.data is not None and not FIRST_YEAR <= field.data.year <= LAST_YEAR:
+        raise ValidationError(
+            _l("Enter a date between the years %(first)s and %(last)s.", first=FIRST_YEAR, last=LAST_YEAR)
+        )
+
+
+class AccountingPeriodForm(FlaskForm):
+    """The period of an accounting of disclosures: a GET form, so it changes nothing."""
+
+    class Meta:
+        csrf = False
+
+    start = DateField(_l("From"), validators=[InputRequired(), sensible_year])
+    end = DateField(_l("To"), validators=[InputRequired(), sensible_year])
+
+    def validate_end(self, field):
+        if self.start.data and field.data and self.start.data > field.data:
+            raise ValidationError(_l("The last day must be on or after the first day."))

@@ -183,4 +183,4 @@ def care_date(value, format="long"):
     return format_date(value, format) if value else ""
 
 
-from portal.care import routes_consents, routes_family  # noqa: E402, F401  (register their views on bp)
+from portal.care import routes_accounting, routes_consents, routes_family  # noqa: E402, F401  (register their views on bp)

@@ -1,15 +1,12 @@
-"""Consent capture with the client present, revocation, invitations and the accounting page."""
+"""Consent capture with the client present, revocation and invitations."""
 
-import sqlalchemy as sa
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from portal.audit import AuditEvent
-from portal.auth.models import User
 from portal.care import access, consent_text, invitations, services
 from portal.care.forms import ButtonForm, ConsentForm, RevokeForm, SignConsentForm
-from portal.care.models import Consent, Invitation
+from portal.care.models import Invitation
 from portal.care.routes import bp, form_error
 from portal.extensions import db
 from portal.security import Permission, permission_required, reauth_required
@@ -173,25 +170,3 @@ def cancel_invitation(invitation_id):
     else:
         flash(_("The invitation is cancelled; its link no longer works."), "success")
     return redirect(url_for("care.client", client_id=invitation.consent.client_id))
-
-
-@bp.get("/clients/<int:client_id>/disclosures")
-@permission_required(Permission.MANAGE_CLIENTS)
-def accounting(client_id):
-    client = access.get_client_or_404(client_id, current_user)
-    events = db.session.scalars(
-        sa.select(AuditEvent).where(AuditEvent.client_id == client.id).order_by(AuditEvent.at, AuditEvent.id)
-    ).all()
-    actor_ids = {e.actor_id for e in events if e.actor_id}
-    actors = {u.id: u for u in db.session.scalars(sa.select(User).where(User.id.in_(actor_ids)))} if actor_ids else {}
-    consents = {c.id: c for c in db.session.scalars(sa.select(Consent).where(Consent.client_id == client.id))}
-    disclosures = [e for e in events if e.action.startswith("disclosure.")]
-    history = [e for e in events if not e.action.startswith("disclosure.")]
-    return render_template(
-        "care/accounting.html",
-        client=client,
-        disclosures=disclosures,
-        history=history,
-        actors=actors,
-        consents=consents,
-    )

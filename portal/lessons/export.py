@@ -1,16 +1,7 @@
 """Exporting a learner's own reflections as Markdown or PDF."""
 
-from pathlib import Path
-
-from fpdf import FPDF
-
 from portal.clock import utcnow
-
-# DejaVu Sans (Debian's fonts-dejavu-core) covers most scripts; without it the PDF falls back to
-# fpdf2's built-in Helvetica, which covers Latin-1 only.
-FONT_DIR = Path("/usr/share/fonts/truetype/dejavu")
-FONT_FILES = {"": "DejaVuSans.ttf", "B": "DejaVuSans-Bold.ttf", "I": "DejaVuSans-Oblique.ttf"}
-_TYPOGRAPHY = str.maketrans({"‘": "'", "’": "'", "“": '"', "”": '"', "–": "-", "—": "-", "…": "...", "\u00a0": " "})
+from portal.pdf import UnicodePDF
 
 
 def reflections_markdown(user, reflections):
@@ -30,27 +21,8 @@ def reflections_markdown(user, reflections):
     return "\n".join(lines).rstrip() + "\n"
 
 
-class _ReflectionsPDF(FPDF):
-    def __init__(self):
-        super().__init__(format="Letter")
-        self.family, self.unicode = "Helvetica", False
-        if all((FONT_DIR / name).is_file() for name in FONT_FILES.values()):
-            for style, name in FONT_FILES.items():
-                self.add_font("DejaVu", style, str(FONT_DIR / name))
-            self.family, self.unicode = "DejaVu", True
-
-    def use(self, style, size):
-        self.set_font(self.family, style, size)
-
-    def printable(self, value):
-        """The value as this PDF's fonts can show it."""
-        if self.unicode:
-            return value or ""
-        return (value or "").translate(_TYPOGRAPHY).encode("latin-1", "replace").decode("latin-1")
-
-
 def reflections_pdf(user, reflections):
-    pdf = _ReflectionsPDF()
+    pdf = UnicodePDF()
     shown = pdf.printable
     pdf.set_title("My reflections")
     pdf.set_auto_page_break(auto=True, margin=18)

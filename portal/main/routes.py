@@ -5,6 +5,7 @@ from flask_login import current_user, login_required
 from sqlalchemy import text
 
 from portal.extensions import db
+from portal.mail import oldest_pending_age
 
 bp = Blueprint("main", __name__)
 
@@ -26,9 +27,19 @@ def dashboard():
 
 @bp.get("/healthz")
 def healthz():
+    """`status` and `database` are the contract (README); `mail_queue_oldest_seconds` is how long
+    the oldest message still waiting to be sent has waited (0: none; null: not readable)."""
     try:
         db.session.execute(text("SELECT 1"))
     except Exception:
         db.session.rollback()
         return jsonify(status="unavailable", database="unavailable"), 503
-    return jsonify(status="ok", database="ok")
+    return jsonify(status="ok", database="ok", mail_queue_oldest_seconds=_mail_queue_age())
+
+
+def _mail_queue_age():
+    try:
+        return oldest_pending_age()
+    except Exception:  # noqa: BLE001 — e.g. a migration not applied yet; the database itself answered
+        db.session.rollback()
+        return None

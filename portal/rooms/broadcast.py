@@ -88,6 +88,34 @@ def held_message(author_id, payload):
     _emit("held", payload, user_channel(author_id))
 
 
+def delivery_paused_to(sid):
+    """Tell a socket that just connected when live delivery between processes is paused (the
+    message queue is away, portal/rooms/relay.py); the manager says when it is back."""
+    manager = socketio.server.manager
+    if getattr(manager, "live", True) is False:
+        manager.emit("delivery", {"live": False}, namespace=NAMESPACE, to=sid, ignore_queue=True)
+
+
+def move_sockets_elsewhere(server):
+    """This process is stopping (gunicorn reload or shutdown): tell each of its /chat sockets
+    (`server_restarting`, this process only) and close their connections *without* a
+    Socket.IO disconnect, which the clients would take as final. They see a dropped
+    transport, reconnect at once — to the new worker — and rejoin with `after_id`.
+    Returns how many sockets were asked to move."""
+    manager = server.manager
+    sockets = list(manager.get_participants(NAMESPACE, None))
+    if not sockets:
+        return 0
+    manager.emit("server_restarting", {}, namespace=NAMESPACE, room=None, ignore_queue=True)
+    for _sid, eio_sid in sockets:
+        connection = server.eio.sockets.pop(eio_sid, None)
+        if connection is not None:
+            # abort: no Engine.IO "close" packet, which some clients (python-socketio) also take
+            # as final; the connection just ends, as when a network drops, and they reconnect
+            connection.close(wait=False, abort=True, reason=server.eio.reason.SERVER_DISCONNECT)
+    return len(sockets)
+
+
 def disconnect_user(user_id, keep_record_ids=()):
     """Drop this person's sockets on any server process, except those of sessions still live."""
     store = presence.store()

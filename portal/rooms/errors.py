@@ -18,8 +18,12 @@ MESSAGES = {
     "held_for_review": lambda: _("Thank you. A moderator will look at your message before it appears."),
     "invalid": lambda: _("That request could not be understood."),
     "too_late": lambda: _("Messages can only be edited within 10 minutes."),
+    "unavailable": lambda: _("The portal cannot save messages for a moment. Yours will be sent again shortly."),
     "admin_only": lambda: _("Only an administrator can suspend a staff account or lift its suspension."),
 }
+
+# Sent when every translation fails (the ack must still go out).
+FALLBACK_MESSAGE = "The portal cannot answer for a moment. Please try again shortly."
 
 
 class RoomError(Exception):
@@ -32,7 +36,11 @@ class RoomError(Exception):
         self.extra = extra
 
     def as_ack(self):
-        ack = {"ok": False, "error": self.code, "message": MESSAGES[self.code]()}
+        try:
+            message = MESSAGES[self.code]()
+        except Exception:  # noqa: BLE001 - an ack without a translation beats no ack at all
+            message = FALLBACK_MESSAGE
+        ack = {"ok": False, "error": self.code, "message": message}
         if self.retry_after is not None:
             ack["retry_after"] = self.retry_after
         ack.update(self.extra)

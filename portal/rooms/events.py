@@ -13,7 +13,9 @@ from functools import wraps
 from flask import current_app, g, request
 from flask_login import current_user
 from flask_socketio import disconnect, join_room, leave_room
+from socketio.exceptions import ConnectionRefusedError as Refused
 
+from portal import errors
 from portal.auth.web import staff_must_enrol
 from portal.extensions import db, socketio
 from portal.rooms import access, broadcast, presence, ratelimit, services, wordlists
@@ -33,6 +35,7 @@ def fresh_user(payload=None, rules=None):
     statement as the room and the person's standing in it (`access.load_rules`); the handler's
     checks then use those answers instead of one statement per question.
     """
+    g.pop("database_down", None)
     g.pop("session_record", None)
     g.pop("_login_user", None)
     g.pop("rooms_watched_words", None)
@@ -85,14 +88,38 @@ def chat_event(touch=True, rules=None):
             except RoomError as error:
                 db.session.rollback()
                 return error.as_ack()
-            except Exception:
-                db.session.rollback()
-                log.exception("chat event %s failed", handler.__name__)
-                return RoomError("invalid").as_ack()
+            except Exception as error:
+                return failure_ack(handler.__name__, error)
 
         return wrapped
 
     return decorator
+
+
+def failure_ack(name, error):
+    """The ack for an event that failed unexpectedly. The database or Redis being away is
+    `unavailable` with `retry_after` (the browser keeps the message and sends it again): never
+    `invalid`, which tells the browser to give the message up. Logged without the payload."""
+    if errors.is_outage(error) or errors.is_redis_outage(error):
+        what = "database" if errors.is_outage(error) else "redis"
+        if what == "database":
+            errors.mark_database_down()
+        else:
+            _rollback()
+        log.warning("chat event %s: %s unavailable (%s)", name, what, type(error).__name__)
+        return RoomError("unavailable", retry_after=errors.RETRY_AFTER).as_ack()
+    _rollback()
+    log.exception("chat event %s failed", name)
+    return RoomError("invalid").as_ack()
+
+
+def _rollback():
+    try:
+        db.session.rollback()
+    except Exception as error:  # noqa: BLE001
+        if not errors.is_outage(error):
+            raise
+        errors.mark_database_down()
 
 
 def on(event):
@@ -197,14 +224,25 @@ def _broadcast_presence(slug):
 
 @on("connect")
 def on_connect(auth=None):
-    identity = fresh_user()
+    try:
+        identity = fresh_user()
+        if identity is not None:
+            _welcome(*identity)
+    except Exception as error:
+        # Refuse at once (during an outage too): an exception here would leave the client
+        # waiting for an answer that never comes.
+        failure_ack("connect", error)
+        raise Refused("unavailable") from None  # the client's connect_error says "unavailable"
     if identity is None:
         raise ConnectionRefusedError("unauthorized")
-    user, record = identity
+
+
+def _welcome(user, record):
     join_room(user_channel(user.id))
     if access.is_moderator(user):
         join_room(MODERATORS)
     presence.store().connect(request.sid, user.id, record.id)
+    broadcast.delivery_paused_to(request.sid)
     if services.review_display_name(user):
         broadcast.moderation_alert({"kind": "name", "priority": False, "room": None, "message": None})
 
@@ -212,8 +250,8 @@ def on_connect(auth=None):
 @on("disconnect")
 def on_disconnect(reason=None):
     _last_typing.pop(request.sid, None)
-    rooms = presence.store().disconnect(request.sid)
     try:
+        rooms = presence.store().disconnect(request.sid)
         for slug in rooms:
             announce_presence(slug)
     except Exception:
@@ -231,12 +269,20 @@ def on_join(user, payload):
     after_id = _int(payload, "after_id", required=False)
     room = access.room_by_slug(slug)
     access.check_may_read(user, room)
-    messages, has_more = services.join_messages(room, after_id)
+    # Subscribe first, read second: a message committed after this read is broadcast after its
+    # commit, so it reaches this socket live; one committed before is in the read. (Read first
+    # and a message broadcast in between reaches neither.) Ids are commit-ordered per room
+    # (services.post_message), so "ids > after_id" misses nothing that is committed.
+    join_room(room_channel(slug))
+    try:
+        messages, has_more = services.join_messages(room, after_id)
+    except Exception:
+        leave_room(room_channel(slug))
+        raise
     # Everything read from the rows before mark_read commits: the commit expires them, and each
     # message would then be loaded again, one statement apiece (50 per join).
     message_data = services.payloads(messages)
     room_data, may_post = room.as_payload(), _may_post(user, room)
-    join_room(room_channel(slug))
     presence.store().enter(slug, request.sid, user.id)
     seen = messages[-1].id if messages else after_id
     if seen:

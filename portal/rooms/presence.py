@@ -4,6 +4,7 @@ One small interface with two stores: in-process (development, tests, one server)
 (`REDIS_URL`), so several server processes agree on who is online and whose sockets to drop.
 """
 
+import contextlib
 import logging
 import os
 import secrets
@@ -13,6 +14,7 @@ import time
 from collections import defaultdict
 
 from flask import current_app
+from redis.exceptions import RedisError
 
 log = logging.getLogger("portal.rooms")
 
@@ -83,6 +85,9 @@ class MemoryPresence:
         """Nothing to heal: the entries live and die with this process."""
         return set()
 
+    def resync(self):
+        pass
+
     def close(self):
         pass
 
@@ -117,6 +122,7 @@ class RedisPresence:
         self._stop = threading.Event()
         self._heartbeat = None
         self._want_heartbeat = heartbeat
+        self._away = False  # Redis failed since the last successful resync
 
     # --- the process's heartbeat ---------------------------------------------------------
 
@@ -139,11 +145,17 @@ class RedisPresence:
         while not self._stop.wait(self.ttl / 3):
             try:
                 self.beat()
-            except Exception:  # noqa: BLE001 - Redis away for a moment: try again next time
+            except RedisError as error:  # Redis away for a moment: try again next time
+                self._away = True
+                log.warning("presence heartbeat failed: Redis unreachable (%s)", type(error).__name__)
+            except Exception:  # noqa: BLE001
                 log.warning("presence heartbeat failed", exc_info=True)
 
     def beat(self):
         """Renew the heartbeat; if it had expired (this process stalled), write our sockets back."""
+        if self._away:
+            self.resync()
+            return
         alive = self._r.set(self._proc_key(), "1", ex=self.ttl, xx=True)
         with self._lock:
             local = {sid: (user_id, record_id, set(rooms)) for sid, (user_id, record_id, rooms) in self._local.items()}
@@ -210,11 +222,12 @@ class RedisPresence:
     def connect(self, sid, user_id, record_id=None):
         with self._lock:
             self._local[sid] = (user_id, record_id, set())
-        pipe = self._r.pipeline()
-        self._register(pipe)
-        self._write_socket(pipe, sid, user_id, record_id)
-        pipe.execute()
         self._start_heartbeat()
+        with self._unless_away():
+            pipe = self._r.pipeline()
+            self._register(pipe)
+            self._write_socket(pipe, sid, user_id, record_id)
+            pipe.execute()
 
     def _forget(self, sid):
         """Remove every entry of one socket (of any process); returns its rooms."""
@@ -234,43 +247,94 @@ class RedisPresence:
     def disconnect(self, sid):
         """Forget the socket; returns the rooms it was in."""
         with self._lock:
-            self._local.pop(sid, None)
-        rooms = self._forget(sid)
-        self._r.srem(self._sids_key(), sid)
-        return rooms
+            entry = self._local.pop(sid, None)
+        with self._unless_away():
+            rooms = self._forget(sid)
+            self._r.srem(self._sids_key(), sid)
+            return rooms
+        return set(entry[2]) if entry else set()
 
     def enter(self, room, sid, user_id):
         with self._lock:
             if sid in self._local:
                 self._local[sid][2].add(room)
-        pipe = self._r.pipeline()
-        self._write_room(pipe, room, sid, user_id)
-        pipe.execute()
+        with self._unless_away():
+            pipe = self._r.pipeline()
+            self._write_room(pipe, room, sid, user_id)
+            pipe.execute()
 
     def leave(self, room, sid):
         with self._lock:
             if sid in self._local:
                 self._local[sid][2].discard(room)
-        pipe = self._r.pipeline()
-        pipe.srem(f"{self._p}rooms:{sid}", room)
-        pipe.hdel(f"{self._p}room:{room}", sid)
-        pipe.execute()
+        with self._unless_away():
+            pipe = self._r.pipeline()
+            pipe.srem(f"{self._p}rooms:{sid}", room)
+            pipe.hdel(f"{self._p}room:{room}", sid)
+            pipe.execute()
 
     def online_user_ids(self, room):
-        self._prune_if_due()
-        return {int(v) for v in self._r.hvals(f"{self._p}room:{room}")}
+        with self._unless_away():
+            self._prune_if_due()
+            return {int(v) for v in self._r.hvals(f"{self._p}room:{room}")}
+        with self._lock:
+            return {user_id for user_id, _record, rooms in self._local.values() if room in rooms}
 
     def sids_of_user(self, user_id):
-        self._prune_if_due()
-        return set(self._r.smembers(f"{self._p}sids:{user_id}"))
+        with self._unless_away():
+            self._prune_if_due()
+            return set(self._r.smembers(f"{self._p}sids:{user_id}"))
+        with self._lock:
+            return {sid for sid, (owner, _record, _rooms) in self._local.items() if owner == user_id}
 
     def session_records_of(self, sids):
         sids = list(sids)
-        values = self._r.hmget(self._p + "record_of", sids) if sids else []
-        return {sid: int(v) if v is not None else None for sid, v in zip(sids, values, strict=True)}
+        with self._unless_away():
+            values = self._r.hmget(self._p + "record_of", sids) if sids else []
+            return {sid: int(v) if v is not None else None for sid, v in zip(sids, values, strict=True)}
+        with self._lock:
+            return {sid: self._local[sid][1] if sid in self._local else None for sid in sids}
 
     def rooms_of(self, sid):
-        return set(self._r.smembers(f"{self._p}rooms:{sid}"))
+        with self._unless_away():
+            return set(self._r.smembers(f"{self._p}rooms:{sid}"))
+        with self._lock:
+            return set(self._local[sid][2]) if sid in self._local else set()
+
+    # --- Redis away --------------------------------------------------------------------------
+
+    @contextlib.contextmanager
+    def _unless_away(self):
+        """Run a Redis step; if Redis is away, log it (once per outage), remember to write this
+        process's sockets back when it returns, and let the caller answer from them instead."""
+        try:
+            yield
+        except RedisError as error:
+            if not self._away:
+                why = type(error).__name__
+                log.warning("presence: Redis unreachable (%s); answering from this process's sockets", why)
+            self._away = True
+
+    def resync(self):
+        """After an outage: write this process's sockets back and drop what it left behind."""
+        if not self._away:
+            return
+        with self._lock:
+            local = {sid: (user_id, record_id, set(rooms)) for sid, (user_id, record_id, rooms) in self._local.items()}
+        stale = set(self._r.smembers(self._sids_key())) - set(local)
+        for sid in stale:
+            self._forget(sid)
+        pipe = self._r.pipeline()
+        self._register(pipe)
+        if stale:
+            pipe.srem(self._sids_key(), *stale)
+        for sid, (user_id, record_id, rooms) in local.items():
+            self._write_socket(pipe, sid, user_id, record_id)
+            for room in rooms:
+                self._write_room(pipe, room, sid, user_id)
+        pipe.execute()
+        self._away = False
+        log.warning("presence: Redis back; %d socket(s) of this process written back", len(local))
 
     def local_session_records(self):
         """{sid: session record id} of the sockets connected to this process."""

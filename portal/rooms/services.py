@@ -112,6 +112,18 @@ def latest_messages(room, limit=JOIN_LATEST, before_id=None):
     return list(reversed(rows[:limit])), len(rows) > limit
 
 
+def missed_messages(slug, after_id, since):
+    """Payloads of the visible messages of a room posted after after_id or created since `since`,
+    oldest first: what a process's sockets may have missed while the message queue was away."""
+    room = db.session.scalar(sa.select(Room).filter_by(slug=slug))
+    if room is None:
+        return []
+    newer = Message.created_at >= since
+    if after_id is not None:
+        newer = sa.or_(Message.id > after_id, newer)
+    return payloads(db.session.scalars(_visible(room).where(newer).order_by(Message.id)).all())
+
+
 def join_messages(room, after_id):
     if after_id is None:
         return latest_messages(room)
@@ -269,6 +281,7 @@ def post_message(author, room, body, client_id, rate_check):
     if WatchedAction.BLOCK in actions and not crisis:
         raise RoomError("blocked")
     held = not crisis and (WatchedAction.HOLD in actions or needs_premoderation(author, room))
+    _serialize_posts(room)
     message = Message(
         room=room,
         author=author,
@@ -291,6 +304,19 @@ def post_message(author, room, body, client_id, rate_check):
             raise
         return Posted(existing, created=False)
     return Posted(message, created=True, crisis=crisis, payload=payload, held=held)
+
+
+def _serialize_posts(room):
+    """Make ids commit-ordered in this room: the room row stays locked from before the new id is
+    drawn until the commit, so a message with a lower id is always committed first and a reader
+    who has everything up to id X can safely ask for "ids > X" (docs/realtime.md, catch-up).
+
+    PostgreSQL: `SELECT … FOR NO KEY UPDATE` on the room (it does not block foreign-key checks
+    of other tables). SQLite needs nothing: the INSERT takes the database's single write lock,
+    which is held until the commit, so ids there are commit-ordered already.
+    """
+    if db.session.get_bind().dialect.name == "postgresql":
+        db.session.execute(sa.select(Room.id).where(Room.id == room.id).with_for_update(key_share=True))
 
 
 def _queue_flags(message, crisis, actions):

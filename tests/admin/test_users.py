@@ -135,11 +135,32 @@ def test_role_change_takes_effect_on_the_next_request(app, client, auth, signed_
     assert other.get("/admin/users").status_code == 200
 
 
-def test_admin_cannot_remove_own_admin_role(client, auth, signed_in_admin):
+def test_the_last_admin_cannot_remove_their_own_admin_role(client, auth, signed_in_admin):
+    make_user(roles=(Role.ADMIN,), active=False)  # a deactivated admin does not count
     response = auth.post(f"/admin/users/{signed_in_admin.id}/roles", {"roles": ["counselor"]})
     assert response.status_code == 409
-    assert "cannot remove your own admin role" in response.get_data(as_text=True)
+    assert "You are the last admin. Make someone else an admin first" in response.get_data(as_text=True)
     assert roles_of(signed_in_admin) == {"admin"}
+    assert events("user.role_removed") == [] and events("user.role_granted") == []
+
+
+def test_an_admin_may_step_down_while_another_admin_remains(client, auth, signed_in_admin):
+    make_user(roles=(Role.ADMIN,))
+    assert auth.post(f"/admin/users/{signed_in_admin.id}/roles", {"roles": ["counselor"]}).status_code == 302
+    assert roles_of(signed_in_admin) == {"counselor"}
+    assert [e.detail["role"] for e in events("user.role_removed")] == ["admin"]
+
+
+def test_the_last_admin_rule_holds_in_the_service_for_any_actor(app, signed_in_admin):
+    from portal.admin import services
+
+    actor = make_user()
+    with app.test_request_context(), pytest.raises(services.AdminError, match="Avery is the last admin"):
+        services.set_roles(actor, signed_in_admin, ["family"])
+    with app.test_request_context(), pytest.raises(services.AdminError, match="Avery is the last admin"):
+        services.deactivate(actor, signed_in_admin)
+    db.session.expire_all()
+    assert roles_of(signed_in_admin) == {"admin"} and db.session.get(User, signed_in_admin.id).active
 
 
 def test_admin_can_add_roles_to_self(client, auth, signed_in_admin):
@@ -202,12 +223,21 @@ def test_reactivate(client, auth, signed_in_admin):
     assert len(events("user.reactivated")) == 1
 
 
-def test_admin_cannot_deactivate_self(client, auth, signed_in_admin):
+def test_the_last_admin_cannot_deactivate_self(client, auth, signed_in_admin):
     response = auth.post(f"/admin/users/{signed_in_admin.id}/deactivate")
     assert response.status_code == 409
-    assert "cannot deactivate your own account" in response.get_data(as_text=True)
+    assert "You are the last admin" in response.get_data(as_text=True)
     db.session.expire_all()
     assert db.session.get(User, signed_in_admin.id).active
+    assert events("user.deactivated") == []
+
+
+def test_an_admin_may_deactivate_self_while_another_admin_remains(client, auth, signed_in_admin):
+    make_user(roles=(Role.ADMIN,))
+    assert auth.post(f"/admin/users/{signed_in_admin.id}/deactivate").status_code == 302
+    db.session.expire_all()
+    assert not db.session.get(User, signed_in_admin.id).active
+    assert client.get("/admin/users").status_code == 302  # signed out at once
 
 
 def test_account_changes_are_post_only(client, signed_in_admin):

@@ -171,3 +171,80 @@ def test_sessions_name_the_browser_plainly(app, client, auth):
         .split("<main")[1]
         .split("</main>")[0]
     )
+
+
+def _session_ids(user):
+    db.session.expire_all()
+    return {
+        r.id: r.revoked_reason
+        for r in db.session.scalars(db.select(SessionRecord).filter_by(user_id=user.id).order_by(SessionRecord.id))
+    }
+
+
+def test_sessions_page_shows_device_coarse_place_and_last_activity(app, client, auth):
+    make_user(email="pat@example.org")
+    token = auth.csrf()
+    client.post(
+        "/auth/login",
+        data={"email": "pat@example.org", "password": PASSWORD, "csrf_token": token},
+        headers={"User-Agent": "Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) Version/17.0 Safari/604.1"},
+        environ_base={"REMOTE_ADDR": "203.0.113.77"},
+    )
+    page = client.get("/auth/account/sessions", environ_base={"REMOTE_ADDR": "203.0.113.77"}).get_data(as_text=True)
+    assert "Safari on iPhone" in page
+    assert "203.0.113.…" in page and "203.0.113.77" not in page  # the network, not the address
+    assert "Last active" in page
+
+
+def test_coarse_place(app):
+    from portal.auth.names import coarse_place
+
+    with app.test_request_context():
+        assert coarse_place("198.51.100.23") == "198.51.100.…"
+        assert coarse_place("2001:db8:abcd:12::1") == "2001:db8:abcd:…"
+        assert coarse_place(None) == coarse_place("not an address") == "unknown"
+
+
+def test_one_other_session_can_be_ended(app, client, auth):
+    pat = make_user(email="pat@example.org")
+    phone, laptop = app.test_client(), app.test_client()
+    type(auth)(phone).login("pat@example.org")
+    type(auth)(laptop).login("pat@example.org")
+    auth.login("pat@example.org")
+    phone_id, laptop_id, _mine = _session_ids(pat)
+    response = auth.post(f"/auth/account/sessions/{phone_id}/end", page="/auth/account/sessions")
+    assert response.status_code == 302 and response.headers["Location"] == "/auth/account/sessions"
+    assert phone.get("/auth/account").status_code == 302  # signed out
+    assert laptop.get("/auth/account").status_code == 200  # the others stay
+    assert client.get("/auth/account").status_code == 200
+    assert _session_ids(pat)[phone_id] == "ended_by_user" and _session_ids(pat)[laptop_id] is None
+    [event] = db.session.scalars(db.select(AuditEvent).filter_by(action="auth.session_ended")).all()
+    assert event.actor_id == pat.id and event.detail == {"session": phone_id}
+    page = client.get("/auth/account/sessions").get_data(as_text=True)
+    assert page.count('<li class="card">') == 2
+
+
+def test_ending_another_persons_session_is_404_and_changes_nothing(app, client, auth):
+    make_user(email="pat@example.org")
+    sam = make_user(email="sam@example.org")
+    sams_browser = app.test_client()
+    type(auth)(sams_browser).login("sam@example.org")
+    auth.login("pat@example.org")
+    [sams_session] = _session_ids(sam)
+    assert auth.post(f"/auth/account/sessions/{sams_session}/end").status_code == 404
+    assert auth.post("/auth/account/sessions/999999/end").status_code == 404
+    assert auth.post(f"/auth/account/sessions/{2**40}/end").status_code == 404
+    assert sams_browser.get("/auth/account").status_code == 200
+    assert _session_ids(sam)[sams_session] is None
+
+
+def test_ending_a_session_needs_post_csrf_and_sign_in(app, client, auth):
+    pat = make_user(email="pat@example.org")
+    other = app.test_client()
+    type(auth)(other).login("pat@example.org")
+    [other_id] = _session_ids(pat)
+    assert auth.post(f"/auth/account/sessions/{other_id}/end").status_code == 302  # signed out: to login
+    auth.login("pat@example.org")
+    assert client.get(f"/auth/account/sessions/{other_id}/end").status_code == 405
+    assert client.post(f"/auth/account/sessions/{other_id}/end").status_code == 400  # no CSRF token
+    assert other.get("/auth/account").status_code == 200

@@ -1,12 +1,9 @@
-"""`flask reminders send` through a real SMTP server on loopback (aiosmtpd)."""
+"""`flask reminders send` through the mail queue to a real SMTP server on loopback (aiosmtpd)."""
 
-import socket
 from datetime import timedelta
-from email import message_from_bytes, policy
 
 import pytest
 import sqlalchemy as sa
-from aiosmtpd.controller import Controller
 
 from portal.calendar import roster
 from portal.calendar.models import ReminderSent
@@ -19,31 +16,15 @@ from portal.clock import utcnow
 from portal.extensions import db
 from tests.calendar.conftest import make_series
 from tests.factories import link_family, make_user
-
-
-class Inbox:
-    def __init__(self):
-        self.messages = []
-
-    async def handle_DATA(self, server, session, envelope):  # noqa: N802 — aiosmtpd's hook name
-        self.messages.append(message_from_bytes(envelope.content, policy=policy.default))
-        return "250 OK"
-
-
-def _free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+from tests.support.smtp import LoopbackSMTP
 
 
 @pytest.fixture
 def smtp(app):
-    inbox = Inbox()
-    controller = Controller(inbox, hostname="127.0.0.1", port=_free_port())
-    controller.start()
-    app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=controller.port)
-    yield inbox
-    controller.stop()
+    server = LoopbackSMTP().start()
+    app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=server.port)
+    yield server
+    server.stop()
 
 
 def _due_time(occurrence):
@@ -57,10 +38,10 @@ def test_reminder_is_sent_once_with_neutral_subject_local_time_and_link(
     db.session.commit()
     occ = occurrences_of(series)[0]
     roster.respond(linked_family, occ, "going")
-    smtp.messages.clear()  # the "new session" notice went through SMTP too
+    smtp.flush()  # the "new session" notice went through SMTP too
     assert send_due(now=_due_time(occ)) == 1
     assert send_due(now=_due_time(occ)) == 0  # idempotent
-    assert len(smtp.messages) == 1
+    assert len(smtp.delivered()) == 1
     message = smtp.messages[0]
     assert message["To"] == linked_family.email
     assert message["Subject"] == "Reminder: Family session"
@@ -82,10 +63,10 @@ def test_only_going_and_maybe_within_the_lead_time(app, smtp, counselor, sam, li
     roster.respond(linked_family, occ, "going")
     roster.respond(maybe, occ, "maybe")
     roster.respond(no, occ, "not_going")
-    smtp.messages.clear()
+    smtp.flush()
     assert send_due(now=occ.start - timedelta(hours=30)) == 0  # too early
     assert send_due(now=_due_time(occ)) == 2
-    assert sorted(m["To"] for m in smtp.messages) == sorted([linked_family.email, maybe.email])
+    assert sorted(m["To"] for m in smtp.delivered()) == sorted([linked_family.email, maybe.email])
 
 
 def test_lead_time_is_configurable(app, smtp, linked_family, series):
@@ -120,9 +101,9 @@ def test_revoked_family_member_gets_no_reminder_and_no_feed_entries(
     access.consent_ended.send(
         app, client_id=sam.id, consent_id=consent.id, user_ids=[linked_family.id], reason="revoked"
     )
-    smtp.messages.clear()
+    smtp.flush()
     assert send_due(now=_due_time(occ)) == 0
-    assert smtp.messages == []
+    assert smtp.delivered() == []
     assert list(Calendar.from_ical(client.get(path).data).walk("VEVENT")) == []
     from portal.calendar.models import RSVP
 
@@ -157,16 +138,16 @@ def test_consent_ended_promotes_the_waitlist(app, counselor, sam, linked_family)
 
 def test_cli_command(app, smtp, runner, linked_family, series):
     result = runner.invoke(args=["reminders", "send"])
-    assert result.exit_code == 0 and "reminder(s) sent" in result.output
+    assert result.exit_code == 0 and "reminder(s) queued" in result.output
 
 
 def test_in_person_reminder_hides_a_revealing_address(app, smtp, counselor, sam, linked_family):
     series = make_series(counselor, client=sam, mode="in_person", address="Addiction Clinic, 5 Oak Rd")
     occ = occurrences_of(series)[0]
     roster.respond(linked_family, occ, "going")
-    smtp.messages.clear()
+    smtp.flush()
     send_due(now=_due_time(occ))
-    assert "Addiction" not in smtp.messages[0].get_content()
+    assert "Addiction" not in smtp.delivered()[0].get_content()
 
 
 HOSTILE_ADDRESS = "Narcotics Anonymous Hall, 12 Main St"
@@ -176,9 +157,9 @@ HOSTILE_LINK = "https://sunrise-addiction-center.example/room"
 def _reminder_for(smtp, linked_family, series):
     occ = occurrences_of(series)[0]
     roster.respond(linked_family, occ, "going")
-    smtp.messages.clear()
+    smtp.flush()
     assert send_due(now=_due_time(occ)) == 1
-    message = smtp.messages[0]
+    message = smtp.delivered()[0]
     return occ, message["Subject"] + "\n" + message.get_content()
 
 
@@ -213,7 +194,7 @@ def test_session_notices_never_carry_the_address_or_link(app, smtp, counselor, s
     change_one(counselor, series, occ.original_start, address=HOSTILE_ADDRESS + " (back room)")
     online = make_series(counselor, client=sam, join_url=HOSTILE_LINK)
     change_one(counselor, online, occurrences_of(online)[1].original_start, join_url=HOSTILE_LINK + "/2")
-    assert len(smtp.messages) >= 4  # two "new", two "changed"
+    assert len(smtp.delivered()) >= 4  # two "new", two "changed"
     for message in smtp.messages:
         text = message["Subject"] + message.get_content()
         for revealing in ("Narcotics", "12 Main St", "sunrise-addiction-center"):

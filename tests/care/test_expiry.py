@@ -117,7 +117,7 @@ def test_expiry_is_announced_once_drops_the_room_and_the_reminder(app, runner, o
         going = db.session.scalars(sa.select(RSVP.user_id).where(RSVP.series_id == world["series"].id)).all()
         assert going == [world["riley"].id]
         sent = runner.invoke(args=["reminders", "send"])
-        assert sent.exit_code == 0 and "1 reminder(s) sent" in sent.output
+        assert sent.exit_code == 0 and "1 reminder(s) queued" in sent.output
         assert _reminders(outbox) == ["riley@example.org"]
         assert len(ended) == 1
 
@@ -133,10 +133,10 @@ def test_reminders_cron_alone_announces_the_expiry_first(app, runner, outbox, en
     with time_machine.travel(JUST_AFTER, tick=False):
         result = runner.invoke(args=["reminders", "send"])
         assert result.exit_code == 0, result.output
-        assert "1 family link(s) ended" in result.output and "1 reminder(s) sent" in result.output
+        assert "1 family link(s) ended" in result.output and "1 reminder(s) queued" in result.output
         assert [c["user_ids"] for c in ended] == [[world["jordan"].id]]
         assert _reminders(outbox) == ["riley@example.org"]
-        assert runner.invoke(args=["reminders", "send"]).output == "0 reminder(s) sent\n"
+        assert runner.invoke(args=["reminders", "send"]).output.startswith("0 reminder(s) queued")
         assert len(ended) == 1
 
 

@@ -43,7 +43,7 @@ def _free_port():
 
 @pytest.fixture
 def live_server(app, database_url, tmp_path):
-    """The portal on http://127.0.0.1:<port>, sharing the test's database and outbox."""
+    """The portal on http://127.0.0.1:<port>, sharing the test's database, mail queue and outbox."""
     port = _free_port()
     base = f"http://127.0.0.1:{port}"
     served = create_app(
@@ -53,6 +53,9 @@ def live_server(app, database_url, tmp_path):
         PORTAL_BASE_URL=base,
         **getattr(app, "live_overrides", {}),
     )
+    # The test's app delivers the mail queue (the `outbox` fixture) for this portal, as a server
+    # process would: links it builds at delivery must point to the served address too.
+    app.config["PORTAL_BASE_URL"] = base
     server = make_server("127.0.0.1", port, served, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()

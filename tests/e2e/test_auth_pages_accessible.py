@@ -132,3 +132,31 @@ def test_staff_enrolment_page_when_required(page, live_server, assert_accessible
     page.goto("/dashboard")
     assert page.url.endswith("/auth/mfa/setup")
     assert re.search(r"[A-Z2-7]{32}", page.inner_text("code.secret-key"))
+
+
+def test_admin_invites_staff_in_the_browser(admin_page, assert_accessible):
+    admin_page.goto("/admin/invitations")
+    assert_accessible(admin_page)
+    admin_page.click("button:has-text('Send invitation'), input[value='Send invitation']")  # nothing chosen
+    assert "Choose at least one" in admin_page.inner_text("main")
+    assert_accessible(admin_page)
+    admin_page.fill("#email", "riley@example.org")
+    admin_page.check("input[value=counselor]")
+    admin_page.click("button:has-text('Send invitation'), input[value='Send invitation']")
+    admin_page.get_by_text("A message is on its way to riley@example.org").wait_for()
+    assert "waiting, until" in admin_page.inner_text("main")
+    assert_accessible(admin_page)
+
+
+def test_ending_one_session_in_the_browser(app, page, browser_login, assert_accessible):
+    make_user(email="pat@example.org")
+    other = app.test_client()
+    token = re.search(r'name="csrf-token" content="([^"]+)"', other.get("/auth/login").get_data(as_text=True))
+    other.post("/auth/login", data={"email": "pat@example.org", "password": PASSWORD, "csrf_token": token.group(1)})
+    browser_login(page, "pat@example.org")
+    page.goto("/auth/account/sessions")
+    assert_accessible(page)
+    page.click("button:has-text('Sign out this session')")
+    page.get_by_text("That session is signed out.").wait_for()
+    assert other.get("/auth/account").status_code == 302
+    assert_accessible(page)

@@ -18,6 +18,7 @@ from portal.calendar.reminders import send_due
 from portal.calendar.schedule import occurrences_of
 from portal.clock import utcnow
 from portal.extensions import db
+from portal.mail import deliver_due
 from portal.security import Role
 from tests.factories import link_family, make_client, make_program, make_user
 
@@ -174,6 +175,7 @@ def test_calendar_journey(app, live_server, browser, page, browser_login, assert
 
     sent = send_due(now=occurrences[0].start - timedelta(hours=23))
     assert sent == 1
+    deliver_due()  # as the server process does within seconds
     mails = [
         message_from_bytes(p.read_bytes(), policy=policy.default)
         for p in sorted(Path(app.config["MAIL_OUTBOX"]).glob("*.eml"), key=lambda p: p.stat().st_mtime_ns)

@@ -30,7 +30,7 @@ def test_family_member_completes_every_lesson_from_the_dashboard(page, browser_l
     fits(page)
     module_links = page.locator("ol.module-list h3 a")
     module_count = module_links.count()
-    assert module_count == 10
+    assert module_count == 13
 
     completed, certificates_seen = 0, 0
     for index in range(module_count):
@@ -61,12 +61,13 @@ def test_family_member_completes_every_lesson_from_the_dashboard(page, browser_l
             assert "You completed this lesson" in page.inner_text("#next-steps")
             page.click("a[rel=next]")
 
-    assert completed == lesson_total == 41 and certificates_seen == 10
-    assert page.locator("text=4 of 4 lessons complete").count() == 9
+    assert completed == lesson_total == 51 and certificates_seen == 13
+    assert page.locator("text=4 of 4 lessons complete").count() == 10
     assert page.locator("text=5 of 5 lessons complete").count() == 1
-    assert db.session.scalar(sa.select(sa.func.count()).select_from(Certificate).filter_by(user_id=user.id)) == 10
+    assert page.locator("text=3 of 3 lessons complete").count() == 2
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Certificate).filter_by(user_id=user.id)) == 13
     done = sa.select(sa.func.count()).select_from(LessonProgress).where(LessonProgress.completed_at.is_not(None))
-    assert db.session.scalar(done) == 41
+    assert db.session.scalar(done) == 51
 
     for path in ("/lessons/reflections", "/lessons/certificates", "/dashboard"):
         page.goto(path)

@@ -29,8 +29,8 @@ def copy_content(tmp_path):
 
 def test_load_creates_every_module_and_lesson(app):
     report = load_curriculum()
-    assert report["modules created"] == MODULES == 10
-    assert report["lessons created"] == LESSONS >= 41
+    assert report["modules created"] == MODULES == 13
+    assert report["lessons created"] == LESSONS >= 51
     assert count(Module) == MODULES and count(Lesson) == LESSONS
     lesson = db.session.scalar(sa.select(Lesson).filter_by(slug="understanding-relapse"))
     assert lesson.module.slug == "relapse-and-safety"

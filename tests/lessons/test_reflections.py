@@ -101,9 +101,9 @@ def test_pdf_export_copes_with_long_unbroken_text(app, learner, client, auth):
 
 
 def test_pdf_export_without_unicode_fonts_falls_back_to_latin1(app, learner, client, auth, monkeypatch, tmp_path):
-    from portal.lessons import export
+    from portal import pdf as shared_pdf
 
-    monkeypatch.setattr(export, "FONT_DIR", tmp_path)
+    monkeypatch.setattr(shared_pdf, "FONT_DIR", tmp_path)
     lesson = make_module("fallback").lessons[0]
     write(auth, lesson.slug, "Quotes “like these” — señora, ✓, 日本語")
     pdf = client.get("/lessons/reflections/export.pdf")

@@ -46,6 +46,12 @@ export function connect(room, view, composer) {
   function join(afterId) {
     socket.timeout(ACK_TIMEOUT_MS).emit("join", { room: slug, after_id: afterId }, function (err, ack) {
       if (err) return;
+      // "unavailable" (the database or Redis is away for a moment): try again, keep the page.
+      if (!ack.ok && ack.error === "unavailable") {
+        view.setConnection(ack.message);
+        retryLater(ack, function () { join(view.newestId()); });
+        return;
+      }
       if (!ack.ok) { view.setConnection(ack.message); view.setMayPost(false); return; }
       const catchUp = afterId !== null;
       ack.messages.forEach(function (m) { receive(m, catchUp); });
@@ -57,6 +63,18 @@ export function connect(room, view, composer) {
       joined = true;
       flushOutbox();
     });
+  }
+
+  // A refused connection is not retried by Socket.IO itself; "unavailable" means try again.
+  socket.on("connect_error", function (err) {
+    if (err && err.message === "unavailable") {
+      view.setConnection(S.reconnecting);
+      retryLater({}, function () { socket.connect(); });
+    }
+  });
+
+  function retryLater(ack, again) {
+    window.setTimeout(function () { if (again) again(); }, (ack.retry_after || 5) * 1000);
   }
 
   socket.on("connect", function () {
@@ -74,6 +92,16 @@ export function connect(room, view, composer) {
   window.addEventListener("offline", function () { view.setConnection(S.offline); socket.disconnect(); });
   window.addEventListener("online", function () { if (!socket.connected) socket.connect(); });
   socket.on("session_ended", function () { view.setConnection(S.signed_out); });
+  // The server process is restarting: the connection drops next and Socket.IO reconnects by
+  // itself (to the new process); the connect handler then rejoins with after_id.
+  socket.on("server_restarting", function () { view.setConnection(S.reconnecting); });
+  // The server cannot deliver live between its processes for a moment (Redis away): say so;
+  // when it is back the server sends what was missed, and a rejoin makes sure of it.
+  socket.on("delivery", function (data) {
+    if (!data.live) { view.setConnection(S.reconnecting); return; }
+    view.setConnection("");
+    if (joined) join(view.newestId());
+  });
 
   socket.on("message", function (m) { receive(m, true); });
   socket.on("message_edited", view.editMessage);
@@ -126,6 +154,10 @@ export function connect(room, view, composer) {
       } else if (ack.error === "held_for_review") {
         outbox.drop(entry.client_id);
         view.showPending(entry, S.held);
+      } else if (ack.error === "unavailable") {
+        // A transient fault on the server: the message stays in the outbox, sent again later.
+        view.showPending(entry, S.sending);
+        retryLater(ack, function () { if (socket.connected && joined) sendEntry(entry); });
       } else if (ack.error === "rate_limited" || ack.error === "slow_mode") {
         composer.showError(ack.message);
         window.setTimeout(function () { sendEntry(entry); }, (ack.retry_after || 5) * 1000);

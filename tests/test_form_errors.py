@@ -8,7 +8,7 @@ or in NOT_FIELD_FORMS, so a new form view cannot skip this walk.
 
 import pytest
 
-from tests.test_route_smoke import _login, _state, build, real_values, seeded  # noqa: F401  (seeded: a fixture)
+from tests.test_route_smoke import _login, _state, build, real_values
 
 TOO_LONG = "x" * 10_000
 REQUIRED = "This field is required."

@@ -14,7 +14,6 @@ from urllib.parse import urldefrag, urlsplit
 import pytest
 from werkzeug.exceptions import HTTPException
 
-from portal import demo
 from portal.extensions import db
 from tests.factories import DEMO_PASSWORD, DEMO_ROLES
 
@@ -88,8 +87,7 @@ def _direct_urls(app):
 
 
 @pytest.mark.parametrize("role", list(DEMO_ROLES))
-def test_crawl_every_reachable_page(role, app, live_server, page, browser_login, assert_accessible):
-    demo.seed(DEMO_PASSWORD)
+def test_crawl_every_reachable_page(role, app, seeded, live_server, page, browser_login, assert_accessible):
     page.set_viewport_size({"width": 360, "height": 780})
     origin = live_server.base_url
     if DEMO_ROLES[role]:

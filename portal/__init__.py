@@ -98,8 +98,7 @@ def register_blueprints(app):
 
     app.url_map.converters["int"] = IdConverter  # before any rule is added
     for feature in FEATURES:
-        module = import_module(f"portal.{feature}.routes")
-        app.register_blueprint(module.bp)
+        app.register_blueprint(import_module(f"portal.{feature}").bp)
     import_module("portal.rooms.events")
 
 

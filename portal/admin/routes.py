@@ -1,11 +1,11 @@
 """Admin pages: users and roles, deactivation, the audit log. Every change is a POST, audited."""
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
-from portal.admin import services
+from portal.admin import bp, services
 from portal.admin.forms import AuditFilterForm, RolesForm, SearchForm
 from portal.auth.forms import ConfirmForm
 from portal.auth.models import User
@@ -14,8 +14,6 @@ from portal.main.dashboard import register_panel
 from portal.paging import page_number, require_page
 from portal.security import Permission, permission_required, reauth_required
 from portal.templating import form_status
-
-bp = Blueprint("admin", __name__, url_prefix="/admin")
 
 
 def get_user_or_404(user_id):

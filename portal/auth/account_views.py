@@ -4,11 +4,11 @@ from flask import flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from portal.auth import mfa, services
+from portal.auth import bp, mfa, services
 from portal.auth.forms import ChangeEmailForm, ChangePasswordForm, ConfirmForm, ProfileForm, ReauthForm
 from portal.auth.models import EmailToken
 from portal.auth.names import describe_browser
-from portal.auth.web import bp, render_form
+from portal.auth.web import render_form
 from portal.clock import utcnow
 from portal.extensions import db, limiter
 from portal.main.dashboard import register_panel

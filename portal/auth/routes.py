@@ -8,14 +8,12 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_user
 
 from portal import audit
-from portal.auth import services
+from portal.auth import bp, services
 from portal.auth.forms import ConfirmForm, LoginForm, ResetPasswordForm, ResetRequestForm, SignupForm
 from portal.auth.models import EmailToken
-from portal.auth.web import bp, render_form, staff_must_enrol
+from portal.auth.web import render_form, staff_must_enrol
 from portal.extensions import db, limiter
 from portal.security import begin_session, end_session, safe_next
-
-__all__ = ["bp"]
 
 
 def _login_account_key():
@@ -151,6 +149,3 @@ def reset_password(token):
         flash(_("Your password is changed. Please sign in with the new one."), "success")
         return redirect(url_for("auth.login"))
     return render_form("auth/reset_password.html", form)
-
-
-from portal.auth import account_views, mfa_views  # noqa: E402, F401  (register their routes on bp)

@@ -8,10 +8,9 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from wtforms import SelectChoice
 
-from portal.calendar import recurrence, roster
+from portal.calendar import bp, recurrence, roster
 from portal.calendar.forms import AllForm, CancelForm, ChangeOneForm, ConfirmForm, FollowingForm, SeriesForm
 from portal.calendar.models import AttendanceStatus, SessionSeries
-from portal.calendar.routes import bp
 from portal.calendar.schedule import (
     find_occurrence,
     linked_family,

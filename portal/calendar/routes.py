@@ -5,12 +5,12 @@ from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
-from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy.orm import lazyload
 
-from portal.calendar import feeds, roster
+from portal.calendar import bp, feeds, roster
 from portal.calendar.forms import ConfirmForm, RSVPForm
 from portal.calendar.models import RSVP, Attendance, Notification, SessionSeries
 from portal.calendar.recurrence import parse_key
@@ -28,7 +28,6 @@ from portal.extensions import db
 from portal.main.dashboard import register_panel
 from portal.security import Permission, permission_required
 
-bp = Blueprint("calendar", __name__, url_prefix="/calendar")
 bp.context_processor(time_helpers)
 
 
@@ -280,6 +279,3 @@ def family_panel(user):
     from portal.calendar.views import next_session_panel
 
     return next_session_panel(user)
-
-
-from portal.calendar import events_hooks, manage  # noqa: E402, F401  (routes and signal handlers)

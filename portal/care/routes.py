@@ -1,12 +1,12 @@
 """HTTP routes for care: programs and clients here; consents and family pages in sibling modules."""
 
 import sqlalchemy as sa
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from portal.auth.models import User, UserRole
-from portal.care import access, services
+from portal.care import access, bp, services
 from portal.care.forms import ClientForm, EndEnrollmentForm, ProgramForm, SearchForm
 from portal.care.models import Program, program_counselors
 from portal.clock import utcnow
@@ -15,7 +15,6 @@ from portal.paging import page_number, paginate, require_page
 from portal.security import Permission, Role, permission_required
 from portal.templating import render_form
 
-bp = Blueprint("care", __name__, url_prefix="/care")
 PAGE_SIZE = 50
 
 
@@ -176,6 +175,3 @@ def care_date(value, format="long"):
     from flask_babel import format_date
 
     return format_date(value, format) if value else ""
-
-
-from portal.care import routes_consents, routes_family  # noqa: E402, F401  (register their views on bp)

@@ -1,12 +1,11 @@
 """Home page for visitors, dashboards per role, health check."""
 
-from flask import Blueprint, jsonify, redirect, render_template, url_for
+from flask import jsonify, redirect, render_template, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import text
 
 from portal.extensions import db
-
-bp = Blueprint("main", __name__)
+from portal.main import bp
 
 
 @bp.get("/")

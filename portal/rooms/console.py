@@ -8,7 +8,7 @@ from wtforms import SelectChoice
 
 from portal.auth.models import User
 from portal.extensions import db
-from portal.rooms import broadcast, moderation, settings
+from portal.rooms import bp, broadcast, moderation, settings
 from portal.rooms.errors import RoomError
 from portal.rooms.forms import (
     DismissForm,
@@ -20,7 +20,6 @@ from portal.rooms.forms import (
     WatchedWordForm,
 )
 from portal.rooms.models import Message, RestrictionKind, Room, Suspension, WatchedWord
-from portal.rooms.routes import bp
 from portal.rooms.services import public_name
 from portal.security import Permission, permission_required
 from portal.templating import choice_label, render_form

@@ -3,20 +3,18 @@
 import uuid
 
 import sqlalchemy as sa
-from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
+from flask import abort, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from portal.extensions import db
 from portal.main.dashboard import register_panel
-from portal.rooms import access, broadcast, guidelines, presence, ratelimit, services, wordlists
+from portal.rooms import access, bp, broadcast, guidelines, presence, ratelimit, services, wordlists
 from portal.rooms.errors import RoomError
 from portal.rooms.forms import AcceptGuidelinesForm, MessageForm
 from portal.rooms.models import Notice
 from portal.security import Permission, permission_required, safe_next
 from portal.templating import FORM_ERRORS_STATUS, form_status
-
-bp = Blueprint("rooms", __name__, url_prefix="/rooms")
 
 
 def _read_standing(slug):
@@ -251,6 +249,3 @@ def rooms_panel(user):
 
         links.insert(0, (_("Review queue (%(count)s)", count=queue_size()), url_for("rooms.console")))
     return panel
-
-
-from portal.rooms import console  # noqa: E402, F401  (registers the moderators' routes on bp)

@@ -23,6 +23,7 @@ def create_app(config=None, **overrides):
     app.config["SQLALCHEMY_DATABASE_URI"] = normalize_database_url(app.config["SQLALCHEMY_DATABASE_URI"])
     register_extensions(app)
     register_blueprints(app)
+    register_realtime(app)
     register_request_hooks(app)
     register_errorhandlers(app)
     register_template_helpers(app)
@@ -99,7 +100,13 @@ def register_blueprints(app):
     app.url_map.converters["int"] = IdConverter  # before any rule is added
     for feature in FEATURES:
         app.register_blueprint(import_module(f"portal.{feature}").bp)
-    import_module("portal.rooms.events")
+
+
+def register_realtime(app):
+    """The /chat Socket.IO handlers, on the server register_extensions made for this app."""
+    from portal.rooms.events import register_realtime
+
+    register_realtime(app)
 
 
 def register_request_hooks(app):

@@ -96,28 +96,6 @@ def chat_event(touch=True, rules=None):
     return decorator
 
 
-def on(event):
-    """`socketio.on(event, namespace="/chat")` that also holds for apps created later.
-
-    create_app runs `socketio.init_app` (a new Socket.IO server) before importing this module;
-    Flask-SocketIO then registers a decorated handler on that one server only. Registering with
-    no server keeps it in `socketio.handlers`, which every later init_app installs.
-    """
-
-    def decorator(handler):
-        server, socketio.server = socketio.server, None
-        try:
-            socketio.on(event, namespace=NAMESPACE)(handler)
-        finally:
-            socketio.server = server
-        if server is not None:
-            message, wrapped, namespace = socketio.handlers[-1]
-            server.on(message, wrapped, namespace=namespace)
-        return handler
-
-    return decorator
-
-
 # --- payload fields ---------------------------------------------------------------------------
 
 
@@ -196,7 +174,6 @@ def _broadcast_presence(slug):
 # --- connection -------------------------------------------------------------------------------
 
 
-@on("connect")
 def on_connect(auth=None):
     identity = fresh_user()
     if identity is None:
@@ -210,7 +187,6 @@ def on_connect(auth=None):
         broadcast.moderation_alert({"kind": "name", "priority": False, "room": None, "message": None})
 
 
-@on("disconnect")
 def on_disconnect(reason=None):
     _last_typing.pop(request.sid, None)
     rooms = presence.store().disconnect(request.sid)
@@ -225,7 +201,6 @@ def on_disconnect(reason=None):
 # --- the contract's events --------------------------------------------------------------------
 
 
-@on("join")
 @chat_event(rules="room")
 def on_join(user, payload):
     slug = _slug(payload)
@@ -259,7 +234,6 @@ def _may_post(user, room):
     return True
 
 
-@on("send")
 @chat_event(rules="send")
 def on_send(user, payload):
     slug = _slug(payload)
@@ -279,7 +253,6 @@ def on_send(user, payload):
     return {"ok": True, "message": message}
 
 
-@on("history")
 @chat_event(rules="room")
 def on_history(user, payload):
     slug = _slug(payload)
@@ -291,7 +264,6 @@ def on_history(user, payload):
     return {"ok": True, "messages": services.payloads(messages), "has_more": has_more}
 
 
-@on("leave")
 @chat_event(touch=False)
 def on_leave(user, payload):
     slug = _slug(payload)
@@ -302,7 +274,6 @@ def on_leave(user, payload):
     return {"ok": True}
 
 
-@on("typing")
 @chat_event(touch=False, rules="room")
 def on_typing(user, payload):
     slug = _slug(payload)
@@ -316,7 +287,6 @@ def on_typing(user, payload):
     return None
 
 
-@on("flag")
 @chat_event()
 def on_flag(user, payload):
     message = services.message_by_id(payload.get("message_id"))
@@ -331,7 +301,6 @@ def on_flag(user, payload):
 # --- events beyond the contract (docs/realtime.md) --------------------------------------------
 
 
-@on("edit")
 @chat_event()
 def on_edit(user, payload):
     message = services.own_message(user, payload.get("message_id"))
@@ -342,7 +311,6 @@ def on_edit(user, payload):
     return {"ok": True, "message": data}
 
 
-@on("delete")
 @chat_event()
 def on_delete(user, payload):
     message = services.own_message(user, payload.get("message_id"))
@@ -351,13 +319,40 @@ def on_delete(user, payload):
     return {"ok": True}
 
 
-@on("read")
 @chat_event(touch=False, rules="room")
 def on_read(user, payload):
     room = access.room_by_slug(_slug(payload))
     access.check_may_read(user, room)
     services.mark_read(user, room, _int(payload, "last_id"))
     return {"ok": True}
+
+
+# --- wiring ----------------------------------------------------------------------------------
+
+#: The /chat events and their handlers (docs/realtime.md lists the protocol).
+HANDLERS = {
+    "connect": on_connect,
+    "disconnect": on_disconnect,
+    "join": on_join,
+    "send": on_send,
+    "history": on_history,
+    "leave": on_leave,
+    "typing": on_typing,
+    "flag": on_flag,
+    "edit": on_edit,
+    "delete": on_delete,
+    "read": on_read,
+}
+
+
+def register_realtime(app):
+    """Install the /chat handlers on the Socket.IO server that `socketio.init_app(app)` made.
+
+    Flask-SocketIO puts a handler on the server that exists when it is registered, so the
+    factory calls this after init_app, once per app (tests build many apps in one process).
+    """
+    for event, handler in HANDLERS.items():
+        socketio.on_event(event, handler, namespace=NAMESPACE)
 
 
 # --- signals from the rest of the portal ------------------------------------------------------

@@ -99,7 +99,10 @@ def register_blueprints(app):
 
     app.url_map.converters["int"] = IdConverter  # before any rule is added
     for feature in FEATURES:
-        app.register_blueprint(import_module(f"portal.{feature}").bp)
+        package = import_module(f"portal.{feature}")
+        for module in package.VIEWS:
+            import_module(f"portal.{feature}.{module}")
+        app.register_blueprint(package.bp)
 
 
 def register_realtime(app):
@@ -110,7 +113,8 @@ def register_realtime(app):
 
 
 def register_request_hooks(app):
-    from portal.security import current_session_record, request_id, set_security_headers, touch_session
+    from portal.auth.sessions import current_session_record, touch_session
+    from portal.security import request_id, set_security_headers
 
     @app.before_request
     def start_request():

@@ -9,10 +9,11 @@ from portal.admin import bp, services
 from portal.admin.forms import AuditFilterForm, RolesForm, SearchForm
 from portal.auth.forms import ConfirmForm
 from portal.auth.models import User
+from portal.auth.sessions import reauth_required
 from portal.extensions import db
 from portal.main.dashboard import register_panel
 from portal.paging import page_number, require_page
-from portal.security import Permission, permission_required, reauth_required
+from portal.security import Permission, permission_required
 from portal.templating import form_status
 
 

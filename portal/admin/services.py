@@ -10,9 +10,10 @@ from portal import audit
 from portal.audit import FORBIDDEN_DETAIL_KEYS, AuditEvent
 from portal.auth import mfa, tokens
 from portal.auth.models import SessionRecord, User, UserRole
+from portal.auth.sessions import revoke_user_sessions
 from portal.extensions import db
 from portal.paging import paginate
-from portal.security import Role, revoke_user_sessions
+from portal.security import Role
 
 PER_PAGE = 25
 

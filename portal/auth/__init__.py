@@ -4,5 +4,5 @@ from flask import Blueprint
 
 bp = Blueprint("auth", __name__, url_prefix="/auth")
 
-# The view modules add their routes (and hooks) to bp; importing the package registers them all.
-from portal.auth import account_views, mfa_views, routes, web  # noqa: E402, F401
+# The modules that add routes and hooks to bp; create_app imports them before registering it.
+VIEWS = ("account_views", "mfa_views", "routes", "sessions", "web")

@@ -7,9 +7,10 @@ from flask_login import current_user, login_required, login_user
 from portal import audit
 from portal.auth import bp, mfa, services
 from portal.auth.forms import ConfirmForm, MfaCodeForm, MfaDisableForm, MfaEnableForm
+from portal.auth.sessions import current_session_record
 from portal.auth.web import render_form
 from portal.extensions import db, limiter
-from portal.security import current_session_record, safe_next
+from portal.security import safe_next
 
 
 def _pending_record():

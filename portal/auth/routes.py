@@ -11,9 +11,10 @@ from portal import audit
 from portal.auth import bp, services
 from portal.auth.forms import ConfirmForm, LoginForm, ResetPasswordForm, ResetRequestForm, SignupForm
 from portal.auth.models import EmailToken
+from portal.auth.sessions import begin_session, end_session
 from portal.auth.web import render_form, staff_must_enrol
 from portal.extensions import db, limiter
-from portal.security import begin_session, end_session, safe_next
+from portal.security import safe_next
 
 
 def _login_account_key():

@@ -4,5 +4,5 @@ from flask import Blueprint
 
 bp = Blueprint("care", __name__, url_prefix="/care")
 
-# The view modules add their routes (and hooks) to bp; importing the package registers them all.
-from portal.care import routes, routes_consents, routes_family  # noqa: E402, F401
+# The modules that add routes and hooks to bp; create_app imports them before registering it.
+VIEWS = ("routes", "routes_consents", "routes_family")

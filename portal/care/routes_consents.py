@@ -7,12 +7,13 @@ from flask_login import current_user
 
 from portal.audit import AuditEvent
 from portal.auth.models import User
+from portal.auth.sessions import reauth_required
 from portal.care import access, bp, consent_text, invitations, services
 from portal.care.forms import ButtonForm, ConsentForm, RevokeForm, SignConsentForm
 from portal.care.models import Consent, Invitation
 from portal.care.routes import form_error
 from portal.extensions import db
-from portal.security import Permission, permission_required, reauth_required
+from portal.security import Permission, permission_required
 from portal.templating import render_form
 
 

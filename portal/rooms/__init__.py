@@ -4,5 +4,5 @@ from flask import Blueprint
 
 bp = Blueprint("rooms", __name__, url_prefix="/rooms")
 
-# The view modules add their routes (and hooks) to bp; importing the package registers them all.
-from portal.rooms import console, routes  # noqa: E402, F401
+# The modules that add routes and hooks to bp; create_app imports them before registering it.
+VIEWS = ("console", "routes")

@@ -14,13 +14,14 @@ from flask import current_app, g, request
 from flask_login import current_user
 from flask_socketio import disconnect, join_room, leave_room
 
+from portal.auth.models import SessionRecord
+from portal.auth.sessions import current_session_record, sessions_revoked, touch_session
 from portal.auth.web import staff_must_enrol
 from portal.care.access import consent_ended
 from portal.extensions import db, socketio
 from portal.rooms import access, broadcast, presence, ratelimit, services, wordlists
 from portal.rooms.broadcast import MODERATORS, NAMESPACE, room_channel, user_channel
 from portal.rooms.errors import RoomError
-from portal.security import current_session_record, sessions_revoked, touch_session
 
 log = logging.getLogger("portal.rooms")
 TYPING_EVERY = 2.0  # seconds between typing notices per socket
@@ -362,8 +363,6 @@ def register_realtime(app):
 def _drop_revoked_sockets(sender, user_id=None, **kwargs):
     """Logout, deactivation, password reset, suspension: the sockets of the ended sessions end
     now (a "sign out other sessions" keeps the socket of the session that asked for it)."""
-    from portal.auth.models import SessionRecord
-
     if user_id is None:
         return
     live = db.session.scalars(

@@ -7,6 +7,7 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 
 from portal import audit
+from portal.auth.sessions import revoke_user_sessions
 from portal.clock import utcnow
 from portal.extensions import db
 from portal.rooms.access import forget_cached_rules
@@ -198,8 +199,6 @@ def restrict_user(moderator, user, room, kind, reason, minutes=None):
 
 def suspend_user(moderator, user, reason, days=None):
     """Suspend the account from the rooms and end its sessions (its sockets are dropped)."""
-    from portal.security import revoke_user_sessions
-
     if user.id == moderator.id:
         raise RoomError("invalid")
     until = utcnow() + timedelta(days=days) if days else None

@@ -8,6 +8,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from portal.clock import UTCDateTime, utcnow
 from portal.extensions import db
+from portal.security import request_id
 
 FORBIDDEN_DETAIL_KEYS = {"password", "token", "body", "secret", "code"}
 
@@ -53,8 +54,6 @@ def record(
     detail=None,
 ):
     """Add one audit event to the current transaction (the caller commits)."""
-    from portal.security import request_id
-
     if actor is None and has_request_context() and current_user.is_authenticated:
         actor = current_user
     if obj is not None:

@@ -3,6 +3,9 @@
 import click
 from flask.cli import with_appcontext
 
+from portal.calendar.reminders import send_due
+from portal.care.services import expire_consents
+
 reminders = click.Group("reminders", help="Session reminders (run `send` from cron).")
 
 
@@ -14,9 +17,6 @@ def send_command():
     Lapsed consents are announced first (as `flask care expire-consents` does), so a center that
     only runs this from cron still drops the replies and sockets of people whose consent expired.
     """
-    from portal.calendar.reminders import send_due
-    from portal.care.services import expire_consents
-
     ended = expire_consents()
     if ended:
         click.echo(f"{ended} family link(s) ended by consent expiry or end of enrollment")

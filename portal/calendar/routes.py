@@ -22,7 +22,7 @@ from portal.calendar.schedule import (
     upcoming_window,
 )
 from portal.calendar.services import CalendarError, mark_notifications_read, notifications_for
-from portal.calendar.views import lesson_items, time_helpers
+from portal.calendar.views import lesson_items, next_session_panel, time_helpers
 from portal.care import access
 from portal.extensions import db
 from portal.main.dashboard import register_panel
@@ -276,6 +276,4 @@ def family_panel(user):
     """The family dashboard: the next session they may see."""
     if not user.can(Permission.SEE_FAMILY):
         return None
-    from portal.calendar.views import next_session_panel
-
     return next_session_panel(user)

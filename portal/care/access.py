@@ -10,12 +10,14 @@ from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from blinker import Namespace
+from flask import abort, current_app
 from sqlalchemy.orm import defaultload
 
 from portal import audit
-from portal.care.models import Client, Consent, FamilyLink, Program
+from portal.care.models import Client, Consent, FamilyLink, Program, program_counselors
 from portal.clock import utcnow
 from portal.extensions import db
+from portal.security import Role
 
 signals = Namespace()
 #: Sent with (client_id, consent_id, user_ids, reason) when a consent stops allowing access.
@@ -98,9 +100,6 @@ def record_disclosure(user, link, what, detail=None):
 
 def clients_for_counselor(user):
     """Clients a counselor may manage: those of their programs (admins: all)."""
-    from portal.care.models import Program, program_counselors
-    from portal.security import Role
-
     query = sa.select(Client)
     if not user.has_role(Role.ADMIN):
         query = query.join(Program).join(program_counselors).where(program_counselors.c.user_id == user.id)
@@ -109,8 +108,6 @@ def clients_for_counselor(user):
 
 def announce_consent_ended(client_id, consent_id, user_ids, reason):
     """Tell listeners (rooms, calendar) that these users lost access through this consent."""
-    from flask import current_app
-
     consent_ended.send(
         current_app._get_current_object(),
         client_id=client_id,
@@ -127,8 +124,6 @@ def valid_id(value):
 
 def get_client_or_404(client_id, user):
     """The client if `user` may manage them (their program, or admin); 404 for anything else."""
-    from flask import abort
-
     client = None
     if valid_id(client_id):
         client = db.session.scalar(clients_for_counselor(user).where(Client.id == client_id))
@@ -139,8 +134,6 @@ def get_client_or_404(client_id, user):
 
 def get_consent_or_404(consent_id, user):
     """A consent of a client `user` may manage; 404 for anything else."""
-    from flask import abort
-
     consent = db.session.get(Consent, consent_id) if valid_id(consent_id) else None
     if consent is None:
         abort(404)

@@ -2,12 +2,14 @@
 
 import sqlalchemy as sa
 from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import format_date
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from portal.auth.models import User, UserRole
 from portal.care import access, bp, services
 from portal.care.forms import ClientForm, EndEnrollmentForm, ProgramForm, SearchForm
+from portal.care.invitations import invitations_for
 from portal.care.models import Program, program_counselors
 from portal.clock import utcnow
 from portal.extensions import db
@@ -136,8 +138,6 @@ def edit_client(client_id=None):
 @bp.get("/clients/<int:client_id>")
 @permission_required(Permission.MANAGE_CLIENTS)
 def client(client_id):
-    from portal.care.invitations import invitations_for
-
     client = access.get_client_or_404(client_id, current_user)
     consents = services.consents_for(client)
     invitations = invitations_for([c.id for c in consents])
@@ -172,6 +172,4 @@ def end_enrollment(client_id):
 @bp.app_template_filter("care_date")
 def care_date(value, format="long"):
     """A calendar date (no time zone) in the viewer's locale."""
-    from flask_babel import format_date
-
     return format_date(value, format) if value else ""

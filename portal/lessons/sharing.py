@@ -12,6 +12,7 @@ from portal.care import access
 from portal.care.models import Client, FamilyLink
 from portal.extensions import db
 from portal.lessons import overview, services
+from portal.lessons.models import ProgressSharing
 
 
 @dataclass
@@ -56,8 +57,6 @@ def shared_progress(client):
 
 def clients_with_shared_progress(counselor, limit=20):
     """The counselor's clients with at least one family member sharing progress through an active link."""
-    from portal.lessons.models import ProgressSharing
-
     managed = access.clients_for_counselor(counselor).with_only_columns(Client.id).scalar_subquery()
     links = (
         db.session.scalars(

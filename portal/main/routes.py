@@ -6,6 +6,7 @@ from sqlalchemy import text
 
 from portal.extensions import db
 from portal.main import bp
+from portal.main.dashboard import panels_for
 
 
 @bp.get("/")
@@ -18,8 +19,6 @@ def home():
 @bp.get("/dashboard")
 @login_required
 def dashboard():
-    from portal.main.dashboard import panels_for
-
     return render_template("main/dashboard.html", panels=panels_for(current_user))
 
 

@@ -14,14 +14,16 @@ from flask import current_app, g, request
 from flask_login import current_user
 from flask_socketio import disconnect, join_room, leave_room
 
-from portal.auth.models import SessionRecord
+from portal.auth.models import SessionRecord, User
 from portal.auth.sessions import current_session_record, sessions_revoked, touch_session
 from portal.auth.web import staff_must_enrol
 from portal.care.access import consent_ended
+from portal.care.models import Client
 from portal.extensions import db, socketio
 from portal.rooms import access, broadcast, presence, ratelimit, services, wordlists
 from portal.rooms.broadcast import MODERATORS, NAMESPACE, room_channel, user_channel
 from portal.rooms.errors import RoomError
+from portal.rooms.models import Room, RoomKind
 
 log = logging.getLogger("portal.rooms")
 TYPING_EVERY = 2.0  # seconds between typing notices per socket
@@ -117,8 +119,6 @@ def _int(payload, key, required=True, low=0, high=services.MAX_ID):
 
 
 def _online_names(slug):
-    from portal.auth.models import User
-
     ids = presence.store().online_user_ids(slug)
     if not ids:
         return []
@@ -374,9 +374,6 @@ def _drop_revoked_sockets(sender, user_id=None, **kwargs):
 @consent_ended.connect
 def _drop_from_program_rooms(sender, client_id=None, user_ids=(), **kwargs):
     """A consent ended: its family members leave the program's rooms at once (rejoining re-checks)."""
-    from portal.care.models import Client
-    from portal.rooms.models import Room, RoomKind
-
     client = db.session.get(Client, client_id) if client_id is not None else None
     if client is None:
         return

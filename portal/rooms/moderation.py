@@ -10,6 +10,7 @@ from portal import audit
 from portal.auth.sessions import revoke_user_sessions
 from portal.clock import utcnow
 from portal.extensions import db
+from portal.rooms import broadcast
 from portal.rooms.access import forget_cached_rules
 from portal.rooms.errors import RoomError
 from portal.rooms.models import (
@@ -23,6 +24,7 @@ from portal.rooms.models import (
     RoomRestriction,
     Suspension,
 )
+from portal.rooms.services import message_payload
 
 QUEUE_ORDER = {FlagKind.CRISIS.value: 0}
 
@@ -40,9 +42,6 @@ class Outcome:
 
 def publish(outcome):
     """Broadcast what a committed action changed (suspensions end sockets via sessions_revoked)."""
-    from portal.rooms import broadcast
-    from portal.rooms.services import message_payload
-
     if outcome.removed is not None:
         broadcast.message_removed(outcome.removed.id, outcome.removed.room.slug)
     if outcome.approved is not None:

@@ -7,12 +7,14 @@ from flask import abort, flash, redirect, render_template, request, session, url
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from portal.clock import utcnow
 from portal.extensions import db
 from portal.main.dashboard import register_panel
 from portal.rooms import access, bp, broadcast, guidelines, presence, ratelimit, services, wordlists
 from portal.rooms.errors import RoomError
-from portal.rooms.forms import AcceptGuidelinesForm, MessageForm
+from portal.rooms.forms import AcceptGuidelinesForm, DismissForm, MessageForm
 from portal.rooms.models import Notice
+from portal.rooms.moderation import queue_size
 from portal.security import Permission, permission_required, safe_next
 from portal.templating import FORM_ERRORS_STATUS, form_status
 
@@ -71,9 +73,6 @@ def _unread_notices():
 @bp.post("/notices/<int:notice_id>/read")
 @permission_required(Permission.CHAT)
 def notice_read(notice_id):
-    from portal.clock import utcnow
-    from portal.rooms.forms import DismissForm
-
     notice = db.session.get(Notice, notice_id)
     if notice is None or notice.user_id != current_user.id:
         abort(404)
@@ -245,7 +244,5 @@ def rooms_panel(user):
         links.append((label, url_for("rooms.room", slug=room.slug)))
     panel = {"title": _("Peer support rooms"), "links": links, "text": _("Talk with other families who understand.")}
     if access.is_moderator(user):
-        from portal.rooms.moderation import queue_size
-
         links.insert(0, (_("Review queue (%(count)s)", count=queue_size()), url_for("rooms.console")))
     return panel

@@ -1,6 +1,7 @@
 """Room rules for members: reading, posting, editing, flagging, read markers, guidelines."""
 
 import uuid
+from datetime import UTC
 
 import sqlalchemy as sa
 from flask import g
@@ -210,8 +211,6 @@ def slow_mode_wait(author, room, now=None):
     if last is None:
         return 0
     if last.tzinfo is None:  # func.max bypasses the column type on some databases
-        from datetime import UTC
-
         last = last.replace(tzinfo=UTC)
     elapsed = ((now or utcnow()) - last).total_seconds()
     wait = room.slow_mode_seconds - elapsed

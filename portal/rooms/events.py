@@ -31,45 +31,47 @@ _last_typing = {}
 
 
 def fresh_user(payload=None, rules=None):
-    """The signed-in, active, unsuspended user of this socket, looked up now (not cached).
+    """(user, session record, RoomRules or None) for the signed-in, active, unsuspended user of
+    this socket, looked up now (not cached); None when there is no such user.
 
     `rules` ("room" or "send") with a payload naming a room: the suspension is read in the same
     statement as the room and the person's standing in it (`access.load_rules`); the handler's
-    checks then use those answers instead of one statement per question.
+    checks then take those answers instead of one statement per question.
     """
     g.pop("session_record", None)
     g.pop("_login_user", None)
     g.pop("rooms_watched_words", None)
-    access.forget_cached_rules()
     record = current_session_record()
     if record is None or record.mfa_pending:
         return None
     user = current_user._get_current_object()
+    room_rules = None
     if rules and getattr(user, "is_authenticated", False) and user.active:
-        _load_rules(user, payload, rules)
-    if not access.may_chat(user) or staff_must_enrol(user):
+        room_rules = _load_rules(user, payload, rules)
+    if not access.may_chat(user, room_rules) or staff_must_enrol(user):
         return None
-    return user, record
+    return user, record, room_rules
 
 
 def _load_rules(user, payload, rules):
     if not isinstance(payload, dict):
-        return
+        return None
     slug = payload.get("room")
     if not isinstance(slug, str) or not 0 < len(slug) <= 64:
-        return
+        return None
     client_id = None
     if rules == "send":
         # an invalid client_id is answered "invalid" by post_message, after the room checks
         with contextlib.suppress(RoomError):
             client_id = services.validate_client_id(payload.get("client_id"))
-    access.load_rules(user, slug, client_id=client_id)
+    return access.load_rules(user, slug, client_id=client_id)
 
 
 def chat_event(touch=True, rules=None):
     """Wrap a handler: payload must be a dict, identity re-checked, RoomError → error ack.
 
-    `rules`: see fresh_user (only for handlers whose payload names a room in `room`)."""
+    `rules`: see fresh_user (only for handlers whose payload names a room in `room`); such a
+    handler is called with the RoomRules read (or None) as a third argument."""
 
     def decorator(handler):
         @wraps(handler)
@@ -80,12 +82,12 @@ def chat_event(touch=True, rules=None):
                     ack = RoomError("unauthorized").as_ack()
                     disconnect()
                     return ack
-                user, record = identity
+                user, record, room_rules = identity
                 if not isinstance(payload, dict):
                     raise RoomError("invalid")
                 if touch:
                     touch_session(record)
-                return handler(user, payload)
+                return handler(user, payload, room_rules) if rules else handler(user, payload)
             except RoomError as error:
                 db.session.rollback()
                 return error.as_ack()
@@ -179,7 +181,7 @@ def on_connect(auth=None):
     identity = fresh_user()
     if identity is None:
         raise ConnectionRefusedError("unauthorized")
-    user, record = identity
+    user, record, _ = identity
     join_room(user_channel(user.id))
     if access.is_moderator(user):
         join_room(MODERATORS)
@@ -203,16 +205,16 @@ def on_disconnect(reason=None):
 
 
 @chat_event(rules="room")
-def on_join(user, payload):
+def on_join(user, payload, rules):
     slug = _slug(payload)
     after_id = _int(payload, "after_id", required=False)
-    room = access.room_by_slug(slug)
-    access.check_may_read(user, room)
+    room = access.room_by_slug(slug, rules)
+    access.check_may_read(user, room, rules)
     messages, has_more = services.join_messages(room, after_id)
     # Everything read from the rows before mark_read commits: the commit expires them, and each
     # message would then be loaded again, one statement apiece (50 per join).
     message_data = services.payloads(messages)
-    room_data, may_post = room.as_payload(), _may_post(user, room)
+    room_data, may_post = room.as_payload(), _may_post(user, room, rules)
     join_room(room_channel(slug))
     presence.store().enter(slug, request.sid, user.id)
     seen = messages[-1].id if messages else after_id
@@ -227,21 +229,21 @@ def on_join(user, payload):
     return {"ok": True, "room": room_data, "messages": message_data, "has_more": has_more}
 
 
-def _may_post(user, room):
+def _may_post(user, room, rules):
     try:
-        access.check_may_post(user, room)
+        access.check_may_post(user, room, rules)
     except RoomError as error:
         return error.code
     return True
 
 
 @chat_event(rules="send")
-def on_send(user, payload):
+def on_send(user, payload, rules):
     slug = _slug(payload)
     body = payload.get("body")
     try:
-        room = access.room_by_slug(slug)
-        posted = services.post_message(user, room, body, payload.get("client_id"), ratelimit.take)
+        room = access.room_by_slug(slug, rules)
+        posted = services.post_message(user, room, body, payload.get("client_id"), ratelimit.take, rules)
     except RoomError as error:
         if error.code not in {"invalid", "unauthorized"} and isinstance(body, str) and wordlists.is_crisis(body):
             broadcast.support(user.id, wordlists.SUPPORT_RESOURCES)
@@ -255,12 +257,12 @@ def on_send(user, payload):
 
 
 @chat_event(rules="room")
-def on_history(user, payload):
+def on_history(user, payload, rules):
     slug = _slug(payload)
     before_id = _int(payload, "before_id", low=1)
     limit = _int(payload, "limit", required=False, low=1, high=services.HISTORY_MAX) or services.HISTORY_MAX
-    room = access.room_by_slug(slug)
-    access.check_may_read(user, room)
+    room = access.room_by_slug(slug, rules)
+    access.check_may_read(user, room, rules)
     messages, has_more = services.latest_messages(room, limit=limit, before_id=before_id)
     return {"ok": True, "messages": services.payloads(messages), "has_more": has_more}
 
@@ -276,13 +278,13 @@ def on_leave(user, payload):
 
 
 @chat_event(touch=False, rules="room")
-def on_typing(user, payload):
+def on_typing(user, payload, rules):
     slug = _slug(payload)
     now = time.monotonic()
     if now - _last_typing.get(request.sid, 0) < TYPING_EVERY:
         return None
-    room = access.room_by_slug(slug)
-    access.check_may_post(user, room)
+    room = access.room_by_slug(slug, rules)
+    access.check_may_post(user, room, rules)
     _last_typing[request.sid] = now
     broadcast.typing(slug, services.public_name(user), skip_sid=request.sid)
     return None
@@ -321,9 +323,9 @@ def on_delete(user, payload):
 
 
 @chat_event(touch=False, rules="room")
-def on_read(user, payload):
-    room = access.room_by_slug(_slug(payload))
-    access.check_may_read(user, room)
+def on_read(user, payload, rules):
+    room = access.room_by_slug(_slug(payload), rules)
+    access.check_may_read(user, room, rules)
     services.mark_read(user, room, _int(payload, "last_id"))
     return {"ok": True}
 

@@ -11,7 +11,6 @@ from portal.auth.sessions import revoke_user_sessions
 from portal.clock import utcnow
 from portal.extensions import db
 from portal.rooms import broadcast
-from portal.rooms.access import forget_cached_rules
 from portal.rooms.errors import RoomError
 from portal.rooms.models import (
     Flag,
@@ -191,7 +190,6 @@ def restrict_user(moderator, user, room, kind, reason, minutes=None):
         text = _("A moderator removed you from “%(room)s”. Reason: %(reason)s", room=room.name, reason=reason)
     notice = _tell(user, text)
     db.session.commit()
-    forget_cached_rules()
     drop = (user.id, room.slug) if kind == RestrictionKind.BAN else None
     return Outcome(kind, notice=notice, drop=drop)
 
@@ -205,7 +203,6 @@ def suspend_user(moderator, user, reason, days=None):
     _record(moderator, "suspend", reason, target=user, until=until)
     notice = _tell(user, _("Your account was suspended from the rooms. Reason: %(reason)s", reason=reason))
     db.session.commit()
-    forget_cached_rules()
     revoke_user_sessions(user, "suspended")
     db.session.commit()
     return Outcome("suspend", notice=notice)
@@ -217,7 +214,6 @@ def lift_suspension(moderator, user):
     _record(moderator, "unsuspend", target=user)
     notice = _tell(user, _("Your suspension from the rooms has ended. Welcome back."))
     db.session.commit()
-    forget_cached_rules()
     return Outcome("unsuspend", notice=notice)
 
 

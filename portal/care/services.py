@@ -241,15 +241,37 @@ def consent_terms(
 def sign_consent(client, terms, *, signature_name, attested, shown_sha256, witness, now=None):
     """Record the client's e-signature on exactly the text they were shown."""
     now = now or utcnow()
-    today = access.consent_today(now)
+    check_signature(
+        client,
+        terms,
+        signature_name=signature_name,
+        attested=attested,
+        shown_sha256=shown_sha256,
+        today=access.consent_today(now),
+    )
+    consent = record_consent(client, terms, signature_name=signature_name, witness=witness, now=now)
+    db.session.commit()
+    return consent
+
+
+def check_signature(client, terms, *, signature_name, attested, shown_sha256, today):
+    """Refuse a signature that may not be recorded: the consent itself (check_new_consent), text
+    changed since it was shown, a typed name that is not the client's, no attestation."""
     check_new_consent(client, recipient_email=terms.recipient_email, expires_on=terms.expires_on, today=today)
-    body = consent_text.render_body(terms)
-    if consent_text.sha256(body) != shown_sha256:
+    if consent_text.sha256(consent_text.render_body(terms)) != shown_sha256:
         raise CareError(_l("The consent text changed since it was shown. Please read it again before signing."))
     if normalize_name(signature_name) != normalize_name(client.full_name):
         raise CareError(_l("The typed name must match the client's full name exactly."), field="signature_name")
     if not attested:
         raise CareError(_l("The client must confirm they have read and agree to the consent."), field="attest")
+
+
+def record_consent(client, terms, *, signature_name, witness, now, detail=None):
+    """Store the signed consent and audit it (the caller has checked it and commits).
+
+    The one way a consent row comes to exist: sign_consent after its checks, and the demo data."""
+    body = consent_text.render_body(terms)
+    today = access.consent_today(now)
     document = consent_text.signed_document(body, signature_name.strip(), today, witness.display_name)
     consent = Consent(
         client=client,
@@ -279,9 +301,9 @@ def sign_consent(client, terms, *, signature_name, attested, shown_sha256, witne
             "version": consent.text_version,
             "sha256": consent.text_sha256,
             "attendance": consent.includes_attendance,
-        },
+        }
+        | (detail or {}),
     )
-    db.session.commit()
     return consent
 
 

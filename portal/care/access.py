@@ -106,6 +106,48 @@ def clients_for_counselor(user):
     return query
 
 
+def managed_client(user, client_id):
+    """The client if `user` may manage them (their program, or admin), else None."""
+    if not valid_id(client_id):
+        return None
+    return db.session.scalar(clients_for_counselor(user).where(Client.id == client_id))
+
+
+def linked_family(client_id, include=None, now=None):
+    """The family members whose link to this client is valid now, each once, in link order.
+
+    `include(user)`: asked first, so members it leaves out cost no consent check."""
+    links = db.session.scalars(
+        sa.select(FamilyLink).where(FamilyLink.client_id == client_id, FamilyLink.ended_at.is_(None))
+    ).unique()
+    members, seen = [], set()
+    for link in links:
+        member = link.user
+        if member.id in seen or (include is not None and not include(member)):
+            continue
+        if link_for_client(member, client_id, now) is None:
+            continue
+        seen.add(member.id)
+        members.append(member)
+    return members
+
+
+def managed_clients_linked_to(counselor, user_ids, now=None):
+    """The counselor's clients with a link valid now to one of `user_ids` (a list or a SELECT of ids),
+    by client id."""
+    managed = clients_for_counselor(counselor).with_only_columns(Client.id).scalar_subquery()
+    links = db.session.scalars(
+        sa.select(FamilyLink)
+        .where(FamilyLink.user_id.in_(user_ids), FamilyLink.ended_at.is_(None), FamilyLink.client_id.in_(managed))
+        .order_by(FamilyLink.client_id)
+    ).unique()
+    clients = {}
+    for link in links:
+        if link.client_id not in clients and link_for_client(link.user, link.client_id, now) is not None:
+            clients[link.client_id] = link.client
+    return list(clients.values())
+
+
 def announce_consent_ended(client_id, consent_id, user_ids, reason):
     """Tell listeners (rooms, calendar) that these users lost access through this consent."""
     consent_ended.send(

@@ -62,9 +62,13 @@ bench: $(VENV)/.stamp-dev assets
 	@command -v wrk >/dev/null || echo "make bench: wrk not found (apt-get install wrk); pages are measured with a slower Python client" >&2
 	$(BIN)/python -m bench $(BENCH_ARGS)
 
+# ruff, then the import contracts in pyproject.toml (docs/architecture.md): shared modules import
+# no feature, care imports neither rooms nor calendar, lessons reach care only through care.access,
+# no cycles between feature packages or between the modules of one package.
 lint: $(VENV)/.stamp-dev
 	$(BIN)/ruff check portal tests bench wsgi.py
 	$(BIN)/ruff format --check portal tests bench wsgi.py
+	$(BIN)/lint-imports --no-cache
 
 format: $(VENV)/.stamp-dev
 	$(BIN)/ruff format portal tests bench wsgi.py

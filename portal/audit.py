@@ -1,5 +1,7 @@
 """The append-only audit log (DESIGN §2): who did what, to what, when — never secrets or bodies."""
 
+from datetime import datetime
+
 import sqlalchemy as sa
 from flask import has_request_context, request
 from flask_login import current_user
@@ -17,7 +19,7 @@ class AuditEvent(db.Model):
     __tablename__ = "audit_events"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    at: Mapped[object] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
     actor_id: Mapped[int | None] = mapped_column(index=True)
     actor_role: Mapped[str | None] = mapped_column(sa.String(60))
     action: Mapped[str] = mapped_column(sa.String(60), index=True)

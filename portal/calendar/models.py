@@ -62,7 +62,7 @@ class SessionSeries(db.Model):
     start_local: Mapped[datetime] = mapped_column(sa.DateTime)  # wall-clock time in `timezone`
     timezone: Mapped[str] = mapped_column(sa.String(64))
     duration_minutes: Mapped[int] = mapped_column(default=60)
-    mode: Mapped[str] = mapped_column(sa.String(20), default=Mode.IN_PERSON.value)
+    mode: Mapped[str] = mapped_column(sa.String(20), default=Mode.IN_PERSON)
     address: Mapped[str] = mapped_column(sa.String(300), default="")
     join_url: Mapped[str] = mapped_column(sa.String(500), default="")
     capacity: Mapped[int | None] = mapped_column()

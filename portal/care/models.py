@@ -48,7 +48,7 @@ class Client(db.Model):
     full_name: Mapped[str] = mapped_column(sa.String(120))
     enrollment_start: Mapped[date] = mapped_column(sa.Date)
     expected_end: Mapped[date | None] = mapped_column(sa.Date)
-    status: Mapped[str] = mapped_column(sa.String(20), default=ClientStatus.ACTIVE.value)
+    status: Mapped[str] = mapped_column(sa.String(20), default=ClientStatus.ACTIVE)
     ended_on: Mapped[date | None] = mapped_column(sa.Date)
     primary_counselor_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
     record_number: Mapped[str | None] = mapped_column(sa.String(40))
@@ -59,7 +59,7 @@ class Client(db.Model):
 
     @property
     def is_enrolled(self):
-        return self.status == ClientStatus.ACTIVE.value
+        return self.status == ClientStatus.ACTIVE
 
 
 class ConsentScope(enum.StrEnum):

@@ -31,7 +31,7 @@ def form_error(form, error):
 
 def all_counselors():
     return db.session.scalars(
-        sa.select(User).join(UserRole).where(UserRole.role == Role.COUNSELOR.value).order_by(User.display_name)
+        sa.select(User).join(UserRole).where(UserRole.role == Role.COUNSELOR).order_by(User.display_name)
     ).all()
 
 

@@ -101,7 +101,7 @@ def end_enrollment(client, *, actor, status, ended_on, now=None):
     """Complete or discharge a client. Every family link ends with the enrollment."""
     if not client.is_enrolled:
         raise CareError(_l("This enrollment has already ended."), field="status")
-    if status not in (ClientStatus.COMPLETED.value, ClientStatus.DISCHARGED.value):
+    if status not in (ClientStatus.COMPLETED, ClientStatus.DISCHARGED):
         raise CareError(_l("Choose completed or discharged."), field="status")
     if ended_on < client.enrollment_start:
         raise CareError(_l("The end date cannot be before the enrollment start."), field="ended_on")
@@ -144,7 +144,7 @@ def expire_consents(now=None):
         .where(
             FamilyLink.ended_at.is_(None),
             Consent.revoked_at.is_(None),
-            sa.or_(Consent.expires_on < today, Client.status != ClientStatus.ACTIVE.value),
+            sa.or_(Consent.expires_on < today, Client.status != ClientStatus.ACTIVE),
         )
         .order_by(FamilyLink.id)
     ).all()

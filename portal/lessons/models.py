@@ -41,7 +41,7 @@ class Module(db.Model):
     intro_md: Mapped[str] = mapped_column(sa.Text, default="")
     intro_html: Mapped[str] = mapped_column(sa.Text, default="")
     position: Mapped[int] = mapped_column(default=0)
-    status: Mapped[str] = mapped_column(sa.String(20), default=Status.PUBLISHED.value)
+    status: Mapped[str] = mapped_column(sa.String(20), default=Status.PUBLISHED)
     source_hash: Mapped[str | None] = mapped_column(sa.String(64))
     edited_in_portal: Mapped[bool] = mapped_column(default=False)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
@@ -50,7 +50,7 @@ class Module(db.Model):
 
     @property
     def is_published(self):
-        return self.status == Status.PUBLISHED.value
+        return self.status == Status.PUBLISHED
 
     def set_intro(self, markdown):
         self.intro_md = markdown or ""
@@ -72,7 +72,7 @@ class Lesson(db.Model):
     body_text: Mapped[str] = mapped_column(sa.Text, default="")
     minutes: Mapped[int] = mapped_column(default=5)
     position: Mapped[int] = mapped_column(default=0)
-    status: Mapped[str] = mapped_column(sa.String(20), default=Status.PUBLISHED.value)
+    status: Mapped[str] = mapped_column(sa.String(20), default=Status.PUBLISHED)
     source_hash: Mapped[str | None] = mapped_column(sa.String(64))
     edited_in_portal: Mapped[bool] = mapped_column(default=False)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
@@ -84,7 +84,7 @@ class Lesson(db.Model):
 
     @property
     def is_published(self):
-        return self.status == Status.PUBLISHED.value
+        return self.status == Status.PUBLISHED
 
     def set_body(self, markdown):
         """Keep the author's Markdown and its sanitized HTML side by side."""

@@ -130,8 +130,8 @@ def _rules_query(send, slow_mode, premoderation):
     in_room = (RoomRestriction.room_id == Room.id,)
     columns = [
         _active(Suspension).label("suspension_id"),
-        _active(RoomRestriction, *in_room, RoomRestriction.kind == RestrictionKind.BAN.value).label("ban_id"),
-        _active(RoomRestriction, *in_room, RoomRestriction.kind == RestrictionKind.MUTE.value).label("mute_id"),
+        _active(RoomRestriction, *in_room, RoomRestriction.kind == RestrictionKind.BAN).label("ban_id"),
+        _active(RoomRestriction, *in_room, RoomRestriction.kind == RestrictionKind.MUTE).label("mute_id"),
         sa.exists()
         .where(GuidelinesAcceptance.user_id == uid, GuidelinesAcceptance.version == guidelines.VERSION)
         .label("accepted"),
@@ -147,9 +147,7 @@ def _rules_query(send, slow_mode, premoderation):
         columns.append(sa.type_coerce(slow, UTCDateTime()).label("last_post_at"))
     if premoderation:
         approved = (
-            sa.select(sa.literal(1))
-            .where(*mine, Message.status == MessageStatus.VISIBLE.value)
-            .limit(PREMODERATION_COUNT)
+            sa.select(sa.literal(1)).where(*mine, Message.status == MessageStatus.VISIBLE).limit(PREMODERATION_COUNT)
         )
         columns.append(sa.select(sa.func.count()).select_from(approved.subquery()).scalar_subquery().label("approved"))
     one_row = sa.select(sa.literal(1).label("one")).subquery()

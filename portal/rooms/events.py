@@ -379,7 +379,7 @@ def _drop_from_program_rooms(sender, client_id=None, user_ids=(), **kwargs):
     client = db.session.get(Client, client_id) if client_id is not None else None
     if client is None:
         return
-    rooms = db.session.scalars(db.select(Room).filter_by(kind=RoomKind.PROGRAM.value, program_id=client.program_id))
+    rooms = db.session.scalars(db.select(Room).filter_by(kind=RoomKind.PROGRAM, program_id=client.program_id))
     for room in rooms:
         for user_id in user_ids or ():
             broadcast.remove_from_room(user_id, room.slug)

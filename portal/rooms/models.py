@@ -26,7 +26,7 @@ class Room(db.Model):
     name: Mapped[str] = mapped_column(sa.String(80))
     description: Mapped[str] = mapped_column(sa.Text, default="")
     description_html: Mapped[str] = mapped_column(sa.Text, default="")
-    kind: Mapped[str] = mapped_column(sa.String(20), default=RoomKind.ALL_FAMILIES.value)
+    kind: Mapped[str] = mapped_column(sa.String(20), default=RoomKind.ALL_FAMILIES)
     program_id: Mapped[int | None] = mapped_column(sa.ForeignKey("programs.id"), index=True)
     locked: Mapped[bool] = mapped_column(default=False)
     slow_mode_seconds: Mapped[int] = mapped_column(default=0)
@@ -82,7 +82,7 @@ class Message(db.Model):
     client_id: Mapped[str] = mapped_column(sa.String(64))
     body: Mapped[str] = mapped_column(sa.Text)
     body_html: Mapped[str] = mapped_column(sa.Text)
-    status: Mapped[str] = mapped_column(sa.String(10), default=MessageStatus.VISIBLE.value)
+    status: Mapped[str] = mapped_column(sa.String(10), default=MessageStatus.VISIBLE)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     edited_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # Removed by the author ("deleted") or by a moderator ("hidden"); the row stays for the record.
@@ -95,11 +95,11 @@ class Message(db.Model):
 
     @property
     def is_visible(self):
-        return self.status == MessageStatus.VISIBLE.value and self.removed_at is None
+        return self.status == MessageStatus.VISIBLE and self.removed_at is None
 
     @property
     def is_held(self):
-        return self.status == MessageStatus.HELD.value and self.removed_at is None
+        return self.status == MessageStatus.HELD and self.removed_at is None
 
     def editable_by(self, user, now=None):
         now = now or utcnow()
@@ -140,7 +140,7 @@ class Flag(db.Model):
     __tablename__ = "room_flags"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    kind: Mapped[str] = mapped_column(sa.String(10), default=FlagKind.MEMBER.value)
+    kind: Mapped[str] = mapped_column(sa.String(10), default=FlagKind.MEMBER)
     message_id: Mapped[int | None] = mapped_column(sa.ForeignKey("room_messages.id", ondelete="CASCADE"), index=True)
     subject_user_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"))
     reporter_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))

@@ -57,7 +57,7 @@ def review_queue():
     flags.sort(key=lambda f: QUEUE_ORDER.get(f.kind, 1))
     held = db.session.scalars(
         sa.select(Message)
-        .where(Message.status == MessageStatus.HELD.value, Message.removed_at.is_(None))
+        .where(Message.status == MessageStatus.HELD, Message.removed_at.is_(None))
         .order_by(Message.id)
     ).all()
     return flags, held
@@ -66,9 +66,7 @@ def review_queue():
 def queue_size():
     flags = db.session.scalar(sa.select(sa.func.count(Flag.id)).filter_by(resolved_at=None))
     held = db.session.scalar(
-        sa.select(sa.func.count(Message.id)).where(
-            Message.status == MessageStatus.HELD.value, Message.removed_at.is_(None)
-        )
+        sa.select(sa.func.count(Message.id)).where(Message.status == MessageStatus.HELD, Message.removed_at.is_(None))
     )
     return flags + held
 

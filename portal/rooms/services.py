@@ -59,7 +59,7 @@ def review_display_name(user):
     if not review or not wordlists.watched_matches(user.display_name, review):
         return False
     open_flag = db.session.scalar(
-        sa.select(Flag.id).filter_by(kind=FlagKind.NAME.value, subject_user_id=user.id, resolved_at=None)
+        sa.select(Flag.id).filter_by(kind=FlagKind.NAME, subject_user_id=user.id, resolved_at=None)
     )
     if open_flag is not None:
         return False
@@ -93,7 +93,7 @@ def _visible(room):
     # Authors come joined (for their names); their roles, which no message shows, are not loaded.
     return (
         sa.select(Message)
-        .where(Message.room_id == room.id, Message.status == MessageStatus.VISIBLE.value, Message.removed_at.is_(None))
+        .where(Message.room_id == room.id, Message.status == MessageStatus.VISIBLE, Message.removed_at.is_(None))
         .options(joinedload(Message.author).lazyload(User.role_rows))
     )
 
@@ -156,7 +156,7 @@ def unread_counts(user, rooms):
         .outerjoin(ReadMarker, sa.and_(ReadMarker.room_id == Message.room_id, ReadMarker.user_id == user.id))
         .where(
             Message.room_id.in_([r.id for r in rooms]),
-            Message.status == MessageStatus.VISIBLE.value,
+            Message.status == MessageStatus.VISIBLE,
             Message.removed_at.is_(None),
             Message.author_id != user.id,
             Message.id > marker,
@@ -222,7 +222,7 @@ def needs_premoderation(author, room, rules=None):
         return rules.approved < PREMODERATED_MESSAGES
     approved = db.session.scalar(
         sa.select(sa.func.count(Message.id)).where(
-            Message.room_id == room.id, Message.author_id == author.id, Message.status == MessageStatus.VISIBLE.value
+            Message.room_id == room.id, Message.author_id == author.id, Message.status == MessageStatus.VISIBLE
         )
     )
     return approved < PREMODERATED_MESSAGES

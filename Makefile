@@ -49,7 +49,7 @@ test: $(VENV)/.stamp-dev assets
 	  $(BIN)/python -m pytest -n 2 --dist loadgroup $(SERVER_TESTS) $(PYTEST_ARGS); \
 	fi
 
-# Production server (DESIGN §5; docs/deploy.md): needs SECRET_KEY and DATABASE_URL, uses
+# Production server (a contract: docs/architecture.md; docs/deploy.md): needs SECRET_KEY and DATABASE_URL, uses
 # REDIS_URL when set. Migrations first, then gunicorn + gevent on 127.0.0.1:$(PORT).
 serve: $(VENV)/.stamp-runtime assets
 	@test -n "$$SECRET_KEY" || { echo "make serve: set SECRET_KEY (32+ random characters) and DATABASE_URL" >&2; exit 2; }

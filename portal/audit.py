@@ -1,4 +1,4 @@
-"""The append-only audit log (DESIGN §2): who did what, to what, when — never secrets or bodies."""
+"""The append-only audit log (docs/privacy.md): who did what, to what, when — never secrets or bodies."""
 
 from datetime import datetime
 

@@ -1,4 +1,4 @@
-"""Command-line interface (DESIGN §5): seed-demo, users, curriculum, reminders, care."""
+"""Command-line interface (a contract: docs/architecture.md): seed-demo, users, curriculum, reminders, care."""
 
 import click
 from flask import current_app

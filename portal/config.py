@@ -1,4 +1,4 @@
-"""Configuration classes, read from the environment (DESIGN §5)."""
+"""Configuration classes, read from the environment (a contract: docs/architecture.md)."""
 
 import logging
 import os

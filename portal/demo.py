@@ -1,4 +1,4 @@
-"""Demo data of DESIGN §5. Each feature adds its part in its own demo.seed(accounts)."""
+"""The demo data (a contract: docs/architecture.md). Each feature adds its part in its own demo.seed(accounts)."""
 
 from importlib import import_module
 

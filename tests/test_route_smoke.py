@@ -2,8 +2,8 @@
 
 Routes are enumerated from app.url_map, so a new route is covered without touching this file.
 URL parameters are filled with real ids/slugs/tokens from the demo data and with hostile values.
-Known failures in features still being built are listed in KNOWN_FAILURES (strict xfail) and
-described in /work/notes-crawl.md.
+Known failures in features still being built are listed in KNOWN_FAILURES (strict xfail), each
+with its reason.
 """
 
 import re
@@ -61,7 +61,7 @@ PUBLIC_ENDPOINTS = {
     "calendar.feed",
     "lessons.verify",
 }
-# (method, role, endpoint) → reason; each is a strict xfail (see /work/notes-crawl.md).
+# (method, role, endpoint) → reason; each is a strict xfail (the reason says what fails and why).
 KNOWN_FAILURES: dict[tuple[str, str, str], str] = {}
 
 
@@ -72,7 +72,7 @@ _SNAPSHOTS: dict[str, dict[str, list[dict]]] = {}
 
 @pytest.fixture
 def seeded(app, database_url):
-    """The demo data of DESIGN §5. Seeding takes seconds, so the first test seeds and snapshots
+    """The demo data (docs/architecture.md). Seeding takes seconds, so the first test seeds and snapshots
     every table; later tests insert the snapshot rows back (the app fixture empties tables)."""
     snapshot = _SNAPSHOTS.get(database_url)
     if snapshot is None:

@@ -1,4 +1,4 @@
-"""Demo data for calendar (DESIGN §5): Sam's family's weekly session and a monthly family group.
+"""Demo data for calendar (docs/architecture.md): Sam's family's weekly session and a monthly family group.
 
 Idempotent: a series that already exists for Sam's family (or the program's "Family group") is
 left as it is. The program and client come from the care demo (created if it has not run).

@@ -1,4 +1,4 @@
-"""The one rule (DESIGN §2): may this user see client-linked data *now*?
+"""The one rule (docs/privacy.md): may this user see client-linked data *now*?
 
 Every route, socket event, feed and reminder that touches client data asks here, and logs
 the disclosure with `record_disclosure`. Rooms and calendar import this module; care never

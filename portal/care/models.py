@@ -68,7 +68,7 @@ class ConsentScope(enum.StrEnum):
 
 
 class Consent(db.Model):
-    """A client's written consent to disclose to one named recipient (DESIGN §2)."""
+    """A client's written consent to disclose to one named recipient (docs/privacy.md)."""
 
     __tablename__ = "consents"
 

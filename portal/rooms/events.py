@@ -1,4 +1,4 @@
-"""Socket.IO handlers for the /chat namespace (DESIGN §5, a contract).
+"""Socket.IO handlers for the /chat namespace (a contract: docs/architecture.md, detailed in docs/realtime.md).
 
 Identity comes from the server-side session only, looked up afresh on every event (the
 session record, the account, a suspension, program consent), never from the payload.

@@ -69,7 +69,7 @@ def review_display_name(user):
 
 
 def message_payload(message, words=None):
-    """A Message as the contract (DESIGN §5) describes it, plus `edited_at`."""
+    """A Message as the contract (docs/architecture.md) describes it, plus `edited_at`."""
     return {
         "id": message.id,
         "room": message.room.slug,

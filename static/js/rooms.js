@@ -1,4 +1,4 @@
-/* Family Bridge — a live room page over Socket.IO (/chat, DESIGN §5).
+/* Family Bridge — a live room page over Socket.IO (/chat, docs/realtime.md).
  *
  * Reliability: every message gets a client_id (crypto.randomUUID) and waits in an outbox in
  * localStorage until the server acks it, so a message typed offline is sent on reconnect and

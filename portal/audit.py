@@ -65,7 +65,7 @@ def record(
     entry = AuditEvent(
         at=utcnow(),
         actor_id=getattr(actor, "id", None),
-        actor_role=",".join(sorted(r.value for r in actor.roles)) if actor is not None else None,
+        actor_role=",".join(sorted(actor.roles)) if actor is not None else None,
         action=action,
         object_type=object_type,
         object_id=str(object_id) if object_id is not None else None,

@@ -43,7 +43,7 @@ def search_users(q=None, role=None, page=1, per_page=PER_PAGE):
             )
         )
     if role:
-        stmt = stmt.where(User.role_rows.any(UserRole.role == Role(role).value))
+        stmt = stmt.where(User.role_rows.any(UserRole.role == Role(role)))
     return paginate(stmt, page=page, per_page=per_page)
 
 

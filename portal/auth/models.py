@@ -59,7 +59,7 @@ class User(UserMixin, db.Model):
             self.role_rows.append(UserRole(role=Role(role).value))
 
     def remove_role(self, role):
-        self.role_rows = [row for row in self.role_rows if row.role != Role(role).value]
+        self.role_rows = [row for row in self.role_rows if row.role != Role(role)]
 
     @property
     def is_staff(self):

@@ -1,12 +1,19 @@
 """Family Bridge: a portal for the families of clients in an Intensive Outpatient Program."""
 
 import logging
+from importlib import import_module
 from pathlib import Path
 
 from flask import Flask, g
+from werkzeug.middleware.proxy_fix import ProxyFix
 
-from portal.config import config_for, normalize_database_url
+from portal import database, errors, i18n, templating
+from portal.config import INSTANCE, config_for, normalize_database_url
 from portal.extensions import babel, csrf, db, limiter, login_manager, migrate, socketio
+from portal.security import AnonymousUser, IdConverter, request_id, set_security_headers
+
+# The feature packages (and the CLI, which imports them) are imported inside the register_*
+# steps, so that importing a shared module such as portal.config does not load every feature.
 
 FEATURES = ("main", "auth", "admin", "care", "lessons", "rooms", "calendar")
 
@@ -38,31 +45,22 @@ def _trust_proxy(app):
     127.0.0.1 and the per-address login limit would throttle the whole site at once."""
     hops = int(app.config.get("TRUSTED_PROXIES", 0) or 0)
     if hops > 0:
-        from werkzeug.middleware.proxy_fix import ProxyFix
-
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)
 
 
 def _instance_path():
-    from portal.config import INSTANCE
-
     INSTANCE.mkdir(parents=True, exist_ok=True)
     return INSTANCE
 
 
 def import_models():
     """Import every model module so metadata (create_all, Alembic) sees all tables."""
-    from importlib import import_module
-
     import_module("portal.audit")
     for feature in ("auth", "care", "lessons", "rooms", "calendar"):
         import_module(f"portal.{feature}.models")
 
 
 def register_extensions(app):
-    from portal import database, i18n
-    from portal.security import AnonymousUser
-
     import_models()
     db.init_app(app)
     database.configure(app)
@@ -93,10 +91,6 @@ def _allowed_origins(app):
 
 
 def register_blueprints(app):
-    from importlib import import_module
-
-    from portal.security import IdConverter
-
     app.url_map.converters["int"] = IdConverter  # before any rule is added
     for feature in FEATURES:
         package = import_module(f"portal.{feature}")
@@ -114,7 +108,6 @@ def register_realtime(app):
 
 def register_request_hooks(app):
     from portal.auth.sessions import current_session_record, touch_session
-    from portal.security import request_id, set_security_headers
 
     @app.before_request
     def start_request():
@@ -127,14 +120,10 @@ def register_request_hooks(app):
 
 
 def register_errorhandlers(app):
-    from portal import errors
-
     errors.register(app)
 
 
 def register_template_helpers(app):
-    from portal import templating
-
     templating.register(app)
 
 

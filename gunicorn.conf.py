@@ -79,6 +79,8 @@ _portal_log.propagate = False
 
 # Path segments that are secrets: /calendar/feed/<token>.ics, /auth/verify/<token>,
 # /auth/reset/<token>; and, as a safety net, any long token-like segment anywhere.
+# portal/logs.py redacts the development server's log with the same patterns (a copy: this
+# file imports nothing from the portal; tests/test_logs.py checks that the two agree).
 _SECRET_AFTER = re.compile(r"^(/calendar/feed/|/auth/verify/|/auth/reset/)[^/]+")
 _TOKENISH = re.compile(r"(?<=/)[A-Za-z0-9_\-.~]{24,}(?=/|$)")
 
@@ -119,3 +121,15 @@ def post_worker_init(worker):
 
     gc.collect()
     gc.freeze()
+    _start_upkeep(worker)
+
+
+def _start_upkeep(worker):
+    """The portal's background upkeep (portal/upkeep.py: consent expiry, idle-session sockets),
+    started once the worker has loaded the app (not for the bench's bare server)."""
+    app = getattr(worker, "wsgi", None)
+    if getattr(app, "import_name", None) != "portal":
+        return
+    from portal import upkeep
+
+    upkeep.start(app)

@@ -7,7 +7,7 @@ from pathlib import Path
 from flask import Flask, g
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from portal import database, errors, i18n, templating
+from portal import database, errors, i18n, logs, templating
 from portal.config import INSTANCE, config_for, normalize_database_url
 from portal.extensions import babel, csrf, db, limiter, login_manager, migrate, socketio
 from portal.security import AnonymousUser, IdConverter, request_id, set_security_headers
@@ -36,6 +36,7 @@ def create_app(config=None, **overrides):
     register_template_helpers(app)
     register_commands(app)
     _trust_proxy(app)
+    logs.redact_development_server_log()
     return app
 
 

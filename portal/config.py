@@ -59,6 +59,15 @@ def _check_mfa_keys(config):
         raise ConfigError(str(error)) from None
 
 
+def _rate_limit_storage(config):
+    """Flask-Limiter's counters in Redis when REDIS_URL is set (else in memory), named under
+    REDIS_KEY_PREFIX like every other key: `<prefix>limits:LIMITER/http/...` (the chat limit,
+    portal/rooms/ratelimit.py, uses `<prefix>limits:LIMITER/chat-send:...`)."""
+    config["RATELIMIT_STORAGE_URI"] = config.get("REDIS_URL") or "memory://"
+    config["RATELIMIT_STORAGE_OPTIONS"] = {"key_prefix": f"{config['REDIS_KEY_PREFIX']}limits"}
+    config["RATELIMIT_KEY_PREFIX"] = "http"
+
+
 class BaseConfig:
     PORTAL_ENV = "development"
     SECRET_KEY = None
@@ -70,13 +79,15 @@ class BaseConfig:
     # Redis server and an operator can find or clear exactly the portal's keys.
     REDIS_KEY_PREFIX = os.environ.get("REDIS_KEY_PREFIX", "fb:")
     SOCKETIO_CHANNEL = os.environ.get("SOCKETIO_CHANNEL") or f"{REDIS_KEY_PREFIX}socketio"
-    RATELIMIT_KEY_PREFIX = f"{REDIS_KEY_PREFIX}limits"
     PORTAL_BASE_URL = os.environ.get("PORTAL_BASE_URL", f"http://127.0.0.1:{os.environ.get('PORT', '5000')}")
     PORTAL_NAME = "Family Bridge"
     # Neutral wording for anything that leaves the portal (email subjects, calendar feeds).
     NEUTRAL_EVENT_TITLE = os.environ.get("NEUTRAL_EVENT_TITLE", "Family session")
     # `flask reminders send` mails family members this many hours before a session.
     REMINDER_LEAD_HOURS = int(os.environ.get("REMINDER_LEAD_HOURS", "24"))
+    # Every server process announces consents that passed their date and closes the sockets of
+    # sessions that idled out this often (portal/upkeep.py); 0 = off (cron only).
+    CONSENT_EXPIRY_INTERVAL_SECONDS = float(os.environ.get("CONSENT_EXPIRY_INTERVAL_SECONDS", "60"))
 
     MAIL_SERVER = os.environ.get("MAIL_SERVER") or None
     MAIL_PORT = int(os.environ.get("MAIL_PORT", "25"))
@@ -137,7 +148,7 @@ class BaseConfig:
         config["SECRET_KEY"] = os.environ.get("SECRET_KEY") or _dev_secret_key()
         if not config["RATELIMIT_ENABLED"]:
             logging.getLogger("portal").warning("RATELIMIT_ENABLED=0: HTTP and chat rate limits are OFF")
-        config["RATELIMIT_STORAGE_URI"] = config["REDIS_URL"] or "memory://"
+        _rate_limit_storage(config)
         _check_mfa_keys(config)
 
 
@@ -165,7 +176,7 @@ class TestingConfig(BaseConfig):
     def finalize(cls, config):
         config.setdefault("SECRET_KEY", None)
         config["SECRET_KEY"] = config["SECRET_KEY"] or "testing-secret-key-not-for-production"
-        config["RATELIMIT_STORAGE_URI"] = config.get("REDIS_URL") or "memory://"
+        _rate_limit_storage(config)
         _check_mfa_keys(config)
 
 
@@ -196,7 +207,7 @@ class ProductionConfig(BaseConfig):
         if not os.environ.get("DATABASE_URL"):
             raise ConfigError("Production needs DATABASE_URL (PostgreSQL).")
         config["SECRET_KEY"] = key
-        config["RATELIMIT_STORAGE_URI"] = config["REDIS_URL"] or "memory://"
+        _rate_limit_storage(config)
         if not config["RATELIMIT_ENABLED"]:
             logging.getLogger("portal").warning("RATELIMIT_ENABLED=0: HTTP and chat rate limits are OFF")
         _check_mfa_keys(config)

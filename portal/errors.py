@@ -2,11 +2,11 @@
 
 import logging
 
-from flask import jsonify, render_template, request
+from flask import Request, jsonify, render_template, request
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import DataError, DBAPIError, OperationalError
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import BadRequest, HTTPException
 
 from portal.extensions import db
 
@@ -22,6 +22,30 @@ MESSAGES = {
     500: lambda: _("Something went wrong on our side. Nothing you did caused this."),
     503: lambda: _("The portal is briefly unavailable. Please try again in a few minutes."),
 }
+
+
+class UnreadableJson(BadRequest):
+    """A request body that is not a JSON object we can read (malformed, nested too deeply to
+    parse, or a list or a number where a form's fields are expected)."""
+
+
+class PortalRequest(Request):
+    """The request class: every JSON body that fails to parse is a 400, wherever it is read (a
+    view, Flask-WTF's form data). Without this, json.loads's RecursionError on deeply nested
+    brackets is not a ValueError, so neither `silent=True` nor Flask's own handler catch it."""
+
+    def get_json(self, force=False, silent=False, cache=True):
+        try:
+            return super().get_json(force=force, silent=silent, cache=cache)
+        except RecursionError as error:
+            if silent:
+                return None
+            return self.on_json_loading_failed(ValueError(str(error)))
+
+    def on_json_loading_failed(self, e):
+        if e is None:  # not a JSON content type: Flask's own 415
+            return super().on_json_loading_failed(e)
+        raise UnreadableJson()
 
 
 def wants_json():
@@ -58,8 +82,23 @@ def refuse_nul_characters():
     return None
 
 
+def refuse_unreadable_json():
+    """Every JSON body the portal takes is an object: anything else is a 400 before any view runs
+    (Flask-WTF would otherwise fail turning a list or a number into form data)."""
+    has_body = request.method in ("POST", "PUT", "PATCH", "DELETE")
+    if has_body and request.is_json and not isinstance(request.get_json(), dict):
+        raise UnreadableJson()
+    return None
+
+
 def register(app):
+    app.request_class = PortalRequest
     app.before_request(refuse_nul_characters)
+    app.before_request(refuse_unreadable_json)
+
+    @app.errorhandler(UnreadableJson)
+    def unreadable_json(error):
+        return jsonify(error=400, message=_("The request body is not a valid JSON object.")), 400
 
     @app.errorhandler(CSRFError)
     def csrf_error(error):

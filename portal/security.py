@@ -4,6 +4,7 @@ Shared by every feature; it imports none of them (server-side sessions live in p
 
 import enum
 import hashlib
+import re
 import secrets
 from functools import wraps
 from urllib.parse import urlsplit
@@ -150,10 +151,16 @@ def _signed_in():
     return not isinstance(user, AnonymousUserMixin)
 
 
+REQUEST_ID = re.compile(r"[A-Za-z0-9._-]{8,64}")
+
+
 def request_id():
-    """A short id tying log lines and audit events of one request together."""
+    """A short id tying log lines and audit events of one request together: nginx's
+    `X-Request-Id` when it has the expected shape (anyone can send the header, and it goes into
+    the audit log), else one of our own."""
     if "request_id" not in g:
-        g.request_id = request.headers.get("X-Request-Id", "")[:64] or secrets.token_hex(8)
+        given = request.headers.get("X-Request-Id", "")
+        g.request_id = given if REQUEST_ID.fullmatch(given) else secrets.token_hex(8)
     return g.request_id
 
 

@@ -81,6 +81,7 @@ def link_family(user, client, witness=None, includes_attendance=False, expires_o
     witness = witness or make_user(roles=(Role.COUNSELOR,))
     consent = Consent(
         client=client,
+        program_id=client.program_id,
         recipient_name=user.display_name,
         recipient_relationship="parent",
         recipient_email=user.email,

@@ -140,3 +140,45 @@ def test_downgrading_0002_keeps_the_accounts_of_0001(empty_database):
             roles = connection.execute(sa.text("SELECT role FROM user_roles")).scalars().all()
         db.engine.dispose()
     assert roles == ["counselor"]
+
+
+def test_0008_gives_existing_consents_their_clients_program(empty_database):
+    """Consents signed before 0008 name their client's program; after it they still allow access."""
+    import sqlalchemy as sa
+    from flask_migrate import downgrade
+
+    app = create_app("testing", SQLALCHEMY_DATABASE_URI=empty_database)
+    with app.app_context():
+        upgrade(revision="0003")
+        with db.engine.begin() as connection:
+            _insert_user(connection)
+            run = connection.execute
+            run(
+                sa.text(
+                    "INSERT INTO programs (id, name, description, timezone, active, created_at) "
+                    "VALUES (7, 'Evening IOP', '', 'America/New_York', true, '2026-01-01 00:00:00')"
+                )
+            )
+            run(
+                sa.text(
+                    "INSERT INTO clients (id, program_id, full_name, enrollment_start, status, created_at) "
+                    "VALUES (3, 7, 'Sam Rivera', '2026-01-01', 'active', '2026-01-01 00:00:00')"
+                )
+            )
+            run(
+                sa.text(
+                    "INSERT INTO consents (id, client_id, recipient_name, recipient_relationship, recipient_email, "
+                    "includes_attendance, purpose, text_version, text_sha256, signature_name, signed_at, "
+                    "witnessed_by_id) VALUES (5, 3, 'Jordan', 'parent', 'j@example.org', false, 'p', '1', "
+                    "'0', 'Sam Rivera', '2026-01-02 00:00:00', (SELECT id FROM users))"
+                )
+            )
+        upgrade()
+        with db.engine.connect() as connection:
+            assert connection.execute(sa.text("SELECT program_id FROM consents WHERE id = 5")).scalar() == 7
+        downgrade(revision="0003")
+        with db.engine.connect() as connection:
+            columns = {c["name"] for c in sa.inspect(connection).get_columns("consents")}
+            assert connection.execute(sa.text("SELECT count(*) FROM consents")).scalar() == 1
+        assert "program_id" not in columns
+        db.engine.dispose()

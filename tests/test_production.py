@@ -103,10 +103,10 @@ def test_redis_settings_follow_the_key_prefix(production_env):
     config = namespace["ProductionConfig"]
     assert config.REDIS_URL == "redis://127.0.0.1:6379/3"
     assert f"{config.REDIS_KEY_PREFIX}socketio" == config.SOCKETIO_CHANNEL
-    assert config.RATELIMIT_KEY_PREFIX.startswith(config.REDIS_KEY_PREFIX)
-    values = {"REDIS_URL": config.REDIS_URL, "RATELIMIT_ENABLED": True}
+    values = {"REDIS_URL": config.REDIS_URL, "RATELIMIT_ENABLED": True, "REDIS_KEY_PREFIX": "fb-one:"}
     config.finalize(values)
     assert values["RATELIMIT_STORAGE_URI"] == "redis://127.0.0.1:6379/3"
+    assert values["RATELIMIT_STORAGE_OPTIONS"] == {"key_prefix": "fb-one:limits"}  # Flask-Limiter's keys too
 
 
 # --- gunicorn configuration -----------------------------------------------------------------

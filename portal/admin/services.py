@@ -4,13 +4,14 @@ from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
+from flask import current_app
 from flask_babel import gettext as _
 
 from portal import audit
 from portal.audit import FORBIDDEN_DETAIL_KEYS, AuditEvent
 from portal.auth import mfa, tokens
 from portal.auth.models import SessionRecord, User, UserRole
-from portal.auth.sessions import revoke_user_sessions
+from portal.auth.sessions import revoke_user_sessions, standing_changed
 from portal.extensions import db
 from portal.paging import paginate
 from portal.security import Role
@@ -68,6 +69,8 @@ def set_roles(actor, user, roles):
         user.remove_role(role)
         audit.record("user.role_removed", actor=actor, obj=user, detail={"role": role.value})
     db.session.commit()
+    if current - roles:
+        standing_changed.send(current_app._get_current_object(), user_id=user.id, reason="roles")
     return roles ^ current
 
 

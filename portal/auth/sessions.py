@@ -19,6 +19,9 @@ from portal.security import hash_token
 signals = Namespace()
 #: Sent with (user_id, reason) when a user's sessions end, so live sockets can be dropped.
 sessions_revoked = signals.signal("sessions-revoked")
+#: Sent with (user_id, reason) after a change to what a user may do that leaves their sessions
+#: alive (roles), so live sockets leave what the user may no longer read.
+standing_changed = signals.signal("standing-changed")
 
 
 def idle_limit_for(user):

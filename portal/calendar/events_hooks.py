@@ -14,22 +14,25 @@ from portal.calendar.roster import drop_future_rsvps, promote_waitlist
 from portal.calendar.schedule import family_link_for_series
 from portal.calendar.services import _send
 from portal.care.access import consent_ended
-from portal.care.models import Client
+from portal.care.models import Client, Consent
 from portal.extensions import db
 
 log = logging.getLogger("portal.calendar")
 
 
 @consent_ended.connect
-def on_consent_ended(sender, client_id=None, user_ids=(), **extra):
+def on_consent_ended(sender, client_id=None, user_ids=(), consent_id=None, **extra):
     """Remove upcoming RSVPs of the people who may no longer see this client's sessions."""
     client = db.session.get(Client, client_id) if client_id is not None else None
     if client is None or not user_ids:
         return
+    # After a transfer the consent names the program the client left: its group sessions too.
+    consent = db.session.get(Consent, consent_id) if consent_id is not None else None
+    program_ids = {client.program_id} | ({consent.program_id} if consent and consent.program_id else set())
     series = list(
         db.session.scalars(
             sa.select(SessionSeries).where(
-                sa.or_(SessionSeries.client_id == client.id, SessionSeries.program_id == client.program_id)
+                sa.or_(SessionSeries.client_id == client.id, SessionSeries.program_id.in_(program_ids))
             )
         ).unique()
     )

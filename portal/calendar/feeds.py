@@ -1,14 +1,15 @@
 """iCalendar output (RFC 5545) and the secret feed address of each user.
 
-Everything that leaves the portal is worded neutrally: the SUMMARY is the configured neutral
-title, never the counselor's own title; addresses that would reveal the nature of the service
-are replaced by a pointer to the portal.
+What leaves the portal is neutral by construction, not by checking what counselors wrote: the
+SUMMARY is the configured neutral title, LOCATION and DESCRIPTION are fixed text we wrote plus
+the portal's own link. An address appears only when a counselor opted its series in
+(`SessionSeries.address_in_feeds`); a video link never does. Both are on the session page, after
+sign-in and the consent check.
 """
 
 import base64
 import hashlib
 import hmac
-import re
 import secrets
 from datetime import timedelta
 from urllib.parse import urlsplit
@@ -23,15 +24,17 @@ from portal.clock import utcnow
 from portal.extensions import db
 from portal.security import hash_token
 
-SENSITIVE = re.compile(
-    r"addict|\biop\b|treatment|rehab|substance|recovery|detox|alcohol|drug|opioid|sud\b|sobriety|relapse|"
-    r"outpatient|behavioral|psychiatr|mental health|clinic",
-    re.IGNORECASE,
-)
+IN_PERSON = "In person (address in the portal)"
+ONLINE = "Online"
 
 
-def is_neutral(text):
-    return not SENSITIVE.search(text or "")
+def shareable_address(occurrence):
+    """The address to show outside the portal, or None: only the series' own address, and only
+    when the counselor opted the series in (an address changed for one date was not reviewed)."""
+    series = occurrence.series
+    if occurrence.telehealth or not series.address_in_feeds or not occurrence.address:
+        return None
+    return occurrence.address if occurrence.address == series.address else None
 
 
 # --- feed tokens -------------------------------------------------------------------------------
@@ -89,17 +92,12 @@ def _uid(series):
 
 def _location(occurrence):
     if occurrence.telehealth:
-        return "Online"
-    if occurrence.address and is_neutral(occurrence.address):
-        return occurrence.address
-    return "In person (address in the portal)"
+        return ONLINE
+    return shareable_address(occurrence) or IN_PERSON
 
 
-def _description(occurrence, portal_link):
-    lines = [f"Details: {portal_link}"]
-    if occurrence.telehealth and occurrence.join_url:
-        lines.insert(0, f"Join: {occurrence.join_url}")
-    return "\n".join(lines)
+def _description(portal_link):
+    return f"Details and how to join, after you sign in: {portal_link}"
 
 
 def _event(occurrence, uid, portal_link, stamp):
@@ -112,7 +110,7 @@ def _event(occurrence, uid, portal_link, stamp):
     event.add("dtend", occurrence.end.astimezone(zone))
     event.add("sequence", occurrence.sequence)
     event.add("location", _location(occurrence))
-    event.add("description", _description(occurrence, portal_link))
+    event.add("description", _description(portal_link))
     event.add("url", portal_link)
     return event
 

@@ -7,6 +7,7 @@ from urllib.parse import urlsplit
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
+    BooleanField,
     DateField,
     IntegerField,
     RadioField,
@@ -83,6 +84,16 @@ class DetailsForm(FlaskForm):
         validators=[InputRequired()],
     )
     address = StringField(_l("Address (in person)"), validators=[Optional(), Length(max=300)])
+    address_in_feeds = BooleanField(
+        _l("Show this address in families’ phone calendars and reminder emails"),
+        description=_l(
+            "Warning: calendars and emails are outside the portal. Anyone who glances at a family member’s "
+            "phone or inbox will see this address, and a place name can reveal what the sessions are about "
+            "(for example a treatment center or a meeting hall). Leave this unticked unless the address says "
+            "nothing about treatment: families then see “In person (address in the portal)” and the address "
+            "after they sign in. Video links are never shown outside the portal."
+        ),
+    )
     join_url = StringField(
         _l("Video link (online)"),
         validators=[Optional(), Length(max=500), https_link],

@@ -99,6 +99,7 @@ def _details(form):
         duration_minutes=form.duration_minutes(),
         mode=form.mode.data,
         address=(form.address.data or "").strip(),
+        address_in_feeds=form.address_in_feeds.data,
         join_url=form.join_url.data or "",
         capacity=form.capacity.data,
         lesson_slugs=form.lesson_slugs(),
@@ -178,6 +179,7 @@ class _Prefill:
         self.start_time, self.end_time = start.time(), (start + series.duration).time()
         self.duration, self.mode, self.address = series.duration_minutes, series.mode, series.address
         self.join_url, self.capacity = series.join_url, series.capacity
+        self.address_in_feeds = series.address_in_feeds
         self.lessons = ", ".join(series.lesson_slugs or [])
 
 

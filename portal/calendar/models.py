@@ -65,6 +65,8 @@ class SessionSeries(db.Model):
     mode: Mapped[str] = mapped_column(sa.String(20), default=Mode.IN_PERSON)
     address: Mapped[str] = mapped_column(sa.String(300), default="")
     join_url: Mapped[str] = mapped_column(sa.String(500), default="")
+    # The counselor's opt-in to show `address` in feeds and reminder emails (docs/calendar.md).
+    address_in_feeds: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
     capacity: Mapped[int | None] = mapped_column()
     rrule: Mapped[str] = mapped_column(sa.String(200), default="")  # RFC 5545 RRULE value, "" = once
     sequence: Mapped[int] = mapped_column(default=0)

@@ -1,7 +1,9 @@
 """Reminder emails before a session (`flask reminders send`, run from cron; idempotent).
 
 Consent is checked at send time, so a family member whose consent ended gets nothing, even if
-they had said they were going.
+they had said they were going. The email carries the neutral title, the time and a link to the
+session page; the address only when the series is opted in (feeds.shareable_address), the video
+link never.
 """
 
 import logging
@@ -13,7 +15,7 @@ from flask import current_app
 from sqlalchemy.exc import IntegrityError
 
 from portal import mail
-from portal.calendar.feeds import is_neutral
+from portal.calendar.feeds import shareable_address
 from portal.calendar.models import RSVP, ReminderSent, Response, SessionSeries
 from portal.calendar.schedule import family_link_for_series, occurrences_of
 from portal.calendar.services import external_url
@@ -101,8 +103,7 @@ def _mail(user, occurrence):
         title=title,
         when=local_text(occurrence.start, user.timezone),
         own_when=local_text(occurrence.start, occurrence.series.timezone),
-        occurrence=occurrence,
-        address=occurrence.address if is_neutral(occurrence.address) else None,
+        address=shareable_address(occurrence),
         link=external_url("calendar.occurrence", series_id=occurrence.series.id, key=occurrence.key),
     )
 

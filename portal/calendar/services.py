@@ -40,6 +40,7 @@ class SeriesDetails:
     mode: str = "in_person"
     address: str = ""
     join_url: str = ""
+    address_in_feeds: bool = False
     capacity: int | None = None
     counselor_ids: list = field(default_factory=list)
     lesson_slugs: list = field(default_factory=list)
@@ -59,10 +60,23 @@ def _apply_details(series, details):
     series.mode = details.mode
     series.address = details.address if details.mode == "in_person" else ""
     series.join_url = details.join_url if details.mode == "telehealth" else ""
+    series.address_in_feeds = bool(details.address_in_feeds) and details.mode == "in_person"
     series.capacity = details.capacity
     series.lesson_slugs = list(details.lesson_slugs)
     if details.counselor_ids:
         series.counselors = list(db.session.scalars(sa.select(User).where(User.id.in_(details.counselor_ids))))
+
+
+def _audit_address_choice(actor, series, before):
+    """Record a change of the series' opt-in to show its address outside the portal."""
+    if bool(before) != series.address_in_feeds:
+        audit.record(
+            "calendar.address_in_feeds_changed",
+            actor=actor,
+            obj=series,
+            client_id=series.client_id,
+            detail={"address_in_feeds": series.address_in_feeds},
+        )
 
 
 def _check_timing(timing):
@@ -96,6 +110,7 @@ def create_series(author, details, timing, client_id=None, program_id=None, noti
     db.session.add(series)
     db.session.flush()
     audit.record("calendar.series_created", actor=author, obj=series, client_id=client_id)
+    _audit_address_choice(author, series, before=False)
     notices = _notify(series, NotificationKind.NEW) if notify else []
     db.session.commit()
     _send(notices)
@@ -104,9 +119,11 @@ def create_series(author, details, timing, client_id=None, program_id=None, noti
 
 def update_all(actor, series, details):
     """Change what every occurrence shares (title, place, link, capacity ...)."""
+    before = series.address_in_feeds
     _apply_details(series, details)
     series.touch()
     audit.record("calendar.series_changed", actor=actor, obj=series, client_id=series.client_id)
+    _audit_address_choice(actor, series, before)
     notices = _notify(series, NotificationKind.CHANGED)
     db.session.commit()
     _send(notices)
@@ -206,10 +223,12 @@ def change_following(actor, series, original, details, start_time):
         db.session.add(target)
     _check_timing(SeriesTiming(new_first, new_rule))
     target.start_local, target.rrule = new_first.replace(tzinfo=None), new_rule
+    before = target.address_in_feeds
     _apply_details(target, details)
     if target is series:
         series.touch()
     db.session.flush()
+    _audit_address_choice(actor, target, before)
     _rekey(series, target, starts[index:], original_starts(target))
     audit.record(
         "calendar.series_split",

@@ -20,7 +20,8 @@ from portal.extensions import db
 from portal.security import Role
 
 signals = Namespace()
-#: Sent with (client_id, consent_id, user_ids, reason) when a consent stops allowing access.
+#: Sent with (client_id, consent_id, user_ids, reason) when a consent stops allowing access;
+#: reason: revoked, expired, enrollment_ended, transferred (the client moved program) or left.
 consent_ended = signals.signal("consent-ended")
 
 # Expiry dates are read in the center's zone: a consent "until 31 May" lasts all of 31 May there.
@@ -39,7 +40,12 @@ def _live_links_query(user_id):
         sa.select(FamilyLink)
         .join(FamilyLink.consent)
         .join(Consent.client)
-        .where(FamilyLink.user_id == user_id, FamilyLink.ended_at.is_(None), Consent.revoked_at.is_(None))
+        .where(
+            FamilyLink.user_id == user_id,
+            FamilyLink.ended_at.is_(None),
+            Consent.revoked_at.is_(None),
+            Consent.program_id == Client.program_id,  # a consent covers the program it names
+        )
         .options(
             defaultload(FamilyLink.client).defaultload(Client.program).lazyload(Program.counselors),
             defaultload(FamilyLink.consent)

@@ -13,6 +13,11 @@ PROGRAM = "Evening IOP"
 CLIENT = "Sam Rivera"
 
 
+# Seeding creates what is missing and never undoes what a person did since: a program an admin
+# closed, a client discharged or moved, a consent revoked or expired, a link a family member left
+# all stay as they are.
+
+
 def _program(counselor):
     program = db.session.scalar(sa.select(Program).filter_by(name=PROGRAM))
     if program is None:
@@ -20,18 +25,14 @@ def _program(counselor):
             name=PROGRAM,
             timezone="America/New_York",
             description="Three evenings a week, 6 to 9 pm, for adults in early recovery.",
+            counselors=[counselor],
         )
         db.session.add(program)
-    if counselor not in program.counselors:
-        program.counselors.append(counselor)
-    program.active = True
     return program
 
 
 def _client(program, counselor, today):
-    client = (
-        db.session.scalar(sa.select(Client).filter_by(program_id=program.id, full_name=CLIENT)) if program.id else None
-    )
+    client = db.session.scalar(sa.select(Client).filter_by(full_name=CLIENT).order_by(Client.id))
     if client is None:
         client = Client(
             program=program,
@@ -39,10 +40,9 @@ def _client(program, counselor, today):
             enrollment_start=today - timedelta(days=14),
             expected_end=today + timedelta(days=70),
             primary_counselor_id=counselor.id,
+            status="active",
         )
         db.session.add(client)
-    client.status = "active"
-    client.ended_on = None
     return client
 
 
@@ -56,15 +56,13 @@ def program_and_client(counselor, today):
 
 
 def _consent(client, family, counselor, now):
-    consent = (
-        db.session.scalar(
-            sa.select(Consent).filter_by(client_id=client.id, recipient_email=family.email, revoked_at=None)
-        )
-        if client.id
-        else None
+    """Jordan's consent, signed once: any consent already recorded for them (valid, revoked or
+    expired) is left as it is, and None is returned."""
+    recorded = db.session.scalar(
+        sa.select(Consent.id).filter_by(client_id=client.id, recipient_email=family.email).limit(1)
     )
-    if consent is not None and consent.is_valid(access.consent_today(now)):
-        return consent
+    if recorded is not None:
+        return None
     terms = services.consent_terms(
         client,
         recipient_name="Jordan",
@@ -87,11 +85,9 @@ def seed(accounts):
     now = utcnow()
     _, client = program_and_client(counselor, access.consent_today(now))
     consent = _consent(client, family, counselor, now)
-    link = db.session.scalar(sa.select(FamilyLink).filter_by(user_id=family.id, consent_id=consent.id))
-    if link is None:
+    if consent is not None:
         db.session.add(FamilyLink(user_id=family.id, client=client, consent=consent))
-    else:
-        link.ended_at = None
-        link.ended_reason = None
     db.session.commit()
+    if consent is None:
+        return [f"program {PROGRAM} with client {CLIENT}; {family.email}'s consent kept as it is"]
     return [f"program {PROGRAM} with client {CLIENT}; {family.email} linked by a signed consent"]

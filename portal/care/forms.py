@@ -53,6 +53,12 @@ class ClientForm(FlaskForm):
     record_number = StringField(
         filters=[strip], label=_l("Record number (optional)"), validators=[Optional(), Length(max=40)]
     )
+    confirm_transfer = BooleanField(
+        _l(
+            "I understand: moving the client to another program ends their family links, "
+            "and each family member needs a new consent."
+        )
+    )
     submit = SubmitField(_l("Save client"))
 
     def __init__(self, *args, programs=(), counselors=(), **kwargs):

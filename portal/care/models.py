@@ -74,6 +74,9 @@ class Consent(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     client_id: Mapped[int] = mapped_column(sa.ForeignKey("clients.id"), index=True)
+    # The program that discloses, as the signed text names it: the consent covers that program
+    # only, so moving the client to another program ends what it allows (None allows nothing).
+    program_id: Mapped[int | None] = mapped_column(sa.ForeignKey("programs.id"))
     recipient_name: Mapped[str] = mapped_column(sa.String(120))
     recipient_relationship: Mapped[str] = mapped_column(sa.String(60))
     recipient_email: Mapped[str] = mapped_column(sa.String(254))
@@ -110,18 +113,26 @@ class Consent(db.Model):
     def scopes(self):
         return {ConsentScope.SCHEDULE} | ({ConsentScope.ATTENDANCE} if self.includes_attendance else set())
 
+    @property
+    def covers_client_program(self):
+        """Is the client still in the program this consent names?"""
+        return self.program_id is not None and self.program_id == self.client.program_id
+
     def is_valid(self, today):
-        """Signed, not revoked, not expired, and the client still enrolled."""
-        if self.revoked_at is not None or not self.client.is_enrolled:
+        """Signed, not revoked, not expired, the client still enrolled in the program it names."""
+        if self.revoked_at is not None or not self.client.is_enrolled or not self.covers_client_program:
             return False
         return self.expires_on is None or today <= self.expires_on
 
     def status(self, today):
-        """One word for lists: valid, revoked, expired or ended (client no longer enrolled)."""
+        """One word for lists: valid, revoked, expired, transferred (the client moved to another
+        program) or ended (client no longer enrolled)."""
         if self.revoked_at is not None:
             return "revoked"
         if self.expires_on is not None and today > self.expires_on:
             return "expired"
+        if not self.covers_client_program:
+            return "transferred"
         return "valid" if self.client.is_enrolled else "ended"
 
 

@@ -116,6 +116,7 @@ def edit_client(client_id=None):
     if form.validate_on_submit():
         program = next(p for p in programs if p.id == form.program_id.data)
         counselor = db.session.get(User, form.primary_counselor_id.data) if form.primary_counselor_id.data else None
+        moved = client is not None and client.program_id != program.id
         try:
             client = services.save_client(
                 client,
@@ -126,13 +127,17 @@ def edit_client(client_id=None):
                 expected_end=form.expected_end.data,
                 primary_counselor=counselor,
                 record_number=form.record_number.data,
+                confirm_transfer=form.confirm_transfer.data,
             )
         except services.CareError as error:
             form_error(form, error)
         else:
             flash(_("The client's details are saved."), "success")
+            if moved:
+                flash(_("Their family links have ended: record a new consent for each family member."), "info")
             return redirect(url_for("care.client", client_id=client.id))
-    return render_form("care/client_form.html", form, client=client, has_programs=bool(programs))
+    open_links = len(services.links_ending_on_transfer(client)) if client is not None else 0
+    return render_form("care/client_form.html", form, client=client, has_programs=bool(programs), open_links=open_links)
 
 
 @bp.get("/clients/<int:client_id>")

@@ -69,10 +69,32 @@ def _check_client_fields(program, primary_counselor, enrollment_start, expected_
         raise CareError(_l("Choose a counselor assigned to this program."), field="primary_counselor_id")
 
 
-def save_client(client, *, actor, program, full_name, enrollment_start, expected_end, primary_counselor, record_number):
-    """Create (client=None) or update a client's enrollment details."""
+def save_client(
+    client,
+    *,
+    actor,
+    program,
+    full_name,
+    enrollment_start,
+    expected_end,
+    primary_counselor,
+    record_number,
+    confirm_transfer=False,
+    now=None,
+):
+    """Create (client=None) or update a client's enrollment details.
+
+    Moving a client to another program needs `confirm_transfer`: a consent covers the program it
+    names, so every family link through a consent for another program ends (audited, announced
+    through `consent_ended` after the commit, as a revocation is) and a new consent is needed.
+    """
     _check_client_fields(program, primary_counselor, enrollment_start, expected_end)
     created = client is None
+    transfer = not created and client.program_id != program.id
+    if transfer and not confirm_transfer:
+        count = len(links_ending_on_transfer(client, program))
+        raise CareError(transfer_warning(count), field="confirm_transfer")
+    ended = _transfer(client, program, actor, now or utcnow()) if transfer else []
     client = client or Client(status=ClientStatus.ACTIVE.value)
     client.program = program
     client.full_name = re.sub(r"\s+", " ", full_name.strip())
@@ -84,7 +106,66 @@ def save_client(client, *, actor, program, full_name, enrollment_start, expected
     db.session.flush()
     audit.record("client.created" if created else "client.updated", actor=actor, obj=client, client_id=client.id)
     db.session.commit()
+    for consent_id, user_ids in ended:
+        access.announce_consent_ended(client.id, consent_id, user_ids, "transferred")
     return client
+
+
+def links_ending_on_transfer(client, program=None):
+    """The open family links of client that a move to program would end (their consent names
+    another program); program=None: a move to any other program (every open link)."""
+    query = (
+        sa.select(FamilyLink)
+        .join(Consent, FamilyLink.consent_id == Consent.id)
+        .where(FamilyLink.client_id == client.id, FamilyLink.ended_at.is_(None), Consent.revoked_at.is_(None))
+        .order_by(FamilyLink.id)
+    )
+    if program is not None:
+        query = query.where(sa.or_(Consent.program_id.is_(None), Consent.program_id != program.id))
+    return db.session.scalars(query).all()
+
+
+def transfer_warning(count):
+    """What the counselor must confirm before moving a client to another program."""
+    return _l(
+        "Moving this client to another program ends %(count)s family link(s) now: a consent covers only "
+        "the program it names. Tick the box to confirm; the client then signs a new consent for each "
+        "family member.",
+        count=count,
+    )
+
+
+def _transfer(client, program, actor, now):
+    """End the links and invitations of consents for other programs; returns (consent id, user
+    ids) per consent, to announce after the commit."""
+    ended = {}
+    for link in links_ending_on_transfer(client, program):
+        link.ended_at = now
+        link.ended_reason = "program_changed"
+        ended.setdefault(link.consent_id, []).append(link.user_id)
+        audit.record(
+            "family_link.ended",
+            actor=actor,
+            obj=link,
+            client_id=client.id,
+            consent_id=link.consent_id,
+            detail={"reason": "program_changed", "from_program_id": client.program_id, "to_program_id": program.id},
+        )
+    for consent in _live_consents(client.id):
+        if consent.program_id != program.id:
+            cancel_pending_invitations(consent.id, now)
+    audit.record(
+        "client.transferred",
+        actor=actor,
+        obj=client,
+        client_id=client.id,
+        detail={
+            "from_program_id": client.program_id,
+            "to_program_id": program.id,
+            "links_ended": sum(len(user_ids) for user_ids in ended.values()),
+        },
+    )
+    return list(ended.items())
 
 
 def search_clients(query, text=None):
@@ -275,6 +356,7 @@ def record_consent(client, terms, *, signature_name, witness, now, detail=None):
     document = consent_text.signed_document(body, signature_name.strip(), today, witness.display_name)
     consent = Consent(
         client=client,
+        program_id=client.program_id,
         recipient_name=terms.recipient_name,
         recipient_relationship=terms.recipient_relationship,
         recipient_email=terms.recipient_email,

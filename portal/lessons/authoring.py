@@ -115,8 +115,8 @@ def move_lesson(lesson, direction):
     _swap_position(lessons, lesson, direction)
 
 
-def save_question(lesson, question, *, prompt, choices, answer, explanation):
-    """Create or change a knowledge-check question; answer is zero-based."""
+def save_question(lesson, question, *, prompt, choices, answer, explanation, feedback=None):
+    """Create or change a knowledge-check question; answer is zero-based, feedback one text per choice."""
     if question is None:
         question = Question(position=len(lesson.questions))
         lesson.questions.append(question)
@@ -124,6 +124,8 @@ def save_question(lesson, question, *, prompt, choices, answer, explanation):
         db.session.execute(sa.delete(QuizAnswer).where(QuizAnswer.question_id == question.id))
     question.prompt, question.choices, question.answer = prompt.strip(), choices, answer
     question.explanation = (explanation or "").strip()
+    feedback = [(text or "").strip() for text in (feedback or [])][: len(choices)]
+    question.feedback = feedback + [""] * (len(choices) - len(feedback)) if any(feedback) else None
     lesson.edited_in_portal = True
     lesson.updated_at = utcnow()
     db.session.commit()

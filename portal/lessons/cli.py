@@ -3,6 +3,7 @@
 import click
 from flask.cli import with_appcontext
 
+from portal.lessons import quality
 from portal.lessons.content import ContentError
 from portal.lessons.loader import load_curriculum
 from portal.lessons.stats import curriculum_stats
@@ -29,10 +30,32 @@ def load_command(force, path):
 @curriculum.command("stats")
 @click.option("--path", type=click.Path(exists=True, file_okay=False), help="Another content folder.")
 def stats_command(path):
-    """Print modules, lesson count, words and median reading grade (needs textstat)."""
+    """Print modules, lessons, words, reading grades and the knowledge-check figures (needs textstat)."""
     stats = curriculum_stats(path)
     for module in stats["modules"]:
         click.echo(f"{module['order']}. {module['title']} — {module['lessons']} lessons, {module['words']} words")
+    click.echo(f"modules: {len(stats['modules'])}")
     click.echo(f"lessons: {stats['lessons']}")
     click.echo(f"words: {stats['words']}")
     click.echo(f"median Flesch-Kincaid grade: {stats['median_grade']:.1f} (syllables: {stats['syllable_source']})")
+    click.echo(
+        f"highest Flesch-Kincaid grade: {stats['max_grade']:.1f} ({stats['hardest_lesson']}; "
+        f"bound: at most {quality.MAX_GRADE:g})"
+    )
+    click.echo(f"lessons with a Sources section: {stats['lessons_with_sources']} of {stats['lessons']}")
+    click.echo(f"questions: {stats['questions']} (bound: at least {quality.MIN_QUESTIONS} per lesson)")
+    click.echo(f"questions with feedback for every choice: {stats['with_feedback']} of {stats['questions']}")
+    click.echo(f"scenario questions: {stats['scenario_share']:.0%} (bound: at least {quality.MIN_SCENARIO_SHARE:.0%})")
+    click.echo(
+        f"correct option is the longest: {stats['longest_correct_share']:.0%} "
+        f"(bound: at most {quality.MAX_LONGEST_CORRECT_SHARE:.0%})"
+    )
+    click.echo(
+        f"correct option is the shortest: {stats['shortest_correct_share']:.0%} "
+        f"(bound: at most {quality.MAX_SHORTEST_CORRECT_SHARE:.0%})"
+    )
+    positions = ", ".join(f"{p + 1}: {share:.0%}" for p, share in stats["position_shares"].items())
+    click.echo(f"correct answer positions: {positions} (bound: each at most {quality.MAX_POSITION_SHARE:.0%})")
+    click.echo(f"problems: {len(stats['problems'])}")
+    for problem in stats["problems"]:
+        click.echo(f"  - {problem}")

@@ -20,6 +20,8 @@ class QuestionSource:
     choices: list
     answer: int
     explanation: str
+    feedback: list = field(default_factory=list)  # one text per choice; "" where none was written
+    scenario: bool = False  # the prompt puts the reader in a situation ("Your son comes home late…")
 
 
 @dataclass
@@ -39,6 +41,8 @@ class LessonSource:
         parts = [self.title, self.order, self.minutes, self.summary, self.reflection, self.body]
         for q in self.questions:
             parts += [q.prompt, *q.choices, q.answer, q.explanation]
+            if any(q.feedback) or q.scenario:  # files in the older format keep their fingerprint
+                parts += [*q.feedback, q.scenario]
         return source_hash(*parts)
 
 
@@ -64,12 +68,31 @@ def _require(meta, key, path):
     return value
 
 
+def _choice(raw, path):
+    """A choice is a plain string (older files) or {text, feedback}; returns (text, feedback)."""
+    if isinstance(raw, dict):
+        if raw.get("text") in (None, ""):
+            raise ContentError(f"{path}: a choice needs 'text'")
+        return str(raw["text"]), str(raw.get("feedback") or "")
+    return str(raw), ""
+
+
 def _question(raw, path):
-    choices = [str(c) for c in raw.get("choices") or []]
+    if not isinstance(raw, dict):
+        raise ContentError(f"{path}: each question needs 'prompt', 'choices' and 'answer'")
+    pairs = [_choice(c, path) for c in raw.get("choices") or []]
+    choices, feedback = [text for text, _ in pairs], [text for _, text in pairs]
     answer = raw.get("answer")
-    if not isinstance(answer, int) or not 0 <= answer < len(choices):
+    if not isinstance(answer, int) or isinstance(answer, bool) or not 0 <= answer < len(choices):
         raise ContentError(f"{path}: question {raw.get('prompt')!r} has no valid answer index")
-    return QuestionSource(str(raw.get("prompt", "")), choices, answer, str(raw.get("explanation", "")))
+    return QuestionSource(
+        str(raw.get("prompt", "")),
+        choices,
+        answer,
+        str(raw.get("explanation") or ""),
+        feedback,
+        raw.get("scenario") is True,
+    )
 
 
 def read_lesson(path):

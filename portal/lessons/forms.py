@@ -17,6 +17,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 from portal.lessons.models import Status
 
 BODY_MAX = 50_000
+MAX_CHOICES = 6
 SLUG = Regexp(r"^[a-z0-9]+(?:-[a-z0-9]+)*$", message=_l("Use lowercase letters, numbers and single hyphens."))
 STATUS_CHOICES = [
     SelectChoice(Status.DRAFT, _l("Draft (only authors see it)")),
@@ -100,10 +101,29 @@ class QuestionForm(FlaskForm):
         validators=[InputRequired(), NumberRange(min=1, max=6)],
         description=_l("1 for the first line, 2 for the second, and so on."),
     )
-    explanation = TextAreaField(_l("Explanation shown after answering"), validators=[Optional(), Length(max=1000)])
+    explanation = TextAreaField(
+        _l("General explanation"),
+        validators=[Optional(), Length(max=1000)],
+        description=_l("Shown after an answer that has no feedback of its own."),
+    )
 
     def choice_list(self):
         return [line.strip() for line in (self.choices.data or "").splitlines() if line.strip()]
+
+    def feedback_fields(self):
+        return [self[f"feedback_{n}"] for n in range(1, MAX_CHOICES + 1)]
+
+    def feedback_list(self):
+        """The feedback for each answer line, in order ("" where none was written)."""
+        return [(field.data or "").strip() for field in self.feedback_fields()][: len(self.choice_list())]
+
+    def validate(self, extra_validators=None):
+        valid = super().validate(extra_validators)
+        for field in self.feedback_fields()[len(self.choice_list()) :]:
+            if (field.data or "").strip():
+                field.errors.append(_l("There is no answer with this number. Add the answer or clear this box."))
+                valid = False
+        return valid
 
     def validate_choices(self, field):
         choices = self.choice_list()
@@ -115,6 +135,18 @@ class QuestionForm(FlaskForm):
     def validate_answer(self, field):
         if field.data is not None and field.data > len(self.choice_list()):
             raise ValidationError(_l("That number does not match one of the answers."))
+
+
+for _n in range(1, MAX_CHOICES + 1):
+    setattr(
+        QuestionForm,
+        f"feedback_{_n}",
+        TextAreaField(
+            _l("Feedback for answer %(n)d", n=_n),
+            validators=[Optional(), Length(max=1000, message=_l("Please keep feedback under 1,000 characters."))],
+            description=_l("Why this answer is right, or why it is tempting but wrong."),
+        ),
+    )
 
 
 class MoveForm(FlaskForm):

@@ -84,5 +84,6 @@ def _sync_questions(lesson, sources):
                 db.session.execute(sa.delete(QuizAnswer).where(QuizAnswer.question_id == question.id))
             question.prompt, question.choices, question.answer = source.prompt, list(source.choices), source.answer
         question.explanation = source.explanation
+        question.feedback = list(source.feedback) if any(source.feedback) else None
     for extra in existing[len(sources) :]:
         lesson.questions.remove(extra)

@@ -107,11 +107,18 @@ class Question(db.Model):
     choices: Mapped[list] = mapped_column(sa.JSON)
     answer: Mapped[int] = mapped_column()
     explanation: Mapped[str] = mapped_column(sa.String(1000), default="")
+    # One explanation per choice, in the order of `choices` (None for older questions).
+    feedback: Mapped[list | None] = mapped_column(sa.JSON)
 
     lesson: Mapped[Lesson] = relationship(back_populates="questions")
 
     def is_correct(self, choice):
         return choice == self.answer
+
+    def feedback_for(self, choice):
+        """The explanation written for this choice, or the question's general explanation."""
+        own = (self.feedback or [])[choice] if 0 <= choice < len(self.feedback or []) else ""
+        return own or self.explanation
 
 
 class LessonProgress(db.Model):

@@ -95,7 +95,7 @@ def edit_lesson(lesson_id=None):
 @author_required
 def preview():
     """Sanitized HTML of the posted Markdown, for the live preview (CSRF via X-CSRFToken)."""
-    payload = request.get_json(silent=True) if request.is_json else request.form
+    payload = request.get_json() if request.is_json else request.form
     body = payload.get("body") if hasattr(payload, "get") else None
     if not isinstance(body, str):
         return jsonify(ok=False, message=_("Nothing to preview.")), 400
@@ -173,6 +173,7 @@ def questions(lesson_id, question_id=None):
         abort(404)
     form = QuestionForm()
     if request.method == "GET" and question is not None:
+        feedback = {f"feedback_{n}": text for n, text in enumerate(question.feedback or [], start=1)}
         form = QuestionForm(
             data={
                 "prompt": question.prompt,
@@ -180,6 +181,7 @@ def questions(lesson_id, question_id=None):
                 "answer": question.answer + 1,
                 "explanation": question.explanation,
             }
+            | feedback
         )
     if form.validate_on_submit():
         authoring.save_question(
@@ -189,6 +191,7 @@ def questions(lesson_id, question_id=None):
             choices=form.choice_list(),
             answer=form.answer.data - 1,
             explanation=form.explanation.data,
+            feedback=form.feedback_list(),
         )
         flash(_("Question saved."), "success")
         return redirect(url_for(".questions", lesson_id=lesson.id))

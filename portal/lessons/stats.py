@@ -9,16 +9,11 @@ textstat's own fallback (Pyphen hyphenation) counts syllables.
 import re
 import statistics
 
-from portal import sanitize
+from portal.lessons import quality
 from portal.lessons.content import read_curriculum
+from portal.lessons.quality import plain_text
 
 WORD = re.compile(r"[A-Za-z0-9][A-Za-z0-9'’-]*")
-
-
-def plain_text(markdown):
-    """Lesson Markdown as the words a reader sees."""
-    text = sanitize.plain_text(str(sanitize.markdown_to_html(markdown)))
-    return text.replace("&amp;", "&").replace("&quot;", '"').replace("&lt;", "<").replace("&gt;", ">")
 
 
 def word_count(markdown):
@@ -46,14 +41,18 @@ def reading_grade(markdown):
 
 
 def curriculum_stats(root=None):
+    """Every figure `flask curriculum stats` prints, with the checklist's problems (docs/curriculum.md)."""
     textstat, source = _textstat()
-    modules, grades, words = [], [], 0
+    modules, grades, words, questions, reports = [], [], 0, [], []
     for module in read_curriculum(root):
         module_words = 0
         for lesson in module.lessons:
             text = plain_text(lesson.body)
             module_words += len(WORD.findall(text))
-            grades.append(textstat.flesch_kincaid_grade(text))
+            grade = textstat.flesch_kincaid_grade(text)
+            grades.append(grade)
+            questions += lesson.questions
+            reports.append(quality.check_lesson(lesson, grade))
         words += module_words
         modules.append(
             {
@@ -64,11 +63,23 @@ def curriculum_stats(root=None):
                 "words": module_words,
             }
         )
+    figures = quality.question_figures(questions)
+    hardest = max(reports, key=lambda r: r.grade, default=None)
     return {
         "modules": modules,
         "lessons": len(grades),
         "words": words,
         "median_grade": statistics.median(grades) if grades else 0.0,
+        "max_grade": hardest.grade if hardest else 0.0,
+        "hardest_lesson": hardest.slug if hardest else "",
         "grades": grades,
         "syllable_source": source,
+        **figures,
+        "lessons_with_sources": sum(bool(quality.SOURCES.search(lesson.body)) for lesson in _lessons(root)),
+        "reports": reports,
+        "problems": quality.curriculum_problems(figures, reports),
     }
+
+
+def _lessons(root):
+    return [lesson for module in read_curriculum(root) for lesson in module.lessons]

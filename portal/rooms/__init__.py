@@ -4,5 +4,6 @@ from flask import Blueprint
 
 bp = Blueprint("rooms", __name__, url_prefix="/rooms")
 
-# The modules that add routes and hooks to bp; create_app imports them before registering it.
-VIEWS = ("console", "routes")
+# The modules that add routes and hooks to bp (standing: signal receivers); create_app imports them
+# before registering it.
+VIEWS = ("console", "routes", "standing")

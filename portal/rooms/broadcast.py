@@ -94,8 +94,19 @@ def disconnect_user(user_id, keep_record_ids=()):
     for sid, record_id in store.session_records_of(store.sids_of_user(user_id)).items():
         if record_id is not None and record_id in keep_record_ids:
             continue
-        _emit("session_ended", {}, sid)
-        socketio.server.disconnect(sid, namespace=NAMESPACE)
+        end_socket(sid)
+
+
+def end_socket(sid):
+    """Tell one socket its session ended, and close it."""
+    _emit("session_ended", {}, sid)
+    socketio.server.disconnect(sid, namespace=NAMESPACE)
+
+
+def leave_moderators(user_id):
+    """Take this person's sockets out of the moderators' channel (no more review alerts)."""
+    for sid in presence.store().sids_of_user(user_id):
+        socketio.server.leave_room(sid, MODERATORS, namespace=NAMESPACE)
 
 
 def remove_from_room(user_id, slug):

@@ -10,7 +10,7 @@ from portal.auth.models import User
 from portal.auth.services import find_user_by_email
 from portal.care.models import Program
 from portal.extensions import db
-from portal.rooms import bp, broadcast, moderation, settings
+from portal.rooms import bp, broadcast, moderation, settings, standing
 from portal.rooms.errors import RoomError
 from portal.rooms.forms import (
     DismissForm,
@@ -48,6 +48,7 @@ def console():
             for u in db.session.scalars(sa.select(User).where(User.id.in_({s.user_id for s in suspensions}))).all()
         },
         public_name=public_name,
+        may_suspend=lambda user: moderation.may_suspend(current_user, user),
     )
 
 
@@ -129,7 +130,11 @@ def dismiss_flag(flag_id):
 def lift_suspension(user_id):
     user = db.get_or_404(User, user_id)
     if DismissForm().validate_on_submit():
-        moderation.publish(moderation.lift_suspension(current_user._get_current_object(), user))
+        try:
+            moderation.publish(moderation.lift_suspension(current_user._get_current_object(), user))
+        except RoomError as error:
+            flash(error.as_ack()["message"], "error")
+            return redirect(url_for("rooms.console"))
         flash(_("The suspension was lifted."), "success")
     return redirect(url_for("rooms.console"))
 
@@ -199,6 +204,8 @@ def room_settings(slug):
             form.archived.data,
         )
         broadcast.room_updated(room)
+        if room.archived:
+            standing.recheck_room(room.slug)  # only moderators may read an archived room
         flash(_("Settings saved."), "success")
         return redirect(url_for("rooms.room_settings", slug=room.slug))
     return render_form("rooms/room_settings.html", form, room=room, invite=InviteForm(formdata=None))
@@ -210,13 +217,12 @@ def invite(slug):
     room = db.session.scalar(sa.select(Room).filter_by(slug=slug[:64])) or abort(404)
     form = InviteForm()
     if form.validate_on_submit():
-        user = find_user_by_email(form.email.data)
-        if user is None:
-            flash(_("No account uses that email address."), "error")
+        # One answer whether or not the address has an account: the form must not tell who
+        # uses the portal (docs/privacy.md).
+        try:
+            settings.invite(current_user._get_current_object(), room, find_user_by_email(form.email.data))
+        except RoomError:
+            flash(_("Only invite-only rooms take invitations."), "error")
         else:
-            try:
-                settings.invite(current_user._get_current_object(), room, user)
-                flash(_("%(name)s can now join this room.", name=user.display_name), "success")
-            except RoomError:
-                flash(_("Only invite-only rooms take invitations."), "error")
+            flash(_("If an account uses that email address, its owner can now join this room."), "success")
     return redirect(url_for("rooms.room_settings", slug=room.slug))

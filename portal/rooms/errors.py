@@ -18,6 +18,7 @@ MESSAGES = {
     "held_for_review": lambda: _("Thank you. A moderator will look at your message before it appears."),
     "invalid": lambda: _("That request could not be understood."),
     "too_late": lambda: _("Messages can only be edited within 10 minutes."),
+    "admin_only": lambda: _("Only an administrator can suspend a staff account or lift its suspension."),
 }
 
 

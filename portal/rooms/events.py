@@ -17,13 +17,10 @@ from flask_socketio import disconnect, join_room, leave_room
 from portal.auth.models import SessionRecord, User
 from portal.auth.sessions import current_session_record, sessions_revoked, touch_session
 from portal.auth.web import staff_must_enrol
-from portal.care.access import consent_ended
-from portal.care.models import Client
 from portal.extensions import db, socketio
 from portal.rooms import access, broadcast, presence, ratelimit, services, wordlists
 from portal.rooms.broadcast import MODERATORS, NAMESPACE, room_channel, user_channel
 from portal.rooms.errors import RoomError
-from portal.rooms.models import Room, RoomKind
 
 log = logging.getLogger("portal.rooms")
 TYPING_EVERY = 2.0  # seconds between typing notices per socket
@@ -129,7 +126,7 @@ def _online_names(slug):
     return sorted({services.public_name(u, words) for u in users}, key=str.casefold)
 
 
-def _announce_presence(slug):
+def announce_presence(slug):
     """Tell the room who is online: at once, or (ROOMS_PRESENCE_INTERVAL > 0) in the next
     per-room batch, so that many joins or leaves in a moment cost one broadcast, not one each."""
     app = current_app._get_current_object()
@@ -195,7 +192,7 @@ def on_disconnect(reason=None):
     rooms = presence.store().disconnect(request.sid)
     try:
         for slug in rooms:
-            _announce_presence(slug)
+            announce_presence(slug)
     except Exception:
         db.session.rollback()
         log.exception("presence update after disconnect failed")
@@ -220,7 +217,7 @@ def on_join(user, payload, rules):
     seen = messages[-1].id if messages else after_id
     if seen:
         services.mark_read(user, room, seen)
-    _announce_presence(slug)
+    announce_presence(slug)
     room_data |= {
         "online": _online_names(slug),
         "may_post": may_post,
@@ -273,7 +270,7 @@ def on_leave(user, payload):
     leave_room(room_channel(slug))
     if slug in presence.store().rooms_of(request.sid):
         presence.store().leave(slug, request.sid)
-        _announce_presence(slug)
+        announce_presence(slug)
     return {"ok": True}
 
 
@@ -371,16 +368,3 @@ def _drop_revoked_sockets(sender, user_id=None, **kwargs):
         db.select(SessionRecord.id).where(SessionRecord.user_id == user_id, SessionRecord.revoked_at.is_(None))
     ).all()
     broadcast.disconnect_user(user_id, keep_record_ids=set(live))
-
-
-@consent_ended.connect
-def _drop_from_program_rooms(sender, client_id=None, user_ids=(), **kwargs):
-    """A consent ended: its family members leave the program's rooms at once (rejoining re-checks)."""
-    client = db.session.get(Client, client_id) if client_id is not None else None
-    if client is None:
-        return
-    rooms = db.session.scalars(db.select(Room).filter_by(kind=RoomKind.PROGRAM, program_id=client.program_id))
-    for room in rooms:
-        for user_id in user_ids or ():
-            broadcast.remove_from_room(user_id, room.slug)
-    log.info("consent %s ended: dropped %d people from program rooms", kwargs.get("consent_id"), len(user_ids or ()))

@@ -24,6 +24,7 @@ from portal.rooms.models import (
     Suspension,
 )
 from portal.rooms.services import message_payload
+from portal.security import Role
 
 QUEUE_ORDER = {FlagKind.CRISIS.value: 0}
 
@@ -192,10 +193,17 @@ def restrict_user(moderator, user, room, kind, reason, minutes=None):
     return Outcome(kind, notice=notice, drop=drop)
 
 
+def may_suspend(moderator, user):
+    """Admins suspend anyone; a moderator suspends family members only, never staff."""
+    return not user.is_staff or moderator.has_role(Role.ADMIN)
+
+
 def suspend_user(moderator, user, reason, days=None):
     """Suspend the account from the rooms and end its sessions (its sockets are dropped)."""
     if user.id == moderator.id:
         raise RoomError("invalid")
+    if not may_suspend(moderator, user):
+        raise RoomError("admin_only")
     until = utcnow() + timedelta(days=days) if days else None
     db.session.add(Suspension(user_id=user.id, reason=reason, until=until, created_by_id=moderator.id))
     _record(moderator, "suspend", reason, target=user, until=until)
@@ -207,6 +215,8 @@ def suspend_user(moderator, user, reason, days=None):
 
 
 def lift_suspension(moderator, user):
+    if not may_suspend(moderator, user):
+        raise RoomError("admin_only")
     for row in db.session.scalars(sa.select(Suspension).filter_by(user_id=user.id, lifted_at=None)):
         row.lifted_at = utcnow()
     _record(moderator, "unsuspend", target=user)

@@ -74,6 +74,11 @@ class MemoryPresence:
         with self._lock:
             return set(self._rooms_of.get(sid, ()))
 
+    def local_session_records(self):
+        """{sid: session record id} of the sockets connected to this process."""
+        with self._lock:
+            return dict(self._record_of)
+
     def prune(self):
         """Nothing to heal: the entries live and die with this process."""
         return set()
@@ -266,6 +271,11 @@ class RedisPresence:
 
     def rooms_of(self, sid):
         return set(self._r.smembers(f"{self._p}rooms:{sid}"))
+
+    def local_session_records(self):
+        """{sid: session record id} of the sockets connected to this process."""
+        with self._lock:
+            return {sid: record_id for sid, (_, record_id, _) in self._local.items()}
 
     def clear(self):
         self.announced.clear()

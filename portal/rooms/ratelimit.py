@@ -19,7 +19,7 @@ def _limiter():
     extensions = current_app.extensions
     if "rooms_ratelimit" not in extensions:
         uri = current_app.config.get("REDIS_URL")
-        prefix = current_app.config.get("RATELIMIT_KEY_PREFIX", "fb:limits")
+        prefix = f"{current_app.config['REDIS_KEY_PREFIX']}limits"  # as Flask-Limiter's (config.py)
         storage = storage_from_string(uri, key_prefix=prefix) if uri else storage_from_string("memory://")
         extensions["rooms_ratelimit"] = MovingWindowRateLimiter(storage)
     return extensions["rooms_ratelimit"]

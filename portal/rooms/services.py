@@ -343,10 +343,15 @@ def delete_message(user, message):
 
 
 def flag_message(reporter, message, reason):
-    """Put a visible message the reporter can see into the review queue; commits."""
+    """Put a visible message the reporter can see into the review queue; commits. A message in a
+    room the reporter may not read answers `not_found`, as an unknown id does: a probe of ids
+    learns nothing about rooms it cannot see."""
     if not isinstance(reason, str) or len(reason) > 300:
         raise RoomError("invalid")
-    access.check_may_read(reporter, message.room)
+    try:
+        access.check_may_read(reporter, message.room)
+    except RoomError as error:
+        raise RoomError("not_found" if error.code in ("not_member", "banned") else error.code) from None
     if not message.is_visible:
         raise RoomError("not_found")
     already = db.session.scalar(

@@ -52,8 +52,11 @@ def update_room(moderator, room, name, description, locked, slow_mode_seconds, a
 
 
 def invite(moderator, room, user):
+    """Let user (None: no account has the address given; nothing happens) into an invite-only room."""
     if room.kind != RoomKind.INVITE_ONLY:
         raise RoomError("invalid")
+    if user is None:
+        return
     exists = db.session.scalar(sa.select(RoomMember.id).filter_by(room_id=room.id, user_id=user.id))
     if exists is None:
         db.session.add(RoomMember(room_id=room.id, user_id=user.id, invited_by_id=moderator.id))

@@ -64,6 +64,7 @@ def make_series(
     title="Family session",
     join_url="https://video.example.org/room-1",
     address="12 Elm Street",
+    address_in_feeds=False,
     notify=True,
 ):
     first = first or next_weekday(1)
@@ -75,6 +76,7 @@ def make_series(
         duration_minutes=60,
         mode=mode,
         address=address if mode == "in_person" else "",
+        address_in_feeds=address_in_feeds,
         join_url=join_url if mode == "telehealth" else "",
         capacity=capacity,
     )

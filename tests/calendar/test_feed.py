@@ -54,7 +54,8 @@ def test_feed_matches_portal_with_cancellation_and_move(client, counselor, famil
     assert len(instances) == 2 and all(int(e["sequence"]) > 0 for e in instances)
     assert {tz["tzid"] for tz in cal.walk("VTIMEZONE")} == {"America/New_York"}
     joined = next(e for e in events if e.decoded("dtstart") == occs[4].start)
-    assert "https://video.example.org/other" in str(joined["description"])
+    assert f"/calendar/session/{series.id}/" in str(joined["description"])  # its own page: the link is there
+    assert "video.example.org" not in response.get_data(as_text=True)
 
 
 def test_feed_keeps_18_00_local_across_dst(client, counselor, client_record, family):
@@ -135,3 +136,51 @@ def test_feed_token_is_stored_only_as_a_hash(family):
 def test_unlinked_user_feed_is_empty(client, stranger, series):
     cal = Calendar.from_ical(client.get(_feed_path(stranger)).data)
     assert list(cal.walk("VEVENT")) == []
+
+
+HOSTILE_ADDRESS = "Narcotics Anonymous Hall, 12 Main St"
+HOSTILE_LINK = "https://sunrise-addiction-center.example/room"
+
+
+def _events(client, user):
+    text = client.get(_feed_path(user)).get_data(as_text=True)
+    return text, list(Calendar.from_ical(text).walk("VEVENT"))
+
+
+def test_feed_never_shows_an_address_or_video_link_it_was_not_allowed_to(
+    client, counselor, client_record, family, program
+):
+    in_person = make_series(counselor, client=client_record, mode="in_person", address=HOSTILE_ADDRESS)
+    online = make_series(counselor, program=program, join_url=HOSTILE_LINK, count=3)
+    change_one(counselor, online, occurrences_of(online)[1].original_start, join_url=HOSTILE_LINK + "/2")
+    text, events = _events(client, family)
+    for revealing in ("Narcotics", "12 Main St", "sunrise-addiction-center"):
+        assert revealing.lower() not in text.lower(), revealing
+    assert {str(e["summary"]) for e in events} == {"Family session"}
+    assert {str(e["location"]) for e in events} == {"In person (address in the portal)", "Online"}
+    for event in events:  # fixed text and the portal's own link (the agenda, or that session's page)
+        assert str(event["url"]).startswith("http://localhost/calendar/")
+        assert str(event["description"]) == f"Details and how to join, after you sign in: {event['url']}"
+    assert any(f"/calendar/session/{online.id}/" in str(e["url"]) for e in events)
+    assert in_person.address == HOSTILE_ADDRESS  # stored, shown in the portal only
+
+
+def test_an_opted_in_series_shows_its_address_but_never_a_video_link(
+    client, auth, counselor, client_record, family, program
+):
+    shown = make_series(
+        counselor, client=client_record, mode="in_person", address=HOSTILE_ADDRESS, address_in_feeds=True
+    )
+    make_series(counselor, program=program, join_url=HOSTILE_LINK, address_in_feeds=True, count=2)
+    change_one(counselor, shown, occurrences_of(shown)[2].original_start, address="Sunrise Recovery Annex")
+    text, events = _events(client, family)
+    assert "sunrise-addiction-center" not in text and "Recovery Annex" not in text
+    locations = [str(e["location"]) for e in events]
+    assert locations.count(HOSTILE_ADDRESS) == 1  # the master; the one-off address was not opted in
+    assert "In person (address in the portal)" in locations and "Online" in locations
+    auth.login(family.email)
+    occ = occurrences_of(shown)[0]
+    one = client.get(f"/calendar/session/{shown.id}/{occ.key}.ics").get_data(as_text=True)
+    assert "LOCATION:Narcotics Anonymous Hall\\, 12 Main St" in one
+    page = client.get(f"/calendar/session/{shown.id}/{occ.key}").get_data(as_text=True)
+    assert HOSTILE_ADDRESS in page  # the portal itself shows it, after sign-in and the consent check

@@ -259,3 +259,40 @@ def test_admin_manages_everything(client, auth, series):
     assert client.get(f"/calendar/manage/{series.id}").status_code == 200
     other = make_client()
     assert f"client:{other.id}" in client.get("/calendar/manage/new").get_data(as_text=True)
+
+
+def _address_choices():
+    from portal.audit import AuditEvent
+
+    rows = db.session.scalars(
+        sa.select(AuditEvent).filter_by(action="calendar.address_in_feeds_changed").order_by(AuditEvent.id)
+    )
+    return [(row.object_id, row.detail["address_in_feeds"]) for row in rows]
+
+
+def test_opting_a_series_in_to_show_its_address_is_warned_and_audited(logged_in, client_record, family):
+    page = logged_in._client.get("/calendar/manage/new").get_data(as_text=True)
+    assert 'name="address_in_feeds"' in page and "Warning: calendars and emails are outside the portal" in page
+    assert 'aria-describedby="address_in_feeds-hint"' in page and 'id="address_in_feeds-hint"' in page
+    in_person = {"mode": "in_person", "address": "Narcotics Anonymous Hall, 12 Main St", "join_url": ""}
+    saved = logged_in.post(
+        "/calendar/manage/new", {**_form(client_record, **in_person), "address_in_feeds": "y", "save": "1"}
+    )
+    assert saved.status_code == 302
+    series = db.session.scalar(sa.select(SessionSeries))
+    assert series.address_in_feeds is True
+    assert _address_choices() == [(str(series.id), True)]
+    assert "The address is shown" in logged_in._client.get(f"/calendar/manage/{series.id}").get_data(as_text=True)
+    edit = {"title": "Family session", "duration": "60", **in_person}
+    logged_in.post(f"/calendar/manage/{series.id}/edit", {**edit, "address_in_feeds": "y"})
+    assert _address_choices() == [(str(series.id), True)]  # unchanged: nothing new to record
+    logged_in.post(f"/calendar/manage/{series.id}/edit", edit)
+    db.session.refresh(series)
+    assert series.address_in_feeds is False
+    assert _address_choices() == [(str(series.id), True), (str(series.id), False)]
+
+
+def test_an_online_series_cannot_be_opted_in(logged_in, client_record):
+    logged_in.post("/calendar/manage/new", {**_form(client_record), "address_in_feeds": "y", "save": "1"})
+    series = db.session.scalar(sa.select(SessionSeries))
+    assert series.address_in_feeds is False and _address_choices() == []

@@ -65,7 +65,8 @@ def test_reminder_is_sent_once_with_neutral_subject_local_time_and_link(app, smt
     body = message.get_content()
     assert "3:00 PM PST (America/Los Angeles)" in body
     assert "6:00 PM EST (America/New York)" in body
-    assert "https://video.example.org/room-1" in body
+    assert "video.example.org" not in body  # on the session page, after sign-in
+    assert f"http://localhost/calendar/session/{series.id}/{occ.key}" in body
     for word in ("addiction", "IOP", "treatment", "Sam"):
         assert word.lower() not in (message["Subject"] + body).lower()
     assert db.session.scalar(sa.select(sa.func.count(ReminderSent.id))) == 1
@@ -164,3 +165,57 @@ def test_in_person_reminder_hides_a_revealing_address(app, smtp, counselor, clie
     smtp.messages.clear()
     send_due(now=_due_time(occ))
     assert "Addiction" not in smtp.messages[0].get_content()
+
+
+HOSTILE_ADDRESS = "Narcotics Anonymous Hall, 12 Main St"
+HOSTILE_LINK = "https://sunrise-addiction-center.example/room"
+
+
+def _reminder_for(smtp, family, series):
+    occ = occurrences_of(series)[0]
+    roster.respond(family, occ, "going")
+    smtp.messages.clear()
+    assert send_due(now=_due_time(occ)) == 1
+    message = smtp.messages[0]
+    return occ, message["Subject"] + "\n" + message.get_content()
+
+
+@pytest.mark.parametrize(
+    "fields",
+    [
+        {"mode": "in_person", "address": HOSTILE_ADDRESS},
+        {"mode": "telehealth", "join_url": HOSTILE_LINK},
+        {"mode": "telehealth", "join_url": HOSTILE_LINK, "address_in_feeds": True},
+    ],
+)
+def test_reminders_carry_only_neutral_text_the_time_and_the_portal_link(
+    app, smtp, counselor, client_record, family, fields
+):
+    series = make_series(counselor, client=client_record, **fields)
+    occ, text = _reminder_for(smtp, family, series)
+    for revealing in ("Narcotics", "12 Main St", "sunrise-addiction-center"):
+        assert revealing.lower() not in text.lower(), revealing
+    assert f"http://localhost/calendar/session/{series.id}/{occ.key}" in text
+    assert "6:00 PM EST" in text
+
+
+def test_an_opted_in_series_shows_its_address_in_reminders(app, smtp, counselor, client_record, family):
+    series = make_series(
+        counselor, client=client_record, mode="in_person", address=HOSTILE_ADDRESS, address_in_feeds=True
+    )
+    _, text = _reminder_for(smtp, family, series)
+    assert f"Where: {HOSTILE_ADDRESS}" in text
+
+
+def test_session_notices_never_carry_the_address_or_link(app, smtp, counselor, client_record, family):
+    series = make_series(counselor, client=client_record, mode="in_person", address=HOSTILE_ADDRESS)
+    occ = occurrences_of(series)[1]
+    change_one(counselor, series, occ.original_start, address=HOSTILE_ADDRESS + " (back room)")
+    online = make_series(counselor, client=client_record, join_url=HOSTILE_LINK)
+    change_one(counselor, online, occurrences_of(online)[1].original_start, join_url=HOSTILE_LINK + "/2")
+    assert len(smtp.messages) >= 4  # two "new", two "changed"
+    for message in smtp.messages:
+        text = message["Subject"] + message.get_content()
+        for revealing in ("Narcotics", "12 Main St", "sunrise-addiction-center"):
+            assert revealing.lower() not in text.lower(), revealing
+        assert "http://localhost/calendar/" in text

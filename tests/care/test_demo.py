@@ -1,5 +1,6 @@
 from portal.audit import AuditEvent
 from portal.auth import services as auth_services
+from portal.auth.models import User
 from portal.care import access, consent_text, demo
 from portal.care.models import Client, Consent, FamilyLink, Program
 from portal.extensions import db
@@ -63,3 +64,67 @@ def test_the_demo_consent_is_recorded_as_a_signed_one_is(app):
     }
     assert consent.signature_name == consent.client_name == "Sam Rivera"
     assert consent.witnessed_by_id == accounts["counselor@example.org"].id
+
+
+def _seed_twice_around(runner, change):
+    """`flask seed-demo`, a person's change, `flask seed-demo` again (as `make run` twice)."""
+    first = runner.invoke(args=["seed-demo"])
+    assert first.exit_code == 0, first.output
+    change()
+    second = runner.invoke(args=["seed-demo"])
+    assert second.exit_code == 0, second.output
+
+
+def _demo_rows():
+    family = db.session.scalar(db.select(User).filter_by(email="family@example.org"))
+    sam = db.session.scalar(db.select(Client).filter_by(full_name="Sam Rivera"))
+    return family, sam
+
+
+def test_seeding_again_never_undoes_a_revocation(app, runner):
+    """Regression (found as a new user): `make run` again re-created a consent the client had revoked."""
+    from portal.audit import AuditEvent
+    from portal.care import services
+
+    def revoke():
+        family, sam = _demo_rows()
+        counselor = db.session.scalar(db.select(User).filter_by(email="counselor@example.org"))
+        consent = db.session.scalar(db.select(Consent).filter_by(client_id=sam.id))
+        services.revoke_consent(
+            consent, actor=counselor, requested_by="Sam Rivera", requested_on=access.consent_today(), method="phone"
+        )
+
+    _seed_twice_around(runner, revoke)
+    db.session.expire_all()
+    family, sam = _demo_rows()
+    consents = db.session.scalars(db.select(Consent)).all()
+    assert len(consents) == 1 and consents[0].revoked_at is not None
+    links = db.session.scalars(db.select(FamilyLink)).all()
+    assert len(links) == 1 and links[0].ended_reason == "consent_revoked"
+    assert not access.may_see_client(family, sam.id)
+    signed = db.session.scalars(db.select(AuditEvent).filter_by(action="consent.signed")).all()
+    assert len(signed) == 1  # only the first seed's
+
+
+def test_seeding_again_keeps_an_expired_consent_a_left_link_and_a_discharge(app, runner):
+    from datetime import date
+
+    from portal.care import services
+
+    def change():
+        family, sam = _demo_rows()
+        consent = db.session.scalar(db.select(Consent).filter_by(client_id=sam.id))
+        consent.expires_on = date(2020, 1, 1)
+        link = db.session.scalar(db.select(FamilyLink))
+        services.leave_link(link, user=family)
+        counselor = db.session.scalar(db.select(User).filter_by(email="counselor@example.org"))
+        services.end_enrollment(sam, actor=counselor, status="discharged", ended_on=access.consent_today())
+
+    _seed_twice_around(runner, change)
+    db.session.expire_all()
+    family, sam = _demo_rows()
+    assert (_count(Client), _count(Consent), _count(FamilyLink)) == (1, 1, 1)
+    assert sam.status == "discharged"
+    assert db.session.scalar(db.select(FamilyLink)).ended_reason == "left_by_family"
+    assert db.session.scalar(db.select(Consent)).expires_on == date(2020, 1, 1)
+    assert access.active_links(family) == []

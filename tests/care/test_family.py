@@ -121,4 +121,4 @@ def test_signal_receivers_of_other_features_stay_connected():
 
     receivers = [r() if isinstance(r, weakref.ref) else r for r in access.consent_ended.receivers.values()]
     names = {getattr(r, "__module__", "") for r in receivers}
-    assert {"portal.calendar.events_hooks", "portal.rooms.events"} <= names
+    assert {"portal.calendar.events_hooks", "portal.rooms.standing"} <= names

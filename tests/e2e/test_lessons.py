@@ -30,7 +30,7 @@ def test_family_member_completes_every_lesson_from_the_dashboard(page, browser_l
     fits(page)
     module_links = page.locator("ol.module-list h3 a")
     module_count = module_links.count()
-    assert module_count == 9
+    assert module_count == 10
 
     completed, certificates_seen = 0, 0
     for index in range(module_count):
@@ -61,11 +61,12 @@ def test_family_member_completes_every_lesson_from_the_dashboard(page, browser_l
             assert "You completed this lesson" in page.inner_text("#next-steps")
             page.click("a[rel=next]")
 
-    assert completed == lesson_total == 36 and certificates_seen == 9
+    assert completed == lesson_total == 41 and certificates_seen == 10
     assert page.locator("text=4 of 4 lessons complete").count() == 9
-    assert db.session.scalar(sa.select(sa.func.count()).select_from(Certificate).filter_by(user_id=user.id)) == 9
+    assert page.locator("text=5 of 5 lessons complete").count() == 1
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Certificate).filter_by(user_id=user.id)) == 10
     done = sa.select(sa.func.count()).select_from(LessonProgress).where(LessonProgress.completed_at.is_not(None))
-    assert db.session.scalar(done) == 36
+    assert db.session.scalar(done) == 41
 
     for path in ("/lessons/reflections", "/lessons/certificates", "/dashboard"):
         page.goto(path)
@@ -118,6 +119,14 @@ def test_knowledge_check_works_without_javascript(browser, live_server, browser_
         question.locator("button").click()
         page.wait_for_url("**/lessons/read/understanding-relapse#question-*")
         assert "That's right." in page.locator("form[data-question]").nth(1).inner_text()
+        # A wrong answer shows the explanation written for the option that was picked.
+        first = page.locator("form[data-question]").first
+        first.locator("input[type=radio]").first.check()
+        first.locator("button").click()
+        page.wait_for_url("**/lessons/read/understanding-relapse#question-*")
+        text = page.locator("form[data-question]").first.inner_text()
+        assert "Not quite." in text and "About the answer you chose:" in text
+        assert "She doesn't start from zero. Her skills and sober time still count." in text
     finally:
         context.close()
 
@@ -168,7 +177,8 @@ def test_knowledge_check_and_completion_by_keyboard(page, browser_login):
     browser_login(page, "keys@example.org")
     page.goto("/lessons/read/understanding-relapse")
     page.focus("form[data-question] input[type=radio] >> nth=0")
-    page.keyboard.press("ArrowDown")  # moves to and selects the second answer, the right one
+    page.keyboard.press("ArrowDown")
+    page.keyboard.press("ArrowDown")  # moves to and selects the third answer, the right one
     page.keyboard.press("Tab")
     page.keyboard.press("Enter")
     feedback = page.locator("form[data-question]").first.locator(".feedback-verdict")

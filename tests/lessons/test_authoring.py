@@ -293,3 +293,36 @@ def test_hostile_module_fields_are_sanitized(app, client, auth, author):
         page = client.get(path).get_data(as_text=True)
         main = page.split('<main id="main"', 1)[1].split("</main>", 1)[0]
         assert not active_content(main), path
+
+
+@pytest.mark.parametrize("body", ["[" * 100_000 + "]" * 100_000, "{" * 100_000, '{"body": "x"'])
+def test_preview_of_unreadable_json_is_a_json_400(app, client, auth, author, body):
+    token = auth.csrf("/lessons/author")
+    response = client.post(
+        "/lessons/author/preview", data=body, content_type="application/json", headers={"X-CSRFToken": token}
+    )
+    assert response.status_code == 400
+    assert response.get_json() == {"error": 400, "message": "The request body is not a valid JSON object."}
+
+
+def test_each_choice_gets_its_own_feedback_in_the_editor(app, client, auth, author):
+    lesson = make_module("fb", questions=0).lessons[0]
+    url = f"/lessons/author/lessons/{lesson.id}/questions"
+    data = {"prompt": "Q?", "choices": "A\nB\nC", "answer": "2", "explanation": "General"}
+    feedback = {"feedback_1": "A is tempting", "feedback_2": "B is right", "feedback_3": HOSTILE[0]}
+    assert auth.post(url, data | feedback).status_code == 302
+    question = db.session.scalar(sa.select(Question).filter_by(prompt="Q?"))
+    assert question.feedback == ["A is tempting", "B is right", HOSTILE[0]]
+    page = client.get(f"{url}/{question.id}").get_data(as_text=True)
+    assert re.search(r'for="feedback_2".*name="feedback_2">\s*B is right</textarea>', page, re.S)
+    main = page.split('<main id="main"', 1)[1].split("</main>", 1)[0]
+    assert not active_content(main)
+    # Feedback for an answer that does not exist is a field error, not silently dropped.
+    response = auth.post(url, data | {"feedback_5": "for a fifth answer"})
+    assert response.status_code == 422
+    assert "There is no answer with this number" in response.get_data(as_text=True)
+    assert auth.post(url, data | {"feedback_1": "x" * 1001}).status_code == 422
+    # Clearing every feedback box leaves the question with only its general explanation.
+    auth.post(f"{url}/{question.id}", data)
+    db.session.expire_all()
+    assert db.session.get(Question, question.id).feedback is None

@@ -25,7 +25,7 @@ def lesson_id(lesson):
 def all_text(lesson):
     parts = [lesson.title, lesson.summary, lesson.reflection, plain_text(lesson.body)]
     for q in lesson.questions:
-        parts += [q.prompt, *q.choices, q.explanation]
+        parts += [q.prompt, *q.choices, q.explanation, *q.feedback]
     return "\n".join(parts)
 
 
@@ -36,18 +36,18 @@ def test_there_are_at_least_eight_modules_and_thirty_lessons():
 
 
 @pytest.mark.parametrize("lesson", LESSONS, ids=lesson_id)
-def test_length_between_400_and_1000_words(lesson):
-    assert 400 <= word_count(lesson.body) <= 1000
+def test_length_between_400_and_1200_words(lesson):
+    assert 400 <= word_count(lesson.body) <= 1200
 
 
 @pytest.mark.parametrize("lesson", LESSONS, ids=lesson_id)
-def test_two_to_four_questions_with_valid_answers_and_explanations(lesson):
-    assert 2 <= len(lesson.questions) <= 4
+def test_three_to_five_questions_with_valid_answers_and_feedback(lesson):
+    assert 3 <= len(lesson.questions) <= 5
     for question in lesson.questions:
-        assert question.prompt.strip() and len(question.choices) >= 2
+        assert question.prompt.strip() and len(question.choices) >= 3
         assert 0 <= question.answer < len(question.choices)
         assert len(set(question.choices)) == len(question.choices)
-        assert question.explanation.strip()
+        assert all(text.strip() for text in question.feedback) and len(question.feedback) == len(question.choices)
 
 
 @pytest.mark.parametrize("lesson", LESSONS, ids=lesson_id)

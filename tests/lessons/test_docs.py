@@ -19,4 +19,15 @@ def test_doc_figures_match_the_content():
         )
     grade = re.search(r"Median \*\*Flesch-Kincaid grade ([\d.]+)\*\*", text)
     assert grade and abs(float(grade.group(1)) - stats["median_grade"]) < 0.05
-    assert stats["median_grade"] <= 9
+    assert stats["max_grade"] <= 8
+    for figure in (
+        f"**{stats['questions']} questions**",
+        f"**{stats['with_feedback']} of {stats['questions']}**",
+        f"**{stats['lessons_with_sources']} of {stats['lessons']}**",
+        f"**{stats['scenario_share']:.0%} scenarios**",
+        f"**{stats['longest_correct_share']:.0%} longest**",
+        f"**{stats['shortest_correct_share']:.0%} shortest**",
+        f"**grade {stats['max_grade']:.1f}** (`{stats['hardest_lesson']}`)",
+        ", ".join(f"position {p + 1}: {share:.0%}" for p, share in stats["position_shares"].items()),
+    ):
+        assert figure in text, figure

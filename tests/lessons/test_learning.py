@@ -15,7 +15,7 @@ def lesson_of(module, n=0):
 
 def test_catalogue_shows_modules_with_accessible_progress(curriculum, family, client, auth):
     page = client.get("/lessons/").get_data(as_text=True)
-    assert page.count('<li class="module-card">') == 9
+    assert page.count('<li class="module-card">') == len(curriculum) == 10
     assert '<progress id="progress-understanding-iop" max="4" value="0"' in page
     assert "0 of 4 lessons complete" in page
     auth.post("/lessons/read/what-an-iop-is/complete")
@@ -163,3 +163,33 @@ def test_counselors_can_learn_too(app, client, auth):
     page = client.get("/lessons/").get_data(as_text=True)
     assert "Edit lessons" in page and "Sharing your progress" not in page
     assert db.session.scalar(sa.select(Module).filter_by(slug="staff")) is not None
+
+
+def with_choice_feedback(lesson):
+    question = lesson.questions[0]
+    question.feedback = ["Yes is right: it fits.", "No is tempting, but it misses the point.", ""]
+    db.session.commit()
+    return question
+
+
+def test_a_wrong_answer_shows_that_options_own_feedback(app, family, client, auth):
+    lesson = lesson_of(make_module("feedback"))
+    question = with_choice_feedback(lesson)
+    auth.post(f"/lessons/read/{lesson.slug}/answer", {"question_id": question.id, "choice": 1})
+    page = client.get(f"/lessons/read/{lesson.slug}").get_data(as_text=True)
+    assert "Not quite. The answer is: Yes" in page
+    assert "No is tempting, but it misses the point." in page
+    assert "Yes is right: it fits." not in page and "Because yes." not in page
+    json = auth.post(
+        f"/lessons/read/{lesson.slug}/answer",
+        {"question_id": question.id, "choice": 0},
+        headers={"Accept": "application/json"},
+    ).json
+    assert json["correct"] and "Yes is right: it fits." in json["html"] and "misses the point" not in json["html"]
+    # A choice without its own feedback falls back to the question's general explanation.
+    json = auth.post(
+        f"/lessons/read/{lesson.slug}/answer",
+        {"question_id": question.id, "choice": 2},
+        headers={"Accept": "application/json"},
+    ).json
+    assert not json["correct"] and "Because yes." in json["html"]

@@ -71,3 +71,14 @@ def test_ten_thousand_character_fields_are_refused_cleanly(client, auth):
     response = auth.login("a" * 10_000 + "@example.org", "b" * 10_000)
     assert response.status_code == 422
     assert "cannot be longer than 254 characters" in response.get_data(as_text=True)
+
+
+DEEP = "[" * 100_000 + "]" * 100_000
+
+
+@pytest.mark.parametrize("body", [DEEP, '{"email": ', "[1, 2, 3]", '"just a string"', "12"])
+def test_unreadable_json_on_a_form_route_is_a_json_400(client, auth, body):
+    token = auth.csrf("/auth/login")
+    response = client.post("/auth/login", data=body, content_type="application/json", headers={"X-CSRFToken": token})
+    assert response.status_code == 400
+    assert response.get_json() == {"error": 400, "message": "The request body is not a valid JSON object."}

@@ -303,3 +303,20 @@ def test_presence_is_batched_per_room_when_an_interval_is_set(app, chat, welcome
     time.sleep(0.2)
     updates += payloads(a, "presence")
     assert updates == [{"room": "welcome", "online": ["Alice", "Bea", "Cy", "Dee"]}]
+
+
+def test_flagging_in_a_room_you_cannot_see_answers_like_an_unknown_id(app, chat, program_room, linked_member):
+    from portal.rooms.models import Flag
+
+    sent = ack(chat.connect(linked_member), "join", {"room": "evening-iop"})
+    assert sent["ok"]
+    writer = chat.connect(linked_member)
+    message_id = ack(writer, "send", {"room": "evening-iop", "body": "our program", "client_id": new_id()})["message"][
+        "id"
+    ]
+    outsider = chat.connect(member())
+    elsewhere = ack(outsider, "flag", {"message_id": message_id, "reason": "x"})
+    unknown = ack(outsider, "flag", {"message_id": 999_999, "reason": "x"})
+    assert elsewhere == unknown
+    assert elsewhere["error"] == "not_found"
+    assert db.session.scalar(sa.select(Flag)) is None

@@ -2,12 +2,17 @@
 
 import re
 
+import pytest
 import sqlalchemy as sa
 
 from portal.audit import AuditEvent
 from portal.extensions import db
+from portal.rooms import moderation
+from portal.rooms.errors import RoomError
 from portal.rooms.models import Flag, Message, ModerationAction, Notice, RoomRestriction, Suspension
 from portal.security import Role
+from tests.conftest import AuthActions
+from tests.factories import make_user
 from tests.rooms.conftest import ack, member, new_id, payloads
 
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
@@ -224,3 +229,91 @@ def test_a_display_name_matching_a_hold_word_is_queued_once(app, chat, welcome):
     assert "another display name" in db.session.scalar(sa.select(Notice.text).filter_by(user_id=person.id))
     moderator_post(mod, f"/rooms/console/flags/{flag_id}/dismiss", {})
     assert db.session.get(Flag, flag_id).resolved_at is not None
+
+
+def _form_for(page, action):
+    start = page.index(f'action="{action}"')
+    return page[start : page.index("</form>", start)]
+
+
+@pytest.mark.parametrize("role", [Role.MODERATOR, Role.COUNSELOR, Role.ADMIN])
+def test_a_moderator_cannot_suspend_staff(app, chat, welcome, role):
+    staff = make_user(roles=(role,))
+    staff_http = app.test_client()
+    AuthActions(staff_http).login(staff.email)
+    moderator = member(roles=(Role.MODERATOR,))
+    m = chat.connect(moderator)
+    response = moderator_post(m, f"/rooms/console/people/{staff.id}", {"action": "suspend", "reason": "x"})
+    assert response.status_code == 302
+    page = m.http.get("/rooms/console").get_data(as_text=True)
+    assert "Only an administrator can suspend a staff account" in page
+    assert db.session.scalar(sa.select(Suspension)) is None
+    assert db.session.scalar(sa.select(ModerationAction)) is None
+    assert staff_http.get("/auth/account").status_code == 200  # still signed in
+    with pytest.raises(RoomError) as refused:
+        moderation.suspend_user(moderator, staff, "x")
+    assert refused.value.code == "admin_only"
+
+
+def test_a_moderator_cannot_suspend_a_staff_author_from_the_queue(app, chat, welcome):
+    staff_author = member(display_name="Other mod", roles=(Role.MODERATOR,))
+    s = chat.connect(staff_author)
+    ack(s, "join", {"room": "welcome"})
+    family = member(display_name="Family")
+    f = chat.connect(family)
+    ack(f, "join", {"room": "welcome"})
+    by_staff = ack(s, "send", {"room": "welcome", "body": "staff words", "client_id": new_id()})["message"]
+    by_family = ack(f, "send", {"room": "welcome", "body": "family words", "client_id": new_id()})["message"]
+    m = chat.connect(member(roles=(Role.MODERATOR,)))
+    for sent in (by_staff, by_family):
+        ack(f, "flag", {"message_id": sent["id"], "reason": "check"})
+    page = m.http.get("/rooms/console").get_data(as_text=True)
+    assert 'value="suspend"' not in _form_for(page, f"/rooms/console/messages/{by_staff['id']}")
+    assert 'value="suspend"' in _form_for(page, f"/rooms/console/messages/{by_family['id']}")
+    moderator_post(m, f"/rooms/console/messages/{by_staff['id']}", {"action": "suspend", "reason": "x"})
+    assert s.is_connected("/chat")
+    assert db.session.scalar(sa.select(Suspension)) is None
+    assert "Only an administrator" in m.http.get("/rooms/console").get_data(as_text=True)
+
+
+def test_a_moderator_cannot_lift_a_staff_suspension(app, chat, welcome):
+    admin = make_user(roles=(Role.ADMIN,))
+    staff = make_user(roles=(Role.MODERATOR,))
+    with app.test_request_context():
+        moderation.suspend_user(admin, staff, "admin's call")
+    m = chat.connect(member(roles=(Role.MODERATOR,)))
+    page = m.http.get("/rooms/console").get_data(as_text=True)
+    assert f"/rooms/console/suspensions/{staff.id}/lift" not in page
+    moderator_post(m, f"/rooms/console/suspensions/{staff.id}/lift", {})
+    assert db.session.scalar(sa.select(Suspension.lifted_at)) is None
+
+
+def test_an_admin_can_suspend_staff(app, chat, welcome):
+    staff = make_user(roles=(Role.MODERATOR,))
+    staff_http = app.test_client()
+    AuthActions(staff_http).login(staff.email)
+    admin = chat.connect(make_user(roles=(Role.ADMIN,)))
+    moderator_post(admin, f"/rooms/console/people/{staff.id}", {"action": "suspend", "reason": "misuse"})
+    assert db.session.scalar(sa.select(Suspension.user_id)) == staff.id
+    assert db.session.scalar(sa.select(AuditEvent.object_id).filter_by(action="moderation.suspend")) == str(staff.id)
+    assert staff_http.get("/auth/account").status_code == 302  # signed out everywhere
+
+
+def test_the_invite_form_answers_the_same_whether_or_not_the_email_has_an_account(app, chat, welcome):
+    from portal.rooms.models import RoomKind, RoomMember
+    from tests.rooms.conftest import make_room
+
+    circle = make_room("circle", kind=RoomKind.INVITE_ONLY)
+    known = member(email="known@example.org", display_name="Known Person")
+    m = chat.connect(member(roles=(Role.MODERATOR,)))
+    answers = []
+    for email in ("known@example.org", "nobody@example.org"):
+        response = moderator_post(m, "/rooms/console/rooms/circle/invite", {"email": email})
+        page = m.http.get(response.headers["Location"]).get_data(as_text=True)
+        flashed = re.findall(r'<p class="flash flash-(\w+)">(.*?)</p>', page, re.S)
+        answers.append((response.status_code, response.headers["Location"], flashed, page))
+    assert answers[0] == answers[1]
+    assert answers[0][2] == [("success", "If an account uses that email address, its owner can now join this room.")]
+    assert "Known Person" not in answers[0][3]
+    members = db.session.scalars(sa.select(RoomMember.user_id).filter_by(room_id=circle.id)).all()
+    assert members == [known.id]

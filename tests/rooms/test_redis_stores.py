@@ -17,7 +17,6 @@ pytestmark = [
 def redis_app(app):
     app.config["REDIS_URL"] = harness.redis_server_url()
     app.config["REDIS_KEY_PREFIX"] = f"fbtest-{secrets.token_hex(4)}:"
-    app.config["RATELIMIT_KEY_PREFIX"] = app.config["REDIS_KEY_PREFIX"] + "limits"
     for key in ("rooms_presence", "rooms_ratelimit"):
         app.extensions.pop(key, None)
     yield app
@@ -131,3 +130,15 @@ def test_memory_presence_has_the_same_interface(app):
     store.enter("welcome", "sid-a", 1)
     assert store.prune() == set()
     assert store.online_user_ids("welcome") == {1}
+
+
+def test_each_process_sweeps_only_its_own_sockets(redis_app):
+    """The upkeep loop closes the sockets of ended sessions on the process that holds them."""
+    one, other = presence.store(), _store(redis_app)
+    one.connect("sid-a", 1, record_id=10)
+    other.connect("sid-b", 2, record_id=20)
+    assert one.local_session_records() == {"sid-a": 10}
+    assert other.local_session_records() == {"sid-b": 20}
+    one.disconnect("sid-a")
+    assert one.local_session_records() == {}
+    other.close()

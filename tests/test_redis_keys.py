@@ -1,0 +1,56 @@
+"""Every key the portal writes to Redis is under REDIS_KEY_PREFIX, rate-limit counters included
+(Flask-Limiter's HTTP limits and the chat limit), against the real Redis server."""
+
+import random
+import re
+import secrets
+
+import pytest
+
+from bench import harness
+from portal import create_app
+from portal.extensions import db
+from portal.rooms import ratelimit
+
+pytestmark = [
+    pytest.mark.redis,
+    pytest.mark.skipif(not harness.redis_available(), reason="needs the Redis server"),
+]
+
+
+@pytest.fixture
+def redis_app(_schema, database_url):
+    import redis
+
+    prefix = f"fbtest-{secrets.token_hex(4)}:"
+    app = create_app(
+        "testing", SQLALCHEMY_DATABASE_URI=database_url, REDIS_URL=harness.redis_server_url(), REDIS_KEY_PREFIX=prefix
+    )
+    server = redis.Redis.from_url(harness.redis_server_url())
+    with app.app_context():
+        yield app, server
+        db.session.remove()
+        db.engine.dispose()
+    for key in server.scan_iter(f"{prefix}*"):
+        server.delete(key)
+
+
+def test_rate_limit_keys_are_under_the_prefix(redis_app):
+    app, server = redis_app
+    prefix = app.config["REDIS_KEY_PREFIX"]
+    address = f"10.{random.randint(0, 255)}.{random.randint(0, 255)}.{random.randint(1, 254)}"
+    user_id = random.randint(10**8, 10**9)
+    client = app.test_client()
+    client.environ_base["REMOTE_ADDR"] = address
+    page = client.get("/auth/reset").get_data(as_text=True)
+    token = re.search(r'name="csrf-token" content="([^"]+)"', page).group(1)
+    response = client.post("/auth/reset", data={"email": "nobody@example.org", "csrf_token": token})
+    assert response.status_code < 500
+    assert ratelimit.take(user_id) == 0
+
+    mine = [k.decode() for k in server.scan_iter(f"*{address}*")] + [
+        k.decode() for k in server.scan_iter(f"*chat-send:{user_id}/*")
+    ]
+    assert any(address in k for k in mine)  # Flask-Limiter's counter
+    assert any(f"chat-send:{user_id}/" in k for k in mine)  # the chat limit's
+    assert all(k.startswith(f"{prefix}limits:") for k in mine), mine

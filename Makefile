@@ -64,7 +64,7 @@ test: $(VENV)/.stamp-dev assets
 test-fast: $(VENV)/.stamp-dev
 	env -u TEST_DATABASE_URL $(BIN)/python -m pytest -n auto -m "not slow and not e2e and not postgres" $(PYTEST_ARGS)
 
-# Production server (DESIGN §5; docs/deploy.md): needs SECRET_KEY and DATABASE_URL, uses
+# Production server (a contract: docs/architecture.md; docs/deploy.md): needs SECRET_KEY and DATABASE_URL, uses
 # REDIS_URL when set. Migrations first, then gunicorn + gevent on 127.0.0.1:$(PORT).
 serve: $(VENV)/.stamp-runtime assets
 	@test -n "$$SECRET_KEY" || { echo "make serve: set SECRET_KEY (32+ random characters) and DATABASE_URL" >&2; exit 2; }
@@ -77,9 +77,13 @@ bench: $(VENV)/.stamp-dev assets
 	@command -v wrk >/dev/null || echo "make bench: wrk not found (apt-get install wrk); pages are measured with a slower Python client" >&2
 	$(BIN)/python -m bench $(BENCH_ARGS)
 
+# ruff, then the import contracts in pyproject.toml (docs/architecture.md): shared modules import
+# no feature, care imports neither rooms nor calendar, lessons reach care only through care.access,
+# no cycles between feature packages or between the modules of one package.
 lint: $(VENV)/.stamp-dev
 	$(BIN)/ruff check portal tests bench wsgi.py
 	$(BIN)/ruff format --check portal tests bench wsgi.py
+	$(BIN)/lint-imports --no-cache
 
 format: $(VENV)/.stamp-dev
 	$(BIN)/ruff format portal tests bench wsgi.py

@@ -1,5 +1,6 @@
 """One answer for a form with field errors, in every feature: 422 Unprocessable Content, the page
-again with the error next to its field, and nothing stored (DESIGN: "bad input → a clear 4xx").
+again with the error next to its field, and nothing stored (docs/architecture.md, guarantees: bad
+input never causes a 500).
 
 A malformed request (no CSRF token, NUL bytes, bad UTF-8) is a 400 instead; test_route_smoke
 covers those. Every view that shows a form page (GET and POST on one route) must appear in CASES

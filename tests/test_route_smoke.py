@@ -2,8 +2,8 @@
 
 Routes are enumerated from app.url_map, so a new route is covered without touching this file.
 URL parameters are filled with real ids/slugs/tokens from the demo data and with hostile values.
-Known failures in features still being built are listed in KNOWN_FAILURES (strict xfail) and
-described in /work/notes-crawl.md.
+Known failures in features still being built are listed in KNOWN_FAILURES (strict xfail), each
+with its reason.
 """
 
 import re
@@ -62,7 +62,7 @@ PUBLIC_ENDPOINTS = {
     "calendar.feed",
     "lessons.verify",
 }
-# (method, role, endpoint) → reason; each is a strict xfail (see /work/notes-crawl.md).
+# (method, role, endpoint) → reason; each is a strict xfail (the reason says what fails and why).
 KNOWN_FAILURES: dict[tuple[str, str, str], str] = {}
 
 

@@ -65,6 +65,7 @@ NOT_FIELD_FORMS = {
     "auth.reset_password": "behind an emailed token; its 422 is tested in tests/auth",
     "auth.mfa_challenge": "needs a half-signed-in session; its 422 is tested in tests/auth",
     "care.invitation": "an accept button behind an invitation token",
+    "auth.staff_invitation": "behind an emailed token; its 422 is tested in tests/admin/test_staff_invitations.py",
 }
 
 

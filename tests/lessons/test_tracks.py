@@ -155,11 +155,11 @@ def test_signup_with_an_unknown_role_is_422_with_a_field_error(client, auth):
     assert new_user() is None
 
 
-def test_account_page_changes_the_role_and_audits_it(app, client, auth, family):
+def test_account_page_changes_the_role_and_audits_it(app, client, auth, learner):
     data = {"display_name": "Jordan", "timezone": "America/New_York", "family_role": "partner"}
     assert auth.post("/auth/account", data, page="/auth/account").status_code == 302
     db.session.expire_all()
-    assert db.session.get(User, family.id).family_role == "partner"
+    assert db.session.get(User, learner.id).family_role == "partner"
     assert "user.family_role_changed" in actions()
     page = client.get("/auth/account").get_data(as_text=True)
     assert '<option selected value="partner">' in page
@@ -168,11 +168,11 @@ def test_account_page_changes_the_role_and_audits_it(app, client, auth, family):
     assert response.status_code == 422
     assert "Choose a family role from the list." in response.get_data(as_text=True)
     db.session.expire_all()
-    assert db.session.get(User, family.id).family_role == "partner"
+    assert db.session.get(User, learner.id).family_role == "partner"
     # Clearing it is allowed.
     assert auth.post("/auth/account", data | {"family_role": ""}, page="/auth/account").status_code == 302
     db.session.expire_all()
-    assert db.session.get(User, family.id).family_role is None
+    assert db.session.get(User, learner.id).family_role is None
 
 
 def test_staff_account_page_has_no_family_role(app, client, auth):
@@ -181,34 +181,34 @@ def test_staff_account_page_has_no_family_role(app, client, auth):
     assert 'name="family_role"' not in client.get("/auth/account").get_data(as_text=True)
 
 
-def test_learn_page_prompts_for_a_role_and_saves_it(app, client, auth, curriculum, family):
+def test_learn_page_prompts_for_a_role_and_saves_it(app, client, auth, curriculum, learner):
     page = client.get("/lessons/").get_data(as_text=True)
     assert "Get a recommended path" in page and 'action="/lessons/role"' in page
     response = auth.post("/lessons/role", {"family_role": "parent_teen"}, page="/lessons/")
     assert response.status_code == 302 and response.headers["Location"].endswith("/lessons/#recommended-path")
     db.session.expire_all()
-    assert db.session.get(User, family.id).family_role == "parent_teen"
+    assert db.session.get(User, learner.id).family_role == "parent_teen"
     assert actions()[-1] == "user.family_role_changed"
     page = client.get("/lessons/").get_data(as_text=True)
     assert "Your recommended path" in page and "Get a recommended path" not in page
 
 
 @pytest.mark.parametrize("value", ["", "landlord", "x" * 500])
-def test_learn_page_role_form_rejects_bad_values_with_422(app, client, auth, curriculum, family, value):
+def test_learn_page_role_form_rejects_bad_values_with_422(app, client, auth, curriculum, learner, value):
     response = auth.post("/lessons/role", {"family_role": value}, page="/lessons/")
     assert response.status_code == 422
     page = response.get_data(as_text=True)
     assert "Choose" in page and 'aria-invalid="true"' in page
     assert "Modules" in page  # the whole Learn page again, with the field error
     db.session.expire_all()
-    assert db.session.get(User, family.id).family_role is None
+    assert db.session.get(User, learner.id).family_role is None
 
 
-def test_learn_page_role_form_needs_csrf_and_sign_in(app, client, auth, family):
+def test_learn_page_role_form_needs_csrf_and_sign_in(app, client, auth, learner):
     response = client.post("/lessons/role", data={"family_role": "partner"})
     assert response.status_code == 400
     db.session.expire_all()
-    assert db.session.get(User, family.id).family_role is None
+    assert db.session.get(User, learner.id).family_role is None
     auth.logout()
     token = auth.csrf("/auth/login")
     response = client.post("/lessons/role", data={"family_role": "partner", "csrf_token": token})
@@ -218,13 +218,13 @@ def test_learn_page_role_form_needs_csrf_and_sign_in(app, client, auth, family):
 # ---- the recommended path ----
 
 
-def test_recommended_path_in_order_with_progress_and_next_lesson(app, client, curriculum, family):
-    family.family_role = "partner"
+def test_recommended_path_in_order_with_progress_and_next_lesson(app, client, curriculum, learner):
+    learner.family_role = "partner"
     db.session.commit()
     track = tracks.track_for("partner")
     first, second = (db.session.scalar(db.select(Lesson).filter_by(slug=s)) for s in track.lessons[:2])
-    complete_lesson(family, first)
-    overview = tracks.track_overview(family.id, "partner")
+    complete_lesson(learner, first)
+    overview = tracks.track_overview(learner.id, "partner")
     assert [lesson.slug for lesson in overview.lessons] == list(track.lessons)
     assert overview.lessons[0].state == "complete" and overview.completed == 1
     assert overview.next_lesson.slug == second.slug
@@ -239,17 +239,17 @@ def test_recommended_path_in_order_with_progress_and_next_lesson(app, client, cu
     assert "Change your role" in path_html
 
 
-def test_unpublished_lesson_drops_out_of_the_path(app, curriculum, family):
+def test_unpublished_lesson_drops_out_of_the_path(app, curriculum, learner):
     track = tracks.track_for("sibling")
     lesson = db.session.scalar(db.select(Lesson).filter_by(slug=track.lessons[0]))
     lesson.status = Status.DRAFT.value
     db.session.commit()
-    overview = tracks.track_overview(family.id, "sibling")
+    overview = tracks.track_overview(learner.id, "sibling")
     assert [x.slug for x in overview.lessons] == list(track.lessons[1:])
 
 
-def test_every_lesson_stays_open_whatever_the_role(app, client, curriculum, family):
-    family.family_role = "sibling"
+def test_every_lesson_stays_open_whatever_the_role(app, client, curriculum, learner):
+    learner.family_role = "sibling"
     db.session.commit()
     off_path = next(s for s in slugs_by_module() if s not in tracks.track_for("sibling").lessons)
     assert client.get(f"/lessons/read/{off_path}").status_code == 200

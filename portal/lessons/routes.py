@@ -4,7 +4,7 @@ from flask import Blueprint, abort, flash, jsonify, redirect, render_template, r
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from portal.lessons import overview, services
+from portal.lessons import overview, services, worksheets
 from portal.lessons.forms import ActionForm, AnswerForm, ReflectionForm, SearchForm, SharingForm
 from portal.lessons.search import search_lessons
 from portal.main.dashboard import register_panel
@@ -58,6 +58,7 @@ def render_lesson(slug, reflection_form=None, status=200):
         reflection_form=reflection_form,
         previous=page.previous,
         following=page.following,
+        worksheets=worksheets.for_lesson(page.lesson.slug),
     )
     services.record_visit(current_user, page.lesson, page.progress)
     return html, status
@@ -158,4 +159,4 @@ def continue_panel(user):
     return {"title": _("Continue learning"), "text": text, "links": links}
 
 
-from portal.lessons import routes_authoring, routes_personal  # noqa: E402, F401  (they add views to bp)
+from portal.lessons import routes_authoring, routes_personal, routes_worksheets  # noqa: E402, F401  (they add views to bp)

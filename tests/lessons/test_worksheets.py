@@ -168,3 +168,10 @@ def test_only_the_owner_ever_sees_a_worksheet(app, client, auth):
     owner_row = next(r for r in rows if r.user_id == owner.id)
     assert owner_row.answers["risky_times"] == SECRET and owner_row.answers["signs"] == ""
     assert all(SECRET not in str(r.answers) for r in rows if r.user_id != owner.id)
+
+
+def test_stats_command_counts_the_worksheets(app, runner):
+    result = runner.invoke(args=["curriculum", "stats"])
+    assert result.exit_code == 0, result.output
+    assert f"worksheets: {len(worksheets.WORKSHEETS)} (bound: at least 6)" in result.output
+    assert len(worksheets.WORKSHEETS) >= 6

@@ -1,4 +1,4 @@
-"""Gunicorn settings for the production server (`make serve`, DESIGN §5).
+"""Gunicorn settings for the production server (`make serve`, a contract in docs/architecture.md).
 
     PORTAL_ENV=production gunicorn --config gunicorn.conf.py wsgi:app
 

@@ -8,7 +8,7 @@
 Needs PostgreSQL (TEST_DATABASE_URL or postgresql://postgres@127.0.0.1:5432/postgres) and, for
 the scale-out rows, Redis (TEST_REDIS_URL or redis://127.0.0.1:6379/0). Servers run with the
 production config and the same command as `make serve` (gunicorn --config gunicorn.conf.py),
-on a fresh database with the demo data, with RATELIMIT_ENABLED=0 (DESIGN §5: load tests).
+on a fresh database with the demo data, with RATELIMIT_ENABLED=0 (a contract in docs/architecture.md: load tests).
 """
 
 import argparse

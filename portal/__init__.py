@@ -1,13 +1,19 @@
 """Family Bridge: a portal for the families of clients in an Intensive Outpatient Program."""
 
 import logging
+from importlib import import_module
 from pathlib import Path
 
 from flask import Flask, g
+from werkzeug.middleware.proxy_fix import ProxyFix
 
-from portal import logs
-from portal.config import config_for, normalize_database_url
+from portal import database, errors, i18n, logs, templating
+from portal.config import INSTANCE, config_for, normalize_database_url
 from portal.extensions import babel, csrf, db, limiter, login_manager, migrate, socketio
+from portal.security import AnonymousUser, IdConverter, request_id, set_security_headers
+
+# The feature packages (and the CLI, which imports them) are imported inside the register_*
+# steps, so that importing a shared module such as portal.config does not load every feature.
 
 FEATURES = ("main", "auth", "admin", "care", "lessons", "rooms", "calendar")
 
@@ -25,6 +31,7 @@ def create_app(config=None, **overrides):
     _bound_database_waits(app)
     register_extensions(app)
     register_blueprints(app)
+    register_realtime(app)
     register_request_hooks(app)
     register_errorhandlers(app)
     register_template_helpers(app)
@@ -50,22 +57,16 @@ def _trust_proxy(app):
     127.0.0.1 and the per-address login limit would throttle the whole site at once."""
     hops = int(app.config.get("TRUSTED_PROXIES", 0) or 0)
     if hops > 0:
-        from werkzeug.middleware.proxy_fix import ProxyFix
-
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)
 
 
 def _instance_path():
-    from portal.config import INSTANCE
-
     INSTANCE.mkdir(parents=True, exist_ok=True)
     return INSTANCE
 
 
 def import_models():
     """Import every model module so metadata (create_all, Alembic) sees all tables."""
-    from importlib import import_module
-
     import_module("portal.audit")
     import_module("portal.mail.models")
     for feature in ("auth", "care", "lessons", "rooms", "calendar"):
@@ -73,9 +74,6 @@ def import_models():
 
 
 def register_extensions(app):
-    from portal import database, i18n
-    from portal.security import AnonymousUser
-
     import_models()
     db.init_app(app)
     database.configure(app)
@@ -118,19 +116,23 @@ def _allowed_origins(app):
 
 
 def register_blueprints(app):
-    from importlib import import_module
-
-    from portal.security import IdConverter
-
     app.url_map.converters["int"] = IdConverter  # before any rule is added
     for feature in FEATURES:
-        module = import_module(f"portal.{feature}.routes")
-        app.register_blueprint(module.bp)
-    import_module("portal.rooms.events")
+        package = import_module(f"portal.{feature}")
+        for module in package.VIEWS:
+            import_module(f"portal.{feature}.{module}")
+        app.register_blueprint(package.bp)
+
+
+def register_realtime(app):
+    """The /chat Socket.IO handlers, on the server register_extensions made for this app."""
+    from portal.rooms.events import register_realtime
+
+    register_realtime(app)
 
 
 def register_request_hooks(app):
-    from portal.security import current_session_record, request_id, set_security_headers, touch_session
+    from portal.auth.sessions import current_session_record, touch_session
 
     @app.before_request
     def start_request():
@@ -143,14 +145,10 @@ def register_request_hooks(app):
 
 
 def register_errorhandlers(app):
-    from portal import errors
-
     errors.register(app)
 
 
 def register_template_helpers(app):
-    from portal import templating
-
     templating.register(app)
 
 

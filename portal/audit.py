@@ -1,4 +1,6 @@
-"""The append-only audit log (DESIGN §2): who did what, to what, when — never secrets or bodies."""
+"""The append-only audit log (docs/privacy.md): who did what, to what, when — never secrets or bodies."""
+
+from datetime import datetime
 
 import sqlalchemy as sa
 from flask import has_request_context, request
@@ -8,6 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from portal.clock import UTCDateTime, utcnow
 from portal.extensions import db
+from portal.security import request_id
 
 FORBIDDEN_DETAIL_KEYS = {"password", "token", "body", "secret", "code"}
 
@@ -16,7 +19,7 @@ class AuditEvent(db.Model):
     __tablename__ = "audit_events"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    at: Mapped[object] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
     actor_id: Mapped[int | None] = mapped_column(index=True)
     actor_role: Mapped[str | None] = mapped_column(sa.String(60))
     action: Mapped[str] = mapped_column(sa.String(60), index=True)
@@ -53,8 +56,6 @@ def record(
     detail=None,
 ):
     """Add one audit event to the current transaction (the caller commits)."""
-    from portal.security import request_id
-
     if actor is None and has_request_context() and current_user.is_authenticated:
         actor = current_user
     if obj is not None:
@@ -64,7 +65,7 @@ def record(
     entry = AuditEvent(
         at=utcnow(),
         actor_id=getattr(actor, "id", None),
-        actor_role=",".join(sorted(r.value for r in actor.roles)) if actor is not None else None,
+        actor_role=",".join(sorted(actor.roles)) if actor is not None else None,
         action=action,
         object_type=object_type,
         object_id=str(object_id) if object_id is not None else None,

@@ -1,4 +1,4 @@
-"""Command-line interface (README): seed-demo, users, curriculum, reminders, care, mail."""
+"""Command-line interface (a contract: docs/architecture.md): seed-demo, users, curriculum, reminders, care, mail."""
 
 import click
 from flask import current_app

@@ -1,10 +1,12 @@
-"""Configuration classes, read from the environment (DESIGN §5)."""
+"""Configuration classes, read from the environment (a contract: docs/architecture.md)."""
 
 import logging
 import os
 import secrets
 from datetime import timedelta
 from pathlib import Path
+
+from cryptography.fernet import Fernet
 
 ROOT = Path(__file__).resolve().parent.parent
 INSTANCE = Path(os.environ.get("PORTAL_INSTANCE_PATH", ROOT / "instance"))
@@ -31,10 +33,26 @@ def _dev_secret_key():
     return path.read_text().strip()
 
 
+def parse_keys(value):
+    """MFA_ENCRYPTION_KEYS as a list of Fernet keys; ValueError names a key that is not one."""
+    keys = []
+    for position, item in enumerate((value or "").split(","), start=1):
+        item = item.strip()
+        if not item:
+            continue
+        try:
+            Fernet(item)
+        except (ValueError, TypeError):
+            raise ValueError(
+                f"MFA_ENCRYPTION_KEYS: key {position} is not a Fernet key "
+                "(32 bytes in urlsafe base64; make one with Fernet.generate_key())."
+            ) from None
+        keys.append(item.encode())
+    return keys
+
+
 def _check_mfa_keys(config):
     """Refuse to start with an MFA_ENCRYPTION_KEYS entry that is not a Fernet key."""
-    from portal.auth.secretbox import parse_keys
-
     try:
         parse_keys(config.get("MFA_ENCRYPTION_KEYS"))
     except ValueError as error:

@@ -2,13 +2,13 @@
 
 from sqlalchemy import event
 
+from portal.extensions import db
+
 
 def configure(app):
     uri = app.config["SQLALCHEMY_DATABASE_URI"]
     if not uri.startswith("sqlite"):
         return
-    from portal.extensions import db
-
     with app.app_context():
         engine = db.engine
 

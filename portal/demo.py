@@ -1,4 +1,4 @@
-"""Demo data of DESIGN §5. Each feature adds its part in its own demo.seed(accounts)."""
+"""The demo data (a contract: docs/architecture.md). Each feature adds its part in its own demo.seed(accounts)."""
 
 from importlib import import_module
 
@@ -23,7 +23,7 @@ def seed(password):
     for email, name, roles in DEMO_ACCOUNTS:
         accounts[email] = auth_services.ensure_demo_user(email, name, roles, password)
     db.session.commit()
-    lines = [f"account {email} ({', '.join(sorted(r.value for r in roles))})" for email, _, roles in DEMO_ACCOUNTS]
+    lines = [f"account {email} ({', '.join(sorted(roles))})" for email, _, roles in DEMO_ACCOUNTS]
     for feature in FEATURE_SEEDS:
         module = import_module(f"portal.{feature}.demo")
         lines.extend(module.seed(accounts) or [])

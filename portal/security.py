@@ -1,4 +1,6 @@
-"""Roles and permissions, server-side session records, and the HTTP security baseline."""
+"""Roles and permissions, safe redirects, request ids and the HTTP security baseline.
+
+Shared by every feature; it imports none of them (server-side sessions live in portal/auth/sessions.py)."""
 
 import enum
 import hashlib
@@ -7,20 +9,11 @@ import secrets
 from functools import wraps
 from urllib.parse import urlsplit
 
-from blinker import Namespace
-from flask import abort, current_app, g, request, session, url_for
+from flask import abort, current_app, g, request, url_for
 from flask_login import AnonymousUserMixin, current_user
 from werkzeug.routing import IntegerConverter
 
-from portal.clock import utcnow
-from portal.extensions import db, login_manager
-
-signals = Namespace()
-#: Sent with (user_id, reason) when a user's sessions end, so live sockets can be dropped.
-sessions_revoked = signals.signal("sessions-revoked")
-#: Sent with (user_id, reason) after a change to what a user may do that leaves their sessions
-#: alive (roles), so live sockets leave what the user may no longer read.
-standing_changed = signals.signal("standing-changed")
+from portal.extensions import login_manager
 
 
 class Role(enum.StrEnum):
@@ -89,135 +82,6 @@ def permission_required(permission):
                 return login_manager.unauthorized()
             if not current_user.can(permission):
                 abort(403)
-            return view(*args, **kwargs)
-
-        return wrapped
-
-    return decorator
-
-
-# --- server-side session records ------------------------------------------------------------
-
-
-def idle_limit_for(user):
-    """Staff sessions idle out sooner than family sessions."""
-    key = "SESSION_IDLE_STAFF" if user.is_staff else "SESSION_IDLE_FAMILY"
-    return current_app.config[key]
-
-
-def begin_session(user):
-    """Start a fresh session record for user and put its id in a fresh cookie (rotation)."""
-    from portal.auth.models import SessionRecord
-
-    session.clear()
-    record, token = SessionRecord.start(
-        user,
-        lifetime=current_app.config["SESSION_ABSOLUTE"],
-        ip=request.remote_addr,
-        user_agent=request.user_agent.string,
-    )
-    db.session.add(record)
-    session["sid"] = token
-    session["_user_id"] = str(user.id)
-    session.permanent = True
-    return record
-
-
-def current_session_record():
-    """The live session record for this request, loaded once per request."""
-    if g.get("database_down"):
-        return None  # an outage answer is being built: nobody is signed in for it (errors.py)
-    if "session_record" not in g:
-        g.session_record = _load_session_record()
-    return g.session_record
-
-
-def _load_session_record():
-    from sqlalchemy.orm import joinedload
-
-    from portal.auth.models import SessionRecord, User
-
-    token = session.get("sid")
-    if not token or not isinstance(token, str):
-        return None
-    # One statement for the record, its user and their roles: this runs on every request.
-    query = (
-        db.select(SessionRecord)
-        .filter_by(token_hash=hash_token(token))
-        .options(joinedload(SessionRecord.user).joinedload(User.role_rows))
-    )
-    record = db.session.scalars(query).unique().first()
-    if record is None or not record.user.active:
-        return None
-    if not record.is_live(idle_limit_for(record.user)):
-        record.revoke(record.revoked_reason or "expired")
-        db.session.commit()
-        return None
-    return record
-
-
-def touch_session(record):
-    """Move the idle clock forward, writing at most once a minute."""
-    now = utcnow()
-    if (now - record.last_seen_at).total_seconds() >= 60:
-        record.last_seen_at = now
-        db.session.commit()
-
-
-def end_session(reason="logout"):
-    """Revoke the current record and clear the cookie."""
-    record = current_session_record()
-    if record is not None:
-        record.revoke(reason)
-        db.session.commit()
-        sessions_revoked.send(current_app._get_current_object(), user_id=record.user_id, reason=reason)
-    session.clear()
-    g.pop("session_record", None)
-
-
-def revoke_user_sessions(user, reason):
-    """End every session of user at once (deactivation, password change, suspension)."""
-    from portal.auth.models import SessionRecord
-
-    records = db.session.scalars(db.select(SessionRecord).filter_by(user_id=user.id, revoked_at=None))
-    for record in records:
-        record.revoke(reason)
-    sessions_revoked.send(current_app._get_current_object(), user_id=user.id, reason=reason)
-
-
-@login_manager.user_loader
-def load_user(user_id):
-    record = current_session_record()
-    if record is None or str(record.user_id) != str(user_id):
-        return None
-    if record.mfa_pending:
-        return None
-    return record.user
-
-
-def idle_limit_seconds():
-    """How long this session may sit idle before it ends (drives the warning dialog)."""
-    record = current_session_record()
-    if record is None:
-        return None
-    limit = idle_limit_for(record.user)
-    return int(limit.total_seconds())
-
-
-def reauth_required(max_age_seconds=600):
-    """Ask for the password again before sensitive changes (consent, roles)."""
-
-    def decorator(view):
-        @wraps(view)
-        def wrapped(*args, **kwargs):
-            record = current_session_record()
-            if record is None:
-                return login_manager.unauthorized()
-            age = (utcnow() - record.authenticated_at).total_seconds()
-            if age > max_age_seconds:
-                from flask import redirect
-
-                return redirect(url_for("auth.reauthenticate", next=request.full_path.rstrip("?")))
             return view(*args, **kwargs)
 
         return wrapped

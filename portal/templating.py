@@ -1,4 +1,4 @@
-"""What every template may use: navigation, time formatting, the idle-timeout figures."""
+"""What every template may use: navigation, time formatting, paging (auth adds the idle-timeout figure)."""
 
 from flask import render_template, url_for
 from flask_babel import format_datetime, get_locale
@@ -6,7 +6,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from portal.paging import page_url
-from portal.security import Permission, idle_limit_seconds
+from portal.security import Permission
 
 # (endpoint, label, permission or None for any signed-in user). Features add theirs here.
 NAVIGATION = [
@@ -71,7 +71,6 @@ def register(app):
     def inject():
         return {
             "navigation": navigation,
-            "idle_limit_seconds": idle_limit_seconds,
             "portal_name": app.config["PORTAL_NAME"],
             "current_locale": lambda: str(get_locale() or "en"),
         }

@@ -8,7 +8,7 @@ from portal.security import Role
 
 PASSWORD = "correct horse battery staple"
 DEMO_PASSWORD = "family-bridge-demo"
-# Who the whole-site tests sign in as: nobody, then each demo account of DESIGN §5.
+# Who the whole-site tests sign in as: nobody, then each demo account (docs/architecture.md).
 DEMO_ROLES = {
     "anonymous": None,
     "family": "family@example.org",

@@ -265,7 +265,7 @@ def test_reload_moves_sockets_to_the_new_worker_and_misses_nothing(seeded, logs)
             assert back.wait(40), f"the reader never reconnected\n{server.log()}"
             reconnected_in = time.monotonic() - dropped[0]
             since_hup = time.monotonic() - hup_at
-            join()  # as rooms.js does on every connect
+            join()  # as the rooms client does on every connect
             rejoined_in = time.monotonic() - dropped[0]
             time.sleep(2)
         finally:

@@ -1,5 +1,6 @@
 """One answer for a form with field errors, in every feature: 422 Unprocessable Content, the page
-again with the error next to its field, and nothing stored (DESIGN: "bad input → a clear 4xx").
+again with the error next to its field, and nothing stored (docs/architecture.md, guarantees: bad
+input never causes a 500).
 
 A malformed request (no CSRF token, NUL bytes, bad UTF-8) is a 400 instead; test_route_smoke
 covers those. Every view that shows a form page (GET and POST on one route) must appear in CASES
@@ -8,7 +9,7 @@ or in NOT_FIELD_FORMS, so a new form view cannot skip this walk.
 
 import pytest
 
-from tests.test_route_smoke import _login, _state, build, real_values, seeded  # noqa: F401  (seeded: a fixture)
+from tests.test_route_smoke import _login, _state, build, real_values
 
 TOO_LONG = "x" * 10_000
 REQUIRED = "This field is required."
@@ -64,6 +65,7 @@ NOT_FIELD_FORMS = {
     "auth.reset_password": "behind an emailed token; its 422 is tested in tests/auth",
     "auth.mfa_challenge": "needs a half-signed-in session; its 422 is tested in tests/auth",
     "care.invitation": "an accept button behind an invitation token",
+    "auth.staff_invitation": "behind an emailed token; its 422 is tested in tests/admin/test_staff_invitations.py",
 }
 
 

@@ -1,4 +1,4 @@
-"""Two server processes, one portal (issue 7, DESIGN §4).
+"""Two server processes, one portal (issue 7; docs/architecture.md, real components).
 
 Starts two gunicorn processes (production config, gevent worker) on two ports that share one
 fresh PostgreSQL database and one Redis (a key prefix of this run's own; only those keys are

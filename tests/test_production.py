@@ -1,4 +1,4 @@
-"""The production server contract (DESIGN §5): configuration guards, gunicorn + gevent,
+"""The production server contract (docs/architecture.md): configuration guards, gunicorn + gevent,
 WebSocket transport, logs without secrets, and database waits that do not block the loop."""
 
 import logging
@@ -281,7 +281,7 @@ class TestGunicornGevent:
             assert secret not in log
 
     def test_portal_warnings_reach_the_server_log(self, slow_server):
-        """DESIGN §5: with RATELIMIT_ENABLED=0 the server logs a warning at start."""
+        """docs/architecture.md: with RATELIMIT_ENABLED=0 the server logs a warning at start."""
         assert "RATELIMIT_ENABLED=0: HTTP and chat rate limits are OFF" in slow_server.server.log()
 
     def test_psycopg_uses_a_cooperative_wait_in_the_worker(self, slow_server):

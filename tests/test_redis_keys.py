@@ -9,7 +9,7 @@ import pytest
 
 from bench import harness
 from portal import create_app
-from portal.extensions import db
+from portal.extensions import db, socketio
 from portal.rooms import ratelimit
 
 pytestmark = [
@@ -33,6 +33,9 @@ def redis_app(_schema, database_url):
         db.engine.dispose()
     for key in server.scan_iter(f"{prefix}*"):
         server.delete(key)
+    # Flask-SocketIO keeps the Redis manager it built in its options, and a later init_app
+    # without a queue reuses it: the next test's socket test client would refuse to start.
+    socketio.server_options.pop("client_manager", None)
 
 
 def test_rate_limit_keys_are_under_the_prefix(redis_app):

@@ -2,8 +2,8 @@
 
 Routes are enumerated from app.url_map, so a new route is covered without touching this file.
 URL parameters are filled with real ids/slugs/tokens from the demo data and with hostile values.
-Known failures in features still being built are listed in KNOWN_FAILURES (strict xfail) and
-described in /work/notes-crawl.md.
+Known failures in features still being built are listed in KNOWN_FAILURES (strict xfail), each
+with its reason.
 """
 
 import re
@@ -62,46 +62,8 @@ PUBLIC_ENDPOINTS = {
     "calendar.feed",
     "lessons.verify",
 }
-# (method, role, endpoint) → reason; each is a strict xfail (see /work/notes-crawl.md).
+# (method, role, endpoint) → reason; each is a strict xfail (the reason says what fails and why).
 KNOWN_FAILURES: dict[tuple[str, str, str], str] = {}
-
-
-# --- demo data, seeded once per database and restored for each test -------------------------
-
-_SNAPSHOTS: dict[str, dict[str, list[dict]]] = {}
-
-
-@pytest.fixture
-def seeded(app, database_url):
-    """The demo data of DESIGN §5. Seeding takes seconds, so the first test seeds and snapshots
-    every table; later tests insert the snapshot rows back (the app fixture empties tables)."""
-    snapshot = _SNAPSHOTS.get(database_url)
-    if snapshot is None:
-        from portal import demo
-
-        demo.seed(DEMO_PASSWORD)
-        db.session.commit()
-        snapshot = {
-            t.name: [dict(row._mapping) for row in db.session.execute(t.select())] for t in db.metadata.sorted_tables
-        }
-        db.session.remove()
-        _SNAPSHOTS[database_url] = snapshot
-    else:
-        db.session.remove()
-        with db.engine.begin() as conn:
-            for table in db.metadata.sorted_tables:
-                if snapshot[table.name]:
-                    conn.execute(table.insert(), snapshot[table.name])
-            if conn.dialect.name == "postgresql":
-                for table in db.metadata.sorted_tables:
-                    if "id" in table.c and isinstance(table.c.id.type, sa.Integer) and snapshot[table.name]:
-                        conn.execute(
-                            sa.text(
-                                f"SELECT setval(pg_get_serial_sequence('\"{table.name}\"', 'id'), "  # noqa: S608
-                                f'(SELECT max(id) FROM "{table.name}"))'  # table names from our own metadata
-                            )
-                        )
-    return snapshot
 
 
 def _first(snapshot, table, **match):

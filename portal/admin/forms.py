@@ -31,14 +31,14 @@ class SearchForm(FlaskForm):
     role = SelectField(
         _l("Role"),
         validators=[Optional()],
-        choices=[SelectChoice("", _l("Any role"))] + [SelectChoice(r.value, label) for r, label in ROLE_LABELS.items()],
+        choices=[SelectChoice("", _l("Any role"))] + [SelectChoice(r, label) for r, label in ROLE_LABELS.items()],
     )
 
 
 class RolesForm(FlaskForm):
     roles = SelectMultipleField(
         _l("Roles"),
-        choices=[SelectChoice(r.value, label) for r, label in ROLE_LABELS.items()],
+        choices=[SelectChoice(r, label) for r, label in ROLE_LABELS.items()],
         widget=ListWidget(prefix_label=False),
         option_widget=CheckboxInput(),
         validate_choice=False,  # validate_roles gives a clearer message

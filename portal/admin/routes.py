@@ -1,23 +1,22 @@
 """Admin pages: users and roles, deactivation, the audit log, outgoing mail. Every change is a POST, audited."""
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
+from portal.admin import bp, services
 from portal.admin import outgoing_mail as outgoing
-from portal.admin import services
 from portal.admin.forms import AuditFilterForm, RolesForm, SearchForm
 from portal.auth.forms import ConfirmForm
 from portal.auth.models import User
+from portal.auth.sessions import reauth_required
 from portal.extensions import db
 from portal.mail import OutgoingMail
 from portal.main.dashboard import register_panel
 from portal.paging import page_number, require_page
-from portal.security import Permission, permission_required, reauth_required
+from portal.security import Permission, permission_required
 from portal.templating import form_status
-
-bp = Blueprint("admin", __name__, url_prefix="/admin")
 
 
 def get_user_or_404(user_id):
@@ -166,6 +165,3 @@ def admin_panel(user):
         "text": _("Manage accounts and roles, and review what happened."),
         "links": links,
     }
-
-
-from portal.admin import routes_invitations  # noqa: E402, F401  (register its views on bp)

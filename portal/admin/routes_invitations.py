@@ -4,14 +4,15 @@ from flask import abort, current_app, flash, redirect, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from portal.admin import bp
 from portal.admin.forms import ROLE_LABELS, StaffInviteForm
-from portal.admin.routes import bp
 from portal.auth import staff_invitations
 from portal.auth.forms import ConfirmForm
 from portal.auth.models import StaffInvitation
+from portal.auth.sessions import reauth_required
 from portal.clock import utcnow
 from portal.extensions import db
-from portal.security import Permission, Role, permission_required, reauth_required
+from portal.security import Permission, Role, permission_required
 from portal.templating import render_form
 
 MAX_ID = 2**31 - 1

@@ -11,9 +11,10 @@ from portal import audit
 from portal.audit import FORBIDDEN_DETAIL_KEYS, AuditEvent
 from portal.auth import mfa, tokens
 from portal.auth.models import SessionRecord, User, UserRole
+from portal.auth.sessions import revoke_user_sessions, standing_changed
 from portal.extensions import db
 from portal.paging import paginate
-from portal.security import Role, revoke_user_sessions, standing_changed
+from portal.security import Role
 
 PER_PAGE = 25
 
@@ -43,7 +44,7 @@ def search_users(q=None, role=None, page=1, per_page=PER_PAGE):
             )
         )
     if role:
-        stmt = stmt.where(User.role_rows.any(UserRole.role == Role(role).value))
+        stmt = stmt.where(User.role_rows.any(UserRole.role == Role(role)))
     return paginate(stmt, page=page, per_page=per_page)
 
 

@@ -4,15 +4,16 @@ from flask import abort, flash, jsonify, redirect, render_template, request, url
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from portal.auth import mfa, services, tokens
+from portal.auth import bp, mfa, services, tokens
 from portal.auth.forms import ChangeEmailForm, ChangePasswordForm, ConfirmForm, ProfileForm, ReauthForm
 from portal.auth.models import EmailToken
 from portal.auth.names import coarse_place, describe_browser
-from portal.auth.web import bp, render_form
+from portal.auth.sessions import current_session_record, idle_limit_for, idle_limit_seconds
+from portal.auth.web import render_form
 from portal.clock import utcnow
 from portal.extensions import db, limiter
 from portal.main.dashboard import register_panel
-from portal.security import current_session_record, idle_limit_for, idle_limit_seconds, safe_next
+from portal.security import safe_next
 
 MAX_ID = 2**31 - 1  # larger ids cannot exist (and PostgreSQL would refuse to compare them)
 
@@ -126,7 +127,7 @@ def end_other_sessions():
 @login_required
 @limiter.limit("10 per 15 minutes", key_func=_user_key, methods=["POST"])
 def reauthenticate():
-    """Confirm it is still you before a sensitive change (security.reauth_required sends here)."""
+    """Confirm it is still you before a sensitive change (sessions.reauth_required sends here)."""
     form = ReauthForm()
     if form.validate_on_submit():
         record = current_session_record()

@@ -13,9 +13,9 @@ from flask_babel import gettext as _
 
 from portal import audit
 from portal.auth import secretbox
+from portal.auth.errors import AuthError
 from portal.auth.models import RecoveryCode
 from portal.auth.passwords import verify_password
-from portal.auth.services import AuthError
 from portal.clock import utcnow
 from portal.extensions import db
 

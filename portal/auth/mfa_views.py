@@ -5,11 +5,12 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user
 
 from portal import audit
-from portal.auth import mfa, services, throttle
+from portal.auth import bp, mfa, services, throttle
 from portal.auth.forms import ConfirmForm, MfaCodeForm, MfaDisableForm, MfaEnableForm
-from portal.auth.web import bp, render_form
+from portal.auth.sessions import current_session_record
+from portal.auth.web import render_form
 from portal.extensions import db, limiter
-from portal.security import current_session_record, safe_next
+from portal.security import safe_next
 
 
 def _pending_record():

@@ -1,7 +1,7 @@
 """Accounts, roles, server-side session records and single-use email tokens."""
 
 import secrets
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from flask_login import UserMixin
@@ -21,10 +21,10 @@ class User(UserMixin, db.Model):
     display_name: Mapped[str] = mapped_column(sa.String(40))
     timezone: Mapped[str] = mapped_column(sa.String(64), default="America/New_York")
     locale: Mapped[str] = mapped_column(sa.String(10), default="en")
-    email_verified_at: Mapped[object | None] = mapped_column(UTCDateTime)
+    email_verified_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     active: Mapped[bool] = mapped_column(default=True)
-    created_at: Mapped[object] = mapped_column(UTCDateTime, default=utcnow)
-    last_login_at: Mapped[object | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # Established members skip new-member pre-moderation in rooms.
     established: Mapped[bool] = mapped_column(default=False)
     # The authenticator secret, encrypted (auth/secretbox.py); never stored in plain text.
@@ -32,7 +32,7 @@ class User(UserMixin, db.Model):
     # Retired by migration 0003, which encrypted its values into totp_secret_encrypted: always
     # NULL, never written. Kept one release for rolling restarts; a later migration drops it.
     totp_secret: Mapped[str | None] = mapped_column(sa.String(64), deferred=True)
-    totp_enabled_at: Mapped[object | None] = mapped_column(UTCDateTime)
+    totp_enabled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # The last TOTP time step accepted, so one code cannot be used twice.
     totp_last_step: Mapped[int | None] = mapped_column()
 
@@ -59,7 +59,7 @@ class User(UserMixin, db.Model):
             self.role_rows.append(UserRole(role=Role(role).value))
 
     def remove_role(self, role):
-        self.role_rows = [row for row in self.role_rows if row.role != Role(role).value]
+        self.role_rows = [row for row in self.role_rows if row.role != Role(role)]
 
     @property
     def is_staff(self):
@@ -93,13 +93,13 @@ class SessionRecord(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
     user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), index=True)
-    created_at: Mapped[object] = mapped_column(UTCDateTime, default=utcnow)
-    last_seen_at: Mapped[object] = mapped_column(UTCDateTime, default=utcnow)
-    expires_at: Mapped[object] = mapped_column(UTCDateTime)
-    revoked_at: Mapped[object | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     revoked_reason: Mapped[str | None] = mapped_column(sa.String(40))
     # Set when the password (and second factor, if any) were checked, for re-authentication.
-    authenticated_at: Mapped[object] = mapped_column(UTCDateTime, default=utcnow)
+    authenticated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     mfa_pending: Mapped[bool] = mapped_column(default=False)
     # While two-step sign-in is being set up in this browser: the new secret, encrypted. It
     # lives here, on the server, rather than in the (signed, readable) session cookie.
@@ -147,9 +147,9 @@ class EmailToken(db.Model):
     user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), index=True)
     purpose: Mapped[str] = mapped_column(sa.String(20))
     new_email: Mapped[str | None] = mapped_column(sa.String(254))
-    created_at: Mapped[object] = mapped_column(UTCDateTime, default=utcnow)
-    expires_at: Mapped[object] = mapped_column(UTCDateTime)
-    used_at: Mapped[object | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     user: Mapped[User] = relationship()
 
@@ -216,5 +216,5 @@ class RecoveryCode(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), index=True)
     code_hash: Mapped[str] = mapped_column(sa.String(64))
-    created_at: Mapped[object] = mapped_column(UTCDateTime, default=utcnow)
-    used_at: Mapped[object | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

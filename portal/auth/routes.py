@@ -13,7 +13,7 @@ from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_user
 
 from portal import audit
-from portal.auth import services, staff_invitations, throttle, tokens
+from portal.auth import bp, services, staff_invitations, throttle, tokens
 from portal.auth.forms import (
     AcceptStaffInvitationForm,
     ConfirmForm,
@@ -23,12 +23,11 @@ from portal.auth.forms import (
     SignupForm,
 )
 from portal.auth.models import EmailToken
-from portal.auth.web import bp, render_form, staff_must_enrol
+from portal.auth.sessions import begin_session, end_session
+from portal.auth.web import render_form, staff_must_enrol
 from portal.errors import wants_json
 from portal.extensions import db, limiter
-from portal.security import Role, begin_session, end_session, safe_next
-
-__all__ = ["bp"]
+from portal.security import Role, safe_next
 
 
 def _login_email():
@@ -259,6 +258,3 @@ def reset_password(token):
         flash(_("Your password is changed. Please sign in with the new one."), "success")
         return redirect(url_for("auth.login"))
     return render_form("auth/reset_password.html", form)
-
-
-from portal.auth import account_views, mfa_views  # noqa: E402, F401  (register their routes on bp)

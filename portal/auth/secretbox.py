@@ -18,6 +18,8 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from flask import current_app
 
+from portal.config import parse_keys
+
 # Changing this string changes the key: migration 0003 uses the same value.
 HKDF_INFO = b"family-bridge/mfa-totp-secret/v1"
 
@@ -30,24 +32,6 @@ def derived_key(secret_key):
     """The Fernet key for two-step secrets derived from SECRET_KEY (urlsafe base64, 32 bytes)."""
     hkdf = HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=HKDF_INFO)
     return base64.urlsafe_b64encode(hkdf.derive(secret_key.encode()))
-
-
-def parse_keys(value):
-    """MFA_ENCRYPTION_KEYS as a list of Fernet keys; ValueError names a key that is not one."""
-    keys = []
-    for position, item in enumerate((value or "").split(","), start=1):
-        item = item.strip()
-        if not item:
-            continue
-        try:
-            Fernet(item)
-        except (ValueError, TypeError):
-            raise ValueError(
-                f"MFA_ENCRYPTION_KEYS: key {position} is not a Fernet key "
-                "(32 bytes in urlsafe base64; make one with Fernet.generate_key())."
-            ) from None
-        keys.append(item.encode())
-    return keys
 
 
 def keys_for(config):

@@ -5,21 +5,15 @@ from flask import current_app
 from flask_babel import gettext as _
 
 from portal import audit
-from portal.auth import tokens
+from portal.auth import mfa, tokens
+from portal.auth.errors import AuthError
 from portal.auth.models import SessionRecord, User
 from portal.auth.names import clean_display_name
 from portal.auth.passwords import burn_verification_time, hash_password, needs_rehash, verify_password
+from portal.auth.sessions import revoke_user_sessions, sessions_revoked
 from portal.clock import utcnow
 from portal.extensions import db
-from portal.security import Role, revoke_user_sessions, sessions_revoked
-
-
-class AuthError(Exception):
-    """A domain rule refused the request; the message is safe to show, `field` says where."""
-
-    def __init__(self, message, field=None):
-        super().__init__(message)
-        self.field = field
+from portal.security import Role
 
 
 def normalize_email(email):
@@ -239,8 +233,6 @@ def end_one_session(user, session_id):
 
 def reauthenticate(user, record, password, code=None):
     """Check the password (and second factor when on) again; refresh the session's clock."""
-    from portal.auth import mfa
-
     ok = verify_password(user.password_hash, password)
     if ok and user.mfa_enabled:
         try:

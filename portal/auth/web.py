@@ -2,12 +2,11 @@
 
 from urllib.parse import parse_qsl
 
-from flask import Blueprint, current_app, redirect, request, url_for
+from flask import current_app, redirect, request, url_for
 from flask_login import current_user
 
+from portal.auth import bp
 from portal.templating import render_form  # noqa: F401  (the auth views import it from here)
-
-bp = Blueprint("auth", __name__, url_prefix="/auth")
 
 # What a staff member who still has to set up two-step sign-in may open.
 MFA_SETUP_ALLOWED = {"auth.mfa_setup", "auth.logout", "auth.extend_session", "static", "main.healthz"}

@@ -3,6 +3,10 @@
 import click
 from flask.cli import with_appcontext
 
+from portal.calendar.reminders import send_due
+from portal.care.services import expire_consents
+from portal.mail.cli import require_base_url
+
 reminders = click.Group("reminders", help="Session reminders (run `send` from cron).")
 
 
@@ -14,10 +18,6 @@ def send_command():
     Lapsed consents are announced first (as `flask care expire-consents` does), so a center that
     only runs this from cron still drops the replies and sockets of people whose consent expired.
     """
-    from portal.calendar.reminders import send_due
-    from portal.care.services import expire_consents
-    from portal.mail.cli import require_base_url
-
     require_base_url()
     ended = expire_consents()
     if ended:

@@ -1,4 +1,4 @@
-"""Demo data for calendar (DESIGN §5): Sam's family's weekly session and a monthly family group.
+"""Demo data for calendar (docs/architecture.md): Sam's family's weekly session and a monthly family group.
 
 Idempotent: a series that already exists for Sam's family (or the program's "Family group") is
 left as it is. The program and client come from the care demo (created if it has not run).
@@ -13,6 +13,7 @@ from portal.calendar import recurrence
 from portal.calendar.models import SessionSeries
 from portal.calendar.services import SeriesDetails, SeriesTiming, create_series
 from portal.care import demo as care_demo
+from portal.care.access import consent_today
 from portal.care.demo import CLIENT, PROGRAM
 from portal.extensions import db
 
@@ -67,8 +68,6 @@ def _monthly_group(counselor, program, today):
 
 def seed(accounts):
     """Create this feature's demo rows (idempotent); returns lines for the CLI to print."""
-    from portal.care.access import consent_today
-
     counselor = accounts["counselor@example.org"]
     today = consent_today()
     program, client = care_demo.program_and_client(counselor, today)

@@ -8,10 +8,13 @@ import logging
 
 import sqlalchemy as sa
 
+from portal.auth.models import User
 from portal.calendar.models import SessionSeries
 from portal.calendar.roster import drop_future_rsvps, promote_waitlist
 from portal.calendar.schedule import family_link_for_series
+from portal.calendar.services import _send
 from portal.care.access import consent_ended
+from portal.care.models import Client, Consent
 from portal.extensions import db
 
 log = logging.getLogger("portal.calendar")
@@ -20,9 +23,6 @@ log = logging.getLogger("portal.calendar")
 @consent_ended.connect
 def on_consent_ended(sender, client_id=None, user_ids=(), consent_id=None, **extra):
     """Remove upcoming RSVPs of the people who may no longer see this client's sessions."""
-    from portal.auth.models import User
-    from portal.care.models import Client, Consent
-
     client = db.session.get(Client, client_id) if client_id is not None else None
     if client is None or not user_ids:
         return
@@ -49,6 +49,4 @@ def on_consent_ended(sender, client_id=None, user_ids=(), consent_id=None, **ext
         notices.extend(promote_waitlist(by_id[series_id], original))
     db.session.commit()
     if notices:
-        from portal.calendar.services import _send
-
         _send(notices)

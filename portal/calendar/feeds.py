@@ -19,7 +19,7 @@ from flask import current_app
 from icalendar import Calendar, Event, vRecur
 
 from portal.calendar.models import FeedToken
-from portal.calendar.schedule import occurrences_of
+from portal.calendar.schedule import Occurrence, occurrences_of
 from portal.clock import utcnow
 from portal.extensions import db
 from portal.security import hash_token
@@ -141,8 +141,6 @@ def series_events(series, portal_link, occurrence_link):
 
 def _plain(first):
     """The series' first occurrence as the rule defines it, before any one-off change."""
-    from portal.calendar.schedule import Occurrence
-
     series = first.series
     start = series.start.astimezone(series.zone)
     return Occurrence(series, start, start, join_url=series.join_url, address=series.address, sequence=series.sequence)

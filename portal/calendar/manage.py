@@ -8,10 +8,10 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from wtforms import SelectChoice
 
-from portal.calendar import recurrence, roster
+from portal.auth.models import User
+from portal.calendar import bp, recurrence, roster
 from portal.calendar.forms import AllForm, CancelForm, ChangeOneForm, ConfirmForm, FollowingForm, SeriesForm
 from portal.calendar.models import AttendanceStatus, SessionSeries
-from portal.calendar.routes import bp
 from portal.calendar.schedule import (
     find_occurrence,
     linked_family,
@@ -79,8 +79,6 @@ def _audience_choices():
 
 
 def _counselor_choices():
-    from portal.auth.models import User
-
     programs = managed_program_ids(current_user) or [0]
     users = db.session.scalars(
         sa.select(User)

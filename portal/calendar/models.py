@@ -62,7 +62,7 @@ class SessionSeries(db.Model):
     start_local: Mapped[datetime] = mapped_column(sa.DateTime)  # wall-clock time in `timezone`
     timezone: Mapped[str] = mapped_column(sa.String(64))
     duration_minutes: Mapped[int] = mapped_column(default=60)
-    mode: Mapped[str] = mapped_column(sa.String(20), default=Mode.IN_PERSON.value)
+    mode: Mapped[str] = mapped_column(sa.String(20), default=Mode.IN_PERSON)
     address: Mapped[str] = mapped_column(sa.String(300), default="")
     join_url: Mapped[str] = mapped_column(sa.String(500), default="")
     # The counselor's opt-in to show `address` in feeds and reminder emails (docs/calendar.md).
@@ -72,8 +72,8 @@ class SessionSeries(db.Model):
     sequence: Mapped[int] = mapped_column(default=0)
     lesson_slugs: Mapped[list] = mapped_column(sa.JSON, default=list)
     created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
-    created_at: Mapped[object] = mapped_column(UTCDateTime, default=utcnow)
-    updated_at: Mapped[object] = mapped_column(UTCDateTime, default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     client: Mapped["Client | None"] = relationship(lazy="joined")  # noqa: F821
     program: Mapped["Program | None"] = relationship(lazy="joined")  # noqa: F821
@@ -126,7 +126,7 @@ class OccurrenceOverride(db.Model):
     cancelled: Mapped[bool] = mapped_column(default=False)
     cancel_reason: Mapped[str] = mapped_column(sa.String(300), default="")
     sequence: Mapped[int] = mapped_column(default=0)
-    updated_at: Mapped[object] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     series: Mapped[SessionSeries] = relationship(back_populates="overrides")
 
@@ -141,9 +141,9 @@ class RSVP(db.Model):
     user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), index=True)
     response: Mapped[str] = mapped_column(sa.String(20))
     waitlisted: Mapped[bool] = mapped_column(default=False)
-    created_at: Mapped[object] = mapped_column(UTCDateTime, default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     # When the person last asked for a seat: the waitlist is served in this order.
-    requested_at: Mapped[object] = mapped_column(UTCDateTime, default=utcnow)
+    requested_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     user: Mapped["User"] = relationship(lazy="joined")  # noqa: F821
 
@@ -164,7 +164,7 @@ class Attendance(db.Model):
     user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), index=True)
     status: Mapped[str] = mapped_column(sa.String(20))
     marked_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
-    marked_at: Mapped[object] = mapped_column(UTCDateTime, default=utcnow)
+    marked_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
 class FeedToken(db.Model):
@@ -176,7 +176,7 @@ class FeedToken(db.Model):
     user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), unique=True)
     nonce: Mapped[str] = mapped_column(sa.String(64))
     token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
-    created_at: Mapped[object] = mapped_column(UTCDateTime, default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     user: Mapped["User"] = relationship()  # noqa: F821
 
@@ -191,8 +191,8 @@ class Notification(db.Model):
     series_id: Mapped[int | None] = mapped_column(sa.ForeignKey("session_series.id", ondelete="CASCADE"))
     occurrence_start: Mapped[datetime | None] = mapped_column(UTCDateTime)
     kind: Mapped[str] = mapped_column(sa.String(20))
-    created_at: Mapped[object] = mapped_column(UTCDateTime, default=utcnow)
-    read_at: Mapped[object | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    read_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class ReminderSent(db.Model):
@@ -206,4 +206,4 @@ class ReminderSent(db.Model):
     series_id: Mapped[int] = mapped_column(sa.ForeignKey("session_series.id", ondelete="CASCADE"))
     occurrence_start: Mapped[datetime] = mapped_column(UTCDateTime)
     kind: Mapped[str] = mapped_column(sa.String(20), default="24h")
-    sent_at: Mapped[object] = mapped_column(UTCDateTime, default=utcnow)
+    sent_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -8,6 +8,7 @@ link never.
 
 import logging
 from datetime import timedelta
+from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from flask import current_app
@@ -109,8 +110,6 @@ def _mail(user, occurrence):
 
 def local_text(moment, zone_name):
     """E.g. "Tuesday, December 8, 2026 at 6:00 PM EST" in the given zone."""
-    from zoneinfo import ZoneInfo
-
     local = moment.astimezone(ZoneInfo(zone_name))
     clock = local.strftime("%I:%M %p").lstrip("0")
     return f"{local:%A, %B} {local.day}, {local.year} at {clock} {local.tzname()} ({zone_name.replace('_', ' ')})"

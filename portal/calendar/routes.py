@@ -5,12 +5,12 @@ from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
-from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy.orm import lazyload
 
-from portal.calendar import feeds, roster
+from portal.calendar import bp, feeds, roster
 from portal.calendar.forms import ConfirmForm, RSVPForm
 from portal.calendar.models import RSVP, Attendance, Notification, SessionSeries
 from portal.calendar.recurrence import parse_key
@@ -22,13 +22,12 @@ from portal.calendar.schedule import (
     upcoming_window,
 )
 from portal.calendar.services import CalendarError, mark_notifications_read, notifications_for
-from portal.calendar.views import lesson_items, time_helpers
+from portal.calendar.views import lesson_items, next_session_panel, time_helpers
 from portal.care import access
 from portal.extensions import db
 from portal.main.dashboard import register_panel
 from portal.security import Permission, permission_required
 
-bp = Blueprint("calendar", __name__, url_prefix="/calendar")
 bp.context_processor(time_helpers)
 
 
@@ -277,9 +276,4 @@ def family_panel(user):
     """The family dashboard: the next session they may see."""
     if not user.can(Permission.SEE_FAMILY):
         return None
-    from portal.calendar.views import next_session_panel
-
     return next_session_panel(user)
-
-
-from portal.calendar import events_hooks, manage  # noqa: E402, F401  (routes and signal handlers)

@@ -8,6 +8,7 @@ import sqlalchemy as sa
 from flask import current_app, has_request_context, url_for
 
 from portal import audit, mail
+from portal.auth.models import User
 from portal.calendar import recurrence
 from portal.calendar.models import (
     RSVP,
@@ -52,8 +53,6 @@ class SeriesTiming:
 
 
 def _apply_details(series, details):
-    from portal.auth.models import User
-
     series.title = details.title.strip() or current_app.config["NEUTRAL_EVENT_TITLE"]
     series.description_md = details.description
     series.description_html = str(markdown_to_html(details.description))

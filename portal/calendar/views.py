@@ -13,6 +13,7 @@ from portal.calendar.schedule import family_view, managed_series, occurrences_in
 from portal.care import access
 from portal.clock import utcnow
 from portal.extensions import db
+from portal.lessons import services as lessons
 
 
 def viewer_zone():
@@ -74,8 +75,6 @@ def lesson_items(slugs, user):
 
 
 def _lesson_item(slug, user):
-    from portal.lessons import services as lessons
-
     lesson = lessons.find_published_lesson(slug)
     if lesson is None:
         return None

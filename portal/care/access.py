@@ -1,4 +1,4 @@
-"""The one rule (DESIGN §2): may this user see client-linked data *now*?
+"""The one rule (docs/privacy.md): may this user see client-linked data *now*?
 
 Every route, socket event, feed and reminder that touches client data asks here, and logs
 the disclosure with `record_disclosure`. Rooms and calendar import this module; care never
@@ -10,12 +10,14 @@ from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from blinker import Namespace
+from flask import abort, current_app
 from sqlalchemy.orm import defaultload
 
 from portal import audit
-from portal.care.models import Client, Consent, FamilyLink, Program
+from portal.care.models import Client, Consent, FamilyLink, Program, program_counselors
 from portal.clock import utcnow
 from portal.extensions import db
+from portal.security import Role
 
 signals = Namespace()
 #: Sent with (client_id, consent_id, user_ids, reason) when a consent stops allowing access;
@@ -104,19 +106,56 @@ def record_disclosure(user, link, what, detail=None):
 
 def clients_for_counselor(user):
     """Clients a counselor may manage: those of their programs (admins: all)."""
-    from portal.care.models import Program, program_counselors
-    from portal.security import Role
-
     query = sa.select(Client)
     if not user.has_role(Role.ADMIN):
         query = query.join(Program).join(program_counselors).where(program_counselors.c.user_id == user.id)
     return query
 
 
+def managed_client(user, client_id):
+    """The client if `user` may manage them (their program, or admin), else None."""
+    if not valid_id(client_id):
+        return None
+    return db.session.scalar(clients_for_counselor(user).where(Client.id == client_id))
+
+
+def linked_family(client_id, include=None, now=None):
+    """The family members whose link to this client is valid now, each once, in link order.
+
+    `include(user)`: asked first, so members it leaves out cost no consent check."""
+    links = db.session.scalars(
+        sa.select(FamilyLink).where(FamilyLink.client_id == client_id, FamilyLink.ended_at.is_(None))
+    ).unique()
+    members, seen = [], set()
+    for link in links:
+        member = link.user
+        if member.id in seen or (include is not None and not include(member)):
+            continue
+        if link_for_client(member, client_id, now) is None:
+            continue
+        seen.add(member.id)
+        members.append(member)
+    return members
+
+
+def managed_clients_linked_to(counselor, user_ids, now=None):
+    """The counselor's clients with a link valid now to one of `user_ids` (a list or a SELECT of ids),
+    by client id."""
+    managed = clients_for_counselor(counselor).with_only_columns(Client.id).scalar_subquery()
+    links = db.session.scalars(
+        sa.select(FamilyLink)
+        .where(FamilyLink.user_id.in_(user_ids), FamilyLink.ended_at.is_(None), FamilyLink.client_id.in_(managed))
+        .order_by(FamilyLink.client_id)
+    ).unique()
+    clients = {}
+    for link in links:
+        if link.client_id not in clients and link_for_client(link.user, link.client_id, now) is not None:
+            clients[link.client_id] = link.client
+    return list(clients.values())
+
+
 def announce_consent_ended(client_id, consent_id, user_ids, reason):
     """Tell listeners (rooms, calendar) that these users lost access through this consent."""
-    from flask import current_app
-
     consent_ended.send(
         current_app._get_current_object(),
         client_id=client_id,
@@ -133,8 +172,6 @@ def valid_id(value):
 
 def get_client_or_404(client_id, user):
     """The client if `user` may manage them (their program, or admin); 404 for anything else."""
-    from flask import abort
-
     client = None
     if valid_id(client_id):
         client = db.session.scalar(clients_for_counselor(user).where(Client.id == client_id))
@@ -145,8 +182,6 @@ def get_client_or_404(client_id, user):
 
 def get_consent_or_404(consent_id, user):
     """A consent of a client `user` may manage; 404 for anything else."""
-    from flask import abort
-
     consent = db.session.get(Consent, consent_id) if valid_id(consent_id) else None
     if consent is None:
         abort(404)

@@ -3,6 +3,8 @@
 import click
 from flask.cli import with_appcontext
 
+from portal.care.services import expire_consents
+
 care = click.Group("care", help="Consents and family links (run `expire-consents` from cron).")
 
 
@@ -10,7 +12,5 @@ care = click.Group("care", help="Consents and family links (run `expire-consents
 @with_appcontext
 def expire_consents_command():
     """End and announce family links whose consent has expired (idempotent; safe to run often)."""
-    from portal.care.services import expire_consents
-
     count = expire_consents()
     click.echo(f"{count} family link(s) ended by consent expiry or end of enrollment")

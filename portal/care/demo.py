@@ -1,11 +1,10 @@
-"""Demo data for care (DESIGN §5): Evening IOP, Sam Rivera, and Jordan's signed consent and link."""
+"""Demo data for care (docs/architecture.md): Evening IOP, Sam Rivera, and Jordan's signed consent and link."""
 
 from datetime import timedelta
 
 import sqlalchemy as sa
 
-from portal import audit
-from portal.care import access, consent_text
+from portal.care import access, services
 from portal.care.models import Client, Consent, FamilyLink, Program
 from portal.clock import utcnow
 from portal.extensions import db
@@ -64,9 +63,8 @@ def _consent(client, family, counselor, now):
     )
     if recorded is not None:
         return None
-    terms = consent_text.ConsentTerms(
-        client_name=client.full_name,
-        program_name=client.program.name,
+    terms = services.consent_terms(
+        client,
         recipient_name="Jordan",
         recipient_relationship="parent",
         recipient_email=family.email,
@@ -75,37 +73,9 @@ def _consent(client, family, counselor, now):
         expires_on=None,
         today=access.consent_today(now),
     )
-    document = consent_text.signed_document(
-        consent_text.render_body(terms), CLIENT, terms.today, counselor.display_name
+    return services.record_consent(
+        client, terms, signature_name=CLIENT, witness=counselor, now=now, detail={"via": "seed-demo"}
     )
-    consent = Consent(
-        client=client,
-        program_id=client.program_id,
-        recipient_name="Jordan",
-        recipient_relationship="parent",
-        recipient_email=family.email,
-        includes_attendance=True,
-        purpose=terms.purpose,
-        expires_on=None,
-        text_version=consent_text.CURRENT_VERSION,
-        text_sha256=consent_text.sha256(document),
-        signed_text=document,
-        signature_name=CLIENT,
-        client_name=CLIENT,
-        signed_at=now,
-        witnessed_by_id=counselor.id,
-    )
-    db.session.add(consent)
-    db.session.flush()
-    audit.record(
-        "consent.signed",
-        actor=counselor,
-        obj=consent,
-        client_id=client.id,
-        consent_id=consent.id,
-        detail={"via": "seed-demo", "version": consent.text_version},
-    )
-    return consent
 
 
 def seed(accounts):

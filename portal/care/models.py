@@ -1,7 +1,7 @@
 """IOP programs, clients, 42 CFR Part 2 consents and the family links they allow."""
 
 import enum
-from datetime import date
+from datetime import date, datetime
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -27,7 +27,7 @@ class Program(db.Model):
     description: Mapped[str] = mapped_column(sa.Text, default="")
     timezone: Mapped[str] = mapped_column(sa.String(64), default="America/New_York")
     active: Mapped[bool] = mapped_column(default=True)
-    created_at: Mapped[object] = mapped_column(UTCDateTime, default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     counselors: Mapped[list["User"]] = relationship(secondary=program_counselors, lazy="selectin")  # noqa: F821
 
@@ -48,18 +48,18 @@ class Client(db.Model):
     full_name: Mapped[str] = mapped_column(sa.String(120))
     enrollment_start: Mapped[date] = mapped_column(sa.Date)
     expected_end: Mapped[date | None] = mapped_column(sa.Date)
-    status: Mapped[str] = mapped_column(sa.String(20), default=ClientStatus.ACTIVE.value)
+    status: Mapped[str] = mapped_column(sa.String(20), default=ClientStatus.ACTIVE)
     ended_on: Mapped[date | None] = mapped_column(sa.Date)
     primary_counselor_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
     record_number: Mapped[str | None] = mapped_column(sa.String(40))
-    created_at: Mapped[object] = mapped_column(UTCDateTime, default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     program: Mapped[Program] = relationship(lazy="joined")
     primary_counselor: Mapped["User | None"] = relationship()  # noqa: F821
 
     @property
     def is_enrolled(self):
-        return self.status == ClientStatus.ACTIVE.value
+        return self.status == ClientStatus.ACTIVE
 
 
 class ConsentScope(enum.StrEnum):
@@ -68,7 +68,7 @@ class ConsentScope(enum.StrEnum):
 
 
 class Consent(db.Model):
-    """A client's written consent to disclose to one named recipient (DESIGN §2)."""
+    """A client's written consent to disclose to one named recipient (docs/privacy.md)."""
 
     __tablename__ = "consents"
 
@@ -88,9 +88,9 @@ class Consent(db.Model):
     text_version: Mapped[str] = mapped_column(sa.String(20))
     text_sha256: Mapped[str] = mapped_column(sa.String(64))
     signature_name: Mapped[str] = mapped_column(sa.String(120))
-    signed_at: Mapped[object] = mapped_column(UTCDateTime, default=utcnow)
+    signed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     witnessed_by_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))
-    revoked_at: Mapped[object | None] = mapped_column(UTCDateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     revoked_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
     revocation_requested_by: Mapped[str | None] = mapped_column(sa.String(120))
     revocation_method: Mapped[str | None] = mapped_column(sa.String(60))
@@ -146,8 +146,8 @@ class FamilyLink(db.Model):
     user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), index=True)
     client_id: Mapped[int] = mapped_column(sa.ForeignKey("clients.id"), index=True)
     consent_id: Mapped[int] = mapped_column(sa.ForeignKey("consents.id"))
-    created_at: Mapped[object] = mapped_column(UTCDateTime, default=utcnow)
-    ended_at: Mapped[object | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     ended_reason: Mapped[str | None] = mapped_column(sa.String(40))
 
     consent: Mapped[Consent] = relationship(lazy="joined")
@@ -165,11 +165,11 @@ class Invitation(db.Model):
     token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
     email: Mapped[str] = mapped_column(sa.String(254))
     created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
-    created_at: Mapped[object] = mapped_column(UTCDateTime, default=utcnow)
-    expires_at: Mapped[object] = mapped_column(UTCDateTime)
-    used_at: Mapped[object | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     used_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
-    cancelled_at: Mapped[object | None] = mapped_column(UTCDateTime)
+    cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     consent: Mapped[Consent] = relationship(lazy="joined")
 

@@ -1,13 +1,15 @@
 """HTTP routes for care: programs and clients here; consents and family pages in sibling modules."""
 
 import sqlalchemy as sa
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import format_date
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from portal.auth.models import User, UserRole
-from portal.care import access, services
+from portal.care import access, bp, services
 from portal.care.forms import ClientForm, EndEnrollmentForm, ProgramForm, SearchForm
+from portal.care.invitations import invitations_for
 from portal.care.models import Program, program_counselors
 from portal.clock import utcnow
 from portal.extensions import db
@@ -15,7 +17,6 @@ from portal.paging import page_number, paginate, require_page
 from portal.security import Permission, Role, permission_required
 from portal.templating import render_form
 
-bp = Blueprint("care", __name__, url_prefix="/care")
 PAGE_SIZE = 50
 
 
@@ -30,7 +31,7 @@ def form_error(form, error):
 
 def all_counselors():
     return db.session.scalars(
-        sa.select(User).join(UserRole).where(UserRole.role == Role.COUNSELOR.value).order_by(User.display_name)
+        sa.select(User).join(UserRole).where(UserRole.role == Role.COUNSELOR).order_by(User.display_name)
     ).all()
 
 
@@ -142,8 +143,6 @@ def edit_client(client_id=None):
 @bp.get("/clients/<int:client_id>")
 @permission_required(Permission.MANAGE_CLIENTS)
 def client(client_id):
-    from portal.care.invitations import invitations_for
-
     client = access.get_client_or_404(client_id, current_user)
     consents = services.consents_for(client)
     invitations = invitations_for([c.id for c in consents])
@@ -178,9 +177,4 @@ def end_enrollment(client_id):
 @bp.app_template_filter("care_date")
 def care_date(value, format="long"):
     """A calendar date (no time zone) in the viewer's locale."""
-    from flask_babel import format_date
-
     return format_date(value, format) if value else ""
-
-
-from portal.care import routes_accounting, routes_consents, routes_family  # noqa: E402, F401  (register their views on bp)

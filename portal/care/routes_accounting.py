@@ -3,11 +3,10 @@
 from flask import Response, current_app, request
 from flask_login import current_user
 
-from portal.care import access
+from portal.care import access, bp
 from portal.care.accounting import Period, build_accounting, client_today, default_period, record_produced
 from portal.care.accounting_export import accounting_csv, accounting_pdf, day_text, moment_text
 from portal.care.forms import AccountingPeriodForm
-from portal.care.routes import bp
 from portal.security import Permission, permission_required
 from portal.templating import render_form
 

@@ -4,12 +4,13 @@ from flask import abort, current_app, flash, redirect, render_template, request,
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from portal.care import access, consent_text, invitations, services
+from portal.auth.sessions import reauth_required
+from portal.care import access, bp, consent_text, invitations, services
 from portal.care.forms import ButtonForm, ConsentForm, RevokeForm, SignConsentForm
 from portal.care.models import Invitation
-from portal.care.routes import bp, form_error
+from portal.care.routes import form_error
 from portal.extensions import db
-from portal.security import Permission, permission_required, reauth_required
+from portal.security import Permission, permission_required
 from portal.templating import render_form
 
 

@@ -6,10 +6,9 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user
 
-from portal.care import access, invitations, services
+from portal.care import access, bp, invitations, services
 from portal.care.forms import ButtonForm
 from portal.care.models import Client, Consent, FamilyLink
-from portal.care.routes import bp
 from portal.extensions import db, limiter
 from portal.main.dashboard import register_panel
 from portal.security import Permission, permission_required

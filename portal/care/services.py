@@ -182,7 +182,7 @@ def end_enrollment(client, *, actor, status, ended_on, now=None):
     """Complete or discharge a client. Every family link ends with the enrollment."""
     if not client.is_enrolled:
         raise CareError(_l("This enrollment has already ended."), field="status")
-    if status not in (ClientStatus.COMPLETED.value, ClientStatus.DISCHARGED.value):
+    if status not in (ClientStatus.COMPLETED, ClientStatus.DISCHARGED):
         raise CareError(_l("Choose completed or discharged."), field="status")
     if ended_on < client.enrollment_start:
         raise CareError(_l("The end date cannot be before the enrollment start."), field="ended_on")
@@ -225,7 +225,7 @@ def expire_consents(now=None):
         .where(
             FamilyLink.ended_at.is_(None),
             Consent.revoked_at.is_(None),
-            sa.or_(Consent.expires_on < today, Client.status != ClientStatus.ACTIVE.value),
+            sa.or_(Consent.expires_on < today, Client.status != ClientStatus.ACTIVE),
         )
         .order_by(FamilyLink.id)
     ).all()
@@ -322,15 +322,37 @@ def consent_terms(
 def sign_consent(client, terms, *, signature_name, attested, shown_sha256, witness, now=None):
     """Record the client's e-signature on exactly the text they were shown."""
     now = now or utcnow()
-    today = access.consent_today(now)
+    check_signature(
+        client,
+        terms,
+        signature_name=signature_name,
+        attested=attested,
+        shown_sha256=shown_sha256,
+        today=access.consent_today(now),
+    )
+    consent = record_consent(client, terms, signature_name=signature_name, witness=witness, now=now)
+    db.session.commit()
+    return consent
+
+
+def check_signature(client, terms, *, signature_name, attested, shown_sha256, today):
+    """Refuse a signature that may not be recorded: the consent itself (check_new_consent), text
+    changed since it was shown, a typed name that is not the client's, no attestation."""
     check_new_consent(client, recipient_email=terms.recipient_email, expires_on=terms.expires_on, today=today)
-    body = consent_text.render_body(terms)
-    if consent_text.sha256(body) != shown_sha256:
+    if consent_text.sha256(consent_text.render_body(terms)) != shown_sha256:
         raise CareError(_l("The consent text changed since it was shown. Please read it again before signing."))
     if normalize_name(signature_name) != normalize_name(client.full_name):
         raise CareError(_l("The typed name must match the client's full name exactly."), field="signature_name")
     if not attested:
         raise CareError(_l("The client must confirm they have read and agree to the consent."), field="attest")
+
+
+def record_consent(client, terms, *, signature_name, witness, now, detail=None):
+    """Store the signed consent and audit it (the caller has checked it and commits).
+
+    The one way a consent row comes to exist: sign_consent after its checks, and the demo data."""
+    body = consent_text.render_body(terms)
+    today = access.consent_today(now)
     document = consent_text.signed_document(body, signature_name.strip(), today, witness.display_name)
     consent = Consent(
         client=client,
@@ -361,9 +383,9 @@ def sign_consent(client, terms, *, signature_name, attested, shown_sha256, witne
             "version": consent.text_version,
             "sha256": consent.text_sha256,
             "attendance": consent.includes_attendance,
-        },
+        }
+        | (detail or {}),
     )
-    db.session.commit()
     return consent
 
 

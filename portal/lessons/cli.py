@@ -3,6 +3,11 @@
 import click
 from flask.cli import with_appcontext
 
+from portal.lessons import quality
+from portal.lessons.content import ContentError
+from portal.lessons.loader import load_curriculum
+from portal.lessons.stats import curriculum_stats
+
 curriculum = click.Group("curriculum", help="Manage the curriculum in portal/content/.")
 
 
@@ -12,9 +17,6 @@ curriculum = click.Group("curriculum", help="Manage the curriculum in portal/con
 @with_appcontext
 def load_command(force, path):
     """Upsert the curriculum files by slug (idempotent; learners' progress is kept)."""
-    from portal.lessons.content import ContentError
-    from portal.lessons.loader import load_curriculum
-
     try:
         report = load_curriculum(path, force=force)
     except ContentError as error:
@@ -29,9 +31,6 @@ def load_command(force, path):
 @click.option("--path", type=click.Path(exists=True, file_okay=False), help="Another content folder.")
 def stats_command(path):
     """Print modules, lessons, words, reading grades and the knowledge-check figures (needs textstat)."""
-    from portal.lessons import quality
-    from portal.lessons.stats import curriculum_stats
-
     stats = curriculum_stats(path)
     for module in stats["modules"]:
         click.echo(f"{module['order']}. {module['title']} — {module['lessons']} lessons, {module['words']} words")

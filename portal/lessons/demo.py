@@ -1,4 +1,4 @@
-"""Demo data for lessons (DESIGN §5): the whole curriculum."""
+"""Demo data for lessons (docs/architecture.md): the whole curriculum."""
 
 from portal.lessons.loader import load_curriculum
 

@@ -20,8 +20,8 @@ BODY_MAX = 50_000
 MAX_CHOICES = 6
 SLUG = Regexp(r"^[a-z0-9]+(?:-[a-z0-9]+)*$", message=_l("Use lowercase letters, numbers and single hyphens."))
 STATUS_CHOICES = [
-    SelectChoice(Status.DRAFT.value, _l("Draft (only authors see it)")),
-    SelectChoice(Status.PUBLISHED.value, _l("Published (families see it)")),
+    SelectChoice(Status.DRAFT, _l("Draft (only authors see it)")),
+    SelectChoice(Status.PUBLISHED, _l("Published (families see it)")),
 ]
 
 

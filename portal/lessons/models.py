@@ -4,6 +4,7 @@ import enum
 import hashlib
 import re
 import secrets
+from datetime import datetime
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -40,16 +41,16 @@ class Module(db.Model):
     intro_md: Mapped[str] = mapped_column(sa.Text, default="")
     intro_html: Mapped[str] = mapped_column(sa.Text, default="")
     position: Mapped[int] = mapped_column(default=0)
-    status: Mapped[str] = mapped_column(sa.String(20), default=Status.PUBLISHED.value)
+    status: Mapped[str] = mapped_column(sa.String(20), default=Status.PUBLISHED)
     source_hash: Mapped[str | None] = mapped_column(sa.String(64))
     edited_in_portal: Mapped[bool] = mapped_column(default=False)
-    updated_at: Mapped[object] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
     lessons: Mapped[list["Lesson"]] = relationship(back_populates="module", order_by="Lesson.position")
 
     @property
     def is_published(self):
-        return self.status == Status.PUBLISHED.value
+        return self.status == Status.PUBLISHED
 
     def set_intro(self, markdown):
         self.intro_md = markdown or ""
@@ -71,10 +72,10 @@ class Lesson(db.Model):
     body_text: Mapped[str] = mapped_column(sa.Text, default="")
     minutes: Mapped[int] = mapped_column(default=5)
     position: Mapped[int] = mapped_column(default=0)
-    status: Mapped[str] = mapped_column(sa.String(20), default=Status.PUBLISHED.value)
+    status: Mapped[str] = mapped_column(sa.String(20), default=Status.PUBLISHED)
     source_hash: Mapped[str | None] = mapped_column(sa.String(64))
     edited_in_portal: Mapped[bool] = mapped_column(default=False)
-    updated_at: Mapped[object] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
     module: Mapped[Module] = relationship(back_populates="lessons")
     questions: Mapped[list["Question"]] = relationship(
@@ -83,7 +84,7 @@ class Lesson(db.Model):
 
     @property
     def is_published(self):
-        return self.status == Status.PUBLISHED.value
+        return self.status == Status.PUBLISHED
 
     def set_body(self, markdown):
         """Keep the author's Markdown and its sanitized HTML side by side."""
@@ -127,9 +128,9 @@ class LessonProgress(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), index=True)
     lesson_id: Mapped[int] = mapped_column(sa.ForeignKey("lessons.id", ondelete="CASCADE"), index=True)
-    started_at: Mapped[object] = mapped_column(UTCDateTime, default=utcnow)
-    last_seen_at: Mapped[object] = mapped_column(UTCDateTime, default=utcnow)
-    completed_at: Mapped[object | None] = mapped_column(UTCDateTime)
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     lesson: Mapped[Lesson] = relationship()
 
@@ -147,7 +148,7 @@ class QuizAnswer(db.Model):
     question_id: Mapped[int] = mapped_column(sa.ForeignKey("lesson_questions.id", ondelete="CASCADE"), index=True)
     choice: Mapped[int] = mapped_column()
     correct: Mapped[bool] = mapped_column()
-    answered_at: Mapped[object] = mapped_column(UTCDateTime, default=utcnow)
+    answered_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
 class Reflection(db.Model):
@@ -161,8 +162,8 @@ class Reflection(db.Model):
     lesson_id: Mapped[int] = mapped_column(sa.ForeignKey("lessons.id", ondelete="CASCADE"), index=True)
     body: Mapped[str] = mapped_column(sa.Text)
     body_html: Mapped[str] = mapped_column(sa.Text)
-    created_at: Mapped[object] = mapped_column(UTCDateTime, default=utcnow)
-    updated_at: Mapped[object] = mapped_column(UTCDateTime, default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     lesson: Mapped[Lesson] = relationship()
 
@@ -189,7 +190,7 @@ class Certificate(db.Model):
     module_id: Mapped[int] = mapped_column(sa.ForeignKey("lesson_modules.id", ondelete="CASCADE"))
     recipient_name: Mapped[str] = mapped_column(sa.String(120))
     module_title: Mapped[str] = mapped_column(sa.String(200))
-    issued_at: Mapped[object] = mapped_column(UTCDateTime, default=utcnow)
+    issued_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     code: Mapped[str] = mapped_column(sa.String(20), unique=True, default=new_verification_code)
 
     module: Mapped[Module] = relationship()
@@ -202,7 +203,7 @@ class LessonRevision(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     lesson_id: Mapped[int] = mapped_column(sa.ForeignKey("lessons.id", ondelete="CASCADE"), index=True)
-    created_at: Mapped[object] = mapped_column(UTCDateTime, default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     author_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
     source: Mapped[str] = mapped_column(sa.String(20), default="portal")  # portal | files | restore
     title: Mapped[str] = mapped_column(sa.String(200))
@@ -235,7 +236,7 @@ class ProgressSharing(db.Model):
 
     user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
     enabled: Mapped[bool] = mapped_column(default=False)
-    changed_at: Mapped[object] = mapped_column(UTCDateTime, default=utcnow)
+    changed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
 # --- full-text search index (SQLite FTS5 / PostgreSQL GIN) ------------------------------------

@@ -72,14 +72,14 @@ def _state(progress):
 def _lesson_rows(module_ids):
     return db.session.execute(
         sa.select(Lesson.id, Lesson.module_id, Lesson.slug, Lesson.title, Lesson.summary, Lesson.minutes)
-        .where(Lesson.module_id.in_(module_ids), Lesson.status == Status.PUBLISHED.value)
+        .where(Lesson.module_id.in_(module_ids), Lesson.status == Status.PUBLISHED)
         .order_by(Lesson.position, Lesson.id)
     ).all()
 
 
 def overview(user_id, module_slug=None):
     """Published modules (or the one with module_slug) with each lesson's state for the user."""
-    query = sa.select(Module).where(Module.status == Status.PUBLISHED.value).order_by(Module.position, Module.id)
+    query = sa.select(Module).where(Module.status == Status.PUBLISHED).order_by(Module.position, Module.id)
     if module_slug is not None:
         query = query.where(Module.slug == module_slug)
     modules = {m.id: ModuleOverview(m.id, m.slug, m.title, m.summary, m.intro_html) for m in db.session.scalars(query)}

@@ -8,7 +8,14 @@ import re
 from collections import Counter
 from dataclasses import dataclass, field
 
-from portal.lessons.stats import plain_text
+from portal import sanitize
+
+
+def plain_text(markdown):
+    """Lesson Markdown as the words a reader sees."""
+    text = sanitize.plain_text(str(sanitize.markdown_to_html(markdown)))
+    return text.replace("&amp;", "&").replace("&quot;", '"').replace("&lt;", "<").replace("&gt;", ">")
+
 
 MIN_QUESTIONS = 3
 MIN_SCENARIO_SHARE = 0.5  # at least half of all questions put the reader in a situation

@@ -1,17 +1,15 @@
 """HTTP routes for learners: catalogue, modules, lessons, knowledge checks, search, dashboard."""
 
-from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
+from flask import abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from portal.lessons import overview, services, worksheets
+from portal.lessons import bp, overview, services, worksheets
 from portal.lessons.forms import ActionForm, AnswerForm, ReflectionForm, SearchForm, SharingForm
 from portal.lessons.search import search_lessons
 from portal.main.dashboard import register_panel
 from portal.security import Permission, permission_required
 from portal.templating import render_form
-
-bp = Blueprint("lessons", __name__, url_prefix="/lessons")
 
 
 def get_lesson(slug):
@@ -157,6 +155,3 @@ def continue_panel(user):
         )
     links.append((_("All modules and your progress"), url_for("lessons.catalogue")))
     return {"title": _("Continue learning"), "text": text, "links": links}
-
-
-from portal.lessons import routes_authoring, routes_personal, routes_worksheets  # noqa: E402, F401  (they add views to bp)

@@ -8,10 +8,9 @@ from wtforms import SelectChoice
 
 from portal import sanitize
 from portal.extensions import db
-from portal.lessons import authoring
+from portal.lessons import authoring, bp
 from portal.lessons.forms import BODY_MAX, ActionForm, LessonForm, ModuleForm, MoveForm, QuestionForm
 from portal.lessons.models import Lesson, LessonRevision, Module, Question
-from portal.lessons.routes import bp
 from portal.security import Permission, permission_required
 from portal.templating import form_status
 

@@ -5,9 +5,9 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from portal.extensions import limiter
-from portal.lessons import export, services, sharing, worksheets
+from portal.lessons import bp, export, services, sharing, worksheets
 from portal.lessons.forms import ActionForm, ReflectionForm, VerifyForm
-from portal.lessons.routes import bp, get_lesson, render_lesson
+from portal.lessons.routes import get_lesson, render_lesson
 from portal.main.dashboard import register_panel
 from portal.security import Permission, permission_required
 from portal.templating import form_status

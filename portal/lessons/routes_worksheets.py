@@ -5,9 +5,8 @@ from flask import abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from portal.lessons import worksheets
+from portal.lessons import bp, worksheets
 from portal.lessons.forms import worksheet_form
-from portal.lessons.routes import bp
 from portal.security import Permission, permission_required
 from portal.templating import render_form
 

@@ -42,7 +42,7 @@ def published_lessons_query():
     return (
         sa.select(Lesson)
         .join(Lesson.module)
-        .where(Lesson.status == Status.PUBLISHED.value, Module.status == Status.PUBLISHED.value)
+        .where(Lesson.status == Status.PUBLISHED, Module.status == Status.PUBLISHED)
     )
 
 
@@ -57,7 +57,7 @@ def find_published_lesson(slug):
 def find_published_module(slug):
     if not isinstance(slug, str) or len(slug) > 80:
         return None
-    return db.session.scalar(sa.select(Module).filter_by(slug=slug, status=Status.PUBLISHED.value))
+    return db.session.scalar(sa.select(Module).filter_by(slug=slug, status=Status.PUBLISHED))
 
 
 def module_lessons(module):
@@ -194,9 +194,7 @@ def _maybe_certificate(user, module):
     if existing is not None:
         return None
     lesson_ids = set(
-        db.session.scalars(
-            sa.select(Lesson.id).where(Lesson.module_id == module.id, Lesson.status == Status.PUBLISHED.value)
-        )
+        db.session.scalars(sa.select(Lesson.id).where(Lesson.module_id == module.id, Lesson.status == Status.PUBLISHED))
     )
     done = set(
         db.session.scalars(

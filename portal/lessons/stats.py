@@ -9,16 +9,11 @@ textstat's own fallback (Pyphen hyphenation) counts syllables.
 import re
 import statistics
 
-from portal import sanitize
+from portal.lessons import quality
 from portal.lessons.content import read_curriculum
+from portal.lessons.quality import plain_text
 
 WORD = re.compile(r"[A-Za-z0-9][A-Za-z0-9'’-]*")
-
-
-def plain_text(markdown):
-    """Lesson Markdown as the words a reader sees."""
-    text = sanitize.plain_text(str(sanitize.markdown_to_html(markdown)))
-    return text.replace("&amp;", "&").replace("&quot;", '"').replace("&lt;", "<").replace("&gt;", ">")
 
 
 def word_count(markdown):
@@ -47,8 +42,6 @@ def reading_grade(markdown):
 
 def curriculum_stats(root=None):
     """Every figure `flask curriculum stats` prints, with the checklist's problems (docs/curriculum.md)."""
-    from portal.lessons import quality
-
     textstat, source = _textstat()
     modules, grades, words, questions, reports = [], [], 0, [], []
     for module in read_curriculum(root):

@@ -1,13 +1,13 @@
 """Home page for visitors, dashboards per role, health check."""
 
-from flask import Blueprint, jsonify, redirect, render_template, url_for
+from flask import jsonify, redirect, render_template, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import text
 
 from portal.extensions import db
 from portal.mail import oldest_pending_age
-
-bp = Blueprint("main", __name__)
+from portal.main import bp
+from portal.main.dashboard import panels_for
 
 
 @bp.get("/")
@@ -20,8 +20,6 @@ def home():
 @bp.get("/dashboard")
 @login_required
 def dashboard():
-    from portal.main.dashboard import panels_for
-
     return render_template("main/dashboard.html", panels=panels_for(current_user))
 
 

@@ -1,9 +1,11 @@
 """Who may read and post in which room, right now (re-checked on every join and send)."""
 
 import functools
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from types import MappingProxyType
 
 import sqlalchemy as sa
-from flask import g
 
 from portal.care.access import linked_program_ids
 from portal.clock import UTCDateTime, utcnow
@@ -28,67 +30,77 @@ def is_moderator(user):
     return user.can(Permission.MODERATE)
 
 
-# What one request or socket event has learnt (`g`, so never shared between events): the rules
-# below read these first. `load_rules` fills them all with one statement.
-CACHES = (
-    "rooms_suspensions",  # user id -> active Suspension or None
-    "rooms_restrictions",  # (user id, room id) -> {kind: active RoomRestriction}
-    "rooms_guidelines",  # user id -> accepted the current guidelines?
-    "rooms_invited",  # (user id, room id) -> a RoomMember row exists?
-    "rooms_by_slug",  # slug -> Room or None
-    "rooms_sends",  # (author id, client id) -> id of the message already stored, or None
-    "rooms_last_post",  # (author id, room id) -> created_at of their newest message there, or None
-    "rooms_approved",  # (author id, room id) -> visible messages there, counted up to PREMODERATION_COUNT
-)
 PREMODERATION_COUNT = 3  # a new member's first 3 messages in each room wait for a moderator
 
 
-def cache(name):
-    return g.setdefault(name, {})
+@dataclass(frozen=True)
+class RoomRules:
+    """What one request or socket event knows about a person and a room, read in one statement
+    by `load_rules`. The checks below take it instead of asking one question each; it lives only
+    as long as the request or event that read it, so the next one sees a moderator's change."""
+
+    user_id: int
+    slug: str
+    room: Room | None
+    suspension: Suspension | None
+    accepted_guidelines: bool
+    invited: bool = False
+    #: kind -> the mute or ban in force in this room
+    restrictions: MappingProxyType = field(default_factory=lambda: MappingProxyType({}))
+    #: For a send (`client_id` set): the message already stored under it, the author's newest
+    #: message time in this room (slow mode) and their approved count (pre-moderation).
+    client_id: str | None = None
+    existing_id: int | None = None
+    last_post_at: datetime | None = None
+    approved: int | None = None
+
+    def about(self, user, room=None):
+        """Whether these answers are this person's (and, given a room, about that room)."""
+        if self.user_id != user.id:
+            return False
+        return room is None or (self.room is not None and self.room.id == room.id)
+
+    def for_send(self, user, room):
+        """Whether this holds the send facts (existing message, slow mode, pre-moderation)."""
+        return self.client_id is not None and self.about(user, room)
 
 
-def active_suspension(user, now=None):
-    """The person's current suspension, or None (asked once per request or socket event)."""
-    known = cache("rooms_suspensions")
-    if user.id not in known:
-        rows = db.session.scalars(sa.select(Suspension).filter_by(user_id=user.id, lifted_at=None)).all()
-        known[user.id] = next((row for row in rows if row.is_active(now)), None)
-    return known[user.id]
+def active_suspension(user, now=None, rules=None):
+    """The person's current suspension, or None."""
+    if rules is not None and rules.about(user):
+        return rules.suspension
+    rows = db.session.scalars(sa.select(Suspension).filter_by(user_id=user.id, lifted_at=None)).all()
+    return next((row for row in rows if row.is_active(now)), None)
 
 
-def active_restriction(user, room, kind, now=None):
-    """The person's current mute or ban in room, or None (mutes and bans are read together)."""
-    known = cache("rooms_restrictions")
-    key = (user.id, room.id)
-    if key not in known:
-        rows = db.session.scalars(
-            sa.select(RoomRestriction).filter_by(user_id=user.id, room_id=room.id, lifted_at=None)
-        ).all()
-        known[key] = {row.kind: row for row in rows if row.is_active(now)}
-    return known[key].get(kind)
+def active_restrictions(user, room, now=None):
+    """The person's mute and ban in force in room, by kind (one statement for both)."""
+    rows = db.session.scalars(
+        sa.select(RoomRestriction).filter_by(user_id=user.id, room_id=room.id, lifted_at=None)
+    ).all()
+    return {row.kind: row for row in rows if row.is_active(now)}
 
 
-def forget_cached_rules():
-    """Drop everything this request or event has learnt about people and rooms (after a change,
-    and at the start of every socket event)."""
-    for name in CACHES:
-        g.pop(name, None)
+def active_restriction(user, room, kind, now=None, rules=None):
+    """The person's current mute or ban in room, or None."""
+    if rules is not None and rules.about(user, room):
+        return rules.restrictions.get(kind)
+    return active_restrictions(user, room, now).get(kind)
 
 
-def has_accepted_guidelines(user):
-    known = cache("rooms_guidelines")
-    if user.id not in known:
-        query = sa.select(GuidelinesAcceptance.id).filter_by(user_id=user.id, version=guidelines.VERSION)
-        known[user.id] = db.session.scalar(query) is not None
-    return known[user.id]
+def has_accepted_guidelines(user, rules=None):
+    if rules is not None and rules.about(user):
+        return rules.accepted_guidelines
+    query = sa.select(GuidelinesAcceptance.id).filter_by(user_id=user.id, version=guidelines.VERSION)
+    return db.session.scalar(query) is not None
 
 
-def room_by_slug(slug):
+def room_by_slug(slug, rules=None):
     """The room with that slug, or RoomError("not_found") (archived rooms included)."""
-    known = cache("rooms_by_slug")
-    if slug not in known:
-        known[slug] = db.session.scalar(sa.select(Room).filter_by(slug=slug)) if slug else None
-    room = known[slug]
+    if rules is not None and slug and rules.slug == slug:
+        room = rules.room
+    else:
+        room = db.session.scalar(sa.select(Room).filter_by(slug=slug)) if slug else None
     if room is None:
         raise RoomError("not_found")
     return room
@@ -118,8 +130,8 @@ def _rules_query(send, slow_mode, premoderation):
     in_room = (RoomRestriction.room_id == Room.id,)
     columns = [
         _active(Suspension).label("suspension_id"),
-        _active(RoomRestriction, *in_room, RoomRestriction.kind == RestrictionKind.BAN.value).label("ban_id"),
-        _active(RoomRestriction, *in_room, RoomRestriction.kind == RestrictionKind.MUTE.value).label("mute_id"),
+        _active(RoomRestriction, *in_room, RoomRestriction.kind == RestrictionKind.BAN).label("ban_id"),
+        _active(RoomRestriction, *in_room, RoomRestriction.kind == RestrictionKind.MUTE).label("mute_id"),
         sa.exists()
         .where(GuidelinesAcceptance.user_id == uid, GuidelinesAcceptance.version == guidelines.VERSION)
         .label("accepted"),
@@ -135,9 +147,7 @@ def _rules_query(send, slow_mode, premoderation):
         columns.append(sa.type_coerce(slow, UTCDateTime()).label("last_post_at"))
     if premoderation:
         approved = (
-            sa.select(sa.literal(1))
-            .where(*mine, Message.status == MessageStatus.VISIBLE.value)
-            .limit(PREMODERATION_COUNT)
+            sa.select(sa.literal(1)).where(*mine, Message.status == MessageStatus.VISIBLE).limit(PREMODERATION_COUNT)
         )
         columns.append(sa.select(sa.func.count()).select_from(approved.subquery()).scalar_subquery().label("approved"))
     one_row = sa.select(sa.literal(1).label("one")).subquery()
@@ -145,93 +155,99 @@ def _rules_query(send, slow_mode, premoderation):
 
 
 def load_rules(user, slug, client_id=None, now=None):
-    """Everything the room events ask about this person and this room, in one statement.
+    """Everything the room events ask about this person and this room, in one statement: a RoomRules.
 
     The person's suspension, the room, their ban and mute there, their guidelines acceptance and
     invitation; for a send (`client_id`, already a valid UUID string) also the message already
     stored under that client_id, their newest message time (slow mode) and their approved count
-    (pre-moderation). The answers go into this event's caches, so the checks below run exactly
-    as before but without a statement each. Rows that are found (a suspension, a mute) are then
-    loaded in full, which only happens on the refusal path.
+    (pre-moderation). Rows that are found (a suspension, a mute) are then loaded in full, which
+    only happens on the refusal path.
     """
     now = now or utcnow()
-    uid = user.id
     moderator = is_moderator(user)
     send = client_id is not None
     slow_mode, premoderation = send and not moderator, send and not moderator and not user.established
     query = _rules_query(send, slow_mode, premoderation)
-    params = {"uid": uid, "now": now, "slug": slug} | ({"cid": client_id} if send else {})
+    params = {"uid": user.id, "now": now, "slug": slug} | ({"cid": client_id} if send else {})
     row = db.session.execute(query, params).one()
     room = row.Room
-    cache("rooms_by_slug")[slug] = room
-    cache("rooms_guidelines")[uid] = bool(row.accepted)
-    suspension = (
-        db.session.get(Suspension, row.suspension_id, populate_existing=True) if row.suspension_id is not None else None
+    suspension = _in_force(Suspension, row.suspension_id, now)
+    rules = RoomRules(
+        user_id=user.id, slug=slug, room=room, suspension=suspension, accepted_guidelines=bool(row.accepted)
     )
-    cache("rooms_suspensions")[uid] = suspension if suspension is not None and suspension.is_active(now) else None
     if room is None:
-        return None
-    restrictions = {}
-    for row_id in (row.ban_id, row.mute_id):
-        restriction = db.session.get(RoomRestriction, row_id, populate_existing=True) if row_id is not None else None
-        if restriction is not None and restriction.is_active(now):
-            restrictions[restriction.kind] = restriction
-    cache("rooms_restrictions")[(uid, room.id)] = restrictions
-    cache("rooms_invited")[(uid, room.id)] = bool(row.invited)
+        return rules
+    found = (_in_force(RoomRestriction, row_id, now) for row_id in (row.ban_id, row.mute_id))
+    restrictions = MappingProxyType({r.kind: r for r in found if r is not None})
+    facts = {"restrictions": restrictions, "invited": bool(row.invited)}
     if send:
-        cache("rooms_sends")[(uid, client_id)] = row.existing_id
-    if slow_mode:
-        cache("rooms_last_post")[(uid, room.id)] = row.last_post_at if room.slow_mode_seconds else None
-    if premoderation:
-        cache("rooms_approved")[(uid, room.id)] = row.approved
-    return room
+        facts |= {"client_id": client_id, "existing_id": row.existing_id}
+        if slow_mode and room.slow_mode_seconds:
+            facts["last_post_at"] = row.last_post_at
+        if premoderation:
+            facts["approved"] = row.approved
+    return replace(rules, **facts)
 
 
-def may_chat(user):
+def _in_force(model, row_id, now):
+    """The Suspension or RoomRestriction with this id when it is in force at now, else None."""
+    row = db.session.get(model, row_id, populate_existing=True) if row_id is not None else None
+    return row if row is not None and row.is_active(now) else None
+
+
+def may_chat(user, rules=None):
     """Signed in, active, allowed to chat and not suspended."""
     return (
         getattr(user, "is_authenticated", False)
         and user.active
         and user.can(Permission.CHAT)
-        and active_suspension(user) is None
+        and active_suspension(user, rules=rules) is None
     )
 
 
-def is_eligible(user, room, program_ids=None):
+def is_eligible(user, room, program_ids=None, rules=None):
     """May this person see this room at all (kind rules only)?"""
     if is_moderator(user) or room.kind == RoomKind.ALL_FAMILIES:
         return True
     if room.kind == RoomKind.PROGRAM:
         ids = linked_program_ids(user) if program_ids is None else program_ids
         return room.program_id in ids
-    known = cache("rooms_invited")
-    if (user.id, room.id) not in known:
-        query = sa.select(RoomMember.id).filter_by(room_id=room.id, user_id=user.id)
-        known[(user.id, room.id)] = db.session.scalar(query) is not None
-    return known[(user.id, room.id)]
+    if rules is not None and rules.about(user, room):
+        return rules.invited
+    return db.session.scalar(sa.select(RoomMember.id).filter_by(room_id=room.id, user_id=user.id)) is not None
 
 
-def check_may_read(user, room):
+def _rules_for(user, room, rules):
+    """The given rules when they are about this person and room, else read now (one statement)."""
+    if rules is not None and rules.about(user, room):
+        return rules
+    return load_rules(user, room.slug)
+
+
+def check_may_read(user, room, rules=None):
     """Raise the contract error that keeps user out of room, if any."""
-    if not may_chat(user):
+    rules = _rules_for(user, room, rules)
+    if not may_chat(user, rules):
         raise RoomError("unauthorized")
     if room.archived and not is_moderator(user):
         raise RoomError("not_found")
-    if not is_eligible(user, room):
+    if not is_eligible(user, room, rules=rules):
         raise RoomError("not_member")
-    if active_restriction(user, room, RestrictionKind.BAN) is not None:
+    if active_restriction(user, room, RestrictionKind.BAN, rules=rules) is not None:
         raise RoomError("banned")
+    return rules
 
 
-def check_may_post(user, room):
+def check_may_post(user, room, rules=None):
     """Everything check_may_read asks, and the rules for writing."""
-    check_may_read(user, room)
-    if not has_accepted_guidelines(user):
+    rules = check_may_read(user, room, rules)
+    if not has_accepted_guidelines(user, rules):
         raise RoomError("guidelines")
     if (room.locked or room.archived) and not is_moderator(user):
         raise RoomError("locked")
-    if active_restriction(user, room, RestrictionKind.MUTE) is not None:
+    if active_restriction(user, room, RestrictionKind.MUTE, rules=rules) is not None:
         raise RoomError("muted")
+    return rules
 
 
 def visible_rooms(user):

@@ -7,8 +7,10 @@ from flask_login import current_user
 from wtforms import SelectChoice
 
 from portal.auth.models import User
+from portal.auth.services import find_user_by_email
+from portal.care.models import Program
 from portal.extensions import db
-from portal.rooms import broadcast, moderation, settings, standing
+from portal.rooms import bp, broadcast, moderation, settings, standing
 from portal.rooms.errors import RoomError
 from portal.rooms.forms import (
     DismissForm,
@@ -19,8 +21,7 @@ from portal.rooms.forms import (
     RoomSettingsForm,
     WatchedWordForm,
 )
-from portal.rooms.models import Message, RestrictionKind, Room, Suspension, WatchedWord
-from portal.rooms.routes import bp
+from portal.rooms.models import Flag, Message, RestrictionKind, Room, Suspension, WatchedWord
 from portal.rooms.services import public_name
 from portal.security import Permission, permission_required
 from portal.templating import choice_label, render_form
@@ -117,8 +118,6 @@ def moderate_person(user_id):
 @bp.post("/console/flags/<int:flag_id>/dismiss")
 @moderator_only
 def dismiss_flag(flag_id):
-    from portal.rooms.models import Flag
-
     flag = db.get_or_404(Flag, flag_id)
     if DismissForm().validate_on_submit() and flag.resolved_at is None:
         moderation.dismiss_flag(current_user._get_current_object(), flag)
@@ -168,8 +167,6 @@ def remove_word(word_id):
 @bp.route("/console/rooms", methods=["GET", "POST"])
 @moderator_only
 def room_list():
-    from portal.care.models import Program
-
     form = NewRoomForm()
     programs = db.session.scalars(sa.select(Program).order_by(Program.name)).all()
     form.program_id.choices = [SelectChoice(0, _("(none)"))] + [SelectChoice(p.id, p.name) for p in programs]
@@ -217,8 +214,6 @@ def room_settings(slug):
 @bp.post("/console/rooms/<slug>/invite")
 @moderator_only
 def invite(slug):
-    from portal.auth.services import find_user_by_email
-
     room = db.session.scalar(sa.select(Room).filter_by(slug=slug[:64])) or abort(404)
     form = InviteForm()
     if form.validate_on_submit():

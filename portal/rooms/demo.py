@@ -1,4 +1,4 @@
-"""Demo data for rooms (DESIGN §5): `welcome` and `evening-iop`, with a little friendly history."""
+"""Demo data for rooms (docs/architecture.md): `welcome` and `evening-iop`, with a little friendly history."""
 
 import uuid
 from datetime import timedelta

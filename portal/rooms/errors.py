@@ -1,4 +1,4 @@
-"""The one domain error of rooms: a contract error code (DESIGN §5) and a message to show."""
+"""The one domain error of rooms: a contract error code (docs/realtime.md) and a message to show."""
 
 from flask_babel import gettext as _
 

@@ -1,4 +1,4 @@
-"""Socket.IO handlers for the /chat namespace (DESIGN §5, a contract).
+"""Socket.IO handlers for the /chat namespace (a contract: docs/architecture.md, detailed in docs/realtime.md).
 
 Identity comes from the server-side session only, looked up afresh on every event (the
 session record, the account, a suspension, program consent), never from the payload.
@@ -16,12 +16,13 @@ from flask_socketio import disconnect, join_room, leave_room
 from socketio.exceptions import ConnectionRefusedError as Refused
 
 from portal import errors
+from portal.auth.models import SessionRecord, User
+from portal.auth.sessions import current_session_record, sessions_revoked, touch_session
 from portal.auth.web import staff_must_enrol
 from portal.extensions import db, socketio
 from portal.rooms import access, broadcast, presence, ratelimit, services, wordlists
 from portal.rooms.broadcast import MODERATORS, NAMESPACE, room_channel, user_channel
 from portal.rooms.errors import RoomError
-from portal.security import current_session_record, sessions_revoked, touch_session
 
 log = logging.getLogger("portal.rooms")
 TYPING_EVERY = 2.0  # seconds between typing notices per socket
@@ -29,46 +30,48 @@ _last_typing = {}
 
 
 def fresh_user(payload=None, rules=None):
-    """The signed-in, active, unsuspended user of this socket, looked up now (not cached).
+    """(user, session record, RoomRules or None) for the signed-in, active, unsuspended user of
+    this socket, looked up now (not cached); None when there is no such user.
 
     `rules` ("room" or "send") with a payload naming a room: the suspension is read in the same
     statement as the room and the person's standing in it (`access.load_rules`); the handler's
-    checks then use those answers instead of one statement per question.
+    checks then take those answers instead of one statement per question.
     """
     g.pop("database_down", None)
     g.pop("session_record", None)
     g.pop("_login_user", None)
     g.pop("rooms_watched_words", None)
-    access.forget_cached_rules()
     record = current_session_record()
     if record is None or record.mfa_pending:
         return None
     user = current_user._get_current_object()
+    room_rules = None
     if rules and getattr(user, "is_authenticated", False) and user.active:
-        _load_rules(user, payload, rules)
-    if not access.may_chat(user) or staff_must_enrol(user):
+        room_rules = _load_rules(user, payload, rules)
+    if not access.may_chat(user, room_rules) or staff_must_enrol(user):
         return None
-    return user, record
+    return user, record, room_rules
 
 
 def _load_rules(user, payload, rules):
     if not isinstance(payload, dict):
-        return
+        return None
     slug = payload.get("room")
     if not isinstance(slug, str) or not 0 < len(slug) <= 64:
-        return
+        return None
     client_id = None
     if rules == "send":
         # an invalid client_id is answered "invalid" by post_message, after the room checks
         with contextlib.suppress(RoomError):
             client_id = services.validate_client_id(payload.get("client_id"))
-    access.load_rules(user, slug, client_id=client_id)
+    return access.load_rules(user, slug, client_id=client_id)
 
 
 def chat_event(touch=True, rules=None):
     """Wrap a handler: payload must be a dict, identity re-checked, RoomError → error ack.
 
-    `rules`: see fresh_user (only for handlers whose payload names a room in `room`)."""
+    `rules`: see fresh_user (only for handlers whose payload names a room in `room`); such a
+    handler is called with the RoomRules read (or None) as a third argument."""
 
     def decorator(handler):
         @wraps(handler)
@@ -79,12 +82,12 @@ def chat_event(touch=True, rules=None):
                     ack = RoomError("unauthorized").as_ack()
                     disconnect()
                     return ack
-                user, record = identity
+                user, record, room_rules = identity
                 if not isinstance(payload, dict):
                     raise RoomError("invalid")
                 if touch:
                     touch_session(record)
-                return handler(user, payload)
+                return handler(user, payload, room_rules) if rules else handler(user, payload)
             except RoomError as error:
                 db.session.rollback()
                 return error.as_ack()
@@ -122,28 +125,6 @@ def _rollback():
         errors.mark_database_down()
 
 
-def on(event):
-    """`socketio.on(event, namespace="/chat")` that also holds for apps created later.
-
-    create_app runs `socketio.init_app` (a new Socket.IO server) before importing this module;
-    Flask-SocketIO then registers a decorated handler on that one server only. Registering with
-    no server keeps it in `socketio.handlers`, which every later init_app installs.
-    """
-
-    def decorator(handler):
-        server, socketio.server = socketio.server, None
-        try:
-            socketio.on(event, namespace=NAMESPACE)(handler)
-        finally:
-            socketio.server = server
-        if server is not None:
-            message, wrapped, namespace = socketio.handlers[-1]
-            server.on(message, wrapped, namespace=namespace)
-        return handler
-
-    return decorator
-
-
 # --- payload fields ---------------------------------------------------------------------------
 
 
@@ -164,8 +145,6 @@ def _int(payload, key, required=True, low=0, high=services.MAX_ID):
 
 
 def _online_names(slug):
-    from portal.auth.models import User
-
     ids = presence.store().online_user_ids(slug)
     if not ids:
         return []
@@ -222,7 +201,6 @@ def _broadcast_presence(slug):
 # --- connection -------------------------------------------------------------------------------
 
 
-@on("connect")
 def on_connect(auth=None):
     try:
         identity = fresh_user()
@@ -237,7 +215,7 @@ def on_connect(auth=None):
         raise ConnectionRefusedError("unauthorized")
 
 
-def _welcome(user, record):
+def _welcome(user, record, _rules=None):
     join_room(user_channel(user.id))
     if access.is_moderator(user):
         join_room(MODERATORS)
@@ -247,7 +225,6 @@ def _welcome(user, record):
         broadcast.moderation_alert({"kind": "name", "priority": False, "room": None, "message": None})
 
 
-@on("disconnect")
 def on_disconnect(reason=None):
     _last_typing.pop(request.sid, None)
     try:
@@ -262,13 +239,12 @@ def on_disconnect(reason=None):
 # --- the contract's events --------------------------------------------------------------------
 
 
-@on("join")
 @chat_event(rules="room")
-def on_join(user, payload):
+def on_join(user, payload, rules):
     slug = _slug(payload)
     after_id = _int(payload, "after_id", required=False)
-    room = access.room_by_slug(slug)
-    access.check_may_read(user, room)
+    room = access.room_by_slug(slug, rules)
+    access.check_may_read(user, room, rules)
     # Subscribe first, read second: a message committed after this read is broadcast after its
     # commit, so it reaches this socket live; one committed before is in the read. (Read first
     # and a message broadcast in between reaches neither.) Ids are commit-ordered per room
@@ -282,7 +258,7 @@ def on_join(user, payload):
     # Everything read from the rows before mark_read commits: the commit expires them, and each
     # message would then be loaded again, one statement apiece (50 per join).
     message_data = services.payloads(messages)
-    room_data, may_post = room.as_payload(), _may_post(user, room)
+    room_data, may_post = room.as_payload(), _may_post(user, room, rules)
     presence.store().enter(slug, request.sid, user.id)
     seen = messages[-1].id if messages else after_id
     if seen:
@@ -296,22 +272,21 @@ def on_join(user, payload):
     return {"ok": True, "room": room_data, "messages": message_data, "has_more": has_more}
 
 
-def _may_post(user, room):
+def _may_post(user, room, rules):
     try:
-        access.check_may_post(user, room)
+        access.check_may_post(user, room, rules)
     except RoomError as error:
         return error.code
     return True
 
 
-@on("send")
 @chat_event(rules="send")
-def on_send(user, payload):
+def on_send(user, payload, rules):
     slug = _slug(payload)
     body = payload.get("body")
     try:
-        room = access.room_by_slug(slug)
-        posted = services.post_message(user, room, body, payload.get("client_id"), ratelimit.take)
+        room = access.room_by_slug(slug, rules)
+        posted = services.post_message(user, room, body, payload.get("client_id"), ratelimit.take, rules)
     except RoomError as error:
         if error.code not in {"invalid", "unauthorized"} and isinstance(body, str) and wordlists.is_crisis(body):
             broadcast.support(user.id, wordlists.SUPPORT_RESOURCES)
@@ -324,19 +299,17 @@ def on_send(user, payload):
     return {"ok": True, "message": message}
 
 
-@on("history")
 @chat_event(rules="room")
-def on_history(user, payload):
+def on_history(user, payload, rules):
     slug = _slug(payload)
     before_id = _int(payload, "before_id", low=1)
     limit = _int(payload, "limit", required=False, low=1, high=services.HISTORY_MAX) or services.HISTORY_MAX
-    room = access.room_by_slug(slug)
-    access.check_may_read(user, room)
+    room = access.room_by_slug(slug, rules)
+    access.check_may_read(user, room, rules)
     messages, has_more = services.latest_messages(room, limit=limit, before_id=before_id)
     return {"ok": True, "messages": services.payloads(messages), "has_more": has_more}
 
 
-@on("leave")
 @chat_event(touch=False)
 def on_leave(user, payload):
     slug = _slug(payload)
@@ -347,21 +320,19 @@ def on_leave(user, payload):
     return {"ok": True}
 
 
-@on("typing")
 @chat_event(touch=False, rules="room")
-def on_typing(user, payload):
+def on_typing(user, payload, rules):
     slug = _slug(payload)
     now = time.monotonic()
     if now - _last_typing.get(request.sid, 0) < TYPING_EVERY:
         return None
-    room = access.room_by_slug(slug)
-    access.check_may_post(user, room)
+    room = access.room_by_slug(slug, rules)
+    access.check_may_post(user, room, rules)
     _last_typing[request.sid] = now
     broadcast.typing(slug, services.public_name(user), skip_sid=request.sid)
     return None
 
 
-@on("flag")
 @chat_event()
 def on_flag(user, payload):
     message = services.message_by_id(payload.get("message_id"))
@@ -376,7 +347,6 @@ def on_flag(user, payload):
 # --- events beyond the contract (docs/realtime.md) --------------------------------------------
 
 
-@on("edit")
 @chat_event()
 def on_edit(user, payload):
     message = services.own_message(user, payload.get("message_id"))
@@ -387,7 +357,6 @@ def on_edit(user, payload):
     return {"ok": True, "message": data}
 
 
-@on("delete")
 @chat_event()
 def on_delete(user, payload):
     message = services.own_message(user, payload.get("message_id"))
@@ -396,13 +365,40 @@ def on_delete(user, payload):
     return {"ok": True}
 
 
-@on("read")
 @chat_event(touch=False, rules="room")
-def on_read(user, payload):
-    room = access.room_by_slug(_slug(payload))
-    access.check_may_read(user, room)
+def on_read(user, payload, rules):
+    room = access.room_by_slug(_slug(payload), rules)
+    access.check_may_read(user, room, rules)
     services.mark_read(user, room, _int(payload, "last_id"))
     return {"ok": True}
+
+
+# --- wiring ----------------------------------------------------------------------------------
+
+#: The /chat events and their handlers (docs/realtime.md lists the protocol).
+HANDLERS = {
+    "connect": on_connect,
+    "disconnect": on_disconnect,
+    "join": on_join,
+    "send": on_send,
+    "history": on_history,
+    "leave": on_leave,
+    "typing": on_typing,
+    "flag": on_flag,
+    "edit": on_edit,
+    "delete": on_delete,
+    "read": on_read,
+}
+
+
+def register_realtime(app):
+    """Install the /chat handlers on the Socket.IO server that `socketio.init_app(app)` made.
+
+    Flask-SocketIO puts a handler on the server that exists when it is registered, so the
+    factory calls this after init_app, once per app (tests build many apps in one process).
+    """
+    for event, handler in HANDLERS.items():
+        socketio.on_event(event, handler, namespace=NAMESPACE)
 
 
 # --- signals from the rest of the portal ------------------------------------------------------
@@ -412,14 +408,9 @@ def on_read(user, payload):
 def _drop_revoked_sockets(sender, user_id=None, **kwargs):
     """Logout, deactivation, password reset, suspension: the sockets of the ended sessions end
     now (a "sign out other sessions" keeps the socket of the session that asked for it)."""
-    from portal.auth.models import SessionRecord
-
     if user_id is None:
         return
     live = db.session.scalars(
         db.select(SessionRecord.id).where(SessionRecord.user_id == user_id, SessionRecord.revoked_at.is_(None))
     ).all()
     broadcast.disconnect_user(user_id, keep_record_ids=set(live))
-
-
-from portal.rooms import standing  # noqa: E402, F401  (its receivers: sockets follow standing changes)

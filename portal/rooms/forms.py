@@ -85,9 +85,9 @@ class WatchedWordForm(FlaskForm):
     action = SelectField(
         _l("What happens"),
         choices=[
-            SelectChoice(WatchedAction.BLOCK.value, _l("Block the message")),
-            SelectChoice(WatchedAction.HOLD.value, _l("Hold the message for review")),
-            SelectChoice(WatchedAction.FLAG.value, _l("Post it, and flag it for review")),
+            SelectChoice(WatchedAction.BLOCK, _l("Block the message")),
+            SelectChoice(WatchedAction.HOLD, _l("Hold the message for review")),
+            SelectChoice(WatchedAction.FLAG, _l("Post it, and flag it for review")),
         ],
     )
     submit = SubmitField(_l("Add"))
@@ -122,9 +122,9 @@ class NewRoomForm(FlaskForm):
     kind = SelectField(
         _l("Who may join"),
         choices=[
-            SelectChoice(RoomKind.ALL_FAMILIES.value, _l("All family members")),
-            SelectChoice(RoomKind.PROGRAM.value, _l("Families linked to one program")),
-            SelectChoice(RoomKind.INVITE_ONLY.value, _l("Invited people only")),
+            SelectChoice(RoomKind.ALL_FAMILIES, _l("All family members")),
+            SelectChoice(RoomKind.PROGRAM, _l("Families linked to one program")),
+            SelectChoice(RoomKind.INVITE_ONLY, _l("Invited people only")),
         ],
     )
     program_id = SelectField(_l("Program (for program rooms)"), coerce=int, choices=[], validate_choice=False)

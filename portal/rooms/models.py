@@ -1,7 +1,7 @@
 """Rooms, messages, read markers, guidelines acceptance and the moderation records."""
 
 import enum
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -26,12 +26,12 @@ class Room(db.Model):
     name: Mapped[str] = mapped_column(sa.String(80))
     description: Mapped[str] = mapped_column(sa.Text, default="")
     description_html: Mapped[str] = mapped_column(sa.Text, default="")
-    kind: Mapped[str] = mapped_column(sa.String(20), default=RoomKind.ALL_FAMILIES.value)
+    kind: Mapped[str] = mapped_column(sa.String(20), default=RoomKind.ALL_FAMILIES)
     program_id: Mapped[int | None] = mapped_column(sa.ForeignKey("programs.id"), index=True)
     locked: Mapped[bool] = mapped_column(default=False)
     slow_mode_seconds: Mapped[int] = mapped_column(default=0)
     archived: Mapped[bool] = mapped_column(default=False)
-    created_at: Mapped[object] = mapped_column(UTCDateTime, default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     program: Mapped["Program | None"] = relationship()  # noqa: F821
 
@@ -61,7 +61,7 @@ class RoomMember(db.Model):
     room_id: Mapped[int] = mapped_column(sa.ForeignKey("rooms.id", ondelete="CASCADE"), index=True)
     user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), index=True)
     invited_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
-    created_at: Mapped[object] = mapped_column(UTCDateTime, default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
 class MessageStatus(enum.StrEnum):
@@ -82,11 +82,11 @@ class Message(db.Model):
     client_id: Mapped[str] = mapped_column(sa.String(64))
     body: Mapped[str] = mapped_column(sa.Text)
     body_html: Mapped[str] = mapped_column(sa.Text)
-    status: Mapped[str] = mapped_column(sa.String(10), default=MessageStatus.VISIBLE.value)
-    created_at: Mapped[object] = mapped_column(UTCDateTime, default=utcnow)
-    edited_at: Mapped[object | None] = mapped_column(UTCDateTime)
+    status: Mapped[str] = mapped_column(sa.String(10), default=MessageStatus.VISIBLE)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    edited_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # Removed by the author ("deleted") or by a moderator ("hidden"); the row stays for the record.
-    removed_at: Mapped[object | None] = mapped_column(UTCDateTime)
+    removed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     removed_reason: Mapped[str | None] = mapped_column(sa.String(200))
     removed_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
 
@@ -95,11 +95,11 @@ class Message(db.Model):
 
     @property
     def is_visible(self):
-        return self.status == MessageStatus.VISIBLE.value and self.removed_at is None
+        return self.status == MessageStatus.VISIBLE and self.removed_at is None
 
     @property
     def is_held(self):
-        return self.status == MessageStatus.HELD.value and self.removed_at is None
+        return self.status == MessageStatus.HELD and self.removed_at is None
 
     def editable_by(self, user, now=None):
         now = now or utcnow()
@@ -114,7 +114,7 @@ class ReadMarker(db.Model):
     user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
     room_id: Mapped[int] = mapped_column(sa.ForeignKey("rooms.id", ondelete="CASCADE"), primary_key=True)
     last_read_id: Mapped[int] = mapped_column(default=0)
-    updated_at: Mapped[object] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
 class GuidelinesAcceptance(db.Model):
@@ -124,7 +124,7 @@ class GuidelinesAcceptance(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), index=True)
     version: Mapped[str] = mapped_column(sa.String(20))
-    accepted_at: Mapped[object] = mapped_column(UTCDateTime, default=utcnow)
+    accepted_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
 class FlagKind(enum.StrEnum):
@@ -140,13 +140,13 @@ class Flag(db.Model):
     __tablename__ = "room_flags"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    kind: Mapped[str] = mapped_column(sa.String(10), default=FlagKind.MEMBER.value)
+    kind: Mapped[str] = mapped_column(sa.String(10), default=FlagKind.MEMBER)
     message_id: Mapped[int | None] = mapped_column(sa.ForeignKey("room_messages.id", ondelete="CASCADE"), index=True)
     subject_user_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"))
     reporter_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
     reason: Mapped[str] = mapped_column(sa.String(300), default="")
-    created_at: Mapped[object] = mapped_column(UTCDateTime, default=utcnow)
-    resolved_at: Mapped[object | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     resolved_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
     resolution: Mapped[str | None] = mapped_column(sa.String(20))
 
@@ -165,8 +165,8 @@ class ModerationAction(db.Model):
     room_id: Mapped[int | None] = mapped_column(sa.ForeignKey("rooms.id", ondelete="SET NULL"))
     message_id: Mapped[int | None] = mapped_column(sa.ForeignKey("room_messages.id", ondelete="SET NULL"))
     reason: Mapped[str] = mapped_column(sa.String(300), default="")
-    until: Mapped[object | None] = mapped_column(UTCDateTime)
-    created_at: Mapped[object] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
 
     moderator: Mapped["User"] = relationship(foreign_keys=[moderator_id])  # noqa: F821
     target_user: Mapped["User | None"] = relationship(foreign_keys=[target_user_id])  # noqa: F821
@@ -188,10 +188,10 @@ class RoomRestriction(db.Model):
     user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), index=True)
     kind: Mapped[str] = mapped_column(sa.String(10))
     reason: Mapped[str] = mapped_column(sa.String(300), default="")
-    until: Mapped[object | None] = mapped_column(UTCDateTime)
-    lifted_at: Mapped[object | None] = mapped_column(UTCDateTime)
+    until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    lifted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_by_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))
-    created_at: Mapped[object] = mapped_column(UTCDateTime, default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     def is_active(self, now=None):
         now = now or utcnow()
@@ -206,10 +206,10 @@ class Suspension(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), index=True)
     reason: Mapped[str] = mapped_column(sa.String(300), default="")
-    until: Mapped[object | None] = mapped_column(UTCDateTime)
-    lifted_at: Mapped[object | None] = mapped_column(UTCDateTime)
+    until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    lifted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_by_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))
-    created_at: Mapped[object] = mapped_column(UTCDateTime, default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     def is_active(self, now=None):
         now = now or utcnow()
@@ -229,7 +229,7 @@ class WatchedWord(db.Model):
     phrase: Mapped[str] = mapped_column(sa.String(100), unique=True)
     action: Mapped[str] = mapped_column(sa.String(10))
     created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
-    created_at: Mapped[object] = mapped_column(UTCDateTime, default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
 class Notice(db.Model):
@@ -240,5 +240,5 @@ class Notice(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), index=True)
     text: Mapped[str] = mapped_column(sa.String(500))
-    created_at: Mapped[object] = mapped_column(UTCDateTime, default=utcnow)
-    read_at: Mapped[object | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    read_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -7,9 +7,10 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 
 from portal import audit
+from portal.auth.sessions import revoke_user_sessions
 from portal.clock import utcnow
 from portal.extensions import db
-from portal.rooms.access import forget_cached_rules
+from portal.rooms import broadcast
 from portal.rooms.errors import RoomError
 from portal.rooms.models import (
     Flag,
@@ -22,6 +23,7 @@ from portal.rooms.models import (
     RoomRestriction,
     Suspension,
 )
+from portal.rooms.services import message_payload
 from portal.security import Role
 
 QUEUE_ORDER = {FlagKind.CRISIS.value: 0}
@@ -40,9 +42,6 @@ class Outcome:
 
 def publish(outcome):
     """Broadcast what a committed action changed (suspensions end sockets via sessions_revoked)."""
-    from portal.rooms import broadcast
-    from portal.rooms.services import message_payload
-
     if outcome.removed is not None:
         broadcast.message_removed(outcome.removed.id, outcome.removed.room.slug)
     if outcome.approved is not None:
@@ -59,7 +58,7 @@ def review_queue():
     flags.sort(key=lambda f: QUEUE_ORDER.get(f.kind, 1))
     held = db.session.scalars(
         sa.select(Message)
-        .where(Message.status == MessageStatus.HELD.value, Message.removed_at.is_(None))
+        .where(Message.status == MessageStatus.HELD, Message.removed_at.is_(None))
         .order_by(Message.id)
     ).all()
     return flags, held
@@ -68,9 +67,7 @@ def review_queue():
 def queue_size():
     flags = db.session.scalar(sa.select(sa.func.count(Flag.id)).filter_by(resolved_at=None))
     held = db.session.scalar(
-        sa.select(sa.func.count(Message.id)).where(
-            Message.status == MessageStatus.HELD.value, Message.removed_at.is_(None)
-        )
+        sa.select(sa.func.count(Message.id)).where(Message.status == MessageStatus.HELD, Message.removed_at.is_(None))
     )
     return flags + held
 
@@ -192,7 +189,6 @@ def restrict_user(moderator, user, room, kind, reason, minutes=None):
         text = _("A moderator removed you from “%(room)s”. Reason: %(reason)s", room=room.name, reason=reason)
     notice = _tell(user, text)
     db.session.commit()
-    forget_cached_rules()
     drop = (user.id, room.slug) if kind == RestrictionKind.BAN else None
     return Outcome(kind, notice=notice, drop=drop)
 
@@ -204,8 +200,6 @@ def may_suspend(moderator, user):
 
 def suspend_user(moderator, user, reason, days=None):
     """Suspend the account from the rooms and end its sessions (its sockets are dropped)."""
-    from portal.security import revoke_user_sessions
-
     if user.id == moderator.id:
         raise RoomError("invalid")
     if not may_suspend(moderator, user):
@@ -215,7 +209,6 @@ def suspend_user(moderator, user, reason, days=None):
     _record(moderator, "suspend", reason, target=user, until=until)
     notice = _tell(user, _("Your account was suspended from the rooms. Reason: %(reason)s", reason=reason))
     db.session.commit()
-    forget_cached_rules()
     revoke_user_sessions(user, "suspended")
     db.session.commit()
     return Outcome("suspend", notice=notice)
@@ -229,7 +222,6 @@ def lift_suspension(moderator, user):
     _record(moderator, "unsuspend", target=user)
     notice = _tell(user, _("Your suspension from the rooms has ended. Welcome back."))
     db.session.commit()
-    forget_cached_rules()
     return Outcome("unsuspend", notice=notice)
 
 

@@ -3,42 +3,41 @@
 import uuid
 
 import sqlalchemy as sa
-from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
+from flask import abort, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from portal.clock import utcnow
 from portal.extensions import db
 from portal.main.dashboard import register_panel
-from portal.rooms import access, broadcast, guidelines, presence, ratelimit, services, wordlists
+from portal.rooms import access, bp, broadcast, guidelines, presence, ratelimit, services, wordlists
 from portal.rooms.errors import RoomError
-from portal.rooms.forms import AcceptGuidelinesForm, MessageForm
+from portal.rooms.forms import AcceptGuidelinesForm, DismissForm, MessageForm
 from portal.rooms.models import Notice
+from portal.rooms.moderation import queue_size
 from portal.security import Permission, permission_required, safe_next
 from portal.templating import FORM_ERRORS_STATUS, form_status
-
-bp = Blueprint("rooms", __name__, url_prefix="/rooms")
 
 
 def _read_standing(slug):
     """The room and the person's standing there (suspension, ban, mute, guidelines, invitation)
-    in one statement (`access.load_rules`, as for socket events): the checks that follow read
-    its answers instead of asking the database one question each."""
-    if len(slug) <= 64:
-        access.load_rules(current_user, slug)
+    in one statement (`access.load_rules`, as for socket events), as a RoomRules that the checks
+    that follow take instead of asking the database one question each (None for a too-long slug)."""
+    return access.load_rules(current_user, slug) if len(slug) <= 64 else None
 
 
-def load_room(slug):
+def load_room(slug, rules=None):
     """The room if the current user may read it: 404 for unknown rooms, 403 otherwise."""
     try:
-        room = access.room_by_slug(slug if len(slug) <= 64 else None)
-        access.check_may_read(current_user, room)
+        room = access.room_by_slug(slug if len(slug) <= 64 else None, rules)
+        access.check_may_read(current_user, room, rules)
     except RoomError as error:
         abort(404 if error.code == "not_found" else 403, description=error.as_ack()["message"])
     return room
 
 
-def _suspended_page():
-    suspension = access.active_suspension(current_user)
+def _suspended_page(rules=None):
+    suspension = access.active_suspension(current_user, rules=rules)
     if suspension is not None:
         return render_template("rooms/suspended.html", suspension=suspension), 403
     return None
@@ -73,9 +72,6 @@ def _unread_notices():
 @bp.post("/notices/<int:notice_id>/read")
 @permission_required(Permission.CHAT)
 def notice_read(notice_id):
-    from portal.clock import utcnow
-    from portal.rooms.forms import DismissForm
-
     notice = db.session.get(Notice, notice_id)
     if notice is None or notice.user_id != current_user.id:
         abort(404)
@@ -121,16 +117,16 @@ def accept_guidelines():
 @bp.get("/<slug>")
 @permission_required(Permission.CHAT)
 def room(slug):
-    _read_standing(slug)
-    blocked = _suspended_page()
+    rules = _read_standing(slug)
+    blocked = _suspended_page(rules)
     if blocked:
         return blocked
-    room = load_room(slug)
+    room = load_room(slug, rules)
     before = request.args.get("before", type=int)
-    return _room_page(room, before_id=before if before and 0 < before < services.MAX_ID else None)
+    return _room_page(room, rules, before_id=before if before and 0 < before < services.MAX_ID else None)
 
 
-def _room_page(room, form=None, error=None, support=False, before_id=None, status=200):
+def _room_page(room, rules, form=None, error=None, support=False, before_id=None, status=200):
     """The room: its latest messages (or those before `before_id`, for reading without
     JavaScript) and the composer, which is a plain form that rooms.js takes over."""
     messages, has_more = services.latest_messages(room, before_id=before_id)
@@ -138,7 +134,7 @@ def _room_page(room, form=None, error=None, support=False, before_id=None, statu
         form = MessageForm(formdata=None)
     form.client_id.data = _usable_client_id(form.client_id.data)
     flagged = session.pop(SUPPORT_KEY) if SUPPORT_KEY in session else False  # no session write otherwise
-    may_post = _may_post(room)
+    may_post = _may_post(room, rules)
     return render_template(
         "rooms/room.html",
         room=room,
@@ -147,7 +143,7 @@ def _room_page(room, form=None, error=None, support=False, before_id=None, statu
         before_id=before_id,
         last_read_id=services.last_read_id(current_user, room),
         may_post=may_post,
-        accepted=_accepted_guidelines(may_post),
+        accepted=_accepted_guidelines(may_post, rules),
         names={m.id: services.public_name(m.author) for m in messages},
         is_moderator=access.is_moderator(current_user),
         max_body=services.MAX_BODY,
@@ -184,23 +180,23 @@ POST_ERROR_STATUS = {
 def post_message(slug):
     """The composer without JavaScript: the same service and broadcasts as a socket `send`,
     then back to the room (POST-redirect-GET). A refusal shows the room again with the text kept."""
-    _read_standing(slug)
-    blocked = _suspended_page()
+    rules = _read_standing(slug)
+    blocked = _suspended_page(rules)
     if blocked:
         return blocked
-    room = load_room(slug)
+    room = load_room(slug, rules)
     form = MessageForm()
     user = current_user._get_current_object()
     body = form.body.data or ""
     client_id = form.client_id.data or str(uuid.uuid4())
     try:
-        posted = services.post_message(user, room, body, client_id, ratelimit.take)
+        posted = services.post_message(user, room, body, client_id, ratelimit.take, rules)
     except RoomError as error:
         support = error.code not in {"invalid", "unauthorized"} and wordlists.is_crisis(body)
         if support:  # as on_send: the resources reach the person even when the post is refused
             broadcast.support(user.id, wordlists.SUPPORT_RESOURCES)
         status = POST_ERROR_STATUS.get(error.code, 403)
-        response = _room_page(room, form=form, error=error, support=support, status=status)
+        response = _room_page(room, rules, form=form, error=error, support=support, status=status)
         if error.retry_after:
             response = (*response, {"Retry-After": str(error.retry_after)})
         return response
@@ -216,22 +212,22 @@ def post_message(slug):
     return redirect(url_for(".room", slug=room.slug, _anchor=anchor))
 
 
-def _may_post(room):
+def _may_post(room, rules):
     try:
-        access.check_may_post(current_user, room)
+        access.check_may_post(current_user, room, rules)
     except RoomError as error:
         return error.code
     return True
 
 
-def _accepted_guidelines(may_post):
+def _accepted_guidelines(may_post, rules):
     """Whether the current user accepted the guidelines, from the answer _may_post already gave
     when it tells (may post: they did; refused for the guidelines: they did not)."""
     if may_post is True:
         return True
     if may_post == "guidelines":
         return False
-    return access.has_accepted_guidelines(current_user)
+    return access.has_accepted_guidelines(current_user, rules)
 
 
 @register_panel
@@ -247,10 +243,5 @@ def rooms_panel(user):
         links.append((label, url_for("rooms.room", slug=room.slug)))
     panel = {"title": _("Peer support rooms"), "links": links, "text": _("Talk with other families who understand.")}
     if access.is_moderator(user):
-        from portal.rooms.moderation import queue_size
-
         links.insert(0, (_("Review queue (%(count)s)", count=queue_size()), url_for("rooms.console")))
     return panel
-
-
-from portal.rooms import console  # noqa: E402, F401  (registers the moderators' routes on bp)

@@ -1,6 +1,7 @@
 """Room rules for members: reading, posting, editing, flagging, read markers, guidelines."""
 
 import uuid
+from datetime import UTC
 
 import sqlalchemy as sa
 from flask import g
@@ -58,7 +59,7 @@ def review_display_name(user):
     if not review or not wordlists.watched_matches(user.display_name, review):
         return False
     open_flag = db.session.scalar(
-        sa.select(Flag.id).filter_by(kind=FlagKind.NAME.value, subject_user_id=user.id, resolved_at=None)
+        sa.select(Flag.id).filter_by(kind=FlagKind.NAME, subject_user_id=user.id, resolved_at=None)
     )
     if open_flag is not None:
         return False
@@ -68,7 +69,7 @@ def review_display_name(user):
 
 
 def message_payload(message, words=None):
-    """A Message as the contract (DESIGN §5) describes it, plus `edited_at`."""
+    """A Message as the contract (docs/architecture.md) describes it, plus `edited_at`."""
     return {
         "id": message.id,
         "room": message.room.slug,
@@ -92,7 +93,7 @@ def _visible(room):
     # Authors come joined (for their names); their roles, which no message shows, are not loaded.
     return (
         sa.select(Message)
-        .where(Message.room_id == room.id, Message.status == MessageStatus.VISIBLE.value, Message.removed_at.is_(None))
+        .where(Message.room_id == room.id, Message.status == MessageStatus.VISIBLE, Message.removed_at.is_(None))
         .options(joinedload(Message.author).lazyload(User.role_rows))
     )
 
@@ -167,7 +168,7 @@ def unread_counts(user, rooms):
         .outerjoin(ReadMarker, sa.and_(ReadMarker.room_id == Message.room_id, ReadMarker.user_id == user.id))
         .where(
             Message.room_id.in_([r.id for r in rooms]),
-            Message.status == MessageStatus.VISIBLE.value,
+            Message.status == MessageStatus.VISIBLE,
             Message.removed_at.is_(None),
             Message.author_id != user.id,
             Message.id > marker,
@@ -199,22 +200,19 @@ def validate_client_id(client_id):
         raise RoomError("invalid") from None
 
 
-def existing_send(author, client_id, fresh=False):
-    """The message author already stored under client_id, or None (`load_rules` may know)."""
-    known = access.cache("rooms_sends")
-    key = (author.id, client_id)
-    if not fresh and key in known:
-        return db.session.get(Message, known[key]) if known[key] is not None else None
+def existing_send(author, client_id, rules=None):
+    """The message author already stored under client_id, or None (the send's rules may know)."""
+    if rules is not None and rules.client_id == client_id and rules.about(author):
+        return db.session.get(Message, rules.existing_id) if rules.existing_id is not None else None
     return db.session.scalar(sa.select(Message).filter_by(author_id=author.id, client_id=client_id))
 
 
-def slow_mode_wait(author, room, now=None):
+def slow_mode_wait(author, room, now=None, rules=None):
     """Seconds the author must still wait in a slow-mode room (0 when free to post)."""
     if not room.slow_mode_seconds or access.is_moderator(author):
         return 0
-    known = access.cache("rooms_last_post")
-    if (author.id, room.id) in known:
-        last = known[(author.id, room.id)]
+    if rules is not None and rules.for_send(author, room):
+        last = rules.last_post_at
     else:
         last = db.session.scalar(
             sa.select(sa.func.max(Message.created_at)).where(Message.room_id == room.id, Message.author_id == author.id)
@@ -222,24 +220,21 @@ def slow_mode_wait(author, room, now=None):
     if last is None:
         return 0
     if last.tzinfo is None:  # func.max bypasses the column type on some databases
-        from datetime import UTC
-
         last = last.replace(tzinfo=UTC)
     elapsed = ((now or utcnow()) - last).total_seconds()
     wait = room.slow_mode_seconds - elapsed
     return max(1, int(wait + 0.999)) if wait > 0 else 0
 
 
-def needs_premoderation(author, room):
+def needs_premoderation(author, room, rules=None):
     """New members' first messages in each room wait for a moderator."""
     if author.established or access.is_moderator(author):
         return False
-    known = access.cache("rooms_approved")
-    if (author.id, room.id) in known:
-        return known[(author.id, room.id)] < PREMODERATED_MESSAGES
+    if rules is not None and rules.for_send(author, room):
+        return rules.approved < PREMODERATED_MESSAGES
     approved = db.session.scalar(
         sa.select(sa.func.count(Message.id)).where(
-            Message.room_id == room.id, Message.author_id == author.id, Message.status == MessageStatus.VISIBLE.value
+            Message.room_id == room.id, Message.author_id == author.id, Message.status == MessageStatus.VISIBLE
         )
     )
     return approved < PREMODERATED_MESSAGES
@@ -256,14 +251,15 @@ class Posted:
         self.payload = payload or message_payload(message)
 
 
-def post_message(author, room, body, client_id, rate_check):
+def post_message(author, room, body, client_id, rate_check, rules=None):
     """Check every rule, store the message and commit; returns Posted (the caller broadcasts).
 
     `rate_check(user_id)` returns seconds to wait (0 to go ahead); it is only spent on new sends.
+    `rules`: the access.RoomRules this request or event already read (`load_rules`), if any.
     """
-    access.check_may_post(author, room)
+    rules = access.check_may_post(author, room, rules)
     client_id = validate_client_id(client_id)
-    existing = existing_send(author, client_id)
+    existing = existing_send(author, client_id, rules)
     if existing is not None:
         if existing.room_id != room.id:
             raise RoomError("invalid")
@@ -273,14 +269,14 @@ def post_message(author, room, body, client_id, rate_check):
     wait = rate_check(author.id)
     if wait:
         raise RoomError("rate_limited", retry_after=wait)
-    wait = slow_mode_wait(author, room)
+    wait = slow_mode_wait(author, room, rules=rules)
     if wait:
         raise RoomError("slow_mode", retry_after=wait)
     hits = wordlists.watched_matches(body, watched_words())
     actions = {w.action for w in hits}
     if WatchedAction.BLOCK in actions and not crisis:
         raise RoomError("blocked")
-    held = not crisis and (WatchedAction.HOLD in actions or needs_premoderation(author, room))
+    held = not crisis and (WatchedAction.HOLD in actions or needs_premoderation(author, room, rules))
     _serialize_posts(room)
     message = Message(
         room=room,
@@ -299,7 +295,7 @@ def post_message(author, room, body, client_id, rate_check):
         db.session.commit()
     except sa.exc.IntegrityError:  # the same client_id raced in from another socket
         db.session.rollback()
-        existing = existing_send(author, client_id, fresh=True)
+        existing = existing_send(author, client_id)
         if existing is None:
             raise
         return Posted(existing, created=False)

@@ -9,12 +9,14 @@ import logging
 import sqlalchemy as sa
 from sqlalchemy.orm import joinedload
 
+from portal.auth.models import SessionRecord, User
+from portal.auth.sessions import idle_limit_for, standing_changed
 from portal.care.access import consent_ended
 from portal.clock import utcnow
 from portal.extensions import db
 from portal.rooms import access, broadcast, presence
 from portal.rooms.errors import RoomError
-from portal.security import idle_limit_for, standing_changed
+from portal.rooms.events import announce_presence
 
 log = logging.getLogger("portal.rooms")
 
@@ -30,16 +32,12 @@ def _may_read(user, slug):
 def recheck(user_ids):
     """Take each person's sockets out of the rooms they may no longer read; returns the slugs
     left, as (user id, slug) pairs."""
-    from portal.auth.models import User
-    from portal.rooms.events import announce_presence
-
     store = presence.store()
     left = []
     for user_id in user_ids:
         sids = store.sids_of_user(user_id)
         if not sids:
             continue
-        access.forget_cached_rules()
         user = db.session.get(User, user_id, populate_existing=True)
         rooms = set().union(*(store.rooms_of(sid) for sid in sids))
         for slug in sorted(rooms):
@@ -48,7 +46,6 @@ def recheck(user_ids):
                 left.append((user_id, slug))
         if user is None or not access.is_moderator(user):
             broadcast.leave_moderators(user_id)
-    access.forget_cached_rules()
     for slug in sorted({slug for _, slug in left}):
         announce_presence(slug)
     return left
@@ -86,8 +83,6 @@ def _on_standing_changed(sender, user_id=None, reason=None, **kwargs):
 def end_expired_sockets(now=None):
     """End this process's sockets whose session has expired (idle or absolute), was revoked, or
     whose account was closed; returns how many. Run every minute by the upkeep loop."""
-    from portal.auth.models import SessionRecord
-
     now = now or utcnow()
     local = presence.store().local_session_records()
     ids = {record_id for record_id in local.values() if record_id is not None}

@@ -1,15 +1,13 @@
 // Idle timeout warning: shortly before the server ends an idle session, offer to stay signed in.
-(function () {
-  "use strict";
-  var meta = function (name) {
-    var el = document.querySelector('meta[name="' + name + '"]');
-    return el ? el.getAttribute("content") : null;
-  };
-  var idleSeconds = parseInt(meta("session-idle-seconds"), 10);
-  var dialog = document.getElementById("idle-dialog");
-  if (!idleSeconds || !dialog) return;
-  var warnBefore = Math.min(120, Math.floor(idleSeconds / 4));
-  var warnTimer, endTimer;
+import { csrfHeaders, meta } from "./common.js";
+
+const idleSeconds = parseInt(meta("session-idle-seconds"), 10);
+const dialog = document.getElementById("idle-dialog");
+if (idleSeconds && dialog) watch();
+
+function watch() {
+  const warnBefore = Math.min(120, Math.floor(idleSeconds / 4));
+  let warnTimer, endTimer;
 
   function schedule() {
     clearTimeout(warnTimer);
@@ -21,17 +19,14 @@
     if (typeof dialog.showModal === "function" && !dialog.open) dialog.showModal();
   }
   document.getElementById("idle-stay").addEventListener("click", function () {
-    fetch(meta("session-extend-url"), {
-      method: "POST",
-      credentials: "same-origin",
-      headers: { "X-CSRFToken": meta("csrf-token"), "Accept": "application/json" }
-    }).then(function (response) {
-      if (!response.ok) { window.location.reload(); return; }
-      dialog.close();
-      schedule();
-    });
+    fetch(meta("session-extend-url"), { method: "POST", credentials: "same-origin", headers: csrfHeaders() })
+      .then(function (response) {
+        if (!response.ok) { window.location.reload(); return; }
+        dialog.close();
+        schedule();
+      });
   });
   window.FamilyBridge = window.FamilyBridge || {};
   window.FamilyBridge.resetIdleTimer = schedule;  // live pages call this on activity
   schedule();
-})();
+}

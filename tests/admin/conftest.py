@@ -5,7 +5,7 @@ from tests.factories import make_user
 
 
 @pytest.fixture
-def admin(auth):
+def signed_in_admin(auth):
     """A signed-in admin."""
     user = make_user(email="avery@example.org", roles=(Role.ADMIN,), display_name="Avery")
     auth.login("avery@example.org")

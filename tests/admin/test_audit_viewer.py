@@ -35,15 +35,15 @@ def test_counselor_and_family_cannot_view(client, auth):
     assert client.get("/admin/audit").status_code == 403
 
 
-def test_lists_events_newest_first_with_actor_names(client, admin):
-    add_event("care.consent_signed", datetime(2026, 1, 2, tzinfo=UTC), actor=admin, client_id=7)
-    add_event("care.disclosure", datetime(2026, 1, 3, tzinfo=UTC), actor=admin, client_id=7)
+def test_lists_events_newest_first_with_actor_names(client, signed_in_admin):
+    add_event("care.consent_signed", datetime(2026, 1, 2, tzinfo=UTC), actor=signed_in_admin, client_id=7)
+    add_event("care.disclosure", datetime(2026, 1, 3, tzinfo=UTC), actor=signed_in_admin, client_id=7)
     page = client.get("/admin/audit").get_data(as_text=True)
     assert page.index("care.disclosure") < page.index("care.consent_signed")
     assert "Avery" in page and "avery@example.org" in page
 
 
-def test_filter_by_action_prefix(client, admin):
+def test_filter_by_action_prefix(client, signed_in_admin):
     add_event("care.consent_signed", datetime(2026, 1, 2, tzinfo=UTC))
     add_event("rooms.message_removed", datetime(2026, 1, 2, tzinfo=UTC))
     page = client.get("/admin/audit?action=care.").get_data(as_text=True)
@@ -52,10 +52,10 @@ def test_filter_by_action_prefix(client, admin):
     assert "care.consent_signed" not in page
 
 
-def test_filter_by_actor_email_or_id(client, admin):
+def test_filter_by_actor_email_or_id(client, signed_in_admin):
     other = make_user(email="casey@example.org", display_name="Casey", roles=(Role.COUNSELOR,))
     add_event("x.by_casey", datetime(2026, 1, 2, tzinfo=UTC), actor=other)
-    add_event("x.by_avery", datetime(2026, 1, 2, tzinfo=UTC), actor=admin)
+    add_event("x.by_avery", datetime(2026, 1, 2, tzinfo=UTC), actor=signed_in_admin)
     for actor in ("casey@example.org", str(other.id), " CASEY@example.org "):
         page = client.get("/admin/audit", query_string={"actor": actor, "action": "x."}).get_data(as_text=True)
         assert "x.by_casey" in page and "x.by_avery" not in page, actor
@@ -63,14 +63,14 @@ def test_filter_by_actor_email_or_id(client, admin):
     assert "x.by_" not in page
 
 
-def test_filter_by_client(client, admin):
+def test_filter_by_client(client, signed_in_admin):
     add_event("care.disclosure", datetime(2026, 1, 2, tzinfo=UTC), client_id=7)
     add_event("care.disclosure", datetime(2026, 1, 2, tzinfo=UTC), client_id=8)
     page = client.get("/admin/audit?client=7").get_data(as_text=True)
     assert rows(page) == 1
 
 
-def test_filter_by_date_range_in_the_viewers_time_zone(client, admin):
+def test_filter_by_date_range_in_the_viewers_time_zone(client, signed_in_admin):
     # Admin's zone is America/New_York: 2026-01-10 local runs 05:00 UTC to 05:00 UTC next day.
     add_event("x.before", datetime(2026, 1, 10, 4, 59, tzinfo=UTC))
     add_event("x.inside", datetime(2026, 1, 10, 5, 0, tzinfo=UTC))
@@ -91,13 +91,13 @@ def test_filter_by_date_range_in_the_viewers_time_zone(client, admin):
         "actor=" + "b" * 10_000,
     ],
 )
-def test_bad_filters_are_a_clear_422(client, admin, query):
+def test_bad_filters_are_a_clear_422(client, signed_in_admin, query):
     response = client.get("/admin/audit?" + query)
     assert response.status_code == 422
     assert 'class="error"' in response.get_data(as_text=True)
 
 
-def test_sql_injection_in_filters_is_just_text(client, admin):
+def test_sql_injection_in_filters_is_just_text(client, signed_in_admin):
     add_event("x.one", datetime(2026, 1, 2, tzinfo=UTC))
     for query in ({"action": "' OR '1'='1"}, {"actor": "' OR 1=1 --"}):
         response = client.get("/admin/audit", query_string=query)
@@ -105,7 +105,7 @@ def test_sql_injection_in_filters_is_just_text(client, admin):
         assert "x.one" not in response.get_data(as_text=True)
 
 
-def test_pages(client, admin):
+def test_pages(client, signed_in_admin):
     for user in quick_users(60):
         add_event("x.page", datetime(2026, 1, 2, tzinfo=UTC), actor=user)
     first = client.get("/admin/audit?action=x.").get_data(as_text=True)
@@ -114,7 +114,7 @@ def test_pages(client, admin):
     assert "action=x." in first.split('rel="next"')[0].rsplit("href=", 1)[1]  # filters kept across pages
 
 
-def test_never_shows_secrets(client, admin):
+def test_never_shows_secrets(client, signed_in_admin):
     add_event(
         "x.leaky",
         datetime(2026, 1, 2, tzinfo=UTC),
@@ -133,7 +133,7 @@ def test_never_shows_secrets(client, admin):
     assert "scope: account" in page
 
 
-def test_real_login_events_carry_no_password(app, client, auth, admin):
+def test_real_login_events_carry_no_password(app, client, auth, signed_in_admin):
     type(auth)(app.test_client()).login("nobody@example.org", "my very secret attempt")
     page = client.get("/admin/audit?action=auth.").get_data(as_text=True)
     assert "auth.login_failed" in page and "auth.login" in page

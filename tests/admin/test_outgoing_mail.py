@@ -27,7 +27,7 @@ def _reload(row):
     return db.session.get(OutgoingMail, row.id)
 
 
-def test_admin_sees_failed_messages_without_their_bodies(client, admin):
+def test_admin_sees_failed_messages_without_their_bodies(client, signed_in_admin):
     _failed()
     reset = mail.enqueue_built("auth_reset", "river@example.org")
     reset.status = MailStatus.FAILED.value
@@ -42,20 +42,20 @@ def test_admin_sees_failed_messages_without_their_bodies(client, admin):
     assert "sent@example.org" not in page  # only the failed ones are listed
 
 
-def test_admin_sends_a_failed_message_again_audited(client, auth, admin, outbox):
+def test_admin_sends_a_failed_message_again_audited(client, auth, signed_in_admin, outbox):
     row = _failed()
     response = auth.post(f"/admin/mail/{row.id}/retry", page="/admin/mail")
     assert response.status_code == 302 and response.headers["Location"] == "/admin/mail"
     row = _reload(row)
     assert row.status == MailStatus.PENDING and row.attempts == 0 and row.failed_at is None
     [event] = db.session.scalars(db.select(AuditEvent).filter_by(action="mail.retried"))
-    assert event.actor_id == admin.id and event.object_type == "mail_queue" and event.object_id == str(row.id)
+    assert event.actor_id == signed_in_admin.id and event.object_type == "mail_queue" and event.object_id == str(row.id)
     assert event.detail == {"kind": "message", "attempts": 9}
     assert [m["To"] for m in outbox()] == ["casey@example.org"]
     assert _reload(row).status == MailStatus.SENT
 
 
-def test_retry_needs_csrf_and_a_failed_message(client, auth, admin):
+def test_retry_needs_csrf_and_a_failed_message(client, auth, signed_in_admin):
     row = _failed()
     assert client.post(f"/admin/mail/{row.id}/retry").status_code == 400
     assert _reload(row).status == MailStatus.FAILED
@@ -66,7 +66,7 @@ def test_retry_needs_csrf_and_a_failed_message(client, auth, admin):
     assert db.session.scalar(db.select(db.func.count()).select_from(AuditEvent).filter_by(action="mail.retried")) == 0
 
 
-def test_retry_is_post_only(client, admin):
+def test_retry_is_post_only(client, signed_in_admin):
     row = _failed()
     assert client.get(f"/admin/mail/{row.id}/retry").status_code == 405
 

@@ -45,7 +45,7 @@ def user(email):
     return db.session.scalar(db.select(User).filter_by(email=email))
 
 
-def test_an_invited_person_sets_their_password_and_gets_the_roles(app, client, auth, admin, outbox):
+def test_an_invited_person_sets_their_password_and_gets_the_roles(app, client, auth, signed_in_admin, outbox):
     response = invite(auth, roles=("counselor", "moderator"))
     assert response.status_code == 302
     [message] = outbox()
@@ -53,7 +53,7 @@ def test_an_invited_person_sets_their_password_and_gets_the_roles(app, client, a
     path = last_link(outbox)
     assert path.startswith("/auth/staff-invitation/")
     [sent] = events("staff_invitation.sent")
-    assert sent.actor_id == admin.id and sent.detail == {"roles": ["counselor", "moderator"]}
+    assert sent.actor_id == signed_in_admin.id and sent.detail == {"roles": ["counselor", "moderator"]}
     auth.logout()
     page = client.get(path).get_data(as_text=True)
     assert "riley@example.org" in page and "Create your staff account" in page
@@ -63,14 +63,14 @@ def test_an_invited_person_sets_their_password_and_gets_the_roles(app, client, a
     assert riley.roles == {Role.COUNSELOR, Role.MODERATOR} and riley.is_verified
     assert riley.display_name == "Riley" and riley.timezone == "America/Chicago"
     [accepted] = events("staff_invitation.accepted")
-    assert accepted.actor_id == riley.id and accepted.detail["invited_by"] == admin.id
+    assert accepted.actor_id == riley.id and accepted.detail["invited_by"] == signed_in_admin.id
     assert auth.login("riley@example.org", PASSWORD).status_code == 302
     invitation = db.session.scalar(db.select(StaffInvitation))
     assert invitation.user_id == riley.id and invitation.state(utcnow()) == "used"
     assert PASSWORD not in str([e.detail for e in db.session.scalars(db.select(AuditEvent))])
 
 
-def test_the_link_works_once(app, client, auth, admin, outbox):
+def test_the_link_works_once(app, client, auth, signed_in_admin, outbox):
     invite(auth)
     path = last_link(outbox)
     auth.logout()
@@ -80,7 +80,7 @@ def test_the_link_works_once(app, client, auth, admin, outbox):
     assert db.session.scalar(db.select(db.func.count(User.id)).filter_by(email="riley@example.org")) == 1
 
 
-def test_the_link_expires(app, client, auth, admin, outbox):
+def test_the_link_expires(app, client, auth, signed_in_admin, outbox):
     invite(auth)
     path = last_link(outbox)
     auth.logout()
@@ -95,7 +95,7 @@ def test_unknown_links_are_404(client, path):
     assert client.get(path).status_code == 404
 
 
-def test_an_existing_account_gets_a_neutral_notice_and_nothing_is_granted(app, client, auth, admin, outbox):
+def test_an_existing_account_gets_a_neutral_notice_and_nothing_is_granted(app, client, auth, signed_in_admin, outbox):
     existing = make_user(email="sam@example.org")
     to_existing = invite(auth, email="Sam@Example.org", roles=("admin",))
     to_new = invite(auth, email="riley@example.org", roles=("admin",))
@@ -112,7 +112,7 @@ def test_an_existing_account_gets_a_neutral_notice_and_nothing_is_granted(app, c
     assert not_sent.object_id == str(existing.id) and not_sent.detail["reason"] == "account_exists"
 
 
-def test_the_same_flash_for_both(app, client, auth, admin, outbox):
+def test_the_same_flash_for_both(app, client, auth, signed_in_admin, outbox):
     make_user(email="sam@example.org")
     pages = []
     for email in ("sam@example.org", "riley@example.org"):
@@ -122,7 +122,7 @@ def test_the_same_flash_for_both(app, client, auth, admin, outbox):
     assert pages[0] == pages[1]
 
 
-def test_an_address_that_signs_up_meanwhile_cannot_use_the_link(app, client, auth, admin, outbox):
+def test_an_address_that_signs_up_meanwhile_cannot_use_the_link(app, client, auth, signed_in_admin, outbox):
     invite(auth)
     path = last_link(outbox)
     auth.logout()
@@ -131,7 +131,7 @@ def test_an_address_that_signs_up_meanwhile_cannot_use_the_link(app, client, aut
     assert user("riley@example.org").roles == {Role.FAMILY}
 
 
-def test_a_new_invitation_replaces_the_pending_one(app, client, auth, admin, outbox):
+def test_a_new_invitation_replaces_the_pending_one(app, client, auth, signed_in_admin, outbox):
     invite(auth)
     first = last_link(outbox)
     invite(auth, roles=("moderator",))
@@ -142,7 +142,7 @@ def test_a_new_invitation_replaces_the_pending_one(app, client, auth, admin, out
     assert user("riley@example.org").roles == {Role.MODERATOR}
 
 
-def test_an_invitation_can_be_cancelled(app, client, auth, admin, outbox):
+def test_an_invitation_can_be_cancelled(app, client, auth, signed_in_admin, outbox):
     invite(auth)
     path = last_link(outbox)
     invitation = db.session.scalar(db.select(StaffInvitation))
@@ -163,7 +163,7 @@ def test_an_invitation_can_be_cancelled(app, client, auth, admin, outbox):
         ({"email": "riley@example.org", "roles": ["root"]}, "Choose at least one of moderator, counselor and admin."),
     ],
 )
-def test_bad_invitations_are_422_with_field_errors(client, auth, admin, outbox, data, message):
+def test_bad_invitations_are_422_with_field_errors(client, auth, signed_in_admin, outbox, data, message):
     response = auth.post("/admin/invitations", data, page="/admin/invitations")
     assert response.status_code == 422 and message in response.get_data(as_text=True)
     assert outbox() == [] and events("staff_invitation.sent") == []
@@ -178,12 +178,12 @@ def test_only_admins_invite(client, auth, outbox, role):
     assert outbox() == []
 
 
-def test_inviting_needs_csrf(client, admin, outbox):
+def test_inviting_needs_csrf(client, signed_in_admin, outbox):
     assert client.post("/admin/invitations", data={"email": "x@example.org", "roles": ["admin"]}).status_code == 400
     assert outbox() == []
 
 
-def test_accepting_needs_csrf_and_a_strong_password(app, client, auth, admin, outbox):
+def test_accepting_needs_csrf_and_a_strong_password(app, client, auth, signed_in_admin, outbox):
     invite(auth)
     path = last_link(outbox)
     auth.logout()
@@ -195,7 +195,7 @@ def test_accepting_needs_csrf_and_a_strong_password(app, client, auth, admin, ou
     assert user("riley@example.org") is None
 
 
-def test_with_mfa_required_the_new_staff_member_sets_it_up_at_first_sign_in(app, client, auth, admin, outbox):
+def test_with_mfa_required_the_new_staff_member_sets_it_up_at_first_sign_in(app, client, auth, signed_in_admin, outbox):
     invite(auth)
     path = last_link(outbox)
     auth.logout()

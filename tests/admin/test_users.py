@@ -41,7 +41,7 @@ def test_visitors_are_sent_to_login(client):
         assert client.get(path).headers["Location"].startswith("/auth/login"), path
 
 
-def test_list_and_search(client, admin):
+def test_list_and_search(client, signed_in_admin):
     make_user(email="river@example.org", display_name="River")
     make_user(email="sky@example.org", display_name="Sky", roles=(Role.COUNSELOR,))
     page = client.get("/admin/users").get_data(as_text=True)
@@ -54,7 +54,7 @@ def test_list_and_search(client, admin):
     assert "Sky" in page and "River" not in page
 
 
-def test_search_treats_wildcards_literally(client, admin):
+def test_search_treats_wildcards_literally(client, signed_in_admin):
     make_user(email="river@example.org", display_name="River")
     page = client.get("/admin/users", query_string={"q": "%"}).get_data(as_text=True)
     assert "River" not in page
@@ -62,7 +62,7 @@ def test_search_treats_wildcards_literally(client, admin):
     assert "River" not in page
 
 
-def test_pagination(client, admin):
+def test_pagination(client, signed_in_admin):
     users = quick_users(30)
     first = client.get("/admin/users").get_data(as_text=True)
     second = client.get("/admin/users?page=2").get_data(as_text=True)
@@ -82,7 +82,7 @@ def count_statements(client, path):
     return len(statements_of_get(client, path, warm_up=False))
 
 
-def test_user_list_uses_a_constant_number_of_queries(client, admin):
+def test_user_list_uses_a_constant_number_of_queries(client, signed_in_admin):
     quick_users(3, roles=(Role.FAMILY, Role.MODERATOR))
     few = count_statements(client, "/admin/users")
     quick_users(20, roles=(Role.FAMILY, Role.COUNSELOR))
@@ -90,7 +90,7 @@ def test_user_list_uses_a_constant_number_of_queries(client, admin):
     assert few == many
 
 
-def test_audit_list_uses_a_constant_number_of_queries(client, admin):
+def test_audit_list_uses_a_constant_number_of_queries(client, signed_in_admin):
     from portal import audit
 
     def add_events(n):
@@ -105,7 +105,7 @@ def test_audit_list_uses_a_constant_number_of_queries(client, admin):
     assert few == many
 
 
-def test_user_detail_and_unknown_id(client, admin):
+def test_user_detail_and_unknown_id(client, signed_in_admin):
     user = make_user(email="river@example.org", display_name="River")
     page = client.get(f"/admin/users/{user.id}").get_data(as_text=True)
     assert "river@example.org" in page and "<h1>River</h1>" in page
@@ -113,20 +113,20 @@ def test_user_detail_and_unknown_id(client, admin):
     assert client.get("/admin/users/abc").status_code == 404
 
 
-def test_grant_and_remove_roles_with_audit(client, auth, admin):
+def test_grant_and_remove_roles_with_audit(client, auth, signed_in_admin):
     user = make_user(email="river@example.org")
     response = auth.post(f"/admin/users/{user.id}/roles", {"roles": ["family", "moderator", "counselor"]})
     assert response.status_code == 302
     assert roles_of(user) == {"family", "moderator", "counselor"}
     granted = events("user.role_granted")
     assert {e.detail["role"] for e in granted} == {"moderator", "counselor"}
-    assert all(e.actor_id == admin.id and e.object_id == str(user.id) for e in granted)
+    assert all(e.actor_id == signed_in_admin.id and e.object_id == str(user.id) for e in granted)
     auth.post(f"/admin/users/{user.id}/roles", {"roles": ["counselor"]})
     assert roles_of(user) == {"counselor"}
     assert {e.detail["role"] for e in events("user.role_removed")} == {"family", "moderator"}
 
 
-def test_role_change_takes_effect_on_the_next_request(app, client, auth, admin):
+def test_role_change_takes_effect_on_the_next_request(app, client, auth, signed_in_admin):
     user = make_user(email="river@example.org")
     other = app.test_client()
     type(auth)(other).login("river@example.org")
@@ -135,41 +135,41 @@ def test_role_change_takes_effect_on_the_next_request(app, client, auth, admin):
     assert other.get("/admin/users").status_code == 200
 
 
-def test_the_last_admin_cannot_remove_their_own_admin_role(client, auth, admin):
+def test_the_last_admin_cannot_remove_their_own_admin_role(client, auth, signed_in_admin):
     make_user(roles=(Role.ADMIN,), active=False)  # a deactivated admin does not count
-    response = auth.post(f"/admin/users/{admin.id}/roles", {"roles": ["counselor"]})
+    response = auth.post(f"/admin/users/{signed_in_admin.id}/roles", {"roles": ["counselor"]})
     assert response.status_code == 409
     assert "You are the last admin. Make someone else an admin first" in response.get_data(as_text=True)
-    assert roles_of(admin) == {"admin"}
+    assert roles_of(signed_in_admin) == {"admin"}
     assert events("user.role_removed") == [] and events("user.role_granted") == []
 
 
-def test_an_admin_may_step_down_while_another_admin_remains(client, auth, admin):
+def test_an_admin_may_step_down_while_another_admin_remains(client, auth, signed_in_admin):
     make_user(roles=(Role.ADMIN,))
-    assert auth.post(f"/admin/users/{admin.id}/roles", {"roles": ["counselor"]}).status_code == 302
-    assert roles_of(admin) == {"counselor"}
+    assert auth.post(f"/admin/users/{signed_in_admin.id}/roles", {"roles": ["counselor"]}).status_code == 302
+    assert roles_of(signed_in_admin) == {"counselor"}
     assert [e.detail["role"] for e in events("user.role_removed")] == ["admin"]
 
 
-def test_the_last_admin_rule_holds_in_the_service_for_any_actor(app, admin):
+def test_the_last_admin_rule_holds_in_the_service_for_any_actor(app, signed_in_admin):
     from portal.admin import services
 
     actor = make_user()
     with app.test_request_context(), pytest.raises(services.AdminError, match="Avery is the last admin"):
-        services.set_roles(actor, admin, ["family"])
+        services.set_roles(actor, signed_in_admin, ["family"])
     with app.test_request_context(), pytest.raises(services.AdminError, match="Avery is the last admin"):
-        services.deactivate(actor, admin)
+        services.deactivate(actor, signed_in_admin)
     db.session.expire_all()
-    assert roles_of(admin) == {"admin"} and db.session.get(User, admin.id).active
+    assert roles_of(signed_in_admin) == {"admin"} and db.session.get(User, signed_in_admin.id).active
 
 
-def test_admin_can_add_roles_to_self(client, auth, admin):
-    auth.post(f"/admin/users/{admin.id}/roles", {"roles": ["admin", "moderator"]})
-    assert roles_of(admin) == {"admin", "moderator"}
+def test_admin_can_add_roles_to_self(client, auth, signed_in_admin):
+    auth.post(f"/admin/users/{signed_in_admin.id}/roles", {"roles": ["admin", "moderator"]})
+    assert roles_of(signed_in_admin) == {"admin", "moderator"}
 
 
 @pytest.mark.parametrize("roles", [["superuser"], ["admin", "root"], [], ["x" * 10_000], ["' OR 1=1 --"]])
-def test_unknown_or_missing_roles_are_refused(client, auth, admin, roles):
+def test_unknown_or_missing_roles_are_refused(client, auth, signed_in_admin, roles):
     user = make_user(email="river@example.org")
     response = auth.post(f"/admin/users/{user.id}/roles", {"roles": roles})
     assert response.status_code == 422
@@ -178,7 +178,7 @@ def test_unknown_or_missing_roles_are_refused(client, auth, admin, roles):
     assert roles_of(user) == {"family"}
 
 
-def test_role_change_needs_csrf(client, admin):
+def test_role_change_needs_csrf(client, signed_in_admin):
     user = make_user(email="river@example.org")
     response = client.post(f"/admin/users/{user.id}/roles", data={"roles": ["admin"]})
     assert response.status_code == 400
@@ -201,7 +201,7 @@ def test_role_change_needs_recent_authentication(client, auth):
         assert roles_of(user) == {"admin"}
 
 
-def test_deactivate_ends_sessions_and_blocks_login(app, client, auth, admin):
+def test_deactivate_ends_sessions_and_blocks_login(app, client, auth, signed_in_admin):
     user = make_user(email="river@example.org")
     other = app.test_client()
     type(auth)(other).login("river@example.org")
@@ -215,7 +215,7 @@ def test_deactivate_ends_sessions_and_blocks_login(app, client, auth, admin):
     assert type(auth)(app.test_client()).login("river@example.org").status_code == 422
 
 
-def test_reactivate(client, auth, admin):
+def test_reactivate(client, auth, signed_in_admin):
     user = make_user(email="river@example.org", active=False)
     assert auth.post(f"/admin/users/{user.id}/reactivate").status_code == 302
     db.session.expire_all()
@@ -223,36 +223,36 @@ def test_reactivate(client, auth, admin):
     assert len(events("user.reactivated")) == 1
 
 
-def test_the_last_admin_cannot_deactivate_self(client, auth, admin):
-    response = auth.post(f"/admin/users/{admin.id}/deactivate")
+def test_the_last_admin_cannot_deactivate_self(client, auth, signed_in_admin):
+    response = auth.post(f"/admin/users/{signed_in_admin.id}/deactivate")
     assert response.status_code == 409
     assert "You are the last admin" in response.get_data(as_text=True)
     db.session.expire_all()
-    assert db.session.get(User, admin.id).active
+    assert db.session.get(User, signed_in_admin.id).active
     assert events("user.deactivated") == []
 
 
-def test_an_admin_may_deactivate_self_while_another_admin_remains(client, auth, admin):
+def test_an_admin_may_deactivate_self_while_another_admin_remains(client, auth, signed_in_admin):
     make_user(roles=(Role.ADMIN,))
-    assert auth.post(f"/admin/users/{admin.id}/deactivate").status_code == 302
+    assert auth.post(f"/admin/users/{signed_in_admin.id}/deactivate").status_code == 302
     db.session.expire_all()
-    assert not db.session.get(User, admin.id).active
+    assert not db.session.get(User, signed_in_admin.id).active
     assert client.get("/admin/users").status_code == 302  # signed out at once
 
 
-def test_account_changes_are_post_only(client, admin):
+def test_account_changes_are_post_only(client, signed_in_admin):
     user = make_user()
     for action in ("roles", "deactivate", "reactivate"):
         assert client.get(f"/admin/users/{user.id}/{action}").status_code == 405
 
 
-def test_changes_to_unknown_users_are_404(client, auth, admin):
+def test_changes_to_unknown_users_are_404(client, auth, signed_in_admin):
     assert auth.post("/admin/users/999999/deactivate").status_code == 404
     assert auth.post("/admin/users/999999/roles", {"roles": ["admin"]}).status_code == 404
 
 
 @pytest.mark.parametrize("q", ["x" * 10_000, "' OR 1=1 --", '"; DROP TABLE users; --', "<script>alert(1)</script>"])
-def test_hostile_search(client, admin, q):
+def test_hostile_search(client, signed_in_admin, q):
     response = client.get("/admin/users", query_string={"q": q})
     assert response.status_code in (200, 422)
     page = response.get_data(as_text=True)
@@ -261,13 +261,13 @@ def test_hostile_search(client, admin, q):
         assert response.status_code == 422 and "100" in page
 
 
-def test_unknown_role_filter_is_a_clear_422(client, admin):
+def test_unknown_role_filter_is_a_clear_422(client, signed_in_admin):
     response = client.get("/admin/users?role=superuser")
     assert response.status_code == 422
     assert "Not a valid choice" in response.get_data(as_text=True)
 
 
-def test_dashboard_panel_for_admins_only(client, auth, admin):
+def test_dashboard_panel_for_admins_only(client, auth, signed_in_admin):
     page = client.get("/dashboard").get_data(as_text=True)
     assert "Administration" in page and "/admin/users" in page and "/admin/audit" in page
     auth.logout()
@@ -291,7 +291,7 @@ def _enrolled_counselor(email="casey@example.org"):
     return user
 
 
-def test_admin_resets_two_step_sign_in_for_someone_who_lost_everything(app, client, auth, admin, outbox):
+def test_admin_resets_two_step_sign_in_for_someone_who_lost_everything(app, client, auth, signed_in_admin, outbox):
     from portal.auth.models import RecoveryCode
 
     user = _enrolled_counselor()
@@ -316,11 +316,11 @@ def test_admin_resets_two_step_sign_in_for_someone_who_lost_everything(app, clie
     assert type(auth)(app.test_client()).login("casey@example.org").status_code == 302
 
 
-def test_two_step_reset_is_refused_for_yourself_and_for_no_two_step(client, auth, admin):
+def test_two_step_reset_is_refused_for_yourself_and_for_no_two_step(client, auth, signed_in_admin):
     plain = make_user(email="river@example.org")
     response = auth.post(f"/admin/users/{plain.id}/reset-two-step")
     assert response.status_code == 409 and "no two-step sign-in to reset" in response.get_data(as_text=True)
-    response = auth.post(f"/admin/users/{admin.id}/reset-two-step")
+    response = auth.post(f"/admin/users/{signed_in_admin.id}/reset-two-step")
     assert response.status_code == 409 and "from your account page" in response.get_data(as_text=True)
     assert events("user.mfa_reset") == []
 

@@ -1,4 +1,5 @@
-"""Calendar fixtures: a counselor, Evening-style program, a client, a linked and an unlinked family member."""
+"""Calendar fixtures: a family member linked to Sam (tests/conftest.py has the counselor, program and Sam),
+an unlinked one, and a series."""
 
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -7,31 +8,16 @@ import pytest
 
 from portal.calendar import recurrence
 from portal.calendar.services import SeriesDetails, SeriesTiming, create_series
-from portal.security import Role
-from tests.factories import link_family, make_client, make_program, make_user
+from tests.factories import link_family, make_user
 
 NY = ZoneInfo("America/New_York")
 
 
 @pytest.fixture
-def counselor(app):
-    return make_user(email="counselor@example.org", roles=(Role.COUNSELOR,), display_name="Casey")
-
-
-@pytest.fixture
-def program(counselor):
-    return make_program(name="Evening IOP", counselors=[counselor])
-
-
-@pytest.fixture
-def client_record(program, counselor):
-    return make_client(program=program, full_name="Sam Rivera", counselor=counselor)
-
-
-@pytest.fixture
-def family(client_record, counselor):
+def linked_family(sam, counselor):
+    """Jordan, linked to Sam by a consent `counselor` witnessed (the demo family's address)."""
     user = make_user(email="family@example.org", display_name="Jordan")
-    link_family(user, client_record, witness=counselor)
+    link_family(user, sam, witness=counselor)
     return user
 
 
@@ -91,8 +77,8 @@ def make_series(
 
 
 @pytest.fixture
-def series(counselor, client_record, family):
-    return make_series(counselor, client=client_record)
+def series(counselor, sam, linked_family):
+    return make_series(counselor, client=sam)
 
 
 def at_ny(day, hour, minute=0):

@@ -15,8 +15,8 @@ def _first(series):
     return occurrences_of(series)[0]
 
 
-def test_linked_family_sees_the_agenda_with_times_and_disclosure_is_audited(client, auth, family, series):
-    auth.login(family.email)
+def test_linked_family_sees_the_agenda_with_times_and_disclosure_is_audited(client, auth, linked_family, series):
+    auth.login(linked_family.email)
     page = client.get("/calendar/")
     assert page.status_code == 200
     html = page.get_data(as_text=True)
@@ -24,7 +24,7 @@ def test_linked_family_sees_the_agenda_with_times_and_disclosure_is_audited(clie
     assert "6:00" in html
     assert "42 CFR Part 2" in html
     events = db.session.scalars(sa.select(AuditEvent).filter_by(action="disclosure.calendar_agenda")).all()
-    assert len(events) == 1 and events[0].client_id == series.client_id and events[0].actor_id == family.id
+    assert len(events) == 1 and events[0].client_id == series.client_id and events[0].actor_id == linked_family.id
 
 
 def test_unlinked_family_member_sees_nothing(client, auth, stranger, series):
@@ -41,10 +41,10 @@ def test_unlinked_family_member_sees_nothing(client, auth, stranger, series):
     assert db.session.scalar(sa.select(sa.func.count(AuditEvent.id)).where(AuditEvent.action.like("disclosure.%"))) == 0
 
 
-def test_occurrence_page_shows_both_zones_join_link_and_notice(client, auth, family, series):
-    family.timezone = "Europe/London"
+def test_occurrence_page_shows_both_zones_join_link_and_notice(client, auth, linked_family, series):
+    linked_family.timezone = "Europe/London"
     db.session.commit()
-    auth.login(family.email)
+    auth.login(linked_family.email)
     occ = _first(series)
     html = client.get(f"/calendar/session/{series.id}/{occ.key}").get_data(as_text=True)
     london = occ.start.astimezone(__import__("zoneinfo").ZoneInfo("Europe/London"))
@@ -56,15 +56,15 @@ def test_occurrence_page_shows_both_zones_join_link_and_notice(client, auth, fam
     assert db.session.scalar(sa.select(AuditEvent).filter_by(action="disclosure.calendar_session")) is not None
 
 
-def test_same_zone_viewer_sees_one_time_only(client, auth, family, series):
-    auth.login(family.email)
+def test_same_zone_viewer_sees_one_time_only(client, auth, linked_family, series):
+    auth.login(linked_family.email)
     occ = _first(series)
     html = client.get(f"/calendar/session/{series.id}/{occ.key}").get_data(as_text=True)
     assert "Session's own time" not in html and "Session&#39;s own time" not in html
 
 
-def test_wrong_keys_and_ids_are_404_never_500(client, auth, family, series):
-    auth.login(family.email)
+def test_wrong_keys_and_ids_are_404_never_500(client, auth, linked_family, series):
+    auth.login(linked_family.email)
     for path in [
         f"/calendar/session/{series.id}/20991231T000000Z",
         f"/calendar/session/{series.id}/garbage",
@@ -95,24 +95,26 @@ def test_family_of_another_client_in_same_program_cannot_open_this_familys_sessi
     assert f"/calendar/session/{series.id}/" not in client.get("/calendar/").get_data(as_text=True)
 
 
-def test_program_wide_series_reaches_every_linked_family_of_the_program(client, auth, counselor, program, family):
+def test_program_wide_series_reaches_every_linked_family_of_the_program(
+    client, auth, counselor, program, linked_family
+):
     group = make_series(counselor, program=program, repeat="monthly", count=3, mode="in_person", title="Family group")
     other_program_member = make_user()
     link_family(other_program_member, make_client(program=make_program()), witness=counselor)
-    auth.login(family.email)
+    auth.login(linked_family.email)
     assert "Family group" in client.get("/calendar/").get_data(as_text=True)
     auth.logout()
     auth.login(other_program_member.email)
     assert client.get(f"/calendar/session/{group.id}/{_first(group).key}").status_code == 404
 
 
-def test_revoked_consent_hides_everything_at_once(client, auth, family, series, client_record):
-    auth.login(family.email)
+def test_revoked_consent_hides_everything_at_once(client, auth, linked_family, series, sam):
+    auth.login(linked_family.email)
     occ = _first(series)
     assert client.get(f"/calendar/session/{series.id}/{occ.key}").status_code == 200
     from portal.care.models import Consent
 
-    consent = db.session.scalar(sa.select(Consent).filter_by(client_id=client_record.id))
+    consent = db.session.scalar(sa.select(Consent).filter_by(client_id=sam.id))
     consent.revoked_at = utcnow()
     db.session.commit()
     assert client.get(f"/calendar/session/{series.id}/{occ.key}").status_code == 404
@@ -121,11 +123,11 @@ def test_revoked_consent_hides_everything_at_once(client, auth, family, series, 
     assert "A session was planned." not in client.get("/calendar/notifications").get_data(as_text=True)
 
 
-def test_new_series_notifies_linked_family_in_app_and_by_neutral_email(family, series, outbox, stranger):
+def test_new_series_notifies_linked_family_in_app_and_by_neutral_email(linked_family, series, outbox, stranger):
     notes = db.session.scalars(sa.select(Notification)).all()
-    assert [(n.user_id, n.kind) for n in notes] == [(family.id, "new")]
+    assert [(n.user_id, n.kind) for n in notes] == [(linked_family.id, "new")]
     mails = outbox()
-    assert [m["To"] for m in mails] == [family.email]
+    assert [m["To"] for m in mails] == [linked_family.email]
     subject = mails[0]["Subject"]
     assert subject.startswith("Family session")
     body = mails[0].get_content()
@@ -133,18 +135,18 @@ def test_new_series_notifies_linked_family_in_app_and_by_neutral_email(family, s
         assert word.lower() not in (subject + body).lower()
 
 
-def test_notifications_page_lists_and_marks_read(client, auth, family, series):
-    auth.login(family.email)
+def test_notifications_page_lists_and_marks_read(client, auth, linked_family, series):
+    auth.login(linked_family.email)
     html = client.get("/calendar/notifications").get_data(as_text=True)
     assert "A session was planned." in html
     assert auth.post("/calendar/notifications/read").status_code == 302
-    assert db.session.scalar(sa.select(Notification).filter_by(user_id=family.id)).read_at is not None
+    assert db.session.scalar(sa.select(Notification).filter_by(user_id=linked_family.id)).read_at is not None
 
 
-def test_ics_download_of_one_occurrence(client, auth, family, series):
+def test_ics_download_of_one_occurrence(client, auth, linked_family, series):
     from icalendar import Calendar
 
-    auth.login(family.email)
+    auth.login(linked_family.email)
     occ = _first(series)
     response = client.get(f"/calendar/session/{series.id}/{occ.key}.ics")
     assert response.status_code == 200 and response.mimetype == "text/calendar"
@@ -164,10 +166,10 @@ def test_counselors_and_anonymous_users_cannot_use_family_pages(client, auth, co
     assert response.status_code == 302 and "/calendar/manage/" in response.headers["Location"]
 
 
-def test_description_is_sanitized_and_stored_beside_its_source(client, auth, counselor, client_record, family):
+def test_description_is_sanitized_and_stored_beside_its_source(client, auth, counselor, sam, linked_family):
     from portal.calendar.services import SeriesDetails, update_all
 
-    series = make_series(counselor, client=client_record)
+    series = make_series(counselor, client=sam)
     hostile = "<script>alert(1)</script> [x](javascript:alert(2)) <img src=x onerror=alert(3)> **ok**"
     update_all(
         counselor,
@@ -177,47 +179,47 @@ def test_description_is_sanitized_and_stored_beside_its_source(client, auth, cou
         ),
     )
     assert series.description_md == hostile
-    auth.login(family.email)
+    auth.login(linked_family.email)
     html = client.get(f"/calendar/session/{series.id}/{_first(series).key}").get_data(as_text=True)
     assert "<script>alert(1)" not in html and 'href="javascript' not in html and "<img" not in html
     assert "<strong>ok</strong>" in html
 
 
-def test_dashboard_panels(app, client, auth, counselor, client_record, family, stranger):
+def test_dashboard_panels(app, client, auth, counselor, sam, linked_family, stranger):
     from datetime import timedelta
 
     from portal.calendar.views import counselor_panel, next_session_panel
 
-    series = make_series(counselor, client=client_record)
-    auth.login(family.email)
+    series = make_series(counselor, client=sam)
+    auth.login(linked_family.email)
     html = client.get("/dashboard").get_data(as_text=True)
     assert "Next session:" in html and f"/calendar/session/{series.id}/" in html
     with app.test_request_context():
         assert next_session_panel(stranger) is None
         assert counselor_panel(counselor)["text"] == "No family sessions today."
         soon = (utcnow() + timedelta(minutes=90)).astimezone(series.zone).replace(second=0, microsecond=0)
-        make_series(counselor, client=client_record, first=soon.date(), at=soon.time(), repeat="none")
+        make_series(counselor, client=sam, first=soon.date(), at=soon.time(), repeat="none")
         panel = counselor_panel(counselor)
         if soon.date() == utcnow().astimezone(series.zone).date():  # not in the day's last 90 minutes
             assert panel["text"] == "1 family session(s) today."
             assert any("/calendar/manage/" in url for _label, url in panel["links"])
 
 
-def test_los_angeles_viewer_sees_pacific_time_in_the_agenda(client, auth, family, series):
-    family.timezone = "America/Los_Angeles"
+def test_los_angeles_viewer_sees_pacific_time_in_the_agenda(client, auth, linked_family, series):
+    linked_family.timezone = "America/Los_Angeles"
     db.session.commit()
-    auth.login(family.email)
+    auth.login(linked_family.email)
     html = client.get("/calendar/").get_data(as_text=True)
     assert "3:00 PM" in html and "6:00 PM" not in html
 
 
 def test_recommended_lessons_show_titles_and_the_viewers_completion(
-    client, auth, runner, counselor, client_record, family
+    client, auth, runner, counselor, sam, linked_family
 ):
     from portal.calendar.services import SeriesDetails, update_all
 
     assert runner.invoke(args=["curriculum", "load"]).exit_code == 0
-    series = make_series(counselor, client=client_record)
+    series = make_series(counselor, client=sam)
     update_all(
         counselor,
         series,
@@ -228,7 +230,7 @@ def test_recommended_lessons_show_titles_and_the_viewers_completion(
             lesson_slugs=["why-trust-breaks", "no-such-lesson"],
         ),
     )
-    auth.login(family.email)
+    auth.login(linked_family.email)
     html = client.get(f"/calendar/session/{series.id}/{_first(series).key}").get_data(as_text=True)
     assert 'href="/lessons/read/why-trust-breaks"' in html and "not started yet" in html
     assert "No such lesson" in html

@@ -13,9 +13,9 @@ from tests.calendar.conftest import make_series, next_weekday
 from tests.factories import make_client, make_program, make_user
 
 
-def _form(client_record, **overrides):
+def _form(sam, **overrides):
     data = {
-        "audience": f"client:{client_record.id}",
+        "audience": f"client:{sam.id}",
         "title": "Family session",
         "description": "We will talk about **next steps**.",
         "start_date": next_weekday(1).isoformat(),
@@ -41,25 +41,23 @@ def logged_in(auth, counselor):
     return auth
 
 
-def test_preview_then_save_creates_the_series(client, logged_in, client_record, family):
-    preview = logged_in.post("/calendar/manage/new", {**_form(client_record), "preview": "1"})
+def test_preview_then_save_creates_the_series(client, logged_in, sam, linked_family):
+    preview = logged_in.post("/calendar/manage/new", {**_form(sam), "preview": "1"})
     assert preview.status_code == 200
     html = preview.get_data(as_text=True)
     assert html.count("18:00") >= 4 and 'data-testid="preview"' in html
     assert db.session.scalar(sa.select(sa.func.count(SessionSeries.id))) == 0
-    saved = logged_in.post("/calendar/manage/new", {**_form(client_record), "save": "1"})
+    saved = logged_in.post("/calendar/manage/new", {**_form(sam), "save": "1"})
     assert saved.status_code == 302
     series = db.session.scalar(sa.select(SessionSeries))
-    assert series.rrule == "FREQ=WEEKLY;COUNT=4" and series.client_id == client_record.id
+    assert series.rrule == "FREQ=WEEKLY;COUNT=4" and series.client_id == sam.id
     assert series.start_local.time() == time(18, 0) and series.duration_minutes == 60
     assert "<strong>next steps</strong>" in series.description_html
-    assert db.session.scalar(sa.select(Notification).filter_by(user_id=family.id, kind="new"))
+    assert db.session.scalar(sa.select(Notification).filter_by(user_id=linked_family.id, kind="new"))
 
 
-def test_preview_shows_ten_dates_at_most(logged_in, client_record):
-    html = logged_in.post("/calendar/manage/new", {**_form(client_record, count="30"), "preview": "1"}).get_data(
-        as_text=True
-    )
+def test_preview_shows_ten_dates_at_most(logged_in, sam):
+    html = logged_in.post("/calendar/manage/new", {**_form(sam, count="30"), "preview": "1"}).get_data(as_text=True)
     assert html.count("<li>") - html.count("<li><a") >= 10
     assert html.split('data-testid="preview"')[1].split("</ol>")[0].count("<li>") == 10
 
@@ -95,8 +93,8 @@ def test_preview_shows_ten_dates_at_most(logged_in, client_record):
         ({"lessons": "<script>alert(1)</script>"}, "lesson addresses"),
     ],
 )
-def test_bad_input_gives_clear_errors_never_500(logged_in, client_record, overrides, message):
-    response = logged_in.post("/calendar/manage/new", {**_form(client_record, **overrides), "save": "1"})
+def test_bad_input_gives_clear_errors_never_500(logged_in, sam, overrides, message):
+    response = logged_in.post("/calendar/manage/new", {**_form(sam, **overrides), "save": "1"})
     assert response.status_code == 422
     html = response.get_data(as_text=True)
     assert message in html, html[html.find("error-summary") : html.find("error-summary") + 600]
@@ -108,8 +106,8 @@ def test_bad_input_gives_clear_errors_never_500(logged_in, client_record, overri
     ("day", "clock", "message"),
     [("2027-03-14", "02:30", "does not exist"), ("2026-11-29", "01:30", None)],
 )
-def test_nonexistent_local_time_is_a_clear_form_error(logged_in, client_record, day, clock, message):
-    data = _form(client_record, start_date=day, start_time=clock, end_time="03:30", repeat="none", count="")
+def test_nonexistent_local_time_is_a_clear_form_error(logged_in, sam, day, clock, message):
+    data = _form(sam, start_date=day, start_time=clock, end_time="03:30", repeat="none", count="")
     html = logged_in.post("/calendar/manage/new", {**data, "preview": "1"}).get_data(as_text=True)
     if message:
         assert message in html
@@ -117,17 +115,17 @@ def test_nonexistent_local_time_is_a_clear_form_error(logged_in, client_record, 
         assert "does not exist" not in html and "happens twice" not in html
 
 
-def test_ambiguous_local_time_in_a_series_is_a_clear_form_error(logged_in, client_record, monkeypatch):
+def test_ambiguous_local_time_in_a_series_is_a_clear_form_error(logged_in, sam, monkeypatch):
     # A weekly 01:30 series from 1 Nov 2027 backwards is not possible (dates are in the future),
     # so check a series that reaches the autumn change: 7 Nov 2027 (01:30 happens twice).
     first = date(2027, 10, 24)
     monkeypatch.setattr("portal.calendar.forms.date_in_range", lambda form, field: None)
-    data = _form(client_record, start_date=first.isoformat(), start_time="01:30", end_time="02:00", count="3")
+    data = _form(sam, start_date=first.isoformat(), start_time="01:30", end_time="02:00", count="3")
     html = logged_in.post("/calendar/manage/new", {**data, "preview": "1"}).get_data(as_text=True)
     assert "happens twice" in html
 
 
-def test_counselor_only_sees_and_posts_for_their_own_clients(client, auth, series, client_record):
+def test_counselor_only_sees_and_posts_for_their_own_clients(client, auth, series, sam):
     outsider = make_user(roles=(Role.COUNSELOR,))
     make_program(counselors=[outsider])
     auth.login(outsider.email)
@@ -136,25 +134,25 @@ def test_counselor_only_sees_and_posts_for_their_own_clients(client, auth, serie
     assert client.get(f"/calendar/manage/{series.id}/{key}").status_code == 404
     response = auth.post(f"/calendar/manage/{series.id}/{key}/cancel", {"reason": "x"})
     assert response.status_code == 404
-    response = auth.post("/calendar/manage/new", {**_form(client_record), "save": "1"})
+    response = auth.post("/calendar/manage/new", {**_form(sam), "save": "1"})
     assert "Not a valid choice" in response.get_data(as_text=True)
     assert f"/calendar/manage/{series.id}" not in client.get("/calendar/manage").get_data(as_text=True)
 
 
-def test_family_members_cannot_manage(client, auth, family, series):
-    auth.login(family.email)
+def test_family_members_cannot_manage(client, auth, linked_family, series):
+    auth.login(linked_family.email)
     assert client.get("/calendar/manage").status_code == 403
     assert client.get("/calendar/manage/new").status_code == 403
     assert auth.post(f"/calendar/manage/{series.id}/edit", {"title": "x"}).status_code == 403
 
 
-def test_cancel_one_with_reason(client, logged_in, series, family, outbox):
+def test_cancel_one_with_reason(client, logged_in, series, linked_family, outbox):
     occ = occurrences_of(series)[2]
     response = logged_in.post(f"/calendar/manage/{series.id}/{occ.key}/cancel", {"reason": "Holiday"})
     assert response.status_code == 302
     override = db.session.scalar(sa.select(OccurrenceOverride))
     assert override.cancelled and override.cancel_reason == "Holiday"
-    assert db.session.scalar(sa.select(Notification).filter_by(user_id=family.id, kind="cancelled"))
+    assert db.session.scalar(sa.select(Notification).filter_by(user_id=linked_family.id, kind="cancelled"))
     assert outbox()[-1]["Subject"] == "Family session: cancelled"
     again = logged_in.post(f"/calendar/manage/{series.id}/{occ.key}/cancel", {"reason": "Holiday"})
     assert again.status_code == 302  # double submit: a message, not a second change
@@ -163,7 +161,7 @@ def test_cancel_one_with_reason(client, logged_in, series, family, outbox):
     assert empty.status_code == 422 and "This field is required" in empty.get_data(as_text=True)
 
 
-def test_move_one_and_change_its_link(client, logged_in, series, family):
+def test_move_one_and_change_its_link(client, logged_in, series, linked_family):
     occ = occurrences_of(series)[1]
     new_day = (occ.start.astimezone(series.zone) + timedelta(days=1)).date()
     response = logged_in.post(
@@ -182,11 +180,11 @@ def test_move_one_and_change_its_link(client, logged_in, series, family):
     assert gap.status_code == 422
 
 
-def test_change_this_and_following_splits_the_series(logged_in, series, family, counselor):
+def test_change_this_and_following_splits_the_series(logged_in, series, linked_family, counselor):
     from portal.calendar import roster
 
     occs = occurrences_of(series)
-    roster.respond(family, occs[4], "going")
+    roster.respond(linked_family, occs[4], "going")
     data = {
         "title": "Family session",
         "start_time": "17:00",
@@ -208,7 +206,7 @@ def test_change_this_and_following_splits_the_series(logged_in, series, family, 
     assert rsvp.series_id == new.id and rsvp.occurrence_start == occurrences_of(new)[1].original_start
 
 
-def test_change_all(logged_in, series, family):
+def test_change_all(logged_in, series, linked_family):
     data = {"title": "Family check-in", "duration": "45", "mode": "in_person", "address": "4 Oak Lane", "capacity": "6"}
     response = logged_in.post(f"/calendar/manage/{series.id}/edit", data)
     assert response.status_code == 302
@@ -218,14 +216,16 @@ def test_change_all(logged_in, series, family):
     assert all(o.local_start.time() == time(18, 0) for o in occurrences_of(series))
 
 
-def test_roster_and_attendance(client, logged_in, counselor, client_record, family):
+def test_roster_and_attendance(client, logged_in, counselor, sam, linked_family):
     from portal.calendar import roster
 
-    past = make_series(counselor, client=client_record, first=date.today() - timedelta(days=1), repeat="none")
+    past = make_series(counselor, client=sam, first=date.today() - timedelta(days=1), repeat="none")
     occ = occurrences_of(past)[0]
     html = client.get(f"/calendar/manage/{past.id}/{occ.key}").get_data(as_text=True)
     assert "Jordan" in html
-    response = logged_in.post(f"/calendar/manage/{past.id}/{occ.key}/attendance", {f"status-{family.id}": "late"})
+    response = logged_in.post(
+        f"/calendar/manage/{past.id}/{occ.key}/attendance", {f"status-{linked_family.id}": "late"}
+    )
     assert response.status_code == 302
     assert db.session.scalar(sa.select(Attendance)).status == "late"
     stranger = make_user()
@@ -233,20 +233,20 @@ def test_roster_and_attendance(client, logged_in, counselor, client_record, fami
     assert response.status_code == 302 and db.session.scalar(sa.select(sa.func.count(Attendance.id))) == 1
     assert (
         logged_in.post(
-            f"/calendar/manage/{past.id}/{occ.key}/attendance", {f"status-{family.id}": "asleep"}
+            f"/calendar/manage/{past.id}/{occ.key}/attendance", {f"status-{linked_family.id}": "asleep"}
         ).status_code
         == 400
     )
-    upcoming = make_series(counselor, client=client_record, count=2)
+    upcoming = make_series(counselor, client=sam, count=2)
     first = occurrences_of(upcoming)[0]
-    roster.respond(family, first, "maybe")
+    roster.respond(linked_family, first, "maybe")
     assert "Maybe" in client.get(f"/calendar/manage/{upcoming.id}/{first.key}").get_data(as_text=True)
 
 
-def test_program_audience_for_program_counselors(logged_in, program, client_record, family):
+def test_program_audience_for_program_counselors(logged_in, program, sam, linked_family):
     response = logged_in.post(
         "/calendar/manage/new",
-        {**_form(client_record, audience=f"program:{program.id}", repeat="monthly"), "save": "1"},
+        {**_form(sam, audience=f"program:{program.id}", repeat="monthly"), "save": "1"},
     )
     assert response.status_code == 302
     series = db.session.scalar(sa.select(SessionSeries))
@@ -270,14 +270,12 @@ def _address_choices():
     return [(row.object_id, row.detail["address_in_feeds"]) for row in rows]
 
 
-def test_opting_a_series_in_to_show_its_address_is_warned_and_audited(logged_in, client_record, family):
+def test_opting_a_series_in_to_show_its_address_is_warned_and_audited(logged_in, sam, linked_family):
     page = logged_in._client.get("/calendar/manage/new").get_data(as_text=True)
     assert 'name="address_in_feeds"' in page and "Warning: calendars and emails are outside the portal" in page
     assert 'aria-describedby="address_in_feeds-hint"' in page and 'id="address_in_feeds-hint"' in page
     in_person = {"mode": "in_person", "address": "Narcotics Anonymous Hall, 12 Main St", "join_url": ""}
-    saved = logged_in.post(
-        "/calendar/manage/new", {**_form(client_record, **in_person), "address_in_feeds": "y", "save": "1"}
-    )
+    saved = logged_in.post("/calendar/manage/new", {**_form(sam, **in_person), "address_in_feeds": "y", "save": "1"})
     assert saved.status_code == 302
     series = db.session.scalar(sa.select(SessionSeries))
     assert series.address_in_feeds is True
@@ -292,7 +290,7 @@ def test_opting_a_series_in_to_show_its_address_is_warned_and_audited(logged_in,
     assert _address_choices() == [(str(series.id), True), (str(series.id), False)]
 
 
-def test_an_online_series_cannot_be_opted_in(logged_in, client_record):
-    logged_in.post("/calendar/manage/new", {**_form(client_record), "address_in_feeds": "y", "save": "1"})
+def test_an_online_series_cannot_be_opted_in(logged_in, sam):
+    logged_in.post("/calendar/manage/new", {**_form(sam), "address_in_feeds": "y", "save": "1"})
     series = db.session.scalar(sa.select(SessionSeries))
     assert series.address_in_feeds is False and _address_choices() == []

@@ -9,17 +9,17 @@ from tests.calendar.conftest import make_series
 from tests.statements import counting
 
 
-def _add_sessions(counselor, client_record, program, family, n):
+def _add_sessions(counselor, sam, program, linked_family, n):
     for i in range(n):
         series = make_series(
             counselor,
-            client=client_record if i % 2 else None,
+            client=sam if i % 2 else None,
             program=None if i % 2 else program,
             count=8,
             notify=False,
         )
         occs = occurrences_of(series)
-        roster.respond(family, occs[0], "going")
+        roster.respond(linked_family, occs[0], "going")
         cancel_one(counselor, series, occs[1].original_start, "Closed")
 
 
@@ -30,43 +30,39 @@ CEILINGS = {"/calendar/": 6, "/calendar/month": 4, "/dashboard": 13, "/calendar/
 
 
 @pytest.mark.parametrize("path", ["/calendar/", "/calendar/month", "/dashboard", "/calendar/notifications"])
-def test_family_pages_use_a_constant_number_of_statements(
-    client, auth, counselor, client_record, program, family, path
-):
-    _add_sessions(counselor, client_record, program, family, 2)  # one of each audience
-    auth.login(family.email)
+def test_family_pages_use_a_constant_number_of_statements(client, auth, counselor, sam, program, linked_family, path):
+    _add_sessions(counselor, sam, program, linked_family, 2)  # one of each audience
+    auth.login(linked_family.email)
     client.get(path)
     with counting(expire=True) as few:
         assert client.get(path).status_code == 200
-    _add_sessions(counselor, client_record, program, family, 12)
+    _add_sessions(counselor, sam, program, linked_family, 12)
     with counting(expire=True) as many:
         assert client.get(path).status_code == 200
     assert len(many) == len(few), (path, len(few), len(many))
     assert len(many) <= CEILINGS[path], (path, len(many), many)
 
 
-def test_feed_uses_a_constant_number_of_statements(client, counselor, client_record, program, family):
+def test_feed_uses_a_constant_number_of_statements(client, counselor, sam, program, linked_family):
     from portal.calendar.feeds import feed_token
 
-    path = f"/calendar/feed/{feed_token(family)}.ics"
-    _add_sessions(counselor, client_record, program, family, 2)  # one of each audience
+    path = f"/calendar/feed/{feed_token(linked_family)}.ics"
+    _add_sessions(counselor, sam, program, linked_family, 2)  # one of each audience
     with counting(expire=True) as few:
         client.get(path)
-    _add_sessions(counselor, client_record, program, family, 12)
+    _add_sessions(counselor, sam, program, linked_family, 12)
     with counting(expire=True) as many:
         client.get(path)
     assert len(many) == len(few)
 
 
-def test_counselor_schedule_uses_a_constant_number_of_statements(
-    client, auth, counselor, client_record, program, family
-):
-    _add_sessions(counselor, client_record, program, family, 2)  # one of each audience
+def test_counselor_schedule_uses_a_constant_number_of_statements(client, auth, counselor, sam, program, linked_family):
+    _add_sessions(counselor, sam, program, linked_family, 2)  # one of each audience
     auth.login(counselor.email)
     client.get("/calendar/manage")
     with counting(expire=True) as few:
         client.get("/calendar/manage")
-    _add_sessions(counselor, client_record, program, family, 12)
+    _add_sessions(counselor, sam, program, linked_family, 12)
     with counting(expire=True) as many:
         client.get("/calendar/manage")
     assert len(many) == len(few)

@@ -96,12 +96,12 @@ def file_database(app):
 
 
 @pytest.fixture
-def last_seat(counselor, client_record, family):
-    series = make_series(counselor, client=client_record, capacity=1, count=2, notify=False)
+def last_seat(counselor, sam, linked_family):
+    series = make_series(counselor, client=sam, capacity=1, count=2, notify=False)
     other = make_user(email="other@example.org", display_name="Riley")
-    link_family(other, client_record, witness=counselor)
+    link_family(other, sam, witness=counselor)
     db.session.commit()
-    return series, family.id, other.id
+    return series, linked_family.id, other.id
 
 
 @pytest.mark.parametrize("round_", range(ROUNDS))

@@ -1,37 +1,6 @@
-"""Care fixtures: a counselor with a program and an enrolled client, an admin, family members."""
+"""Care helpers: the consent form and its two steps (the people and records are in tests/conftest.py)."""
 
 import re
-
-import pytest
-
-from portal.security import Role
-from tests.factories import make_client, make_program, make_user
-
-
-@pytest.fixture
-def counselor(app):
-    return make_user(email="casey@example.org", roles=(Role.COUNSELOR,), display_name="Casey")
-
-
-@pytest.fixture
-def admin(app):
-    return make_user(email="avery@example.org", roles=(Role.ADMIN,), display_name="Avery")
-
-
-@pytest.fixture
-def program(counselor):
-    return make_program(name="Evening IOP", counselors=[counselor])
-
-
-@pytest.fixture
-def sam(program, counselor):
-    return make_client(program=program, full_name="Sam Rivera", counselor=counselor)
-
-
-@pytest.fixture
-def family(app):
-    return make_user(email="jordan@example.org", display_name="Jordan")
-
 
 CONSENT = {
     "recipient_name": "Jordan",

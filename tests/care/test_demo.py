@@ -1,3 +1,4 @@
+from portal.audit import AuditEvent
 from portal.auth import services as auth_services
 from portal.auth.models import User
 from portal.care import access, consent_text, demo
@@ -45,6 +46,24 @@ def test_demo_seed_is_complete_and_idempotent(app):
     assert access.may_see_client(accounts["family@example.org"], sam.id)
     assert access.may_see_attendance(accounts["family@example.org"], sam.id)
     assert access.visible_clients(accounts["family2@example.org"]) == []
+
+
+def test_the_demo_consent_is_recorded_as_a_signed_one_is(app):
+    """The demo goes through services.record_consent, the recording step of sign_consent: the same
+    audit entry (version, hash of the signed text, attendance) as a consent signed in the portal."""
+    accounts = _accounts()
+    demo.seed(accounts)
+    consent = db.session.scalar(db.select(Consent))
+    event = db.session.scalar(db.select(AuditEvent).filter_by(action="consent.signed"))
+    assert event.consent_id == consent.id and event.actor_id == accounts["counselor@example.org"].id
+    assert event.detail == {
+        "version": consent.text_version,
+        "sha256": consent.text_sha256,
+        "attendance": True,
+        "via": "seed-demo",
+    }
+    assert consent.signature_name == consent.client_name == "Sam Rivera"
+    assert consent.witnessed_by_id == accounts["counselor@example.org"].id
 
 
 def _seed_twice_around(runner, change):

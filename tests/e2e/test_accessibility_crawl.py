@@ -4,8 +4,8 @@ For each demo role (and a visitor), the crawl starts at the dashboard (the home 
 visitor) and follows same-origin links breadth-first. Pages are grouped by route (endpoint):
 the first page of each route gets the full check — axe-core with zero violations, exactly one
 <h1>, a skip link that moves focus to #main, no horizontal scrolling at 360 px. Known failures
-in features still being built are listed in KNOWN (strict: a fixed one must be removed) and in
-/work/notes-crawl.md.
+in features still being built are listed in KNOWN (strict: a fixed one must be removed), each with
+what fails there.
 """
 
 from collections import deque
@@ -14,14 +14,13 @@ from urllib.parse import urldefrag, urlsplit
 import pytest
 from werkzeug.exceptions import HTTPException
 
-from portal import demo
 from portal.extensions import db
 from tests.factories import DEMO_PASSWORD, DEMO_ROLES
 
 MAX_PAGES = 40
 SKIP_PREFIXES = ("/auth/logout", "/static/", "/calendar/feed/")
 SKIP_SUFFIXES = (".ics", ".pdf", ".md", ".csv")
-# (role, endpoint) → what fails there; each entry must still fail (see /work/notes-crawl.md).
+# (role, endpoint) → what fails there; each entry must still fail.
 KNOWN: dict[tuple[str, str], str] = {}
 
 
@@ -88,8 +87,7 @@ def _direct_urls(app):
 
 
 @pytest.mark.parametrize("role", list(DEMO_ROLES))
-def test_crawl_every_reachable_page(role, app, live_server, page, browser_login, assert_accessible):
-    demo.seed(DEMO_PASSWORD)
+def test_crawl_every_reachable_page(role, app, seeded, live_server, page, browser_login, assert_accessible):
     page.set_viewport_size({"width": 360, "height": 780})
     origin = live_server.base_url
     if DEMO_ROLES[role]:

@@ -48,12 +48,8 @@ def make_module(slug, title=None, status=Status.PUBLISHED, position=1, lessons=2
 
 
 @pytest.fixture
-def family(app, auth):
+def learner(app, auth):
+    """A signed-in family member taking lessons."""
     user = make_user(roles=(Role.FAMILY,), display_name="Jordan")
     auth.login(user.email)
     return user
-
-
-@pytest.fixture
-def counselor(app):
-    return make_user(roles=(Role.COUNSELOR,), display_name="Casey")

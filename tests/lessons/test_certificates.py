@@ -15,9 +15,9 @@ def earn(user, module):
     return certificate
 
 
-def test_certificate_page_shows_name_module_date_and_code(app, family, client):
+def test_certificate_page_shows_name_module_date_and_code(app, learner, client):
     module = make_module("cert", title="Rebuilding trust")
-    certificate = earn(family, module)
+    certificate = earn(learner, module)
     page = client.get(f"/lessons/certificates/{certificate.code}").get_data(as_text=True)
     assert "Certificate of completion" in page
     assert "Jordan" in page and "Rebuilding trust" in page and certificate.code in page

@@ -13,7 +13,7 @@ def lesson_of(module, n=0):
     return module.lessons[n]
 
 
-def test_catalogue_shows_modules_with_accessible_progress(curriculum, family, client, auth):
+def test_catalogue_shows_modules_with_accessible_progress(curriculum, learner, client, auth):
     page = client.get("/lessons/").get_data(as_text=True)
     assert page.count('<li class="module-card">') == len(curriculum) == 13
     assert '<progress id="progress-understanding-iop" max="4" value="0"' in page
@@ -24,7 +24,7 @@ def test_catalogue_shows_modules_with_accessible_progress(curriculum, family, cl
     assert "1 of 4 lessons complete" in page
 
 
-def test_module_page_lists_lessons_with_their_state(app, family, client, auth):
+def test_module_page_lists_lessons_with_their_state(app, learner, client, auth):
     module = make_module("trust", lessons=3)
     client.get(f"/lessons/read/{lesson_of(module, 1).slug}")
     auth.post(f"/lessons/read/{lesson_of(module, 0).slug}/complete")
@@ -33,7 +33,7 @@ def test_module_page_lists_lessons_with_their_state(app, family, client, auth):
     assert "Completed" in page and "In progress" in page and "Not started" in page
 
 
-def test_lesson_page_has_minutes_body_questions_and_neighbours(app, family, client):
+def test_lesson_page_has_minutes_body_questions_and_neighbours(app, learner, client):
     first = make_module("alpha", position=1)
     second = make_module("beta", position=2)
     page = client.get(f"/lessons/read/{lesson_of(first, 1).slug}").get_data(as_text=True)
@@ -42,11 +42,11 @@ def test_lesson_page_has_minutes_body_questions_and_neighbours(app, family, clie
     assert 'name="choice"' in page and "Question 1?" in page
     assert f'rel="prev" href="/lessons/read/{lesson_of(first, 0).slug}"' in page
     assert f'rel="next" href="/lessons/read/{lesson_of(second, 0).slug}"' in page  # across modules
-    progress = db.session.scalar(sa.select(LessonProgress).filter_by(user_id=family.id))
+    progress = db.session.scalar(sa.select(LessonProgress).filter_by(user_id=learner.id))
     assert progress.lesson_id == lesson_of(first, 1).id and progress.completed_at is None
 
 
-def test_unknown_and_unpublished_slugs_are_404(app, family, client):
+def test_unknown_and_unpublished_slugs_are_404(app, learner, client):
     module = make_module("open")
     draft_lesson = lesson_of(module, 1)
     draft_lesson.status = Status.DRAFT.value
@@ -63,7 +63,7 @@ def test_unknown_and_unpublished_slugs_are_404(app, family, client):
     assert "/lessons/modules/hidden" not in page
 
 
-def test_answering_gives_feedback_with_explanation_without_js(app, family, client, auth):
+def test_answering_gives_feedback_with_explanation_without_js(app, learner, client, auth):
     lesson = lesson_of(make_module("quiz"))
     question = lesson.questions[0]
     response = auth.post(f"/lessons/read/{lesson.slug}/answer", {"question_id": question.id, "choice": 1})
@@ -77,7 +77,7 @@ def test_answering_gives_feedback_with_explanation_without_js(app, family, clien
     assert len(answers) == 1 and answers[0].correct and answers[0].choice == 0
 
 
-def test_answer_as_json_for_the_enhanced_form(app, family, client, auth):
+def test_answer_as_json_for_the_enhanced_form(app, learner, client, auth):
     lesson = lesson_of(make_module("json"))
     question = lesson.questions[0]
     response = auth.post(
@@ -89,7 +89,7 @@ def test_answer_as_json_for_the_enhanced_form(app, family, client, auth):
     assert response.json["ok"] and response.json["correct"] and "Because yes." in response.json["html"]
 
 
-def test_bad_answers_are_clear_errors_not_500(app, family, client, auth):
+def test_bad_answers_are_clear_errors_not_500(app, learner, client, auth):
     module = make_module("bad")
     lesson, other = lesson_of(module, 0), lesson_of(module, 1)
     cases = [
@@ -111,14 +111,14 @@ def test_bad_answers_are_clear_errors_not_500(app, family, client, auth):
     assert "That question is not part of this lesson." in page
 
 
-def test_post_without_csrf_is_refused(app, family, client):
+def test_post_without_csrf_is_refused(app, learner, client):
     lesson = lesson_of(make_module("csrf"))
     response = client.post(f"/lessons/read/{lesson.slug}/complete")
     assert response.status_code == 400
     assert db.session.scalar(sa.select(sa.func.count()).select_from(LessonProgress)) == 0
 
 
-def test_double_completion_is_idempotent_and_issues_one_certificate(app, family, client, auth):
+def test_double_completion_is_idempotent_and_issues_one_certificate(app, learner, client, auth):
     module = make_module("twice", lessons=2)
     first, second = lesson_of(module, 0), lesson_of(module, 1)
     for _ in range(2):
@@ -133,7 +133,7 @@ def test_double_completion_is_idempotent_and_issues_one_certificate(app, family,
     assert certificate.recipient_name == "Jordan" and certificate.module_title == "Twice"
 
 
-def test_dashboard_panel_continues_where_you_left_off(app, family, client, auth):
+def test_dashboard_panel_continues_where_you_left_off(app, learner, client, auth):
     module = make_module("dash", lessons=3)
     page = client.get("/dashboard").get_data(as_text=True)
     assert "Continue learning" in page and f"/lessons/read/{lesson_of(module, 0).slug}" in page
@@ -172,7 +172,7 @@ def with_choice_feedback(lesson):
     return question
 
 
-def test_a_wrong_answer_shows_that_options_own_feedback(app, family, client, auth):
+def test_a_wrong_answer_shows_that_options_own_feedback(app, learner, client, auth):
     lesson = lesson_of(make_module("feedback"))
     question = with_choice_feedback(lesson)
     auth.post(f"/lessons/read/{lesson.slug}/answer", {"question_id": question.id, "choice": 1})

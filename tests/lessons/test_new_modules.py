@@ -25,7 +25,7 @@ def test_new_modules_hold_their_lessons_in_order(curriculum):
         assert [lesson.slug for lesson in module.lessons] == lessons
 
 
-def test_a_new_lesson_renders_and_a_wrong_answer_shows_its_own_feedback(curriculum, family, client, auth):
+def test_a_new_lesson_renders_and_a_wrong_answer_shows_its_own_feedback(curriculum, learner, client, auth):
     page = html.unescape(client.get("/lessons/read/leave-insurance-and-quality").get_data(as_text=True))
     assert '<h1 id="lesson-title">Family leave, insurance and choosing a good program</h1>' in page
     assert "<h2>Family leave: the FMLA</h2>" in page and "<h2>Sources</h2>" in page
@@ -39,7 +39,7 @@ def test_a_new_lesson_renders_and_a_wrong_answer_shows_its_own_feedback(curricul
     assert "The parity law is about insurance coverage, not time off work." in page
 
 
-def test_new_module_page_lists_its_lessons(curriculum, family, client):
+def test_new_module_page_lists_its_lessons(curriculum, learner, client):
     page = html.unescape(client.get("/lessons/modules/rebuilding-trust-deeper").get_data(as_text=True))
     assert "Rebuilding trust, step by step" in page
     for title in ("Handing back privileges, one step at a time", "Openness they offer, and a daily check-in"):

@@ -25,42 +25,42 @@ def writes(statements):
     return [s for s in statements if s.lstrip().upper().startswith(("INSERT", "UPDATE", "DELETE"))]
 
 
-def grow(family, start, modules, lessons):
+def grow(learner, start, modules, lessons):
     created = [make_module(f"m{start + n}", position=start + n, lessons=lessons, questions=2) for n in range(modules)]
     for module in created:
         for lesson in module.lessons[: lessons // 2]:
-            services.complete_lesson(family, lesson)
-            services.answer_question(family, lesson, lesson.questions[0].id, 0)
+            services.complete_lesson(learner, lesson)
+            services.answer_question(learner, lesson, lesson.questions[0].id, 0)
     return created
 
 
-def test_catalogue_and_module_pages_do_not_grow_with_rows(app, family, client):
-    first = grow(family, 0, modules=2, lessons=2)[0]
+def test_catalogue_and_module_pages_do_not_grow_with_rows(app, learner, client):
+    first = grow(learner, 0, modules=2, lessons=2)[0]
     small = {path: cost(client, path) for path in ("/lessons/", f"/lessons/modules/{first.slug}", "/dashboard")}
-    grow(family, 10, modules=6, lessons=8)
+    grow(learner, 10, modules=6, lessons=8)
     db.session.execute(sa.update(type(first)).where(type(first).id == first.id).values(position=0))
     db.session.commit()
     make_module("m0-extra", position=1, lessons=12)  # a bigger module to compare the module page with
     for lesson in services.module_lessons(services.find_published_module("m0-extra"))[:6]:
-        services.complete_lesson(family, lesson)
+        services.complete_lesson(learner, lesson)
     large = {path: cost(client, path) for path in ("/lessons/", "/lessons/modules/m0-extra", "/dashboard")}
     assert all(n > 0 for n in small.values())
     assert list(small.values()) == list(large.values()), (small, large)
 
 
-def test_lesson_page_does_not_grow_with_questions_or_answers(app, family, client):
+def test_lesson_page_does_not_grow_with_questions_or_answers(app, learner, client):
     small = make_module("small", lessons=2, questions=1).lessons[0]
     big = make_module("big", position=2, lessons=10, questions=4).lessons[3]
     for question in big.questions:
-        services.answer_question(family, big, question.id, 1)
-    services.save_reflection(family, big, "note")
-    services.complete_lesson(family, big)
+        services.answer_question(learner, big, question.id, 1)
+    services.save_reflection(learner, big, "note")
+    services.complete_lesson(learner, big)
     small_cost = cost(client, f"/lessons/read/{small.slug}")
     assert small_cost == cost(client, f"/lessons/read/{big.slug}")
     assert small_cost <= LESSON_PAGE_STATEMENTS
 
 
-def test_lesson_page_statements_do_not_grow_with_the_curriculum(app, family, client):
+def test_lesson_page_statements_do_not_grow_with_the_curriculum(app, learner, client):
     lesson = make_module("first", lessons=3).lessons[1]
     few = cost(client, f"/lessons/read/{lesson.slug}")
     for n in range(8):
@@ -68,7 +68,7 @@ def test_lesson_page_statements_do_not_grow_with_the_curriculum(app, family, cli
     assert cost(client, f"/lessons/read/{lesson.slug}") == few <= LESSON_PAGE_STATEMENTS
 
 
-def test_rereading_a_lesson_writes_last_seen_at_most_once_a_minute(app, family, client):
+def test_rereading_a_lesson_writes_last_seen_at_most_once_a_minute(app, learner, client):
     lesson = make_module("again", lessons=1).lessons[0]
     path = f"/lessons/read/{lesson.slug}"
     start = datetime.now(UTC).replace(microsecond=0) + timedelta(seconds=5)  # the session stays live
@@ -80,7 +80,7 @@ def test_rereading_a_lesson_writes_last_seen_at_most_once_a_minute(app, family, 
         with counting() as soon:
             assert client.get(path).status_code == 200
         assert writes(soon) == []
-        progress = db.session.scalar(sa.select(LessonProgress).filter_by(user_id=family.id, lesson_id=lesson.id))
+        progress = db.session.scalar(sa.select(LessonProgress).filter_by(user_id=learner.id, lesson_id=lesson.id))
         assert progress.last_seen_at == start and progress.started_at == start
         traveller.shift(timedelta(seconds=31))
         with counting() as later:

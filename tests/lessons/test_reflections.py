@@ -15,12 +15,12 @@ def write(auth, slug, text):
     return auth.post(f"/lessons/read/{slug}/reflection", {"body": text})
 
 
-def test_save_edit_and_delete(app, family, client, auth):
+def test_save_edit_and_delete(app, learner, client, auth):
     lesson = make_module("refl").lessons[0]
     assert write(auth, lesson.slug, "First thoughts").status_code == 302
     assert write(auth, lesson.slug, "Second thoughts").status_code == 302
     rows = db.session.scalars(sa.select(Reflection)).all()
-    assert len(rows) == 1 and rows[0].body == "Second thoughts" and rows[0].user_id == family.id
+    assert len(rows) == 1 and rows[0].body == "Second thoughts" and rows[0].user_id == learner.id
     page = client.get(f"/lessons/read/{lesson.slug}").get_data(as_text=True)
     assert "Second thoughts" in page and "Delete this reflection" in page
     assert auth.post(f"/lessons/read/{lesson.slug}/reflection/delete").status_code == 302
@@ -28,7 +28,7 @@ def test_save_edit_and_delete(app, family, client, auth):
     assert auth.post(f"/lessons/read/{lesson.slug}/reflection/delete").status_code == 302  # twice is fine
 
 
-def test_hostile_text_is_sanitized_and_limits_are_field_errors(app, family, client, auth):
+def test_hostile_text_is_sanitized_and_limits_are_field_errors(app, learner, client, auth):
     lesson = make_module("hostile").lessons[0]
     payload = "<script>alert(1)</script><img src=x onerror=alert(2)> [x](javascript:alert(3)) **ok**"
     write(auth, lesson.slug, payload)
@@ -78,7 +78,7 @@ def test_nobody_else_can_read_a_reflection(app, client, auth):
     assert db.session.scalar(sa.select(Reflection)).body == SECRET
 
 
-def test_export_markdown_and_pdf_contain_only_own_reflections(app, family, client, auth):
+def test_export_markdown_and_pdf_contain_only_own_reflections(app, learner, client, auth):
     module = make_module("export", lessons=2)
     write(auth, module.lessons[0].slug, "Mine: “curly quotes” — and a dash, ünïcödé ✓")
     other = make_user()
@@ -93,14 +93,14 @@ def test_export_markdown_and_pdf_contain_only_own_reflections(app, family, clien
     assert pdf.status_code == 200 and pdf.mimetype == "application/pdf" and pdf.data.startswith(b"%PDF")
 
 
-def test_pdf_export_copes_with_long_unbroken_text(app, family, client, auth):
+def test_pdf_export_copes_with_long_unbroken_text(app, learner, client, auth):
     lesson = make_module("long").lessons[0]
     write(auth, lesson.slug, "a" * 9_000 + " 日本語 " + "\u202e" * 5)
     pdf = client.get("/lessons/reflections/export.pdf")
     assert pdf.status_code == 200 and pdf.data.startswith(b"%PDF")
 
 
-def test_pdf_export_without_unicode_fonts_falls_back_to_latin1(app, family, client, auth, monkeypatch, tmp_path):
+def test_pdf_export_without_unicode_fonts_falls_back_to_latin1(app, learner, client, auth, monkeypatch, tmp_path):
     from portal import pdf as shared_pdf
 
     monkeypatch.setattr(shared_pdf, "FONT_DIR", tmp_path)

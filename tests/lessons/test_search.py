@@ -90,7 +90,7 @@ def test_highlight_escapes_everything_but_marks():
     assert str(highlight("<b>\ue000hit\ue001</b> & 'x'")) == "&lt;b&gt;<mark>hit</mark>&lt;/b&gt; &amp; &#39;x&#39;"
 
 
-def test_hostile_queries_never_fail(curriculum, family, client):
+def test_hostile_queries_never_fail(curriculum, learner, client):
     for query in HOSTILE:
         response = client.get("/lessons/search", query_string={"q": query})
         assert response.status_code in (200, 400, 422), query  # 400: NUL; 422: too long for the field
@@ -98,7 +98,7 @@ def test_hostile_queries_never_fail(curriculum, family, client):
         search_lessons(query)  # and straight through the service
 
 
-def test_search_page_renders_results_and_empty_state(curriculum, family, client):
+def test_search_page_renders_results_and_empty_state(curriculum, learner, client):
     page = client.get("/lessons/search?q=trust").get_data(as_text=True)
     assert "lessons found" in page and "<mark>" in page
     page = client.get("/lessons/search?q=qwertyzzz").get_data(as_text=True)

@@ -41,13 +41,13 @@ def test_at_least_six_worksheets_each_with_fields_and_real_lessons(app, curricul
         assert len({f.name for f in sheet.fields}) == len(sheet.fields)
 
 
-def test_fill_edit_and_list(app, family, client, auth):
+def test_fill_edit_and_list(app, learner, client, auth):
     page = client.get("/lessons/worksheets/functional-analysis")
     assert page.status_code == 200 and "What came before?" in page.get_data(as_text=True)
     response = auth.post("/lessons/worksheets/functional-analysis", {"triggers": SECRET, "gains": "Relief"})
     assert response.status_code == 302
     entry = db.session.scalar(sa.select(WorksheetEntry))
-    assert entry.user_id == family.id and entry.slug == "functional-analysis"
+    assert entry.user_id == learner.id and entry.slug == "functional-analysis"
     assert entry.answers == {"triggers": SECRET, "gains": "Relief", "costs": "", "my_part": ""}
     auth.post("/lessons/worksheets/functional-analysis", {"triggers": "Changed", "costs": "Sleep"})
     assert count() == 1
@@ -61,20 +61,20 @@ def test_fill_edit_and_list(app, family, client, auth):
         assert f"/lessons/worksheets/{sheet.slug}" in listing
 
 
-def test_unknown_worksheet_is_404(app, family, client, auth):
+def test_unknown_worksheet_is_404(app, learner, client, auth):
     assert client.get("/lessons/worksheets/nope").status_code == 404
     assert client.get("/lessons/worksheets/" + "a" * 500).status_code == 404
     assert auth.post("/lessons/worksheets/nope", {"triggers": "x"}).status_code == 404
     assert count() == 0
 
 
-def test_post_without_csrf_saves_nothing(app, family, client):
+def test_post_without_csrf_saves_nothing(app, learner, client):
     response = client.post("/lessons/worksheets/rewards-list", data={"rewards": "A walk"})
     assert response.status_code in (400, 422)
     assert count() == 0
 
 
-def test_too_long_answers_are_field_errors(app, family, client, auth):
+def test_too_long_answers_are_field_errors(app, learner, client, auth):
     auth.post("/lessons/worksheets/rewards-list", {"rewards": "A walk"})
     response = auth.post("/lessons/worksheets/rewards-list", {"rewards": "x" * 10_000, "when": "ok"})
     assert response.status_code == 422
@@ -89,7 +89,7 @@ def test_too_long_answers_are_field_errors(app, family, client, auth):
     assert huge.status_code in (413, 422)
 
 
-def test_hostile_input_is_stored_as_text_and_shown_escaped(app, family, client, auth):
+def test_hostile_input_is_stored_as_text_and_shown_escaped(app, learner, client, auth):
     payload = " ".join(PAYLOADS)
     auth.post("/lessons/worksheets/boundary-plan", {"boundary": payload, "protect": PAYLOADS[1]})
     assert db.session.scalar(sa.select(WorksheetEntry)).answers["boundary"] == payload
@@ -105,14 +105,14 @@ def test_hostile_input_is_stored_as_text_and_shown_escaped(app, family, client, 
     assert "evil" not in db.session.scalar(sa.select(WorksheetEntry)).answers
 
 
-def test_lesson_links_to_its_worksheet(app, curriculum, family, client):
+def test_lesson_links_to_its_worksheet(app, curriculum, learner, client):
     body = client.get("/lessons/read/understanding-your-loved-ones-use").get_data(as_text=True)
     assert "/lessons/worksheets/functional-analysis" in body and "Put it into practice" in body
     other = client.get("/lessons/read/what-an-iop-is").get_data(as_text=True)
     assert "/lessons/worksheets/functional-analysis" not in other
 
 
-def test_export_holds_the_worksheets(app, family, client, auth):
+def test_export_holds_the_worksheets(app, learner, client, auth):
     auth.post("/lessons/worksheets/self-care-plan", {"daily": "A walk with the dog", "people": "Sam"})
     markdown = client.get("/lessons/reflections/export.md")
     text = markdown.get_data(as_text=True)
@@ -122,10 +122,10 @@ def test_export_holds_the_worksheets(app, family, client, auth):
     assert "My rewards list" not in text  # only the sheets the person filled in
     pdf = client.get("/lessons/reflections/export.pdf")
     assert pdf.status_code == 200 and pdf.data.startswith(b"%PDF")
-    assert worksheets.filled(family)[0][1]["daily"] == "A walk with the dog"
+    assert worksheets.filled(learner)[0][1]["daily"] == "A walk with the dog"
 
 
-def test_export_pdf_survives_hostile_and_long_answers(app, family, client, auth):
+def test_export_pdf_survives_hostile_and_long_answers(app, learner, client, auth):
     auth.post("/lessons/worksheets/trust-plan", {"privileges": " ".join(PAYLOADS) + " é ✓ 漢字", "signs": "w" * 4_000})
     assert client.get("/lessons/reflections/export.pdf").status_code == 200
     assert "<script>alert(1)</script>" in client.get("/lessons/reflections/export.md").get_data(as_text=True)

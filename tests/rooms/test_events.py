@@ -1,4 +1,4 @@
-"""The /chat protocol of DESIGN §5: every event, its acks and broadcasts."""
+"""The /chat protocol (docs/architecture.md, docs/realtime.md): every event, its acks and broadcasts."""
 
 import sqlalchemy as sa
 

@@ -55,7 +55,7 @@ def test_room_page_renders_history_divider_and_no_emails(app, auth, client, welc
     assert "<strong>bold</strong>" in page
     assert "Other Person" in page and "other@example.org" not in page
     assert 'data-timezone="America/New_York"' in page
-    assert "socket.io.min.js" in page and "js/rooms.js" in page
+    assert "socket.io.min.js" in page and "js/rooms/main.js" in page
     assert "<script>" not in page and " style=" not in page
 
 

@@ -25,7 +25,7 @@ def test_logout_disconnects_that_sessions_sockets_only(app, chat, welcome):
 
 
 def test_revoke_user_sessions_disconnects(app, chat, welcome):
-    from portal.security import revoke_user_sessions
+    from portal.auth.sessions import revoke_user_sessions
 
     alice = member()
     sock = chat.connect(alice)

@@ -22,11 +22,6 @@ from tests.rooms.conftest import ack, make_room, member, new_id, payloads
 
 
 @pytest.fixture
-def counselor(app):
-    return make_user(email="casey@example.org", roles=(Role.COUNSELOR,), display_name="Casey")
-
-
-@pytest.fixture
 def moderator(app):
     return member("mod@example.org", "Moderator", roles=(Role.MODERATOR,))
 

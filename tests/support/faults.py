@@ -60,7 +60,7 @@ class Reader:
             return max(self.seen, default=None)
 
     def join(self):
-        """Join with after_id = the newest id held, repeating while has_more (as rooms.js does)."""
+        """Join with after_id = the newest id held, repeating while has_more (as the rooms client does)."""
         while True:
             ack = call(self.sio, "join", {"room": ROOM, "after_id": self.newest()})
             assert ack["ok"] is True, ack

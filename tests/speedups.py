@@ -1,0 +1,64 @@
+"""What every test pays for the same work again, done once per process instead.
+
+Each test builds an app of its own (so one test's configuration never leaks into the next), and
+two parts of that were most of a short test's time, the same every time:
+
+- Werkzeug compiles a small Python function (the URL builder) for each of the ~115 URL rules of
+  every new app. The builder depends only on the rule's text, its parsed parts and defaults, so
+  one compiled builder serves every app with that rule.
+- Jinja parses and compiles each template again in each new app (its template cache belongs to
+  one app). A bytecode cache shared by the apps of this process keeps the compiled code; Jinja
+  checks it against the template's source every time, so an edited template is compiled anew.
+- SQLite waits for the disk at every commit. A test database is thrown away at the end of the
+  run, so it does without (PRAGMA synchronous=OFF); the portal's own settings stay as they are.
+
+Nothing here changes what a request does; production builds one app and never needs it.
+"""
+
+import sqlite3
+
+import jinja2
+from flask import Flask
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+from werkzeug.routing.rules import Rule
+
+
+class SharedBytecodeCache(jinja2.BytecodeCache):
+    """Compiled templates in memory, for every Jinja environment of this process."""
+
+    def __init__(self):
+        self.store = {}
+
+    def load_bytecode(self, bucket):
+        code = self.store.get(bucket.key)
+        if code is not None:
+            bucket.bytecode_from_string(code)
+
+    def dump_bytecode(self, bucket):
+        self.store[bucket.key] = bucket.bytecode_to_string()
+
+
+def _memoize_url_builders():
+    compile_builder = Rule._compile_builder
+    builders = {}
+
+    def cached(self, append_unknown=True):
+        defaults = tuple(sorted((k, repr(v)) for k, v in (self.defaults or {}).items()))
+        key = (self.rule, tuple(self._trace), defaults, append_unknown)
+        if key not in builders:
+            builders[key] = compile_builder(self, append_unknown)
+        return builders[key]
+
+    Rule._compile_builder = cached
+
+
+def _no_fsync(dbapi_connection, _record):
+    if isinstance(dbapi_connection, sqlite3.Connection):
+        dbapi_connection.execute("PRAGMA synchronous=OFF")
+
+
+def install():
+    event.listen(Engine, "connect", _no_fsync)
+    Flask.jinja_options = {**Flask.jinja_options, "bytecode_cache": SharedBytecodeCache()}
+    _memoize_url_builders()

@@ -4,7 +4,7 @@ from flask import abort, flash, jsonify, redirect, render_template, request, url
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from portal.lessons import bp, overview, services
+from portal.lessons import bp, overview, services, worksheets
 from portal.lessons.forms import ActionForm, AnswerForm, ReflectionForm, SearchForm, SharingForm
 from portal.lessons.search import search_lessons
 from portal.main.dashboard import register_panel
@@ -56,6 +56,7 @@ def render_lesson(slug, reflection_form=None, status=200):
         reflection_form=reflection_form,
         previous=page.previous,
         following=page.following,
+        worksheets=worksheets.for_lesson(page.lesson.slug),
     )
     services.record_visit(current_user, page.lesson, page.progress)
     return html, status

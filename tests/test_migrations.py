@@ -192,7 +192,7 @@ def test_0011_adds_family_role_in_place_and_downgrades(empty_database):
 
     app = create_app("testing", SQLALCHEMY_DATABASE_URI=empty_database)
     with app.app_context():
-        upgrade(revision="0004")
+        upgrade(revision="0010")
         with db.engine.begin() as connection:
             _insert_user(connection)
             connection.execute(
@@ -206,7 +206,7 @@ def test_0011_adds_family_role_in_place_and_downgrades(empty_database):
             )
             assert connection.execute(sa.text("SELECT count(*) FROM user_roles")).scalar() == 1
             connection.execute(sa.text("UPDATE users SET family_role = 'partner'"))
-        downgrade(revision="0004")
+        downgrade(revision="0010")
         with db.engine.connect() as connection:
             columns = {c["name"] for c in sa.inspect(connection).get_columns("users")}
             assert connection.execute(sa.text("SELECT count(*) FROM user_roles")).scalar() == 1

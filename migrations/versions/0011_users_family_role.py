@@ -1,7 +1,7 @@
 """users.family_role: the family role that picks a recommended lesson path
 
 Revision ID: 0011
-Revises: 0004
+Revises: 0010 (re-chained after main's 0010 worksheets when merging main; written on 0004)
 Create Date: 2026-11-30 17:15:00
 
 Adds the nullable column users.family_role (a key such as "parent_teen"; portal/lessons/tracks.py
@@ -16,7 +16,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '0011'
-down_revision = '0004'
+down_revision = '0010'
 branch_labels = None
 depends_on = None
 

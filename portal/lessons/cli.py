@@ -37,6 +37,9 @@ def stats_command(path):
     click.echo(f"modules: {len(stats['modules'])}")
     click.echo(f"lessons: {stats['lessons']}")
     click.echo(f"words: {stats['words']}")
+    from portal.lessons.worksheets import WORKSHEETS
+
+    click.echo(f"worksheets: {len(WORKSHEETS)} (bound: at least 6)")
     click.echo(f"median Flesch-Kincaid grade: {stats['median_grade']:.1f} (syllables: {stats['syllable_source']})")
     click.echo(
         f"highest Flesch-Kincaid grade: {stats['max_grade']:.1f} ({stats['hardest_lesson']}; "

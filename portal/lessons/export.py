@@ -4,7 +4,8 @@ from portal.clock import utcnow
 from portal.pdf import UnicodePDF
 
 
-def reflections_markdown(user, reflections):
+def reflections_markdown(user, reflections, worksheets=()):
+    """`worksheets`: [(sheet, answers, entry)] as portal.lessons.worksheets.filled gives them."""
     lines = [f"# My reflections — {user.display_name}", "", f"Exported {utcnow():%Y-%m-%d}.", ""]
     current_module = None
     for reflection in reflections:
@@ -17,11 +18,18 @@ def reflections_markdown(user, reflections):
             lines += [f"> {lesson.reflection_prompt}", ""]
         lines += [reflection.body.strip(), "", f"_Last changed {reflection.updated_at:%Y-%m-%d}_", ""]
     if not reflections:
-        lines.append("You have not written any reflections yet.")
+        lines += ["You have not written any reflections yet.", ""]
+    if worksheets:
+        lines += ["## My worksheets", ""]
+    for sheet, answers, entry in worksheets:
+        lines += [f"### {sheet.title}", ""]
+        for field in sheet.fields:
+            lines += [f"**{field.label}**", "", answers[field.name] or "—", ""]
+        lines += [f"_Last changed {entry.updated_at:%Y-%m-%d}_", ""]
     return "\n".join(lines).rstrip() + "\n"
 
 
-def reflections_pdf(user, reflections):
+def reflections_pdf(user, reflections, worksheets=()):
     pdf = UnicodePDF()
     shown = pdf.printable
     pdf.set_title("My reflections")
@@ -44,4 +52,19 @@ def reflections_pdf(user, reflections):
     if not reflections:
         pdf.use("", 11)
         pdf.multi_cell(0, 6, "You have not written any reflections yet.", new_x="LMARGIN", new_y="NEXT")
+    if worksheets:
+        pdf.ln(6)
+        pdf.use("B", 16)
+        pdf.multi_cell(0, 9, "My worksheets", new_x="LMARGIN", new_y="NEXT")
+    for sheet, answers, entry in worksheets:
+        pdf.ln(4)
+        pdf.use("B", 13)
+        pdf.multi_cell(0, 7, shown(str(sheet.title)), new_x="LMARGIN", new_y="NEXT")
+        for field in sheet.fields:
+            pdf.use("B", 10)
+            pdf.multi_cell(0, 6, shown(str(field.label)), new_x="LMARGIN", new_y="NEXT")
+            pdf.use("", 11)
+            pdf.multi_cell(0, 6, shown(answers[field.name] or "-"), new_x="LMARGIN", new_y="NEXT")
+        pdf.use("I", 9)
+        pdf.multi_cell(0, 5, f"Last changed {entry.updated_at:%Y-%m-%d}", new_x="LMARGIN", new_y="NEXT")
     return bytes(pdf.output())

@@ -155,3 +155,22 @@ class MoveForm(FlaskForm):
     def validate_direction(self, field):
         if field.data not in {"up", "down"}:
             raise ValidationError("up or down")
+
+
+def worksheet_form(sheet, data=None):
+    """A form for one worksheet (portal/lessons/worksheets.py): a text area per field, all optional."""
+    from portal.lessons.worksheets import FIELD_MAX
+
+    class WorksheetForm(FlaskForm):
+        pass
+
+    too_long = _l("Please keep each answer under %(n)s characters.", n=f"{FIELD_MAX:,}")
+    for item in sheet.fields:
+        setattr(
+            WorksheetForm,
+            item.name,
+            TextAreaField(
+                item.label, validators=[Optional(), Length(max=FIELD_MAX, message=too_long)], description=item.help
+            ),
+        )
+    return WorksheetForm(data=data) if data is not None else WorksheetForm()

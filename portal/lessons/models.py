@@ -292,3 +292,16 @@ def _drop_search_index(target, connection, **kw):
 
 sa.event.listen(Lesson.__table__, "after_create", _create_search_index)
 sa.event.listen(Lesson.__table__, "before_drop", _drop_search_index)
+
+
+class WorksheetEntry(db.Model):
+    """A family member's answers to one worksheet (portal/lessons/worksheets.py): only they read it."""
+
+    __tablename__ = "worksheet_entries"
+    __table_args__ = (sa.UniqueConstraint("user_id", "slug"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    slug: Mapped[str] = mapped_column(sa.String(80))
+    answers: Mapped[dict] = mapped_column(sa.JSON, default=dict)
+    updated_at: Mapped[object] = mapped_column(UTCDateTime, default=utcnow)

@@ -7,7 +7,7 @@ from flask_login import current_user
 from portal.auth import services as auth_services
 from portal.auth.family_roles import role_label
 from portal.auth.forms import FamilyRoleForm
-from portal.lessons import bp, overview, services, tracks
+from portal.lessons import bp, overview, services, tracks, worksheets
 from portal.lessons.forms import ActionForm, AnswerForm, ReflectionForm, SearchForm, SharingForm
 from portal.lessons.search import search_lessons
 from portal.main.dashboard import register_panel
@@ -99,6 +99,7 @@ def render_lesson(slug, reflection_form=None, status=200):
         reflection_form=reflection_form,
         previous=page.previous,
         following=page.following,
+        worksheets=worksheets.for_lesson(page.lesson.slug),
     )
     services.record_visit(current_user, page.lesson, page.progress)
     return html, status

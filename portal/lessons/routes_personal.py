@@ -5,7 +5,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from portal.extensions import limiter
-from portal.lessons import bp, export, services, sharing
+from portal.lessons import bp, export, services, sharing, worksheets
 from portal.lessons.forms import ActionForm, ReflectionForm, VerifyForm
 from portal.lessons.routes import get_lesson, render_lesson
 from portal.main.dashboard import register_panel
@@ -56,7 +56,9 @@ def reflections():
 @bp.get("/reflections/export.md")
 @permission_required(Permission.LEARN)
 def export_markdown():
-    text = export.reflections_markdown(current_user, services.reflections_of(current_user))
+    text = export.reflections_markdown(
+        current_user, services.reflections_of(current_user), worksheets.filled(current_user)
+    )
     return Response(
         text,
         mimetype="text/markdown; charset=utf-8",
@@ -67,7 +69,7 @@ def export_markdown():
 @bp.get("/reflections/export.pdf")
 @permission_required(Permission.LEARN)
 def export_pdf():
-    data = export.reflections_pdf(current_user, services.reflections_of(current_user))
+    data = export.reflections_pdf(current_user, services.reflections_of(current_user), worksheets.filled(current_user))
     return Response(
         data, mimetype="application/pdf", headers={"Content-Disposition": 'attachment; filename="my-reflections.pdf"'}
     )

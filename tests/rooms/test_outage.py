@@ -7,7 +7,7 @@ import pytest
 import redis
 from sqlalchemy.exc import OperationalError
 
-from portal import security
+from portal.auth import sessions
 from portal.extensions import socketio
 from portal.rooms import ratelimit
 from tests.rooms.conftest import ack, member, new_id
@@ -20,7 +20,7 @@ def _database_gone(*args, **kwargs):
 @pytest.fixture
 def database_away(monkeypatch):
     def away():
-        monkeypatch.setattr(security, "_load_session_record", _database_gone)
+        monkeypatch.setattr(sessions, "_load_session_record", _database_gone)
 
     return away
 

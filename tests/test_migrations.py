@@ -182,3 +182,34 @@ def test_0008_gives_existing_consents_their_clients_program(empty_database):
             assert connection.execute(sa.text("SELECT count(*) FROM consents")).scalar() == 1
         assert "program_id" not in columns
         db.engine.dispose()
+
+
+def test_0011_adds_family_role_in_place_and_downgrades(empty_database):
+    """0011 adds users.family_role without copying users: existing rows keep their data (NULL role)
+    and the rows that refer to them survive; the downgrade drops only the column."""
+    import sqlalchemy as sa
+    from flask_migrate import downgrade
+
+    app = create_app("testing", SQLALCHEMY_DATABASE_URI=empty_database)
+    with app.app_context():
+        upgrade(revision="0010")
+        with db.engine.begin() as connection:
+            _insert_user(connection)
+            connection.execute(
+                sa.text("INSERT INTO user_roles (user_id, role) VALUES ((SELECT id FROM users), 'family')")
+            )
+        upgrade(revision="0011")
+        with db.engine.begin() as connection:
+            assert connection.execute(sa.text("SELECT email, family_role FROM users")).one() == (
+                "casey@example.org",
+                None,
+            )
+            assert connection.execute(sa.text("SELECT count(*) FROM user_roles")).scalar() == 1
+            connection.execute(sa.text("UPDATE users SET family_role = 'partner'"))
+        downgrade(revision="0010")
+        with db.engine.connect() as connection:
+            columns = {c["name"] for c in sa.inspect(connection).get_columns("users")}
+            assert connection.execute(sa.text("SELECT count(*) FROM user_roles")).scalar() == 1
+            assert connection.execute(sa.text("SELECT email FROM users")).scalar() == "casey@example.org"
+        assert "family_role" not in columns
+        db.engine.dispose()

@@ -26,8 +26,11 @@ def _user_key():
 @login_required
 def account():
     form = ProfileForm(obj=current_user)
+    if current_user.is_staff:
+        del form.family_role  # a recommended lesson path is for family members
     if form.validate_on_submit():
-        services.update_profile(current_user, form.display_name.data, form.timezone.data)
+        role = form.family_role.data if "family_role" in form else services.UNCHANGED
+        services.update_profile(current_user, form.display_name.data, form.timezone.data, role)
         flash(_("Your profile is saved."), "success")
         return redirect(url_for("auth.account"))
     codes_left = mfa.remaining_recovery_codes(current_user) if current_user.mfa_enabled else None

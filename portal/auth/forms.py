@@ -2,9 +2,10 @@
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import EmailField, PasswordField, SelectField, StringField, SubmitField
+from wtforms import EmailField, PasswordField, SelectChoice, SelectField, StringField, SubmitField
 from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional, ValidationError
 
+from portal.auth.family_roles import FAMILY_ROLES, role_choices
 from portal.auth.names import display_name_problems
 from portal.auth.passwords import MAX_LENGTH, password_problems
 from portal.i18n import is_valid_timezone, timezone_choices
@@ -64,6 +65,34 @@ def _new_password_fields(label=_l("Password"), confirm_label=_l("Repeat password
     return password, confirm
 
 
+def _family_role_field(required=False):
+    """The family role select: optional (a blank "choose later" first) unless required."""
+    blank = SelectChoice("", _l("Choose one") if required else _l("Prefer not to say, or choose later"))
+    return SelectField(
+        _l("Your role in the family"),
+        description=_l("We use it to suggest a path through the lessons. Every lesson stays open to you."),
+        choices=[blank] + [SelectChoice(value, label) for value, label in role_choices()],
+        validators=[DataRequired(_l("Choose your role in the family."))] if required else [Optional()],
+        validate_choice=False,
+        filters=[lambda value: value or None],
+    )
+
+
+def check_family_role(form, field):
+    if field.data and field.data not in FAMILY_ROLES:
+        raise ValidationError(_l("Choose a family role from the list."))
+
+
+class FamilyRoleForm(FlaskForm):
+    """The small form on the Learn page (and its own page) to choose a family role."""
+
+    family_role = _family_role_field(required=True)
+    submit = SubmitField(_l("Show my path"))
+
+    def validate_family_role(self, field):
+        check_family_role(self, field)
+
+
 class _TimezoneMixin:
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -74,8 +103,12 @@ class SignupForm(_TimezoneMixin, FlaskForm):
     email = _email_field()
     display_name = _display_name_field()
     timezone = SelectField(_l("Time zone"), choices=[], validate_choice=False, validators=[check_timezone])
+    family_role = _family_role_field()
     password, confirm = _new_password_fields()
     submit = SubmitField(_l("Create account"))
+
+    def validate_family_role(self, field):
+        check_family_role(self, field)
 
 
 class ConfirmForm(FlaskForm):
@@ -97,7 +130,11 @@ class ResetPasswordForm(FlaskForm):
 class ProfileForm(_TimezoneMixin, FlaskForm):
     display_name = _display_name_field()
     timezone = SelectField(_l("Time zone"), choices=[], validate_choice=False, validators=[check_timezone])
+    family_role = _family_role_field()
     submit = SubmitField(_l("Save profile"))
+
+    def validate_family_role(self, field):
+        check_family_role(self, field)
 
 
 class ChangePasswordForm(FlaskForm):

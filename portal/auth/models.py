@@ -35,6 +35,8 @@ class User(UserMixin, db.Model):
     totp_enabled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # The last TOTP time step accepted, so one code cannot be used twice.
     totp_last_step: Mapped[int | None] = mapped_column()
+    # The family role chosen for a recommended lesson path (portal/lessons/tracks.py), or None.
+    family_role: Mapped[str | None] = mapped_column(sa.String(30))
 
     role_rows: Mapped[list["UserRole"]] = relationship(
         back_populates="user", cascade="all, delete-orphan", lazy="selectin"

@@ -187,7 +187,9 @@ def signup():
     if request.method == "GET":
         form.timezone.data = "America/New_York"
     if form.validate_on_submit():
-        services.sign_up(form.email.data, form.password.data, form.display_name.data, form.timezone.data)
+        services.sign_up(
+            form.email.data, form.password.data, form.display_name.data, form.timezone.data, form.family_role.data
+        )
         return render_template("auth/check_email.html", lifetime=tokens.email_lifetime_text())
     return render_form("auth/signup.html", form)
 

@@ -7,6 +7,7 @@ from flask_babel import gettext as _
 from portal import audit
 from portal.auth import mfa, tokens
 from portal.auth.errors import AuthError
+from portal.auth.family_roles import FAMILY_ROLES
 from portal.auth.models import SessionRecord, User
 from portal.auth.names import clean_display_name
 from portal.auth.passwords import burn_verification_time, hash_password, needs_rehash, verify_password
@@ -14,6 +15,8 @@ from portal.auth.sessions import revoke_user_sessions, sessions_revoked
 from portal.clock import utcnow
 from portal.extensions import db
 from portal.security import Role
+
+UNCHANGED = object()  # update_profile: leave the family role as it is
 
 
 def normalize_email(email):
@@ -86,7 +89,7 @@ def ensure_demo_user(email, display_name, roles, password):
     return user
 
 
-def sign_up(email, password, display_name, timezone):
+def sign_up(email, password, display_name, timezone, family_role=None):
     """Create a family account and queue the verification link. An email that already has an
     account gets a notice instead; both paths hash the password once, write an audit event
     and one queued message, and commit, so neither the page nor its timing tells them apart."""
@@ -98,8 +101,9 @@ def sign_up(email, password, display_name, timezone):
         db.session.commit()
         return None
     user = create_user(email, password, display_name, {Role.FAMILY}, timezone=timezone)
+    user.family_role = _checked_family_role(family_role)
     db.session.flush()
-    audit.record("user.signed_up", actor=user, obj=user)
+    audit.record("user.signed_up", actor=user, obj=user, detail={"family_role": user.family_role})
     tokens.send_verification(user)
     db.session.commit()
     return user
@@ -133,11 +137,35 @@ def reset_password(token_row, new_password):
     db.session.commit()
 
 
-def update_profile(user, display_name, timezone):
+def update_profile(user, display_name, timezone, family_role=UNCHANGED):
+    """Save the profile; family_role (a key of FAMILY_ROLES or None) only when given."""
     user.display_name = clean_display_name(display_name)
     user.timezone = timezone
+    if family_role is not UNCHANGED:
+        _apply_family_role(user, family_role)
     audit.record("user.profile_updated", actor=user, obj=user)
     db.session.commit()
+
+
+def set_family_role(user, family_role):
+    """Choose (or clear, with None) the family role that picks the recommended lesson path."""
+    _apply_family_role(user, family_role)
+    db.session.commit()
+
+
+def _checked_family_role(family_role):
+    if family_role in (None, ""):
+        return None
+    if family_role not in FAMILY_ROLES:
+        raise AuthError(_("Choose a family role from the list."), field="family_role")
+    return family_role
+
+
+def _apply_family_role(user, family_role):
+    new = _checked_family_role(family_role)
+    if new != user.family_role:
+        audit.record("user.family_role_changed", actor=user, obj=user, detail={"from": user.family_role, "to": new})
+        user.family_role = new
 
 
 def change_password(user, current_password, new_password, keep_record):

@@ -59,6 +59,17 @@ def stats_command(path):
     )
     positions = ", ".join(f"{p + 1}: {share:.0%}" for p, share in stats["position_shares"].items())
     click.echo(f"correct answer positions: {positions} (bound: each at most {quality.MAX_POSITION_SHARE:.0%})")
+    from portal.lessons.content import ContentError
+    from portal.lessons.tracks import read_tracks
+
+    try:
+        tracks = read_tracks(path)
+    except ContentError as error:
+        tracks = []
+        stats["problems"].append(str(error))
+    click.echo(f"tracks: {len(tracks)}")
+    for track in tracks:
+        click.echo(f"  track {track.role}: {len(track.lessons)} lessons")
     click.echo(f"problems: {len(stats['problems'])}")
     for problem in stats["problems"]:
         click.echo(f"  - {problem}")

@@ -11,14 +11,18 @@ import sqlalchemy as sa
 from portal.extensions import db
 from portal.lessons.content import read_curriculum
 from portal.lessons.models import Lesson, LessonRevision, Module, Question, QuizAnswer, Status
+from portal.lessons.tracks import read_tracks
 
 
 def load_curriculum(root=None, force=False):
-    """Load every module and lesson under root; returns a Counter of what happened."""
+    """Load every module and lesson under root; returns a Counter of what happened. The tracks
+    file is checked first (portal/lessons/tracks.py): a track naming an unknown lesson stops the load."""
     report = Counter()
     modules = {m.slug: m for m in db.session.scalars(sa.select(Module))}
     lessons = {x.slug: x for x in db.session.scalars(sa.select(Lesson))}
-    for source in read_curriculum(root):
+    sources = read_curriculum(root)
+    read_tracks(root, known_slugs={lesson.slug for source in sources for lesson in source.lessons})
+    for source in sources:
         module = modules.get(source.slug)
         report["modules " + _upsert_module(module, source, force, modules)] += 1
         module = modules[source.slug]

@@ -4,12 +4,15 @@ from flask import abort, flash, jsonify, redirect, render_template, request, url
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from portal.lessons import bp, overview, services, worksheets
+from portal.auth import services as auth_services
+from portal.auth.family_roles import role_label
+from portal.auth.forms import FamilyRoleForm
+from portal.lessons import bp, overview, services, tracks, worksheets
 from portal.lessons.forms import ActionForm, AnswerForm, ReflectionForm, SearchForm, SharingForm
 from portal.lessons.search import search_lessons
 from portal.main.dashboard import register_panel
 from portal.security import Permission, permission_required
-from portal.templating import render_form
+from portal.templating import form_status, render_form
 
 
 def get_lesson(slug):
@@ -20,14 +23,54 @@ def get_lesson(slug):
     return lesson
 
 
-@bp.get("/")
-@permission_required(Permission.LEARN)
-def catalogue():
+def render_catalogue(role_form=None):
+    """The Learn page: the chosen role's recommended path (or a prompt to choose a role), then
+    every module. 422 when role_form came back with a field error."""
     modules = overview.overview(current_user.id)
     sharing = (
         SharingForm(share=services.sharing_enabled(current_user)) if current_user.can(Permission.SEE_FAMILY) else None
     )
-    return render_template("lessons/catalogue.html", modules=modules, search_form=SearchForm(), sharing=sharing)
+    track = tracks.track_overview(current_user.id, current_user.family_role) if current_user.family_role else None
+    if track is None and role_form is None and not current_user.is_staff:
+        role_form = FamilyRoleForm()
+    html = render_template(
+        "lessons/catalogue.html",
+        modules=modules,
+        search_form=SearchForm(),
+        sharing=sharing,
+        track=track,
+        role_form=role_form,
+        all_tracks=tracks.all_tracks(),
+        role_label=role_label,
+    )
+    return html, form_status(role_form)
+
+
+@bp.get("/")
+@permission_required(Permission.LEARN)
+def catalogue():
+    return render_catalogue()
+
+
+@bp.post("/role")
+@permission_required(Permission.LEARN)
+def choose_role():
+    """The Learn page's small form: choose a family role, then see its recommended path."""
+    form = FamilyRoleForm()
+    if not form.validate():  # (a missing CSRF token is a 400 from CSRFProtect before this runs)
+        return render_catalogue(form)
+    auth_services.set_family_role(current_user, form.family_role.data)
+    flash(_("Your recommended path is ready below."), "success")
+    return redirect(url_for(".catalogue", _anchor="recommended-path"))
+
+
+@bp.get("/tracks/<role>")
+@permission_required(Permission.LEARN)
+def track(role):
+    found = tracks.track_overview(current_user.id, role) if len(role) <= 40 else None
+    if found is None:
+        abort(404)
+    return render_template("lessons/track.html", track=found, all_tracks=tracks.all_tracks())
 
 
 @bp.get("/modules/<slug>")

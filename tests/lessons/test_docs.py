@@ -31,3 +31,11 @@ def test_doc_figures_match_the_content():
         ", ".join(f"position {p + 1}: {share:.0%}" for p, share in stats["position_shares"].items()),
     ):
         assert figure in text, figure
+
+
+def test_doc_lists_every_track_with_its_lesson_count():
+    from portal.lessons.tracks import read_tracks
+
+    text = DOC.read_text()
+    for track in read_tracks():
+        assert f"| `{track.role}` | {track.title} | {len(track.lessons)} |" in text

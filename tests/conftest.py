@@ -75,12 +75,19 @@ def _schema(database_url):
 
 def _empty_all_tables():
     """Delete every row and restart the id sequences (PostgreSQL). DELETE rather than TRUNCATE:
-    truncating ~50 tables gives each a new file on disk, a tenth of a second or more per test."""
+    truncating ~50 tables gives each a new file on disk, a tenth of a second or more per test.
+
+    On PostgreSQL the tables are locked first, as TRUNCATE would lock them: a DELETE alone does
+    not wait for a transaction still running (a browser test's server finishing a request), and
+    the row it commits afterwards would survive into the next test and collide with the
+    restarted ids."""
     db.session.remove()
     tables = [t for t in reversed(db.metadata.sorted_tables)]
     statements = [f'DELETE FROM "{table.name}"' for table in tables]  # noqa: S608 (our own table names)
     with db.engine.begin() as conn:
         if conn.dialect.name == "postgresql":
+            names = ", ".join(f'"{table.name}"' for table in tables)
+            statements.insert(0, f"LOCK TABLE {names} IN ACCESS EXCLUSIVE MODE")
             statements += [f"ALTER SEQUENCE {name} RESTART" for name in _sequences(conn)]
             conn.exec_driver_sql("; ".join(statements))
         else:
@@ -166,6 +173,7 @@ class DatabaseSnapshot:
             with closing(sqlite3.connect(self.url.database)) as live:
                 self.copy.backup(live)
             return
+        _empty_all_tables()  # whatever a previous test left behind, the snapshot's ids must be free
         with db.engine.begin() as conn:
             for table in db.metadata.sorted_tables:
                 if self.rows[table.name]:

@@ -210,6 +210,38 @@ def seeded(app, database_url):
     return snapshot.rows
 
 
+# --- realtime and signals, for tests outside tests/rooms too ----------------------------------
+
+
+@pytest.fixture
+def chat(app):
+    """Socket.IO test clients on /chat (tests.rooms.conftest.Chat), on clean presence and rate limits."""
+    from portal.rooms import presence, ratelimit
+    from tests.rooms.conftest import Chat, _forget_socket_clients
+
+    presence.store().clear()
+    ratelimit.reset()
+    helper = Chat(app)
+    yield helper
+    helper.close()
+    presence.store().clear()
+    _forget_socket_clients(app)
+
+
+@pytest.fixture
+def ended(app):
+    """Every consent_ended signal sent during the test."""
+    from portal.care import access
+
+    calls = []
+
+    def listener(sender, **kwargs):
+        calls.append(kwargs)
+
+    with access.consent_ended.connected_to(listener):
+        yield calls
+
+
 # --- the people and records most tests start from: one meaning for each name, suite-wide -------
 # (`client` is the Flask test client; a care Client is `sam`.)
 

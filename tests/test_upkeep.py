@@ -11,42 +11,17 @@ import time_machine
 from portal import upkeep
 from portal.audit import AuditEvent
 from portal.auth.models import SessionRecord
-from portal.care import access
 from portal.care import services as care_services
 from portal.care.models import FamilyLink
 from portal.extensions import db
 from portal.rooms.models import RoomKind
 from portal.security import Role
 from tests.factories import link_family, make_client, make_program, make_user
-from tests.rooms.conftest import Chat, _forget_socket_clients, ack, make_room, member, payloads
+from tests.rooms.conftest import ack, make_room, member, payloads
 
 EXPIRES_ON = date(2026, 3, 10)
 LAST_MINUTES = datetime(2026, 3, 11, 3, 55, tzinfo=UTC)  # 23:55 on 10 March in New York
 JUST_AFTER = datetime(2026, 3, 11, 4, 5, tzinfo=UTC)  # 00:05 on 11 March: the consent has lapsed
-
-
-@pytest.fixture
-def chat(app):
-    from portal.rooms import presence, ratelimit
-
-    presence.store().clear()
-    ratelimit.reset()
-    helper = Chat(app)
-    yield helper
-    helper.close()
-    presence.store().clear()
-    _forget_socket_clients(app)
-
-
-@pytest.fixture
-def ended(app):
-    calls = []
-
-    def listener(sender, **kwargs):
-        calls.append(kwargs)
-
-    with access.consent_ended.connected_to(listener):
-        yield calls
 
 
 @pytest.fixture

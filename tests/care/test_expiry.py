@@ -22,38 +22,13 @@ from portal.rooms.models import RoomKind
 from portal.security import Role
 from tests.calendar.conftest import make_series
 from tests.factories import link_family, make_client, make_program, make_user
-from tests.rooms.conftest import Chat, _forget_socket_clients, ack, make_room, member, new_id, payloads
+from tests.rooms.conftest import ack, make_room, member, new_id, payloads
 
 # Daylight saving time began in New York on 8 March 2026 (UTC-4 from then on).
 EXPIRES_ON = date(2026, 3, 10)
 LAST_MINUTES = datetime(2026, 3, 11, 3, 55, tzinfo=UTC)  # 23:55 on 10 March in New York: still valid
 JUST_AFTER = datetime(2026, 3, 11, 4, 5, tzinfo=UTC)  # 00:05 on 11 March: expired
 SESSION_DAY = date(2026, 3, 11)  # 18:00 New York, within the 24-hour reminder lead of JUST_AFTER
-
-
-@pytest.fixture
-def ended(app):
-    """Every consent_ended signal sent during the test."""
-    calls = []
-
-    def listener(sender, **kwargs):
-        calls.append(kwargs)
-
-    with access.consent_ended.connected_to(listener):
-        yield calls
-
-
-@pytest.fixture
-def chat(app):
-    from portal.rooms import presence, ratelimit
-
-    presence.store().clear()
-    ratelimit.reset()
-    helper = Chat(app)
-    yield helper
-    helper.close()
-    presence.store().clear()
-    _forget_socket_clients(app)
 
 
 @pytest.fixture

@@ -1,25 +1,10 @@
 from datetime import date, timedelta
 
-import pytest
-
 from portal.audit import AuditEvent
 from portal.care import access
 from portal.care.models import FamilyLink
 from portal.extensions import db
 from tests.factories import link_family
-
-
-@pytest.fixture
-def ended(app):
-    """Every consent_ended signal sent during the test."""
-    calls = []
-
-    def listener(sender, **kwargs):
-        calls.append(kwargs)
-
-    access.consent_ended.connect(listener)
-    yield calls
-    access.consent_ended.disconnect(listener)
 
 
 def _revoke(auth, consent_id, **overrides):

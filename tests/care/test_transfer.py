@@ -19,31 +19,7 @@ from portal.security import Role
 from tests.calendar.conftest import make_series
 from tests.conftest import AuthActions
 from tests.factories import link_family, make_client, make_program, make_user
-from tests.rooms.conftest import Chat, _forget_socket_clients, ack, make_room, member, new_id, payloads
-
-
-@pytest.fixture
-def chat(app):
-    from portal.rooms import presence, ratelimit
-
-    presence.store().clear()
-    ratelimit.reset()
-    helper = Chat(app)
-    yield helper
-    helper.close()
-    presence.store().clear()
-    _forget_socket_clients(app)
-
-
-@pytest.fixture
-def ended(app):
-    calls = []
-
-    def listener(sender, **kwargs):
-        calls.append(kwargs)
-
-    with access.consent_ended.connected_to(listener):
-        yield calls
+from tests.rooms.conftest import ack, make_room, member, new_id, payloads
 
 
 @pytest.fixture

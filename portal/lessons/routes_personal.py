@@ -5,7 +5,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from portal.extensions import limiter
-from portal.lessons import bp, export, services, sharing, worksheets
+from portal.lessons import bp, export, services, sharing, translations, worksheets
 from portal.lessons.forms import ActionForm, ReflectionForm, VerifyForm
 from portal.lessons.routes import get_lesson, render_lesson
 from portal.main.dashboard import register_panel
@@ -81,7 +81,8 @@ def export_pdf():
 @bp.get("/certificates")
 @permission_required(Permission.LEARN)
 def certificates():
-    return render_template("lessons/certificates.html", certificates=services.certificates_of(current_user))
+    found = translations.localize_certificates(services.certificates_of(current_user), translations.reader_locale())
+    return render_template("lessons/certificates.html", certificates=found)
 
 
 @bp.get("/certificates/<code>")
@@ -90,7 +91,8 @@ def certificate(code):
     found = services.find_certificate(code)
     if found is None or found.user_id != current_user.id:
         abort(404)
-    return render_template("lessons/certificate.html", certificate=found)
+    (shown,) = translations.localize_certificates([found], translations.reader_locale())
+    return render_template("lessons/certificate.html", certificate=shown)
 
 
 @bp.get("/certificates/verify")
@@ -100,6 +102,8 @@ def verify(code=None):
     form = VerifyForm(request.args if code is None else None, code=code)
     asked = code is not None or "code" in request.args
     found = services.find_certificate(form.code.data) if asked and form.validate() else None
+    if found is not None:
+        (found,) = translations.localize_certificates([found], translations.reader_locale())
     return render_template("lessons/verify.html", form=form, asked=asked, certificate=found)
 
 

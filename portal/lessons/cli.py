@@ -4,9 +4,9 @@ import click
 from flask.cli import with_appcontext
 
 from portal.lessons import quality
-from portal.lessons.content import ContentError
+from portal.lessons.content import TRANSLATED_LOCALES, ContentError
 from portal.lessons.loader import load_curriculum
-from portal.lessons.stats import curriculum_stats
+from portal.lessons.stats import curriculum_stats, translation_figures
 
 curriculum = click.Group("curriculum", help="Manage the curriculum in portal/content/.")
 
@@ -72,4 +72,23 @@ def stats_command(path):
         click.echo(f"  track {track.role}: {len(track.lessons)} lessons")
     click.echo(f"problems: {len(stats['problems'])}")
     for problem in stats["problems"]:
+        click.echo(f"  - {problem}")
+    for locale in TRANSLATED_LOCALES:
+        _echo_translations(locale, path)
+
+
+def _echo_translations(locale, path):
+    """The translation figures of one language: counts, then each stale or missing file."""
+    try:
+        figures = translation_figures(locale, path)
+    except ContentError as error:
+        click.echo(f"translations {locale}: unreadable ({error})")
+        return
+    counts = ", ".join(f"{len(figures[state])} {state}" for state in ("translated", "stale", "missing"))
+    click.echo(f"translations {locale}: {counts}")
+    for state in ("stale", "missing"):
+        for name in figures[state]:
+            click.echo(f"  - {locale} {state}: {name}")
+    click.echo(f"translation problems {locale}: {len(figures['problems'])}")
+    for problem in figures["problems"]:
         click.echo(f"  - {problem}")

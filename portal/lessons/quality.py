@@ -164,8 +164,14 @@ ES_TEST_WORDS = r"(?:pruebas?|análisis|analisis|resultados?|muestras?|orina|ex�
 BANNED_BY_LOCALE = {
     "es": [
         (re.compile(r"\b(drogadict[oa]s?|adict[oa]s?)\b", re.I), "una etiqueta para una persona"),
-        (re.compile(rf"\b(limpi[oa]s?|suci[oa]s?)\b[^.?!]{{0,40}}\b{ES_TEST_WORDS}", re.I), "'limpio'/'sucio' (prueba)"),
-        (re.compile(rf"\b{ES_TEST_WORDS}[^.?!]{{0,40}}\b(limpi[oa]s?|suci[oa]s?)\b", re.I), "'limpio'/'sucio' (prueba)"),
+        (
+            re.compile(rf"\b(limpi[oa]s?|suci[oa]s?)\b[^.?!]{{0,40}}\b{ES_TEST_WORDS}", re.I),
+            "'limpio'/'sucio' (prueba)",
+        ),
+        (
+            re.compile(rf"\b{ES_TEST_WORDS}[^.?!]{{0,40}}\b(limpi[oa]s?|suci[oa]s?)\b", re.I),
+            "'limpio'/'sucio' (prueba)",
+        ),
         (
             re.compile(r"\b(est[aá]\w*|mantener\w*|sigue|seguir|lleva\w*)\s+(limpi[oa]s?)\b", re.I),
             "'limpio' para una persona",

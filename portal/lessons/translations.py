@@ -22,8 +22,7 @@ NOTES = {
     "es": {
         STALE: "Esta lección cambió en inglés y estamos actualizando la traducción. "
         "Mientras tanto, le mostramos el texto actual en inglés.",
-        MISSING: "Esta lección todavía no está traducida al español. "
-        "Mientras tanto, le mostramos el texto en inglés.",
+        MISSING: "Esta lección todavía no está traducida al español. Mientras tanto, le mostramos el texto en inglés.",
         "module " + STALE: "Este módulo cambió en inglés y estamos actualizando la traducción. "
         "Mientras tanto, le mostramos el texto actual en inglés.",
         "module " + MISSING: "Este módulo todavía no está traducido al español. "

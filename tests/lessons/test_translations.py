@@ -235,7 +235,7 @@ def test_answers_and_progress_are_the_same_records_in_either_language(content, l
     db.session.commit()
     english = client.get("/lessons/read/relapse-is-part").get_data(as_text=True)
     assert "When a relapse happens" in english and "Cuando ocurre" not in english
-    assert 'value="1" id="q%d-c1" checked' % question.id in english
+    assert f'value="1" id="q{question.id}-c1" checked' in english
 
 
 def test_a_stale_translation_shows_current_english_with_a_spanish_note(content, lector, client):
@@ -247,7 +247,7 @@ def test_a_stale_translation_shows_current_english_with_a_spanish_note(content, 
     assert "Esta lección cambió en inglés y estamos actualizando la traducción" in page
     assert '<h1 id="lesson-title" lang="en">When a relapse happens</h1>' in page
     assert '<div class="prose" lang="en">' in page
-    assert "<fieldset lang=\"en\">" in page
+    assert '<fieldset lang="en">' in page
     listing = client.get("/lessons/modules/family-basics").get_data(as_text=True)
     assert 'lang="en">When a relapse happens</a>' in listing
 

@@ -48,17 +48,18 @@ def delete_reflection(slug):
 @bp.get("/reflections")
 @permission_required(Permission.LEARN)
 def reflections():
-    return render_template(
-        "lessons/reflections.html", reflections=services.reflections_of(current_user), action_form=ActionForm()
-    )
+    return render_template("lessons/reflections.html", reflections=my_reflections(), action_form=ActionForm())
+
+
+def my_reflections():
+    """The reader's reflections, with lesson titles in the reader's language."""
+    return translations.localize_reflections(services.reflections_of(current_user), translations.reader_locale())
 
 
 @bp.get("/reflections/export.md")
 @permission_required(Permission.LEARN)
 def export_markdown():
-    text = export.reflections_markdown(
-        current_user, services.reflections_of(current_user), worksheets.filled(current_user)
-    )
+    text = export.reflections_markdown(current_user, my_reflections(), worksheets.filled(current_user))
     return Response(
         text,
         mimetype="text/markdown; charset=utf-8",
@@ -69,7 +70,7 @@ def export_markdown():
 @bp.get("/reflections/export.pdf")
 @permission_required(Permission.LEARN)
 def export_pdf():
-    data = export.reflections_pdf(current_user, services.reflections_of(current_user), worksheets.filled(current_user))
+    data = export.reflections_pdf(current_user, my_reflections(), worksheets.filled(current_user))
     return Response(
         data, mimetype="application/pdf", headers={"Content-Disposition": 'attachment; filename="my-reflections.pdf"'}
     )

@@ -154,7 +154,9 @@ def localize_links(links, locale):
     slugs = [link.slug for link in links if link is not None]
     if not slugs:
         return links
-    ids = dict(db.session.execute(sa.select(Lesson.slug, Lesson.id).where(Lesson.slug.in_(slugs))).tuples().all())
+    ids = {
+        row.slug: row.id for row in db.session.execute(sa.select(Lesson.slug, Lesson.id).where(Lesson.slug.in_(slugs)))
+    }
     found = lesson_translations(ids.values(), locale)
     result = []
     for link in links:
@@ -198,3 +200,23 @@ def localize_certificates(certificates, locale):
         return certificates
     titles = module_titles({c.module_id for c in certificates}, locale)
     return [Localized(c, module_title=titles[c.module_id]) if c.module_id in titles else c for c in certificates]
+
+
+def localize_reflections(reflections, locale):
+    """Reflections (the same records in every language) showing their lesson's and module's
+    current translated title and prompt; two SELECTs however many there are."""
+    if locale is None or not reflections:
+        return reflections
+    lessons = lesson_translations({r.lesson_id for r in reflections}, locale)
+    modules = module_translations({r.lesson.module_id for r in reflections}, locale)
+    shown = []
+    for reflection in reflections:
+        lesson, text = reflection.lesson, current_text(lessons, reflection.lesson_id)
+        module_text = current_text(modules, lesson.module_id)
+        module = Localized(lesson.module, title=module_text.title) if module_text else lesson.module
+        if text:
+            lesson = Localized(lesson, title=text.title, reflection_prompt=text.reflection_prompt, module=module)
+        else:
+            lesson = Localized(lesson, lang="en", module=module)
+        shown.append(Localized(reflection, lesson=lesson))
+    return shown

@@ -3,6 +3,7 @@
 import textwrap
 
 import pytest
+from flask_babel import refresh
 
 from portal.extensions import db
 from portal.lessons import translations
@@ -322,3 +323,66 @@ def test_spanish_search_page(content, lector, client):
     load_curriculum(content)
     page = client.get("/lessons/search?q=recaidas").get_data(as_text=True)
     assert "Cuando ocurre una recaída" in page
+
+
+# --- tracks, reflections, cost ---------------------------------------------------------------
+
+
+@pytest.fixture
+def real_content(tmp_path):
+    """A copy of the real curriculum with a Spanish tracks file (and no Spanish lessons)."""
+    import shutil
+
+    from portal.lessons.content import CONTENT_DIR
+
+    root = tmp_path / "real"
+    shutil.copytree(CONTENT_DIR, root, ignore=shutil.ignore_patterns("es"))
+    write(
+        root / "es" / "tracks.yaml",
+        "tracks:\n  - role: parent_teen\n    title: Para padres de un adolescente\n    intro: Su hijo adolescente.\n",
+    )
+    return root
+
+
+def test_tracks_show_their_spanish_title_and_intro(real_content, spanish):
+    from portal.lessons import tracks
+
+    load_curriculum(real_content)
+    with spanish.test_request_context(headers={"Accept-Language": "es"}):
+        teen = tracks.track_overview(None, "parent_teen", real_content)
+        partner = tracks.track_overview(None, "partner", real_content)
+    assert (teen.title, teen.intro, teen.lang) == ("Para padres de un adolescente", "Su hijo adolescente.", None)
+    assert partner.lang == "en" and partner.title.startswith("For")
+    assert all(lesson.lang == "en" for lesson in teen.lessons)  # no Spanish lessons in this copy
+    with spanish.test_request_context(headers={"Accept-Language": "en"}):
+        refresh()  # the test's app context outlives the request: forget the locale it chose
+        assert tracks.track_overview(None, "parent_teen", real_content).title == "For parents of a teenager"
+
+
+def test_a_spanish_tracks_file_naming_an_unknown_role_is_refused(real_content):
+    from portal.lessons.content import ContentError
+    from portal.lessons.tracks import read_translated_tracks
+
+    write(real_content / "es" / "tracks.yaml", "tracks:\n  - role: cousin\n    title: T\n    intro: I\n")
+    with pytest.raises(ContentError, match="unknown role"):
+        read_translated_tracks("es", real_content)
+
+
+def test_reflections_page_shows_spanish_lesson_titles(content, lector, auth, client):
+    load_curriculum(content)
+    auth.post("/lessons/read/relapse-is-part/reflection", {"body": "Mi nota"}, page="/lessons/read/relapse-is-part")
+    page = client.get("/lessons/reflections").get_data(as_text=True)
+    assert "Mi nota" in page and "Cuando ocurre una recaída" in page and "Lo básico para las familias" in page
+
+
+def test_spanish_pages_cost_a_fixed_number_of_statements(app, spanish, lector, client):
+    """Reading in Spanish adds the same few statements however many lessons there are."""
+    from tests.lessons.conftest import make_module
+    from tests.statements import statements_of_get
+
+    first = make_module("uno", lessons=2)
+    paths = ("/lessons/", f"/lessons/modules/{first.slug}", "/dashboard", f"/lessons/read/{first.lessons[0].slug}")
+    small = [len(statements_of_get(client, path)) for path in paths]
+    for n in range(2, 6):
+        make_module(f"m{n}", position=n, lessons=6)
+    assert small == [len(statements_of_get(client, path)) for path in paths]

@@ -402,6 +402,7 @@ def record_consent(client, terms, *, signature_name, witness, now, detail=None):
             "sha256": consent.text_sha256,
             "attendance": consent.includes_attendance,
         }
+        | ({"language": consent.language} if consent.language != "en" else {})  # English: the entry as before
         | (detail or {}),
     )
     return consent

@@ -7,6 +7,7 @@ from datetime import date
 
 import pytest
 
+from portal.audit import AuditEvent
 from portal.care import consent_text
 from portal.care.models import Consent
 from portal.extensions import db
@@ -61,6 +62,8 @@ def test_signing_in_spanish_records_the_language_and_hashes_it(client, auth, cou
     assert "Firma electrónica del cliente: sam rivera" in consent.signed_text
     assert consent.text_sha256 == hashlib.sha256(f"language: es\n{consent.signed_text}".encode()).hexdigest()
     assert consent.text_sha256 != hashlib.sha256(consent.signed_text.encode()).hexdigest()
+    event = db.session.scalar(db.select(AuditEvent).filter_by(action="consent.signed"))
+    assert event.detail["language"] == "es" and event.detail["sha256"] == consent.text_sha256
     printable = client.get(response.headers["Location"]).get_data(as_text=True)
     assert '<html lang="es"' in printable and '<div class="consent-text" lang="es">' in printable
     assert consent.text_sha256 in printable

@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 from portal.lessons import quality
-from portal.lessons.content import CONTENT_DIR, TRANSLATED_LOCALES, LessonSource, QuestionSource, read_curriculum
+from portal.lessons.content import TRANSLATED_LOCALES, LessonSource, QuestionSource, read_curriculum
 from portal.lessons.stats import curriculum_stats, translation_figures
 
 STATS = curriculum_stats()
@@ -257,12 +257,6 @@ def test_every_translated_lesson_file_meets_the_checklist(locale):
     assert TRANSLATIONS[locale]["problems"] == []
 
 
-# Until the Spanish lesson files land (portal/content/es/, written by the translators), there
-# is nothing to check: this test is expected to fail while that folder does not exist, and runs
-# for real as soon as it does.
-@pytest.mark.xfail(
-    not (CONTENT_DIR / "es").is_dir(), reason="portal/content/es/ has not landed yet", strict=True, run=True
-)
 @pytest.mark.parametrize("locale", TRANSLATED_LOCALES)
 def test_every_curriculum_file_has_a_current_translation(locale):
     figures = TRANSLATIONS[locale]

@@ -386,3 +386,24 @@ def test_spanish_pages_cost_a_fixed_number_of_statements(app, spanish, lector, c
     for n in range(2, 6):
         make_module(f"m{n}", position=n, lessons=6)
     assert small == [len(statements_of_get(client, path)) for path in paths]
+
+
+# --- the real Spanish curriculum --------------------------------------------------------------
+
+
+def test_every_spanish_lesson_page_is_in_spanish(curriculum, lector, client):
+    """Every lesson of portal/content/es/ reads in Spanish, with no note and no English title."""
+    rows = db.session.execute(db.select(Lesson.slug, LessonTranslation.title).join(LessonTranslation)).all()
+    assert rows and len(rows) == db.session.scalar(db.select(db.func.count()).select_from(Lesson))
+    for slug, spanish_title in rows:
+        page = client.get(f"/lessons/read/{slug}").get_data(as_text=True)
+        assert f'<h1 id="lesson-title">{spanish_title}</h1>' in page.replace("&#34;", '"').replace("&#39;", "'"), slug
+        assert "translation-note" not in page, slug
+
+
+@pytest.mark.parametrize(("query", "slug"), [("naloxona", "overdose-naloxone-safe-storage"), ("limites", None)])
+def test_the_real_spanish_curriculum_is_searchable(curriculum, spanish, query, slug):
+    hits = search_lessons(query, "es")
+    assert hits and all(hit.lang is None for hit in hits)
+    if slug:
+        assert slug in [hit.slug for hit in hits[:3]]

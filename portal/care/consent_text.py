@@ -97,7 +97,7 @@ TEXTS = {(CURRENT_VERSION, "en"): _V1, (CURRENT_VERSION, "es"): _V1_ES}
 #: The purpose the form suggests, in each language (the Spanish one replaces the English default).
 DEFAULT_PURPOSE = {
     "en": "To take part in family sessions and support my recovery.",
-    "es": "Participar en las sesiones familiares y apoyar mi recuperación.",
+    "es": "Para participar en las sesiones familiares y apoyar mi recuperación.",
 }
 _MONTHS_ES = [
     "enero",

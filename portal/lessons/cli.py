@@ -1,5 +1,7 @@
 """`flask curriculum …`"""
 
+from collections import Counter
+
 import click
 from flask.cli import with_appcontext
 
@@ -17,12 +19,15 @@ curriculum = click.Group("curriculum", help="Manage the curriculum in portal/con
 @with_appcontext
 def load_command(force, path):
     """Upsert the curriculum files by slug (idempotent; learners' progress is kept)."""
+    translations = Counter()
     try:
-        report = load_curriculum(path, force=force)
+        report = load_curriculum(path, force=force, translations=translations)
     except ContentError as error:
         raise click.ClickException(str(error)) from error
     for key in sorted(report):
         click.echo(f"{key}: {report[key]}")
+    for key in sorted(translations):
+        click.echo(f"{key}: {translations[key]}")
     if report.get("lessons kept portal edits") or report.get("modules kept portal edits"):
         click.echo("Some items were edited in the portal and kept; use --force to overwrite them.")
 

@@ -23,10 +23,13 @@ from portal.lessons.models import (
 from portal.lessons.tracks import read_tracks
 
 
-def load_curriculum(root=None, force=False):
-    """Load every module and lesson under root; returns a Counter of what happened. The tracks
-    file is checked first (portal/lessons/tracks.py): a track naming an unknown lesson stops the load."""
+def load_curriculum(root=None, force=False, translations=None):
+    """Load every module and lesson under root, then their translations; returns a Counter of
+    what happened to the English (`translations`, a Counter when given, receives the same for
+    each language). The tracks file is checked first (portal/lessons/tracks.py): a track naming
+    an unknown lesson stops the load."""
     report = Counter()
+    translated = Counter() if translations is None else translations
     modules = {m.slug: m for m in db.session.scalars(sa.select(Module))}
     lessons = {x.slug: x for x in db.session.scalars(sa.select(Lesson))}
     sources = read_curriculum(root)
@@ -40,7 +43,7 @@ def load_curriculum(root=None, force=False):
             report["lessons " + outcome] += 1
     db.session.flush()
     for locale in TRANSLATED_LOCALES:
-        _load_translations(sources, locale, root, modules, lessons, report)
+        _load_translations(sources, locale, root, modules, lessons, translated)
     db.session.commit()
     return report
 

@@ -1,6 +1,7 @@
 """The curriculum in Spanish: the file format, loading, reading, stale translations, search."""
 
 import textwrap
+from collections import Counter
 
 import pytest
 from flask_babel import refresh
@@ -175,15 +176,21 @@ def test_a_translation_without_translation_of_is_refused(content):
 
 
 def test_load_stores_translations_idempotently_and_removes_deleted_ones(app, content):
-    report = load_curriculum(content)
-    assert report["translations es created"] == 2
+    translated = Counter()
+    report = load_curriculum(content, translations=translated)
+    assert report == {"modules created": 1, "lessons created": 1}  # the English, as before
+    assert translated == {"translations es created": 2}
     row = db.session.scalar(db.select(LessonTranslation))
     assert row.locale == "es" and row.title == "Cuando ocurre una recaída"
     assert row.questions[0]["choices"][1] == "Mantener la calma y hablar con su consejero."
     assert "<h2>Qué significa una recaída</h2>" in row.body_html
-    assert load_curriculum(content)["translations es unchanged"] == 2
+    translated.clear()
+    load_curriculum(content, translations=translated)
+    assert translated == {"translations es unchanged": 2}
     (content / "es" / "01-basics" / "relapse.md").unlink()
-    assert load_curriculum(content)["translations es removed"] == 1
+    translated.clear()
+    load_curriculum(content, translations=translated)
+    assert translated == {"translations es removed": 1, "translations es unchanged": 1}
     assert db.session.scalar(db.select(db.func.count()).select_from(LessonTranslation)) == 0
     assert db.session.scalar(db.select(db.func.count()).select_from(ModuleTranslation)) == 1
 
@@ -407,3 +414,12 @@ def test_the_real_spanish_curriculum_is_searchable(curriculum, spanish, query, s
     assert hits and all(hit.lang is None for hit in hits)
     if slug:
         assert slug in [hit.slug for hit in hits[:3]]
+
+
+def test_curriculum_load_prints_what_happened_to_translations(app, content):
+    result = app.test_cli_runner().invoke(args=["curriculum", "load", "--path", str(content)])
+    assert result.exit_code == 0, result.output
+    assert "lessons created: 1" in result.output and "translations es created: 2" in result.output
+    (content / "es" / "01-basics" / "relapse.md").write_text("---\nslug: x\n---\nno title\n")
+    result = app.test_cli_runner().invoke(args=["curriculum", "load", "--path", str(content)])
+    assert result.exit_code != 0 and "front matter needs 'title'" in result.output

@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 from portal.lessons import quality
-from portal.lessons.content import LessonSource, QuestionSource, read_curriculum
+from portal.lessons.content import LessonSource, PracticeSource, QuestionSource, read_curriculum
 from portal.lessons.stats import curriculum_stats
 
 STATS = curriculum_stats()
@@ -51,7 +51,7 @@ def question(answer=0, scenario=True, feedback=True, choices=GOOD_CHOICES):
 
 def lesson(body="Some text.\n\n## Sources\n\n- NIDA, *Treatment and Recovery*.\n", questions=None, **text):
     questions = [question(), question(1), question(2)] if questions is None else questions
-    fields = {"title": "T", "summary": "S", "reflection": "R?"} | text
+    fields = {"title": "T", "summary": "S", "reflection": "R?", "practice": PracticeSource("Take a walk.", "y")} | text
     return LessonSource(Path("x.md"), "x", order=1, minutes=5, body=body, questions=questions, **fields)
 
 

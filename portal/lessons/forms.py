@@ -47,7 +47,7 @@ class ReflectionForm(FlaskForm):
 
 
 class OutcomeForm(FlaskForm):
-    """"How did it go?" for one "Try this week" commitment."""
+    """ "How did it go?" for one "Try this week" commitment."""
 
     outcome = RadioField(
         _l("How did it go?"),

@@ -1,5 +1,5 @@
-""""Try this week": commitments to a lesson's practice, the follow-up on a later visit, and the
-next step for each answer (docs/curriculum.md, "Try this week").
+"""The "Try this week" practice: commitments, the follow-up on a later visit, and the next
+step for each answer (docs/curriculum.md, "Try this week").
 
 Services take explicit arguments (never `request` or `current_user`), commit once and raise
 LessonError for what the rules do not allow. Every lookup is scoped to its owner: a commitment
@@ -34,7 +34,7 @@ def open_commitment(user, lesson):
 
 
 def commit(user, lesson):
-    """"I'll try this": one open commitment per person and lesson (a second submit returns the first)."""
+    """ "I'll try this": one open commitment per person and lesson (a second submit returns the first)."""
     if not lesson.practice_text:
         raise LessonError(_l("This lesson has no practice to try."))
     existing = open_commitment(user, lesson)
@@ -106,7 +106,7 @@ def record_outcome(user, commitment, outcome):
 
 
 def keep_for_another_week(user, commitment):
-    """"Didn't get to it" → commit to the same practice again (the open one if a double submit made it)."""
+    """ "Didn't get to it" → commit to the same practice again (the open one if a double submit made it)."""
     if commitment.outcome != Outcome.NOT_YET:
         raise LessonError(_l("Only a practice you didn't get to can be kept for another week."))
     return commit(user, commitment.lesson)

@@ -1,4 +1,4 @@
-""""Try this week": commit on the lesson page, answer on a later visit, see the next step.
+"""The "Try this week" practice: commit on the lesson page, answer on a later visit, next step.
 
 Every route is a family member's own: commitments are looked up by id *and* owner, so someone
 else's id is a 404. Every change is a POST with a CSRF token; all of it works without JavaScript.

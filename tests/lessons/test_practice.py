@@ -1,5 +1,5 @@
-""""Try this week": commit on the lesson page, the dashboard asks on a later visit, each answer
-leads to its next step; the counselor sees it only through opt-in sharing; hostile input."""
+"""The "Try this week" practice: commit on the lesson page, asked on a later visit, each answer's
+next step; the counselor sees it only through opt-in sharing; hostile input."""
 
 import pytest
 import sqlalchemy as sa

@@ -123,7 +123,7 @@ def practice_note(commitment_id):
         flash(_("Your note is saved and shared with your family member's counselor."), "success")
     else:
         flash(_("Your note is saved. Only you can read it."), "success")
-    return redirect(url_for(".practice_followup", commitment_id=commitment.id, _anchor="note"))
+    return redirect(url_for(".practice_followup", commitment_id=commitment.id, _anchor="practice-note"))
 
 
 @register_panel

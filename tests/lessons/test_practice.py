@@ -179,7 +179,7 @@ def test_xss_in_the_note_is_sanitized(app, client, auth, learner):
     row = went_badly(auth, learner)
     auth.post(f"/lessons/practice/{row.id}/note", {"note": '<script>alert(1)</script><img src=x onerror="alert(2)">'})
     page = client.get(f"/lessons/practice/{row.id}").get_data(as_text=True)
-    assert "<script>alert(1)" not in page and "<img" not in page.split('id="note"')[1]
+    assert "<script>alert(1)" not in page and "<img" not in page.split('id="practice-note"')[1]
     db.session.refresh(row)
     assert "<script" not in row.note_html and "<img" not in row.note_html
     assert "&lt;script&gt;" in row.note_html  # shown as the text that was typed

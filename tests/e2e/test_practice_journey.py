@@ -120,3 +120,29 @@ def test_role_path_scenario_worksheet_practice_and_the_follow_up(page, browser_l
     db.session.refresh(commitment)
     assert commitment.outcome == "went_badly" and commitment.note_shared
     assert "<script" not in commitment.note_html
+
+
+def test_commit_and_answer_without_javascript(browser, live_server, browser_login):
+    load_curriculum()
+    make_user(email="nojs-practice@example.org")
+    context = browser.new_context(base_url=live_server.base_url, java_script_enabled=False)
+    page = context.new_page()
+    try:
+        browser_login(page, "nojs-practice@example.org")
+        page.goto("/lessons/read/realistic-self-care")
+        page.click('#try-this-week button:has-text("I\'ll try this")')
+        page.wait_for_url("**/lessons/read/realistic-self-care#try-this-week")
+        page.click("header button:has-text('Sign out')")
+        page.wait_for_url("**/")
+        browser_login(page, "nojs-practice@example.org")
+        card = page.locator("section.card", has_text="How did it go?")
+        card.get_by_label("I didn't get to it").check()
+        card.locator("button", has_text="Tell us how it went").click()
+        page.wait_for_url("**/lessons/practice/*#next-step")
+        page.click("text=Keep it for another week")
+        page.wait_for_url("**/lessons/read/realistic-self-care#try-this-week")
+        assert "You chose to try this" in page.inner_text("#try-this-week")
+    finally:
+        context.close()
+    outcomes = sorted(c.outcome or "open" for c in db.session.scalars(sa.select(PracticeCommitment)))
+    assert outcomes == ["not_yet", "open"]

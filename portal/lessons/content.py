@@ -53,8 +53,9 @@ class LessonSource:
             parts += [q.prompt, *q.choices, q.answer, q.explanation]
             if any(q.feedback) or q.scenario:  # files in the older format keep their fingerprint
                 parts += [*q.feedback, q.scenario]
-        if self.practice is not None:  # …and so do files without a practice
-            parts += ["practice", self.practice.text, self.practice.followup]
+        # The practice is not part of the fingerprint: translations name the fingerprint of the
+        # English text they translate (`translation_of`), and adding a practice to every lesson
+        # must not make them all out of date. The loader compares the practice on its own.
         return source_hash(*parts)
 
 

@@ -71,20 +71,27 @@ def _upsert_lesson(lesson, source, module, force, lessons):
     elif lesson.edited_in_portal and not force:
         return "kept portal edits"
     elif lesson.source_hash == source.fingerprint and not lesson.edited_in_portal:
-        return "unchanged"
+        if (lesson.practice_text, lesson.practice_followup) == _practice(source):
+            return "unchanged"
+        lesson.practice_text, lesson.practice_followup = _practice(source)  # not in the fingerprint
+        return "updated"
     else:
         outcome = "updated"
     lesson.module = module
     lesson.title, lesson.summary, lesson.minutes = source.title, source.summary, source.minutes
     lesson.reflection_prompt, lesson.position = source.reflection, source.order
     lesson.set_body(source.body)
-    practice = source.practice
-    lesson.practice_text, lesson.practice_followup = (practice.text, practice.followup) if practice else ("", "")
+    lesson.practice_text, lesson.practice_followup = _practice(source)
     lesson.source_hash, lesson.edited_in_portal = source.fingerprint, False
     _sync_questions(lesson, source.questions)
     db.session.flush()
     db.session.add(LessonRevision.snapshot(lesson, source="files"))
     return outcome
+
+
+def _practice(source):
+    """(text, followup) of a lesson file's practice; ("", "") for a file without one."""
+    return (source.practice.text, source.practice.followup) if source.practice else ("", "")
 
 
 def _sync_questions(lesson, sources):

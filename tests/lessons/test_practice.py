@@ -297,3 +297,14 @@ def test_other_counselors_and_families_see_nothing(app, client, auth, counselor)
     theirs = commitments(member)[0]
     assert client.get(f"/lessons/practice/{theirs.id}").status_code == 404
     assert "advice" not in client.get("/dashboard").get_data(as_text=True)
+
+
+def test_the_english_practice_is_marked_as_english_for_a_spanish_reader(app, client, learner):
+    lesson = module_with_practice().lessons[0]
+    page = client.get(f"/lessons/read/{lesson.slug}").get_data(as_text=True)
+    assert f'<p class="practice-text">{TEXT}</p>' in page
+    learner.locale = "es"
+    db.session.commit()
+    app.config["LANGUAGES"] = [*app.config["LANGUAGES"], "es"]
+    page = client.get(f"/lessons/read/{lesson.slug}").get_data(as_text=True)
+    assert f'<p class="practice-text" lang="en">{TEXT}</p>' in page

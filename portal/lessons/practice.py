@@ -13,6 +13,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import contains_eager
 
+from portal import audit
 from portal.clock import utcnow
 from portal.extensions import db
 from portal.lessons import overview, services, tracks
@@ -120,7 +121,15 @@ def save_note(user, commitment, text, share):
     if len(text) > NOTE_MAX:
         raise LessonError(_l("Please keep a note under %(n)s characters.", n=f"{NOTE_MAX:,}"))
     commitment.set_note(text)
-    commitment.note_shared = bool(share and text)
+    shared = bool(share and text)
+    if shared != commitment.note_shared:  # the choice to show the counselor a note is audited
+        audit.record(
+            "lessons.practice_note_" + ("shared" if shared else "unshared"),
+            actor=user,
+            object_type="practice_commitments",
+            object_id=commitment.id,
+        )
+    commitment.note_shared = shared
     db.session.commit()
     return commitment
 

@@ -4,6 +4,7 @@ next step; the counselor sees it only through opt-in sharing; hostile input."""
 import pytest
 import sqlalchemy as sa
 
+from portal.audit import AuditEvent
 from portal.extensions import db
 from portal.lessons import practice, services
 from portal.lessons.models import Outcome, PracticeCommitment
@@ -146,6 +147,8 @@ def test_went_badly_offers_the_followup_lesson_and_a_private_note(app, client, a
     auth.post(f"/lessons/practice/{row.id}/note", {"note": "He shouted and left.", "share": "y"})
     db.session.refresh(row)
     assert row.note_shared is True
+    events = db.session.scalars(sa.select(AuditEvent.action).filter_by(object_type="practice_commitments")).all()
+    assert events == ["lessons.practice_note_shared"]
 
 
 def test_an_answer_cannot_be_changed_but_a_double_submit_is_harmless(app, client, auth, learner):

@@ -311,3 +311,17 @@ def test_the_english_practice_is_marked_as_english_for_a_spanish_reader(app, cli
     app.config["LANGUAGES"] = [*app.config["LANGUAGES"], "es"]
     page = client.get(f"/lessons/read/{lesson.slug}").get_data(as_text=True)
     assert f'<p class="practice-text" lang="en">{TEXT}</p>' in page
+
+
+def test_counselor_sees_nothing_once_the_consent_is_revoked(app, client, auth, counselor):
+    from portal.care.models import FamilyLink
+    from portal.clock import utcnow
+
+    member, client_row, module = family_with_practice(counselor)
+    services.set_sharing(member, True)
+    link = db.session.scalar(sa.select(FamilyLink).filter_by(user_id=member.id))
+    link.consent.revoked_at = utcnow()
+    db.session.commit()
+    auth.login(counselor.email)
+    page = progress_page(client, client_row).get_data(as_text=True)
+    assert module.lessons[1].title not in page and "advice" not in page

@@ -70,6 +70,8 @@ def upgrade():
         sa.Column("body_text", sa.Text(), nullable=False),
         sa.Column("questions", sa.JSON(), nullable=False),
         sa.Column("translation_of", sa.String(length=64), nullable=False),
+        sa.Column("practice_text", sa.String(length=500), nullable=False),
+        sa.Column("practice_of", sa.String(length=64), nullable=False),
         sa.Column("updated_at", sa.DateTime(), nullable=False),
         sa.ForeignKeyConstraint(["lesson_id"], ["lessons.id"], ondelete="CASCADE"),
         sa.PrimaryKeyConstraint("id"),

@@ -19,6 +19,7 @@ from portal.lessons.models import (
     Question,
     QuizAnswer,
     Status,
+    source_hash,
 )
 from portal.lessons.tracks import read_tracks
 
@@ -70,7 +71,9 @@ def _load_translations(sources, locale, root, modules, lessons, report):
                 continue
             seen.add((model, owner_id))
             row = existing.get((model, owner_id))
-            outcome = _upsert_translation(model, row, owner_id, locale, translation)
+            row, outcome = _upsert_translation(model, row, owner_id, locale, translation)
+            if model is LessonTranslation:
+                outcome = _sync_practice(row, english, translation, outcome)
             report[f"translations {locale} {outcome}"] += 1
     for key, row in existing.items():
         if key not in seen:
@@ -79,6 +82,7 @@ def _load_translations(sources, locale, root, modules, lessons, report):
 
 
 def _upsert_translation(model, row, owner_id, locale, translation):
+    """(the row, created | updated | unchanged) for one translated file."""
     text = translation.source
     if row is None:
         owner = {"module_id": owner_id} if model is ModuleTranslation else {"lesson_id": owner_id}
@@ -86,7 +90,7 @@ def _upsert_translation(model, row, owner_id, locale, translation):
         db.session.add(row)
         outcome = "created"
     elif row.translation_of == translation.translation_of and _same_text(row, text):
-        return "unchanged"
+        return row, "unchanged"
     else:
         outcome = "updated"
     row.title, row.summary, row.translation_of = text.title, text.summary, translation.translation_of
@@ -96,7 +100,22 @@ def _upsert_translation(model, row, owner_id, locale, translation):
         row.reflection_prompt = text.reflection
         row.set_body(text.body)
         row.questions = _question_rows(text)
-    return outcome
+    return row, outcome
+
+
+def _sync_practice(row, english, translation, outcome):
+    """Store the translated practice; when it changed, note which English practice it now
+    translates (practices are outside the fingerprint: portal/lessons/translations.py)."""
+    text = translation.source.practice.text if translation.source.practice else ""
+    if row.practice_text == text and row.practice_of:
+        return outcome
+    row.practice_text, row.practice_of = text, practice_fingerprint(english)
+    return "updated" if outcome == "unchanged" else outcome
+
+
+def practice_fingerprint(english):
+    """The fingerprint of an English lesson's practice ("" without one)."""
+    return source_hash(english.practice.text, english.practice.followup) if english.practice else ""
 
 
 def _same_text(row, text):

@@ -286,6 +286,11 @@ class LessonTranslation(db.Model):
     # [{"prompt", "choices", "explanation", "feedback"}], in the order of the English questions.
     questions: Mapped[list] = mapped_column(sa.JSON, default=list)
     translation_of: Mapped[str] = mapped_column(sa.String(64))
+    # The "Try this week" practice in this language ("" when the file has none). Practices are
+    # outside the fingerprint, so `practice_of` records the English practice (source_hash of its
+    # text) current when this one last changed: a later English change makes it stale.
+    practice_text: Mapped[str] = mapped_column(sa.String(500), default="")
+    practice_of: Mapped[str] = mapped_column(sa.String(64), default="")
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
     set_body = Lesson.set_body

@@ -217,6 +217,11 @@ def check_translation(english, translation, locale):
             problems.append(f"question {n} changes the answer or scenario of the English one")
         if any(theirs.feedback) and not has_feedback_for_every_choice(ours):
             problems.append(f"question {n} lacks feedback for every choice")
+    theirs, ours = getattr(english, "practice", None), getattr(translation, "practice", None)
+    if theirs is not None and ours is None:
+        problems.append("has no 'practice:' (the English file has one)")
+    elif theirs is not None and ours.followup != theirs.followup:
+        problems.append(f"practice followup {ours.followup!r} differs from the English {theirs.followup!r}")
     sources = SOURCES_BY_LOCALE.get(locale, SOURCES)
     if not sources.search(translation.body):
         problems.append(f"has no '## {'Fuentes' if locale == 'es' else 'Sources'}' section with at least one source")

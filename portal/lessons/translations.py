@@ -13,7 +13,7 @@ from flask_babel import get_locale
 
 from portal.extensions import db
 from portal.lessons.content import TRANSLATED_LOCALES
-from portal.lessons.models import Lesson, LessonTranslation, Module, ModuleTranslation, Question
+from portal.lessons.models import Lesson, LessonTranslation, Module, ModuleTranslation, Question, source_hash
 
 TRANSLATED, STALE, MISSING = "translated", "stale", "missing"
 
@@ -101,9 +101,10 @@ def localize_lesson(lesson, locale, questions=None):
     state, translation = found.get(lesson.id, (MISSING, None))
     module = localize_module_ref(lesson.module, locale)
     if state != TRANSLATED:
-        shown = Localized(lesson, lang="en", note=NOTES[locale][state], module=module)
+        shown = Localized(lesson, lang="en", note=NOTES[locale][state], module=module, practice_lang="en")
         pairs = [(Localized(q, lang="en"), given) for q, given in questions or []]
         return shown, pairs
+    practice = practice_text(lesson, translation)
     shown = Localized(
         lesson,
         title=translation.title,
@@ -111,10 +112,26 @@ def localize_lesson(lesson, locale, questions=None):
         body_html=translation.body_html,
         reflection_prompt=translation.reflection_prompt,
         module=module,
+        practice_text=practice or lesson.practice_text,
+        practice_lang=None if practice else "en",
     )
     texts = translation.questions or []
     pairs = [(localize_question(q, texts), given) for q, given in questions or []]
     return shown, pairs
+
+
+def english_practice_fingerprint(lesson):
+    """The fingerprint of the lesson's current English practice, as the loader records it."""
+    if not lesson.practice_text:
+        return ""
+    return source_hash(lesson.practice_text, lesson.practice_followup)
+
+
+def practice_text(lesson, translation):
+    """The translated practice while it translates the English practice the lesson has now, else ""."""
+    if not translation.practice_text or translation.practice_of != english_practice_fingerprint(lesson):
+        return ""
+    return translation.practice_text
 
 
 def localize_question(question, texts):

@@ -208,6 +208,14 @@ def test_spanish_structure_must_match_the_english():
     assert any("lacks feedback" in p for p in es_problems(no_feedback))
 
 
+def test_a_spanish_practice_is_needed_with_the_same_followup():
+    english = lesson(practice=PracticeSource("Try one thing.", "other-lesson"))
+    assert any("no 'practice:'" in p for p in es_problems(spanish(practice=None), english))
+    moved = spanish(practice=PracticeSource("Pruebe una cosa.", "another-lesson"))
+    assert any("followup" in p for p in es_problems(moved, english))
+    assert es_problems(spanish(practice=PracticeSource("Pruebe una cosa.", "other-lesson")), english) == []
+
+
 def test_spanish_lessons_need_a_fuentes_section():
     assert any("Fuentes" in p for p in es_problems(spanish(body="Texto.\n\n## Sources\n\n- NIDA.\n")))
     assert any("Fuentes" in p for p in es_problems(spanish(body="Solo texto.\n")))

@@ -31,6 +31,7 @@ order: 1
 minutes: 6
 summary: A relapse is a moment, not the end.
 reflection: What would help you stay calm?
+practice: Write down one calm sentence to say if it happens.
 questions:
   - prompt: Your son used again after three months. What is most helpful?
     scenario: true
@@ -61,6 +62,7 @@ minutes: 6
 translation_of: "{fingerprint}"
 summary: Una recaída es un momento, no el final.
 reflection: ¿Qué le ayudaría a mantener la calma?
+practice: Escriba una frase tranquila para decir si ocurre.
 questions:
   - prompt: Su hijo volvió a consumir después de tres meses. ¿Qué ayuda más?
     scenario: true
@@ -406,6 +408,7 @@ def test_every_spanish_lesson_page_is_in_spanish(curriculum, lector, client):
         page = client.get(f"/lessons/read/{slug}").get_data(as_text=True)
         assert f'<h1 id="lesson-title">{spanish_title}</h1>' in page.replace("&#34;", '"').replace("&#39;", "'"), slug
         assert "translation-note" not in page, slug
+        assert 'class="practice-text">' in page, slug  # "Pruebe esta semana" in Spanish too
 
 
 @pytest.mark.parametrize(("query", "slug"), [("naloxona", "overdose-naloxone-safe-storage"), ("limites", None)])
@@ -423,3 +426,20 @@ def test_curriculum_load_prints_what_happened_to_translations(app, content):
     (content / "es" / "01-basics" / "relapse.md").write_text("---\nslug: x\n---\nno title\n")
     result = app.test_cli_runner().invoke(args=["curriculum", "load", "--path", str(content)])
     assert result.exit_code != 0 and "front matter needs 'title'" in result.output
+
+
+def test_the_practice_is_shown_in_spanish_until_the_english_practice_changes(content, lector, client):
+    load_curriculum(content)
+    page = client.get("/lessons/read/relapse-is-part").get_data(as_text=True)
+    assert '<p class="practice-text">Escriba una frase tranquila para decir si ocurre.</p>' in page
+    path = content / "01-basics" / "relapse.md"
+    path.write_text(path.read_text().replace("one calm sentence", "two calm sentences"))
+    load_curriculum(content)  # the practice is outside the fingerprint: the lesson stays translated
+    page = client.get("/lessons/read/relapse-is-part").get_data(as_text=True)
+    assert "Cuando ocurre una recaída" in page and "translation-note" not in page
+    assert '<p class="practice-text" lang="en">Write down two calm sentences to say if it happens.</p>' in page
+    spanish_file = content / "es" / "01-basics" / "relapse.md"
+    spanish_file.write_text(spanish_file.read_text().replace("una frase tranquila", "dos frases tranquilas"))
+    load_curriculum(content)  # the translator caught up
+    page = client.get("/lessons/read/relapse-is-part").get_data(as_text=True)
+    assert '<p class="practice-text">Escriba dos frases tranquilas para decir si ocurre.</p>' in page

@@ -6,10 +6,12 @@ from datetime import datetime
 
 import sqlalchemy as sa
 from flask import current_app, has_request_context, url_for
+from flask_babel import lazy_gettext as _l
 
 from portal import audit, mail
 from portal.auth.models import User
 from portal.calendar import recurrence
+from portal.calendar.feeds import neutral_title
 from portal.calendar.models import (
     RSVP,
     Attendance,
@@ -263,10 +265,10 @@ def _rekey(source, target, old_starts, new_starts):
 # --- notifications -----------------------------------------------------------------------------
 
 SUBJECTS = {
-    NotificationKind.NEW: "{title}: a new date",
-    NotificationKind.CHANGED: "{title}: a change",
-    NotificationKind.CANCELLED: "{title}: cancelled",
-    NotificationKind.PROMOTED: "{title}: a place for you",
+    NotificationKind.NEW: _l("{title}: a new date"),
+    NotificationKind.CHANGED: _l("{title}: a change"),
+    NotificationKind.CANCELLED: _l("{title}: cancelled"),
+    NotificationKind.PROMOTED: _l("{title}: a place for you"),
 }
 
 
@@ -296,22 +298,23 @@ def external_url(endpoint, **values):
 def _send(notices):
     """Queue neutral emails about session changes, after the change is committed, so a mail
     problem never undoes the change (the notice is in the portal too)."""
-    title = current_app.config["NEUTRAL_EVENT_TITLE"]
     for user, series_id, kind, original in notices:
         if original is not None:
             link = external_url("calendar.occurrence", series_id=series_id, key=recurrence.occurrence_key(original))
         else:
             link = external_url("calendar.agenda")
         try:
-            mail.send(
-                user.email,
-                SUBJECTS[kind].format(title=title),
-                "calendar_notice",
-                user=user,
-                kind=str(kind),
-                link=link,
-                title=title,
-            )
+            with mail.in_locale(user.locale):  # in the recipient's language
+                title = neutral_title()
+                mail.send(
+                    user.email,
+                    str(SUBJECTS[kind]).format(title=title),
+                    "calendar_notice",
+                    user=user,
+                    kind=str(kind),
+                    link=link,
+                    title=title,
+                )
         except Exception:  # noqa: BLE001 — the change is saved; the notice is in the portal too
             log.exception("could not queue a calendar notice")
     if notices:

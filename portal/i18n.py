@@ -1,6 +1,6 @@
 """Locale and time-zone selection, and formatting in the viewer's zone."""
 
-from urllib.parse import urlencode
+from urllib.parse import parse_qsl, urlencode, urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from flask import current_app, g, has_request_context, request, session
@@ -45,10 +45,17 @@ def remember_requested_language():
         session[SESSION_KEY] = chosen
 
 
-def same_page_path():
-    """This page's path and query, without `lang=` (where the switch returns to)."""
-    query = [(k, v) for k, v in request.args.items(multi=True) if k != "lang"]
-    return request.path + ("?" + urlencode(query) if query else "")
+def page_switched_from():
+    """The same-site page the switch was pressed on (from Referer, sent by the Referrer-Policy
+    same-origin), without `lang=`; None when it is missing or names another site."""
+    referrer = request.referrer
+    if not referrer or len(referrer) > 2000:
+        return None
+    parts = urlsplit(referrer)
+    if parts.netloc != request.host:
+        return None
+    query = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if k != "lang"]
+    return parts.path + ("?" + urlencode(query) if query else "")
 
 
 def other_languages(current):

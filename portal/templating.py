@@ -5,7 +5,7 @@ from flask_babel import format_datetime, get_locale
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
-from portal.i18n import other_languages, same_page_path
+from portal.i18n import other_languages
 from portal.paging import page_url
 from portal.security import Permission
 
@@ -75,5 +75,4 @@ def register(app):
             "portal_name": app.config["PORTAL_NAME"],
             "current_locale": lambda: str(get_locale() or "en"),
             "other_languages": lambda: other_languages(str(get_locale() or "en")),
-            "same_page_path": same_page_path,
         }

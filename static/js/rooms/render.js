@@ -1,5 +1,5 @@
 /* The room's message list and status lines. Nothing else writes to them. */
-import { fmt, textOf } from "../common.js";
+import { fmt, plural, textOf } from "../common.js";
 
 const EDIT_WINDOW_MS = 10 * 60 * 1000;
 const TYPING_SHOWN_MS = 4000;
@@ -168,7 +168,7 @@ export function createView(root, room) {
   function setRoomState(data) {
     let text = "";
     if (data.archived || data.locked) text = S.locked;
-    else if (data.slow_mode_seconds) text = fmt(S.slow_mode, { n: data.slow_mode_seconds });
+    else if (data.slow_mode_seconds) text = fmt(plural(S.slow_mode, data.slow_mode_seconds), { num: data.slow_mode_seconds, n: data.slow_mode_seconds });
     roomState.textContent = text;
     roomState.classList.toggle("is-hidden", !text);
   }

@@ -73,11 +73,13 @@ def check_login(email, password):
     return user, None
 
 
-def ensure_demo_user(email, display_name, roles, password):
-    """Create or refresh a demo account: verified, established, with exactly these roles."""
+def ensure_demo_user(email, display_name, roles, password, locale="en"):
+    """Create or refresh a demo account: verified, established, with exactly these roles. The
+    language is set when the account is created; a language the person chose since is kept."""
     user = find_user_by_email(email)
     if user is None:
         user = create_user(email, password, display_name, roles, verified=True)
+        user.locale = locale
         audit.record("user.created", actor=None, obj=None, object_type="users", detail={"via": "seed-demo"})
     elif not verify_password(user.password_hash, password):
         user.password_hash = hash_password(password)

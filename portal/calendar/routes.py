@@ -199,7 +199,9 @@ def _ics_response(cal, filename):
 def subscribe():
     token = feeds.feed_token(current_user)
     feed_url = url_for("calendar.feed", token=token, _external=True)
-    return render_template("calendar/subscribe.html", feed_url=feed_url, form=ConfirmForm())
+    return render_template(
+        "calendar/subscribe.html", feed_url=feed_url, form=ConfirmForm(), neutral_title=feeds.neutral_title()
+    )
 
 
 @bp.post("/subscribe/rotate")

@@ -121,7 +121,7 @@ def counselor_panel(user):
     today = occurrences_in(managed_series(user), start_of_day, end_of_day, include_cancelled=False)
     links = [
         (
-            f"{when(o.start, 'h:mm a')} · {o.series.title}",
+            f"{when(o.start, 'h:mm a')} · {o.series.shown_title}",
             url_for("calendar.manage_occurrence", series_id=o.series.id, key=o.key),
         )
         for o in today[:8]

@@ -43,10 +43,10 @@ def test_a_visitor_gets_the_browsers_language(client):
 
 def test_the_switch_names_the_other_language_in_that_language_with_its_own_lang(client):
     page = client.get("/").get_data(as_text=True)
-    assert re.search(r'<button type="submit" name="locale" value="es" lang="es"[^>]*>Español</button>', page)
+    assert re.search(r'<button name="locale" value="es" lang="es"[^>]*>Español</button>', page)
     assert 'value="en" lang="en"' not in page
     page = client.get("/", headers={"Accept-Language": "es"}).get_data(as_text=True)
-    assert re.search(r'<button type="submit" name="locale" value="en" lang="en"[^>]*>English</button>', page)
+    assert re.search(r'<button name="locale" value="en" lang="en"[^>]*>English</button>', page)
     assert 'action="/auth/language"' in page and 'name="csrf_token"' in page
 
 

@@ -165,7 +165,7 @@ def rsvp(series_id, key):
     try:
         saved = roster.respond(current_user, occ, form.response.data)
     except CalendarError as error:
-        flash(_(str(error)), "error")
+        flash(str(error), "error")
     else:
         flash(
             _("You are on the waitlist. We will let you know if a place opens up.")

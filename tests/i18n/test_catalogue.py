@@ -3,8 +3,10 @@
 `make messages` extracts the strings and updates translations/es/LC_MESSAGES/messages.po; these
 tests fail until every new string there is translated (docs/i18n.md)."""
 
+import re
 import subprocess
 import sys
+from collections import Counter
 
 import pytest
 from babel.messages.pofile import read_po
@@ -89,3 +91,17 @@ def test_the_compiled_catalogue_is_the_one_the_portal_speaks(app):
         assert gettext("Sign in") == catalog["Sign in"].string
         assert ngettext("%(num)d hour", "%(num)d hours", 1) == catalog["%(num)d hour"].string[0].replace("%(num)d", "1")
         assert ngettext("%(num)d hour", "%(num)d hours", 5) == catalog["%(num)d hour"].string[1].replace("%(num)d", "5")
+
+
+def test_no_msgid_is_in_the_catalogue_twice():
+    """Entries appended by hand after a merge must not repeat one (Babel would keep only the last)."""
+    text = SPANISH.read_text(encoding="utf-8")
+    ids = []
+    for entry in text.split("\n\n"):
+        if entry.lstrip().startswith("#~"):
+            continue
+        found = re.search(r'^msgid ((?:".*"\n?)+)', entry, re.M)
+        if found:
+            ids.append("".join(re.findall(r'"(.*)"', found.group(1))))
+    repeated = [msgid for msgid, count in Counter(ids).items() if count > 1]
+    assert not repeated, repeated

@@ -4,9 +4,11 @@ language whoever asks: emails, reminders, the calendar feed, socket acks, WTForm
 
 import re
 from datetime import timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 import sqlalchemy as sa
+from babel.dates import format_date
 
 from portal.auth.models import User
 from portal.extensions import db
@@ -219,3 +221,44 @@ def test_the_crisis_footer_has_the_spanish_options_on_every_page(client):
     assert "AYUDA" in footer and "1-800-662-4357" in footer and 'href="tel:911"' in footer
     english = client.get("/").get_data(as_text=True).split('<footer class="site-footer">')[1]
     assert "In Spanish: call 988 and press 2, or text AYUDA to 988." in english
+
+
+def test_a_reminder_is_in_the_recipients_language_with_babels_spanish_date(app, outbox, counselor, sam):
+    from portal.calendar import roster
+    from portal.calendar.reminders import send_due
+    from portal.calendar.schedule import occurrences_of
+    from tests.calendar.conftest import make_series
+    from tests.factories import link_family
+
+    user = make_user(email="lucia@example.org", display_name="Lucía")
+    user.locale = "es"
+    link_family(user, sam, witness=counselor)
+    db.session.commit()
+    series = make_series(counselor, client=sam, mode="in_person")
+    occurrence = occurrences_of(series)[0]
+    roster.respond(user, occurrence, "going")
+    outbox()  # the "new session" notice
+    assert send_due(now=occurrence.start - timedelta(hours=23)) == 1
+    message = outbox()[-1]
+    assert message["Subject"] == es("Reminder: %(title)s", title=es("Family session"))
+    body = message.get_content()
+    assert es("Hello %(name)s,", name="Lucía") in body
+    local = occurrence.start.astimezone(ZoneInfo("America/New_York"))
+    assert format_date(local, "full", locale="es") in body  # "martes, 8 de diciembre de 2026"
+    assert "PM" not in body and "Reminder" not in body
+
+
+def test_calendar_notices_speak_each_recipients_language(app, outbox, counselor, sam):
+    from tests.calendar.conftest import make_series
+    from tests.factories import link_family
+
+    spanish = make_user(email="lucia@example.org", display_name="Lucía")
+    spanish.locale = "es"
+    english = make_user(email="jo@example.org", display_name="Jo")
+    link_family(spanish, sam, witness=counselor)
+    link_family(english, sam, witness=counselor)
+    db.session.commit()
+    make_series(counselor, client=sam, mode="in_person")
+    subjects = {m["To"]: m["Subject"] for m in outbox()}
+    assert subjects["jo@example.org"] == "Family session: a new date"
+    assert subjects["lucia@example.org"] == es("{title}: a new date").format(title=es("Family session"))

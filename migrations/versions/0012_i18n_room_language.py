@@ -1,7 +1,7 @@
 """rooms.language: the language a peer room is held in
 
 Revision ID: 0012_i18n
-Revises: 0011
+Revises: 0012_practice (re-chained after main's 0012_practice when merging main)
 Create Date: 2026-11-30 19:20:00
 
 Adds rooms.language (a code of LANGUAGES, "en" or "es"; existing rooms get "en"). A room's name,
@@ -16,7 +16,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '0012_i18n'
-down_revision = '0011'
+down_revision = '0012_practice'
 branch_labels = None
 depends_on = None
 

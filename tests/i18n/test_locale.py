@@ -262,3 +262,17 @@ def test_calendar_notices_speak_each_recipients_language(app, outbox, counselor,
     subjects = {m["To"]: m["Subject"] for m in outbox()}
     assert subjects["jo@example.org"] == "Family session: a new date"
     assert subjects["lucia@example.org"] == es("{title}: a new date").format(title=es("Family session"))
+
+
+def test_the_spanish_room_and_its_messages_carry_lang_es_on_an_english_page(client, auth, seeded):
+    from tests.factories import DEMO_PASSWORD
+
+    auth.login("moderator@example.org", DEMO_PASSWORD)
+    page = client.get("/rooms/familias-en-espanol").get_data(as_text=True)
+    assert lang_of(client.get("/rooms/")) == "en"
+    assert '<h1 id="room-title" lang="es">Familias en español</h1>' in page
+    bodies = re.findall(r'<div class="msg-body"( lang="es")?>', page)
+    assert bodies and all(bodies)
+    listing = client.get("/rooms/").get_data(as_text=True)
+    assert re.search(r'<h2 lang="es"><a href="/rooms/familias-en-espanol">', listing)
+    assert re.search(r'<h2 lang="en"><a href="/rooms/welcome">', listing)

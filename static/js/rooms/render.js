@@ -44,6 +44,7 @@ export function createView(root, room) {
     if (m.edited_at) meta.append(" ", editedMark());
     const body = document.createElement("div");
     body.className = "msg-body";
+    if (root.dataset.roomLanguage) body.lang = root.dataset.roomLanguage;  // the room's language
     body.innerHTML = m.body_html; // the server's sanitized HTML (portal/sanitize.py)
     li.append(meta, body);
     addTools(li);
@@ -125,6 +126,7 @@ export function createView(root, room) {
       li.dataset.clientId = entry.client_id;
       const body = document.createElement("div");
       body.className = "msg-body";
+      if (root.dataset.roomLanguage) body.lang = root.dataset.roomLanguage;
       body.textContent = entry.body;
       const status = document.createElement("p");
       status.className = "msg-meta pending-status";

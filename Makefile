@@ -48,15 +48,17 @@ run: $(VENV)/.stamp-runtime assets db
 	@echo "Family Bridge: http://127.0.0.1:$(PORT)  (demo password: $${DEMO_PASSWORD:-family-bridge-demo})"
 	PORT=$(PORT) $(BIN)/python wsgi.py
 
-# The whole suite on SQLite; then, when TEST_DATABASE_URL names a PostgreSQL server, the whole
-# suite again on a database of its own there (browser tests included). The tests that start
-# gunicorn processes always use PostgreSQL themselves, so they run once.
+# Every test on SQLite (browser tests included); then, when TEST_DATABASE_URL names a PostgreSQL
+# server, every test that uses the portal's database again, on a database of its own there. Tests
+# that open no database (content checks, pure functions) and the browser tests (which drive pages,
+# not SQL) run once, in the first pass; so do the tests that start server processes, which always
+# use PostgreSQL themselves.
 SERVER_TESTS := --ignore=tests/test_multiprocess.py --ignore=tests/test_production.py
 test: $(VENV)/.stamp-dev assets
 	env -u TEST_DATABASE_URL $(BIN)/python -m pytest -n 2 --dist loadgroup $(PYTEST_ARGS)
 	@if [ -n "$$TEST_DATABASE_URL" ]; then \
-	  echo "== again on PostgreSQL =="; \
-	  $(BIN)/python -m pytest -n 2 --dist loadgroup $(SERVER_TESTS) $(PYTEST_ARGS); \
+	  echo "== again on PostgreSQL: the tests that use the database =="; \
+	  $(BIN)/python -m pytest -n 2 --dist loadgroup -m "not e2e" --database-tests-only $(SERVER_TESTS) $(PYTEST_ARGS); \
 	fi
 
 # The quick loop while working: no browser, no PostgreSQL, nothing marked slow; SQLite, on every

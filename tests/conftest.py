@@ -26,6 +26,29 @@ from tests import speedups  # noqa: E402
 from tests.factories import DEMO_PASSWORD, PASSWORD, make_client, make_program, make_user  # noqa: E402
 
 speedups.install()
+
+
+def pytest_addoption(parser):
+    parser.addoption(
+        "--database-tests-only",
+        action="store_true",
+        help="run only the tests that use the portal's database (the second, PostgreSQL pass of "
+        "`make test`: tests that never open a database already ran in the SQLite pass)",
+    )
+
+
+def pytest_collection_modifyitems(config, items):
+    if not config.getoption("--database-tests-only"):
+        return
+    keep, drop = [], []
+    for item in items:
+        uses_database = "database_url" in getattr(item, "fixturenames", ())
+        (keep if uses_database else drop).append(item)
+    if drop:
+        config.hook.pytest_deselected(items=drop)
+        items[:] = keep
+
+
 CSRF_META = re.compile(r'<meta name="csrf-token" content="([^"]+)"')
 
 

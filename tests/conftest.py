@@ -22,10 +22,11 @@ os.environ["PORTAL_INSTANCE_PATH"] = _INSTANCE
 from portal import create_app  # noqa: E402
 from portal.extensions import db, limiter  # noqa: E402
 from portal.security import Role  # noqa: E402
-from tests import speedups  # noqa: E402
+from tests import catalogues, speedups  # noqa: E402
 from tests.factories import DEMO_PASSWORD, PASSWORD, make_client, make_program, make_user  # noqa: E402
 
 speedups.install()
+catalogues.compile_stale()  # the Spanish interface needs its compiled catalogue (make does this too)
 
 
 def pytest_addoption(parser):

@@ -46,9 +46,12 @@ def _links(page, origin):
     return out
 
 
-def _check_page(page, assert_accessible):
+def _check_page(page, assert_accessible, lang="en"):
     """Problems on the current page, as a list of strings (empty when it is fine)."""
     problems = []
+    shown = page.evaluate("document.documentElement.lang")
+    if shown != lang:
+        problems.append(f'<html lang="{shown}">, not "{lang}"')
     h1 = page.locator("h1").count()
     if h1 != 1:
         problems.append(f"{h1} <h1> elements")
@@ -88,10 +91,32 @@ def _direct_urls(app):
 
 @pytest.mark.parametrize("role", list(DEMO_ROLES))
 def test_crawl_every_reachable_page(role, app, seeded, live_server, page, browser_login, assert_accessible):
+    _crawl(role, DEMO_ROLES[role], live_server, page, browser_login, assert_accessible)
+
+
+# In Spanish too: every demo role with its account set to Spanish (a visitor chooses ?lang=es),
+# and the Spanish demo family, familia@example.org.
+SPANISH_ROLES = {**DEMO_ROLES, "familia": "familia@example.org"}
+
+
+@pytest.mark.parametrize("role", list(SPANISH_ROLES))
+def test_crawl_every_reachable_page_in_spanish(role, app, seeded, live_server, page, browser_login, assert_accessible):
+    from portal.auth.models import User
+
+    email = SPANISH_ROLES[role]
+    if email:
+        db.session.execute(db.update(User).where(User.email == email).values(locale="es"))
+        db.session.commit()
+    else:
+        page.goto("/?lang=es")
+    _crawl(role, email, live_server, page, browser_login, assert_accessible, lang="es")
+
+
+def _crawl(role, email, live_server, page, browser_login, assert_accessible, lang="en"):
     page.set_viewport_size({"width": 360, "height": 780})
     origin = live_server.base_url
-    if DEMO_ROLES[role]:
-        browser_login(page, DEMO_ROLES[role], DEMO_PASSWORD)
+    if email:
+        browser_login(page, email, DEMO_PASSWORD)
         start = "/dashboard"
     else:
         start = "/"
@@ -107,11 +132,11 @@ def test_crawl_every_reachable_page(role, app, seeded, live_server, page, browse
             broken.append(f"{url} → {response and response.status}")
             checked[endpoint] = url
             continue
-        if urlsplit(page.url).path.startswith("/auth/login") and DEMO_ROLES[role]:
+        if urlsplit(page.url).path.startswith("/auth/login") and email:
             broken.append(f"{url} → signed out")
             break
         checked[endpoint] = url
-        problems = _check_page(page, assert_accessible)
+        problems = _check_page(page, assert_accessible, lang)
         if problems:
             failures[endpoint] = (url, problems)
         for link in _links(page, origin):
@@ -131,12 +156,12 @@ def test_crawl_every_reachable_page(role, app, seeded, live_server, page, browse
         if key in checked or "text/html" not in (response.headers.get("content-type", "") if response else ""):
             continue
         checked[key] = url
-        problems = _check_page(page, assert_accessible)
+        problems = _check_page(page, assert_accessible, lang)
         if problems:
             failures[key] = (url, problems)
 
     print(f"\n{role}: {len(checked)} routes checked: {sorted(checked)}")
-    assert len(checked) >= (3 if role == "anonymous" else 5), f"crawl reached too little: {checked}"
+    assert len(checked) >= (3 if not email else 5), f"crawl reached too little: {checked}"
     assert not broken, f"links to failing pages as {role}: {broken}"
     known = {endpoint for (r, endpoint) in KNOWN if r == role}
     unexpected = {e: v for e, v in failures.items() if e not in known}

@@ -4,6 +4,7 @@ from flask import abort, current_app, flash, redirect, render_template, request,
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_login import current_user
+from markupsafe import Markup
 
 from portal.auth.sessions import reauth_required
 from portal.care import access, bp, consent_text, invitations, services
@@ -114,10 +115,10 @@ def consent(consent_id):
         consent.signed_text is not None
         and consent_text.document_sha256(consent.signed_text, consent.language) == consent.text_sha256
     )
+    status = consent.status(access.consent_today())
     with force_locale(consent.language):  # the client's copy, in the language they signed
-        return render_template(
-            "care/consent_print.html", consent=consent, intact=intact, status=consent.status(access.consent_today())
-        )
+        copy = render_template("care/_consent_copy.html", consent=consent, intact=intact, status=status)
+    return render_template("care/consent_print.html", consent=consent, copy=Markup(copy))  # noqa: S704 (autoescaped template)
 
 
 @bp.route("/consents/<int:consent_id>/revoke", methods=["GET", "POST"])

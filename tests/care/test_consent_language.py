@@ -65,7 +65,9 @@ def test_signing_in_spanish_records_the_language_and_hashes_it(client, auth, cou
     event = db.session.scalar(db.select(AuditEvent).filter_by(action="consent.signed"))
     assert event.detail["language"] == "es" and event.detail["sha256"] == consent.text_sha256
     printable = client.get(response.headers["Location"]).get_data(as_text=True)
-    assert '<html lang="es"' in printable and '<div class="consent-text" lang="es">' in printable
+    assert '<html lang="en"' in printable  # the counselor's page…
+    copy = printable.split('<div class="consent-copy" lang="es">')[1]  # …around the client's copy, in Spanish
+    assert "Firma electrónica del cliente" in copy and "Consent to disclose" not in copy
     assert consent.text_sha256 in printable
     assert "Warning: the stored text does not match" not in printable
 
@@ -85,7 +87,7 @@ def test_english_stays_the_default_with_the_same_hash_as_before(client, auth, co
     [consent] = _consents()
     assert consent.language == "en"
     assert consent.text_sha256 == hashlib.sha256(consent.signed_text.encode()).hexdigest()
-    assert '<html lang="en"' in client.get(location).get_data(as_text=True)
+    assert '<div class="consent-copy" lang="en">' in client.get(location).get_data(as_text=True)
 
 
 def test_changing_the_language_after_review_is_refused(client, auth, counselor, sam):

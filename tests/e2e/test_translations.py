@@ -80,6 +80,6 @@ def test_counselor_records_a_consent_in_spanish(app, page, browser_login, assert
     page.fill("#signature_name", "Sam Rivera")
     page.check("#attest")
     page.click("main form button[name=submit], main form input[name=submit]")
-    page.wait_for_selector(".consent-text[lang=es]")
+    page.wait_for_selector(".consent-copy[lang=es] .consent-text")
     assert "Firma electrónica del cliente: Sam Rivera" in page.inner_text(".consent-text")
     assert_accessible(page)

@@ -128,3 +128,12 @@ def test_both_texts_have_the_same_numbered_sections():
     assert numbers == [line.split(".")[0] for line in spanish.splitlines() if line[:2].strip(".").isdigit()]
     assert "vence el 5 de marzo de 2027" in spanish and "Fecha: 30 de noviembre de 2026" in spanish
     assert "on March 5, 2027" in english
+
+
+def test_the_spanish_demo_family_has_a_consent_signed_in_spanish(seeded):
+    consent = db.session.scalar(db.select(Consent).filter_by(recipient_email="familia@example.org"))
+    assert consent.language == "es" and consent.signed_text.startswith("CONSENTIMIENTO PARA DIVULGAR")
+    assert "Lucía (madre)" in consent.signed_text
+    assert consent.text_sha256 == consent_text.document_sha256(consent.signed_text, "es")
+    english = db.session.scalar(db.select(Consent).filter_by(recipient_email="family@example.org"))
+    assert english.language == "en" and english.text_sha256 == hashlib.sha256(english.signed_text.encode()).hexdigest()

@@ -10,6 +10,7 @@ from portal import audit
 from portal.auth.sessions import revoke_user_sessions
 from portal.clock import utcnow
 from portal.extensions import db
+from portal.notifications.services import internal_path, notify
 from portal.rooms import broadcast
 from portal.rooms.errors import RoomError
 from portal.rooms.models import (
@@ -154,6 +155,13 @@ def hide_message(moderator, message, reason):
         message.author,
         _("A moderator removed your message in “%(room)s”. Reason: %(reason)s", room=message.room.name, reason=reason),
     )
+    notify(
+        message.author,
+        "post_hidden",
+        url=internal_path("rooms.room", slug=message.room.slug),
+        room=message.room.name,
+        reason=reason,
+    )
     db.session.commit()
     return Outcome("hide", notice=notice, removed=message)
 
@@ -161,6 +169,7 @@ def hide_message(moderator, message, reason):
 def warn_user(moderator, user, reason, room=None):
     _record(moderator, "warn", reason, target=user, room=room)
     notice = _tell(user, _("A note from the moderators: %(reason)s", reason=reason))
+    notify(user, "moderation_warning", reason=reason)
     db.session.commit()
     return Outcome("warn", notice=notice)
 

@@ -138,10 +138,11 @@ def unsubscribe_confirm(token):
 @bp.post("/unsubscribe/<token>/one-click")
 @csrf.exempt
 def unsubscribe_one_click(token):
-    """RFC 8058: the mail program posts "List-Unsubscribe=One-Click" here. The signed token is the
-    authority (no cookie is involved), so there is no CSRF token to check."""
+    """RFC 8058: the mail program posts "List-Unsubscribe=One-Click" here, without a cookie or a
+    CSRF token. The signed token is the authority and does what a CSRF token does (a third party
+    cannot make one); anything else is refused as a bad request, as a missing CSRF token is."""
     user, scope = _token_user(token)
     if user is None:
-        abort(404)
+        abort(400)
     services.turn_off(user, scope)
     return "", 204

@@ -6,6 +6,7 @@
  * gaps and no duplicates (messages are keyed by id).
  */
 import { ACK_TIMEOUT_MS, textOf, uuid } from "../common.js";
+import { showNotification } from "../notifications.js";
 
 const TYPING_EVERY_MS = 3000;
 const READ_AFTER_MS = 1000;
@@ -92,6 +93,8 @@ export function connect(room, view, composer) {
   window.addEventListener("offline", function () { view.setConnection(S.offline); socket.disconnect(); });
   window.addEventListener("online", function () { if (!socket.connected) socket.connect(); });
   socket.on("session_ended", function () { view.setConnection(S.signed_out); });
+  // A notice for this person (portal/notifications): the bell in the header shows the new count.
+  socket.on("notification", showNotification);
   // The server process is restarting: the connection drops next and Socket.IO reconnects by
   // itself (to the new process); the connect handler then rejoins with after_id.
   socket.on("server_restarting", function () { view.setConnection(S.reconnecting); });

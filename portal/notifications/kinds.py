@@ -87,7 +87,8 @@ def when_text(value, user):
     local = moment.astimezone(zone)
     locale = getattr(user, "locale", None) or "en"
     day = format_date(local, "full", locale=locale)
-    clock = format_time(local, "short", tzinfo=zone, locale=locale)
+    # CLDR puts a narrow no-break space before AM/PM; plain-text mail readers show it badly
+    clock = format_time(local, "short", tzinfo=zone, locale=locale).replace("\u202f", " ")
     return f"{day}, {clock} ({zone_name.replace('_', ' ')})"
 
 

@@ -5,7 +5,9 @@ Revises: 0011
 Create Date: 2026-11-30 19:40:00
 
 New tables `notifications`, `notification_preferences`, `notification_settings`, and the nullable
-column mail_queue.headers (extra headers such as List-Unsubscribe), added in place.
+column mail_queue.headers (extra headers such as List-Unsubscribe) and users.notifications_unread
+(the bell's count, default 0), both added in place (ALTER TABLE … ADD/DROP COLUMN), never by batch
+copy: on SQLite a batch copy of `users` would cascade to every row that refers to a user.
 """
 import sqlalchemy as sa
 from alembic import op
@@ -56,9 +58,11 @@ def upgrade():
         sa.PrimaryKeyConstraint('user_id'),
     )
     op.add_column('mail_queue', sa.Column('headers', sa.JSON(), nullable=True))
+    op.add_column('users', sa.Column('notifications_unread', sa.Integer(), server_default='0', nullable=False))
 
 
 def downgrade():
+    op.drop_column('users', 'notifications_unread')
     op.drop_column('mail_queue', 'headers')
     op.drop_table('notification_settings')
     op.drop_table('notification_preferences')

@@ -15,11 +15,10 @@ from portal.templating import render_form
 @bp.app_context_processor
 def bell():
     def notification_unread():
+        """From the user row already loaded for the request: the header costs no statement."""
         if not current_user.is_authenticated or g.get("database_down"):
             return 0
-        if "notification_unread" not in g:
-            g.notification_unread = services.unread_count(current_user)
-        return g.notification_unread
+        return max(0, getattr(current_user, "notifications_unread", 0) or 0)
 
     return {"notification_unread": notification_unread, "notification_bell_label": services.bell_label}
 

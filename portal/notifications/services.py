@@ -86,13 +86,21 @@ def notify(user, kind, *, url="", client_id=None, program_id=None, **data):
             log.exception("could not queue a notification email")
     elif channel == kinds.DIGEST:
         row.digest_pending = True
-    db.session.info.setdefault(PENDING, []).append((user.id, _payload(user, row)))
+    count = refresh_unread(user)
+    db.session.info.setdefault(PENDING, []).append((user.id, _payload(user, row, count)))
     return row
 
 
-def _payload(user, row):
+def refresh_unread(user):
+    """Count again the person's unread notices they may still see, and keep it for the bell
+    (users.notifications_unread). After a notice, a read, an access change. Caller commits."""
+    count = unread_count(user)
+    db.session.execute(sa.update(User).where(User.id == user.id).values(notifications_unread=count))
+    return count
+
+
+def _payload(user, row, count):
     with force_locale(user.locale or "en"):
-        count = unread_count(user)
         return {
             "id": row.id,
             "kind": row.kind,
@@ -173,6 +181,7 @@ def mark_read(user, notifications):
                 read_at=utcnow()
             )
         )
+        refresh_unread(user)
         db.session.commit()
     return len(ids)
 
@@ -183,6 +192,7 @@ def mark_all_read(user):
         .where(Notification.user_id == user.id, Notification.read_at.is_(None))
         .values(read_at=utcnow())
     )
+    refresh_unread(user)
     db.session.commit()
 
 

@@ -149,6 +149,8 @@ def test_after_consent_ends_session_notices_are_hidden_and_a_neutral_notice_says
     )
     kinds = [n.kind for n in _centre(linked_family)]
     assert kinds == ["session_changed", "access_ended"]
+    db.session.refresh(linked_family)
+    assert linked_family.notifications_unread == 1  # the bell counts only what they may still see
     auth.login(linked_family.email)
     page = client.get("/notifications/").get_data(as_text=True)
     assert "has moved to" not in page and "Your access to some information in the portal has ended." in page

@@ -4,6 +4,7 @@ import pytest
 
 from tests.calendar.conftest import make_series
 from tests.factories import link_family, make_user
+from tests.rooms.conftest import welcome  # noqa: F401 — the Welcome room, for moderation notices
 
 
 @pytest.fixture

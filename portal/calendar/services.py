@@ -6,6 +6,8 @@ from datetime import datetime
 
 import sqlalchemy as sa
 from flask import current_app, has_request_context, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
 from portal import audit
 from portal.auth.models import User
@@ -90,8 +92,14 @@ def _check_timing(timing):
 def wall_time_message(error):
     when = error.when.strftime("%Y-%m-%d %H:%M")
     if error.kind == "nonexistent":
-        return f"{when} does not exist in this time zone: the clocks skip that hour. Please choose another time."
-    return f"{when} happens twice in this time zone: the clocks go back that night. Please choose another time."
+        return _(
+            "%(when)s does not exist in this time zone: the clocks skip that hour. Please choose another time.",
+            when=when,
+        )
+    return _(
+        "%(when)s happens twice in this time zone: the clocks go back that night. Please choose another time.",
+        when=when,
+    )
 
 
 def create_series(author, details, timing, client_id=None, program_id=None, notify=True):
@@ -147,7 +155,7 @@ def _override(series, original):
 def _require_occurrence(series, original):
     occurrence = find_occurrence(series, original)
     if occurrence is None:
-        raise CalendarError("That session is not part of this series.")
+        raise CalendarError(_l("That session is not part of this series."))
     return occurrence
 
 
@@ -155,7 +163,7 @@ def change_one(actor, series, original, new_start_local=None, join_url=None, add
     """Move one occurrence and/or give it another link or address."""
     occurrence = _require_occurrence(series, original)
     if occurrence.cancelled:
-        raise CalendarError("This session is cancelled; it cannot be changed.")
+        raise CalendarError(_l("This session is cancelled; it cannot be changed."))
     override = _override(series, original)
     changes = []
     if new_start_local is not None:
@@ -188,7 +196,7 @@ def cancel_one(actor, series, original, reason):
     """Cancel one occurrence with a reason the families will see."""
     occurrence = _require_occurrence(series, original)
     if occurrence.cancelled:
-        raise CalendarError("This session is already cancelled.")
+        raise CalendarError(_l("This session is already cancelled."))
     override = _override(series, original)
     override.cancelled = True
     override.cancel_reason = reason.strip()
@@ -209,7 +217,7 @@ def change_following(actor, series, original, details, start_time):
     """Change this and every later occurrence: the series ends before it, a new one carries on."""
     starts = original_starts(series)
     if original not in starts:
-        raise CalendarError("That session is not part of this series.")
+        raise CalendarError(_l("That session is not part of this series."))
     index = starts.index(original)
     local = original.astimezone(series.zone)
     new_first = datetime.combine(local.date(), start_time, tzinfo=series.zone)

@@ -155,6 +155,8 @@ def email_text(notification, user):
     kind = notification.kind
     name = current_app.config["PORTAL_NAME"]
     title = current_app.config["NEUTRAL_EVENT_TITLE"]
+    if title == "Family session":  # the default is said in the reader's language (as calendar.feeds does)
+        title = _("Family session")
     if kind.startswith("session_") or kind == "waitlist_promoted":
         subjects = {
             "session_new": _("%(title)s: a new date", title=title),

@@ -329,3 +329,13 @@ def test_rolled_back_notices_are_not_announced(linked_family):
         db.session.commit()
     assert seen == []
     assert utcnow()  # the clock is not asserted on
+
+
+def test_a_spanish_reader_gets_the_notice_and_email_in_spanish(counselor, linked_family, series, outbox):
+    linked_family.locale = "es"
+    db.session.commit()
+    _move(counselor, series)
+    (message,) = _mails_to(outbox, linked_family)
+    body = message.get_content()
+    assert message["Subject"] != "Family session: a change" and "Hello" not in body
+    assert " de 20" in body  # Babel's Spanish date ("martes, 8 de diciembre de 2026")

@@ -4,7 +4,7 @@ import enum
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, query_expression, relationship
 
 from portal.clock import UTCDateTime, utcnow
 from portal.extensions import db
@@ -92,6 +92,9 @@ class Message(db.Model):
 
     room: Mapped[Room] = relationship(lazy="joined")
     author: Mapped["User"] = relationship(foreign_keys=[author_id], lazy="joined")  # noqa: F821
+    # The author's highest staff role ("" for none), loaded with the message by the rooms'
+    # reading queries (services._visible) for the badge; None when the query did not load it.
+    author_staff_role: Mapped[str | None] = query_expression()
 
     @property
     def is_visible(self):

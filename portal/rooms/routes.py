@@ -145,6 +145,7 @@ def _room_page(room, rules, form=None, error=None, support=False, before_id=None
         may_post=may_post,
         accepted=_accepted_guidelines(may_post, rules),
         names={m.id: services.public_name(m.author) for m in messages},
+        badges={m.author_id: services.badge_of(m) for m in messages},
         is_moderator=access.is_moderator(current_user),
         max_body=services.MAX_BODY,
         form=form,

@@ -196,6 +196,10 @@ class RoomRestriction(db.Model):
     created_by_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
+    room: Mapped[Room] = relationship()
+    user: Mapped["User"] = relationship(foreign_keys=[user_id])  # noqa: F821
+    created_by: Mapped["User"] = relationship(foreign_keys=[created_by_id])  # noqa: F821
+
     def is_active(self, now=None):
         now = now or utcnow()
         return self.lifted_at is None and (self.until is None or now < self.until)
@@ -245,3 +249,32 @@ class Notice(db.Model):
     text: Mapped[str] = mapped_column(sa.String(500))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     read_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class AppealKind(enum.StrEnum):
+    BAN = "ban"
+    MUTE = "mute"
+    SUSPENSION = "suspension"
+
+
+class Appeal(db.Model):
+    """A person's one appeal against one sanction (a ban or mute in a room, or a suspension)."""
+
+    __tablename__ = "room_appeals"
+    __table_args__ = (sa.UniqueConstraint("kind", "sanction_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(sa.String(12))
+    # A room_restrictions id (ban, mute) or a room_suspensions id (suspension).
+    sanction_id: Mapped[int] = mapped_column()
+    room_id: Mapped[int | None] = mapped_column(sa.ForeignKey("rooms.id", ondelete="SET NULL"))
+    reason: Mapped[str] = mapped_column(sa.Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    resolved_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    outcome: Mapped[str | None] = mapped_column(sa.String(12))  # "lifted" or "upheld"
+    response: Mapped[str] = mapped_column(sa.String(300), default="")
+
+    user: Mapped["User"] = relationship(foreign_keys=[user_id])  # noqa: F821
+    room: Mapped[Room | None] = relationship()

@@ -17,11 +17,12 @@ def run_once(app, now=None):
     """One round; returns (family links ended, sockets closed). A failing task is logged and
     the other still runs."""
     from portal.care.services import expire_consents
+    from portal.rooms.crisis import escalate_due
     from portal.rooms.standing import end_expired_sockets
 
     results = []
     with app.app_context():
-        for task in (expire_consents, end_expired_sockets):
+        for task in (expire_consents, end_expired_sockets, escalate_due):
             try:
                 results.append(task(now))
             except Exception:
@@ -30,8 +31,12 @@ def run_once(app, now=None):
                 results.append(0)
         db.session.remove()
     level = logging.INFO if any(results) else logging.DEBUG
-    log.log(level, "upkeep: %d family link(s) ended, %d socket(s) of ended sessions closed", *results)
-    return tuple(results)
+    log.log(
+        level,
+        "upkeep: %d family link(s) ended, %d socket(s) of ended sessions closed, %d crisis alert(s) escalated",
+        *results,
+    )
+    return tuple(results[:2])
 
 
 def run_forever(app, interval):

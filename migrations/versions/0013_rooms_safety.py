@@ -1,11 +1,13 @@
-"""rooms safety: appeals against bans, mutes and suspensions
+"""rooms safety: appeals, on-call lists, crisis alerts
 
 Revision ID: 0013_rooms_safety
 Revises: 0011 (the lead re-chains at merge)
 Create Date: 2026-11-30 19:40:00
 
-Adds room_appeals: one appeal per sanction (kind + sanction id unique), with the person's
-reason and the moderator's decision. New tables only; nothing existing changes.
+Adds room_appeals (one appeal per sanction: kind + sanction id unique, with the person's reason
+and the moderator's decision), room_on_call (staff on call per program; NULL program: the
+public rooms) and room_crisis_alerts (one per held crisis post: escalation step, handled).
+New tables only; nothing existing changes.
 """
 import sqlalchemy as sa
 from alembic import op
@@ -38,8 +40,43 @@ def upgrade():
         sa.UniqueConstraint('kind', 'sanction_id'),
     )
     op.create_index(op.f('ix_room_appeals_user_id'), 'room_appeals', ['user_id'], unique=False)
+    op.create_table(
+        'room_on_call',
+        sa.Column('id', sa.Integer(), nullable=False),
+        sa.Column('program_id', sa.Integer(), nullable=True),
+        sa.Column('user_id', sa.Integer(), nullable=False),
+        sa.Column('backup', sa.Boolean(), nullable=False),
+        sa.Column('position', sa.Integer(), nullable=False),
+        sa.Column('created_at', sa.DateTime(), nullable=False),
+        sa.ForeignKeyConstraint(['program_id'], ['programs.id'], ondelete='CASCADE'),
+        sa.ForeignKeyConstraint(['user_id'], ['users.id'], ondelete='CASCADE'),
+        sa.PrimaryKeyConstraint('id'),
+        sa.UniqueConstraint('program_id', 'user_id'),
+    )
+    op.create_index(op.f('ix_room_on_call_program_id'), 'room_on_call', ['program_id'], unique=False)
+    op.create_table(
+        'room_crisis_alerts',
+        sa.Column('id', sa.Integer(), nullable=False),
+        sa.Column('message_id', sa.Integer(), nullable=False),
+        sa.Column('program_id', sa.Integer(), nullable=True),
+        sa.Column('created_at', sa.DateTime(), nullable=False),
+        sa.Column('escalations', sa.Integer(), nullable=False),
+        sa.Column('last_alert_at', sa.DateTime(), nullable=False),
+        sa.Column('handled_at', sa.DateTime(), nullable=True),
+        sa.Column('handled_by_id', sa.Integer(), nullable=True),
+        sa.ForeignKeyConstraint(['message_id'], ['room_messages.id'], ondelete='CASCADE'),
+        sa.ForeignKeyConstraint(['program_id'], ['programs.id'], ondelete='SET NULL'),
+        sa.ForeignKeyConstraint(['handled_by_id'], ['users.id']),
+        sa.PrimaryKeyConstraint('id'),
+        sa.UniqueConstraint('message_id'),
+    )
+    op.create_index(op.f('ix_room_crisis_alerts_handled_at'), 'room_crisis_alerts', ['handled_at'], unique=False)
 
 
 def downgrade():
+    op.drop_index(op.f('ix_room_crisis_alerts_handled_at'), table_name='room_crisis_alerts')
+    op.drop_table('room_crisis_alerts')
+    op.drop_index(op.f('ix_room_on_call_program_id'), table_name='room_on_call')
+    op.drop_table('room_on_call')
     op.drop_index(op.f('ix_room_appeals_user_id'), table_name='room_appeals')
     op.drop_table('room_appeals')

@@ -160,3 +160,11 @@ class AppealDecisionForm(FlaskForm):
         _l("A note to the person (optional)"), filters=[_strip], validators=[Optional(), Length(max=300)]
     )
     submit = SubmitField(_l("Decide"))
+
+
+class OnCallForm(FlaskForm):
+    email = EmailField(_l("Staff member's email"), filters=[_strip], validators=[DataRequired(), Length(max=254)])
+    program_id = SelectField(_l("Rooms"), coerce=int, choices=[], validate_choice=False)
+    backup = BooleanField(_l("Backup: alerted only if no one has handled the post in time"))
+    position = IntegerField(_l("Order among backups"), default=0, validators=[Optional(), NumberRange(min=0, max=99)])
+    submit = SubmitField(_l("Add to the on-call list"))

@@ -278,3 +278,40 @@ class Appeal(db.Model):
 
     user: Mapped["User"] = relationship(foreign_keys=[user_id])  # noqa: F821
     room: Mapped[Room | None] = relationship()
+
+
+class OnCall(db.Model):
+    """A staff member on call for crisis posts in one program's rooms (program_id NULL: the
+    public rooms). Everyone not marked backup is alerted at once; backups, in position order,
+    are alerted one by one while an alert stays unhandled (portal/rooms/crisis.py)."""
+
+    __tablename__ = "room_on_call"
+    __table_args__ = (sa.UniqueConstraint("program_id", "user_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    program_id: Mapped[int | None] = mapped_column(sa.ForeignKey("programs.id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"))
+    backup: Mapped[bool] = mapped_column(default=False)
+    position: Mapped[int] = mapped_column(default=0)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    user: Mapped["User"] = relationship()  # noqa: F821
+    program: Mapped["Program | None"] = relationship()  # noqa: F821
+
+
+class CrisisAlert(db.Model):
+    """One crisis post held for staff: who was alerted, how far it escalated, who handled it."""
+
+    __tablename__ = "room_crisis_alerts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    message_id: Mapped[int] = mapped_column(sa.ForeignKey("room_messages.id", ondelete="CASCADE"), unique=True)
+    program_id: Mapped[int | None] = mapped_column(sa.ForeignKey("programs.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # How many backups were alerted so far, and when the last alert went out.
+    escalations: Mapped[int] = mapped_column(default=0)
+    last_alert_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    handled_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+    handled_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+
+    message: Mapped[Message] = relationship()

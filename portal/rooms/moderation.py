@@ -10,7 +10,7 @@ from portal import audit
 from portal.auth.sessions import revoke_user_sessions
 from portal.clock import utcnow
 from portal.extensions import db
-from portal.rooms import broadcast
+from portal.rooms import broadcast, crisis
 from portal.rooms.errors import RoomError
 from portal.rooms.models import (
     Flag,
@@ -140,6 +140,8 @@ def dismiss_flag(moderator, flag):
     flag.resolved_at = utcnow()
     flag.resolved_by_id = moderator.id
     flag.resolution = "dismissed"
+    if flag.message is not None and flag.kind == FlagKind.CRISIS:
+        crisis.mark_handled(moderator, flag.message, "dismissed")
     target = flag.subject_user
     _record(moderator, "dismiss", target=target, message=flag.message)
     db.session.commit()
@@ -151,6 +153,7 @@ def approve_message(moderator, message):
         raise RoomError("not_found")
     message.status = MessageStatus.VISIBLE.value
     _resolve_flags(moderator, message, "approved")
+    crisis.mark_handled(moderator, message, "released")
     _record(moderator, "approve", target=message.author, room=message.room, message=message)
     notice = _tell(
         message.author, _("Your message in “%(room)s” was approved and is now visible.", room=message.room.name)
@@ -166,6 +169,7 @@ def hide_message(moderator, message, reason):
     message.removed_by_id = moderator.id
     message.removed_reason = reason
     _resolve_flags(moderator, message, "hidden")
+    crisis.mark_handled(moderator, message, "hidden")
     _record(moderator, "hide", reason, target=message.author, room=message.room, message=message)
     notice = _tell(
         message.author,
@@ -254,6 +258,7 @@ def recent_actions(limit=50):
 def dismiss_message_flags(moderator, message):
     """Resolve every open flag on a message as 'nothing wrong'."""
     _resolve_flags(moderator, message, "dismissed")
+    crisis.mark_handled(moderator, message, "dismissed")
     _record(moderator, "dismiss", target=message.author, room=message.room, message=message)
     db.session.commit()
     return Outcome("dismiss")

@@ -218,7 +218,9 @@ def post_message(slug):
         broadcast.posted(posted, posted.payload)
     if posted.crisis:
         session[SUPPORT_KEY] = True
-    if posted.held:
+    if posted.held and posted.crisis:
+        flash(services.crisis_note(), "info")
+    elif posted.held:
         flash(RoomError("held_for_review").as_ack()["message"], "info")
     else:
         flash(_("Your message is posted."), "success")

@@ -13,6 +13,7 @@ from portal.auth.names import register_name_check
 from portal.clock import utcnow
 from portal.extensions import db
 from portal.rooms import access, guidelines, wordlists
+from portal.rooms import crisis as crisis_alerts
 from portal.rooms.errors import RoomError
 from portal.rooms.models import (
     Flag,
@@ -303,6 +304,13 @@ def needs_premoderation(author, room, rules=None):
     return approved < PREMODERATED_MESSAGES
 
 
+def crisis_note():
+    return _(
+        "Thank you for telling us. A staff member will reach out to you soon. "
+        "Until then, only you and the staff can see your message."
+    )
+
+
 class Posted:
     """What happened to a send: the message, whether it is new, held, or a crisis."""
 
@@ -339,7 +347,9 @@ def post_message(author, room, body, client_id, rate_check, rules=None):
     actions = {w.action for w in hits}
     if WatchedAction.BLOCK in actions and not crisis:
         raise RoomError("blocked")
-    held = not crisis and (WatchedAction.HOLD in actions or needs_premoderation(author, room, rules))
+    # A crisis post is held for staff: the author sees it with the support panel, the people on
+    # call are alerted (crisis.raise_alert, in this transaction), others see it once released.
+    held = crisis or WatchedAction.HOLD in actions or needs_premoderation(author, room, rules)
     _serialize_posts(room)
     message = Message(
         room=room,
@@ -354,6 +364,8 @@ def post_message(author, room, body, client_id, rate_check, rules=None):
     _queue_flags(message, crisis, actions)
     try:
         db.session.flush()
+        if crisis:
+            crisis_alerts.raise_alert(message)
         payload = message_payload(message)  # built before commit expires the rows: no reload
         db.session.commit()
     except sa.exc.IntegrityError:  # the same client_id raced in from another socket

@@ -6,7 +6,8 @@ Create Date: 2026-11-30 19:40:00
 
 Adds room_appeals (one appeal per sanction: kind + sanction id unique, with the person's reason
 and the moderator's decision), room_on_call (staff on call per program; NULL program: the
-public rooms) and room_crisis_alerts (one per held crisis post: escalation step, handled).
+public rooms), room_crisis_alerts (one per held crisis post: escalation step, handled) and
+room_checkins / room_checkin_posts (private check-in threads that staff start with a member).
 New tables only; nothing existing changes.
 """
 import sqlalchemy as sa
@@ -71,9 +72,39 @@ def upgrade():
         sa.UniqueConstraint('message_id'),
     )
     op.create_index(op.f('ix_room_crisis_alerts_handled_at'), 'room_crisis_alerts', ['handled_at'], unique=False)
+    op.create_table(
+        'room_checkins',
+        sa.Column('id', sa.Integer(), nullable=False),
+        sa.Column('member_id', sa.Integer(), nullable=False),
+        sa.Column('started_by_id', sa.Integer(), nullable=False),
+        sa.Column('message_id', sa.Integer(), nullable=True),
+        sa.Column('created_at', sa.DateTime(), nullable=False),
+        sa.ForeignKeyConstraint(['member_id'], ['users.id'], ondelete='CASCADE'),
+        sa.ForeignKeyConstraint(['started_by_id'], ['users.id']),
+        sa.ForeignKeyConstraint(['message_id'], ['room_messages.id'], ondelete='SET NULL'),
+        sa.PrimaryKeyConstraint('id'),
+    )
+    op.create_index(op.f('ix_room_checkins_member_id'), 'room_checkins', ['member_id'], unique=False)
+    op.create_table(
+        'room_checkin_posts',
+        sa.Column('id', sa.Integer(), nullable=False),
+        sa.Column('checkin_id', sa.Integer(), nullable=False),
+        sa.Column('author_id', sa.Integer(), nullable=False),
+        sa.Column('body', sa.Text(), nullable=False),
+        sa.Column('body_html', sa.Text(), nullable=False),
+        sa.Column('created_at', sa.DateTime(), nullable=False),
+        sa.ForeignKeyConstraint(['checkin_id'], ['room_checkins.id'], ondelete='CASCADE'),
+        sa.ForeignKeyConstraint(['author_id'], ['users.id'], ondelete='CASCADE'),
+        sa.PrimaryKeyConstraint('id'),
+    )
+    op.create_index(op.f('ix_room_checkin_posts_checkin_id'), 'room_checkin_posts', ['checkin_id'], unique=False)
 
 
 def downgrade():
+    op.drop_index(op.f('ix_room_checkin_posts_checkin_id'), table_name='room_checkin_posts')
+    op.drop_table('room_checkin_posts')
+    op.drop_index(op.f('ix_room_checkins_member_id'), table_name='room_checkins')
+    op.drop_table('room_checkins')
     op.drop_index(op.f('ix_room_crisis_alerts_handled_at'), table_name='room_crisis_alerts')
     op.drop_table('room_crisis_alerts')
     op.drop_index(op.f('ix_room_on_call_program_id'), table_name='room_on_call')

@@ -168,3 +168,12 @@ class OnCallForm(FlaskForm):
     backup = BooleanField(_l("Backup: alerted only if no one has handled the post in time"))
     position = IntegerField(_l("Order among backups"), default=0, validators=[Optional(), NumberRange(min=0, max=99)])
     submit = SubmitField(_l("Add to the on-call list"))
+
+
+class CheckInForm(FlaskForm):
+    body = TextAreaField(
+        _l("Your private message"),
+        filters=[_strip],
+        validators=[DataRequired(), Length(max=2000)],
+    )
+    submit = SubmitField(_l("Send privately"))

@@ -315,3 +315,33 @@ class CrisisAlert(db.Model):
     handled_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
 
     message: Mapped[Message] = relationship()
+
+
+class CheckIn(db.Model):
+    """A private thread a staff member starts with one member (about a message or a queue
+    item). Only staff start them; the member may answer; members never message each other."""
+
+    __tablename__ = "room_checkins"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    member_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    started_by_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))
+    message_id: Mapped[int | None] = mapped_column(sa.ForeignKey("room_messages.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    member: Mapped["User"] = relationship(foreign_keys=[member_id])  # noqa: F821
+    started_by: Mapped["User"] = relationship(foreign_keys=[started_by_id])  # noqa: F821
+    posts: Mapped[list["CheckInPost"]] = relationship(order_by="CheckInPost.id", cascade="all, delete-orphan")
+
+
+class CheckInPost(db.Model):
+    __tablename__ = "room_checkin_posts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    checkin_id: Mapped[int] = mapped_column(sa.ForeignKey("room_checkins.id", ondelete="CASCADE"), index=True)
+    author_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"))
+    body: Mapped[str] = mapped_column(sa.Text)
+    body_html: Mapped[str] = mapped_column(sa.Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    author: Mapped["User"] = relationship()  # noqa: F821

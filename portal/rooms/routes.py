@@ -10,7 +10,7 @@ from flask_login import current_user
 from portal.clock import utcnow
 from portal.extensions import db
 from portal.main.dashboard import register_panel
-from portal.rooms import access, appeals, bp, broadcast, guidelines, presence, ratelimit, services, wordlists
+from portal.rooms import access, appeals, bp, broadcast, checkins, guidelines, presence, ratelimit, services, wordlists
 from portal.rooms.errors import RoomError
 from portal.rooms.forms import AcceptGuidelinesForm, DismissForm, MessageForm
 from portal.rooms.models import AppealKind, Notice, RestrictionKind
@@ -73,6 +73,7 @@ def index():
         online=online,
         notices=notices,
         accepted=access.has_accepted_guidelines(current_user),
+        checkins=checkins.threads_of(current_user),
     )
 
 

@@ -1,7 +1,7 @@
 """rooms safety: appeals, on-call lists, crisis alerts
 
 Revision ID: 0013_rooms_safety
-Revises: 0011 (the lead re-chains at merge)
+Revises: 0012_i18n (re-chained after main's 0012_practice and 0012_i18n when merging main; written on 0011)
 Create Date: 2026-11-30 19:40:00
 
 Adds room_appeals (one appeal per sanction: kind + sanction id unique, with the person's reason
@@ -15,7 +15,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '0013_rooms_safety'
-down_revision = '0011'
+down_revision = '0012_i18n'
 branch_labels = None
 depends_on = None
 

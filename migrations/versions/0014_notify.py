@@ -1,7 +1,7 @@
 """notifications: the notice centre, preferences per topic, reminder lead time; mail_queue.headers
 
 Revision ID: 0014_notify
-Revises: 0012_i18n (re-chained after main's 0012_practice → 0012_i18n when merging main; written on 0011)
+Revises: 0013_rooms_safety (re-chained after main's 0012_practice → 0012_i18n → 0013_rooms_safety when merging main; written on 0011)
 Create Date: 2026-11-30 19:40:00
 
 New tables `notifications`, `notification_preferences`, `notification_settings`, and the nullable
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = '0014_notify'
-down_revision = '0012_i18n'
+down_revision = '0013_rooms_safety'
 branch_labels = None
 depends_on = None
 

@@ -229,7 +229,7 @@ def test_0012_escontent_gives_existing_consents_english_and_keeps_their_hashes(e
     digest = hashlib.sha256(text.encode()).hexdigest()
     app = create_app("testing", SQLALCHEMY_DATABASE_URI=empty_database)
     with app.app_context():
-        upgrade(revision="0012_i18n")
+        upgrade(revision="0014_notify")
         with db.engine.begin() as connection:
             _insert_user(connection)
             run = connection.execute
@@ -260,7 +260,7 @@ def test_0012_escontent_gives_existing_consents_english_and_keeps_their_hashes(e
             row = connection.execute(sa.text("SELECT language, text_sha256, signed_text FROM consents")).one()
         assert row.language == "en" and row.text_sha256 == digest
         assert consent_text.document_sha256(row.signed_text, row.language) == row.text_sha256
-        downgrade(revision="0012_i18n")
+        downgrade(revision="0014_notify")
         with db.engine.connect() as connection:
             columns = {c["name"] for c in sa.inspect(connection).get_columns("consents")}
             tables = set(sa.inspect(connection).get_table_names())

@@ -1,7 +1,7 @@
 """translations of the curriculum; consents.language
 
 Revision ID: 0012_escontent
-Revises: 0012_i18n (written on 0011; re-chained after main's 0012_practice, then 0012_i18n, when merging main)
+Revises: 0014_notify (written on 0011; re-chained after the head of main at each merge: 0012_practice, 0012_i18n, 0014_notify)
 Create Date: 2026-11-30 19:20:00
 
 Adds module_translations and lesson_translations (one row per module or lesson and locale, with
@@ -35,7 +35,7 @@ SQLITE_TRANSLATION_FTS_DDL = [
 
 # revision identifiers, used by Alembic.
 revision = "0012_escontent"
-down_revision = "0012_i18n"
+down_revision = "0014_notify"
 branch_labels = None
 depends_on = None
 

@@ -146,7 +146,9 @@ def test_crawl_every_reachable_page(role, app, seeded, live_server, page, browse
     assert not fixed, f"fixed now, remove from KNOWN: {fixed}"
 
 
-def test_room_with_unread_messages_passes_the_page_checks(app, seeded, live_server, page, browser_login, assert_accessible):
+def test_room_with_unread_messages_passes_the_page_checks(
+    app, seeded, live_server, page, browser_login, assert_accessible
+):
     """The state no crawl reaches by itself: a room with messages the reader has not seen yet
     (the "New messages" heading on the first unread one, which the client scrolls to)."""
     import sqlalchemy as sa

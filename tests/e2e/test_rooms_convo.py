@@ -1,8 +1,6 @@
 """Rooms 2.0, the conversation (issue 12) in Chromium: keyboard path to the composer, the phone
 layout, replies, support reactions and mentions seen live in a second window."""
 
-import pytest
-
 from tests.e2e.test_rooms import open_page, people  # noqa: F401 - fixtures
 
 

@@ -48,3 +48,62 @@ def test_desktop_keeps_the_flowing_layout(people, open_page):  # noqa: F811
 
 SCREENSHOTS = __import__("pathlib").Path(__import__("tempfile").gettempdir()) / "rooms-convo-shots"
 SCREENSHOTS.mkdir(exist_ok=True)
+
+
+def test_reply_reaction_and_mention_are_seen_live_in_the_other_window(people, open_page, assert_accessible):  # noqa: F811
+    alice, bea = open_page("alice@example.org"), open_page("bea@example.org")
+    alice.locator("#online li", has_text="Bea").wait_for()
+    bea.locator("#online li", has_text="Alice").wait_for()
+    alice.fill("#composer-body", "Sunday was hard. How do you rest?")
+    alice.keyboard.press("Enter")
+    original = bea.locator("li.msg", has_text="Sunday was hard")
+    original.wait_for()
+
+    # Bea replies, mentioning Alice through the suggestions
+    original.get_by_role("link", name="Reply").click()
+    assert bea.locator("#composer-reply").is_visible()
+    assert "In reply to Alice:" in bea.locator("#composer-reply-text").inner_text()
+    assert bea.evaluate("document.activeElement.id") == "composer-body"
+    bea.locator("#composer-body").press_sequentially("@Al")
+    bea.get_by_role("button", name="@Alice").click()
+    bea.locator("#composer-body").press_sequentially("a long walk helps me")
+    bea.keyboard.press("Enter")
+
+    reply = alice.locator("li.msg", has_text="a long walk helps me")
+    reply.locator(".msg-reply", has_text="In reply to Alice:").wait_for()
+    reply.locator(".msg-mention-note", has_text="Mentions you").wait_for()
+    assert "Sunday was hard" in reply.locator(".msg-reply").inner_text()
+    assert bea.locator("#composer-reply").is_hidden()
+
+    # Alice reacts; Bea sees the count change live
+    reply.get_by_role("button", name="Thank you").click()
+    reply.locator("button.reaction[data-kind=thanks][aria-pressed=true]").wait_for()
+    bea_reply = bea.locator("li.msg", has_text="a long walk helps me")
+    bea_reply.locator("button.reaction[data-kind=thanks] .reaction-count", has_text="1").wait_for()
+    assert bea_reply.locator("button.reaction[data-kind=thanks]").get_attribute("aria-pressed") == "false"
+    assert_accessible(alice)
+    assert_accessible(bea)
+
+    # After a reload the server renders the same conversation
+    alice.reload()
+    reply = alice.locator("li.msg", has_text="a long walk helps me")
+    reply.locator(".msg-reply", has_text="In reply to Alice:").wait_for()
+    reply.locator("button.reaction[data-kind=thanks][aria-pressed=true]").wait_for()
+    assert_accessible(alice)
+
+
+def test_pins_search_and_the_reaction_page_pass_axe(people, open_page, assert_accessible):  # noqa: F811
+    mod = open_page("mod@example.org")
+    mod.locator("#online li").first.wait_for()
+    mod.fill("#composer-body", "Resource: call or text 988 any time")
+    mod.keyboard.press("Enter")
+    message = mod.locator("li.msg", has_text="Resource: call or text 988")
+    message.wait_for()
+    message.get_by_role("link", name="Pin or react").click()
+    assert_accessible(mod)
+    mod.get_by_role("button", name="Pin to the top of the room").click()
+    mod.locator("#pins li", has_text="Resource: call or text 988").wait_for()
+    assert_accessible(mod)
+    mod.goto("/rooms/search?q=988")
+    mod.locator(".search-results li", has_text="Resource").wait_for()
+    assert_accessible(mod)

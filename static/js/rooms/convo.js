@@ -88,6 +88,13 @@ export function setupConversation(root, room, chat) {
       b.append(S.reaction_labels[kind] + " ", count);
       group.append(b);
     });
+    if (room.isModerator) {
+      const options = document.createElement("a");
+      options.className = "msg-options";
+      options.href = root.dataset.messagesUrl + li.dataset.id;
+      options.textContent = S.pin_or_react;
+      group.append(options);
+    }
     const reply = document.createElement("a");
     reply.className = "msg-reply-link";
     reply.href = "?reply_to=" + li.dataset.id + "#composer";

@@ -5,6 +5,7 @@ from flask_babel import format_datetime, get_locale
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
+from portal.i18n import other_languages
 from portal.paging import page_url
 from portal.security import Permission
 
@@ -73,4 +74,5 @@ def register(app):
             "navigation": navigation,
             "portal_name": app.config["PORTAL_NAME"],
             "current_locale": lambda: str(get_locale() or "en"),
+            "other_languages": lambda: other_languages(str(get_locale() or "en")),
         }

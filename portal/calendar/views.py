@@ -5,7 +5,7 @@ from datetime import timedelta
 from zoneinfo import ZoneInfo
 
 from flask import url_for
-from flask_babel import format_date, format_datetime, format_time
+from flask_babel import format_date, format_datetime, format_time, ngettext
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -121,11 +121,15 @@ def counselor_panel(user):
     today = occurrences_in(managed_series(user), start_of_day, end_of_day, include_cancelled=False)
     links = [
         (
-            f"{when(o.start, 'h:mm a')} · {o.series.title}",
+            f"{when(o.start, 'h:mm a')} · {o.series.shown_title}",
             url_for("calendar.manage_occurrence", series_id=o.series.id, key=o.key),
         )
         for o in today[:8]
     ]
     links.append((_("All family sessions"), url_for("calendar.manage")))
-    text = _("No family sessions today.") if not today else _("%(n)d family session(s) today.", n=len(today))
+    text = (
+        _("No family sessions today.")
+        if not today
+        else ngettext("%(num)d family session today.", "%(num)d family sessions today.", len(today))
+    )
     return {"title": _("Today's family sessions"), "text": text, "links": links}

@@ -101,8 +101,13 @@ def test_pins_search_and_the_reaction_page_pass_axe(people, open_page, assert_ac
     message.wait_for()
     message.get_by_role("link", name="Pin or react").click()
     assert_accessible(mod)
+    family = open_page("alice@example.org")
+    family.locator("#online li").first.wait_for()
+    assert family.locator("#pins").is_hidden()
     mod.get_by_role("button", name="Pin to the top of the room").click()
     mod.locator("#pins li", has_text="Resource: call or text 988").wait_for()
+    family.locator("#pins li", has_text="Resource: call or text 988").wait_for()  # live, by the pins event
+    assert_accessible(family)
     assert_accessible(mod)
     mod.goto("/rooms/search?q=988")
     mod.locator(".search-results li", has_text="Resource").wait_for()

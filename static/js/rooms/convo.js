@@ -161,6 +161,22 @@ export function setupConversation(root, room, chat) {
     if (li) setCounts(li, data.counts, null);
   });
 
+  // A moderator pinned or unpinned a message: the list at the top follows.
+  chat.on("pins", function (data) {
+    if (data.room !== room.slug) return;
+    const section = document.getElementById("pins");
+    const items = data.pins.map(function (pin) {
+      const li = document.createElement("li");
+      const a = document.createElement("a");
+      a.href = "?before=" + (pin.id + 1) + "#m-" + pin.id;
+      a.textContent = pin.excerpt;
+      li.append(a);
+      return li;
+    });
+    document.getElementById("pins-list").replaceChildren.apply(document.getElementById("pins-list"), items);
+    section.classList.toggle("is-hidden", items.length === 0);
+  });
+
   /** Messages that came by catch-up or history: ask for their replies and reactions. */
   function fetchContext(ids) {
     if (!ids.length) return;

@@ -56,6 +56,8 @@ CASES = [
     ("moderator", "POST", "rooms.words", {"phrase": "", "action": "block"}, "phrase", REQUIRED),
     ("moderator", "POST", "rooms.room_list", {"slug": "Not A Slug", "name": ""}, "name", REQUIRED),
     ("moderator", "POST", "rooms.room_settings", {"name": "", "slow_mode_seconds": "-5"}, "name", REQUIRED),
+    # notifications
+    ("family", "POST", "notifications.preferences", {"topic_sessions": "<script>"}, "topic_sessions", "Not a valid"),
 ]
 
 # Views with GET and POST whose form has no fields to get wrong (a button, or a code sent by email).

@@ -14,10 +14,11 @@ import sqlalchemy as sa
 from blinker import Namespace
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy.orm import aliased, joinedload
+from sqlalchemy.orm import aliased, joinedload, with_expression
 
 from portal.auth.models import User
 from portal.extensions import db
+from portal.notifications.services import internal_path, notify
 from portal.rooms import access, broadcast, presence, ratelimit, services
 from portal.rooms.convo_models import Mention, Pin, Reaction, ReactionKind, Reply
 from portal.rooms.errors import RoomError
@@ -38,7 +39,8 @@ REACTIONS = {
 
 signals = Namespace()
 #: Sent after the commit of a visible message that names people with @ (`user_ids`,
-#: `message_id`, `room`, `author_id`). A notifications feature subscribes; rooms imports none.
+#: `message_id`, `room`, `author_id`). The notices themselves are stored with the message
+#: (`portal.notifications.notify`, kinds "mention" and "reply").
 mentioned = signals.signal("rooms-mentioned")
 
 
@@ -119,6 +121,8 @@ def post(user, room, body, client_id, rules=None, reply_to=None):
         for person in resolve_mentions(room, message.body, user):
             db.session.add(Mention(message_id=message.id, user_id=person.id))
             found[person.id] = services.public_name(person)
+        if message.status == MessageStatus.VISIBLE:  # a held message tells no one before its release
+            _notify(message, target, [p for p in found], user)
 
     posted = services.post_message(user, room, body, client_id, ratelimit.take, rules, extras=extras)
     posted.context = None
@@ -130,6 +134,20 @@ def post(user, room, body, client_id, rules=None, reply_to=None):
             "mentions": [{"id": uid, "display_name": name} for uid, name in found.items()],
         }
     return posted
+
+
+def _notify(message, target, mentioned_ids, author):
+    """Notices in the same commit as the message: each person mentioned, and the author of the
+    message replied to (once, never oneself)."""
+    url = internal_path("rooms.room", slug=message.room.slug) + f"#m-{message.id}"
+    words = {"name": services.public_name(author), "room": message.room.name}
+    told = {author.id}
+    for user_id in mentioned_ids:
+        if user_id not in told:
+            told.add(user_id)
+            notify(db.session.get(User, user_id), "mention", url=url, **words)
+    if target is not None and target.author_id not in told:
+        notify(target.author, "reply", url=url, **words)
 
 
 def announce(posted):
@@ -307,7 +325,10 @@ def page(room, viewer, before_id=None, limit=services.JOIN_LATEST):
     statement = (
         sa.select(Message, *_context_columns(viewer), Message.id.in_(window).label("in_window"))
         .where(*_visible_in(room), sa.or_(Message.id.in_(window), Message.id.in_(pinned)))
-        .options(joinedload(Message.author).lazyload(User.role_rows))
+        .options(
+            joinedload(Message.author).lazyload(User.role_rows),
+            with_expression(Message.author_staff_role, services._staff_role_of_author()),
+        )
         .order_by(Message.id.desc())
     )
     rows = db.session.execute(statement).unique().all()

@@ -4,6 +4,7 @@ search — over the socket and without JavaScript, with every permission denial 
 import sqlalchemy as sa
 
 from portal.extensions import db
+from portal.notifications.models import Notification
 from portal.rooms import conversation
 from portal.rooms.convo_models import Mention, Pin, Reaction, Reply
 from portal.rooms.models import Message, MessageStatus, RestrictionKind, RoomKind, RoomRestriction
@@ -48,10 +49,10 @@ def test_a_reply_over_the_socket_keeps_the_contract_message_and_sends_its_contex
 
     reply = ack(b, "send", {"room": "welcome", "body": "Walks help me", "client_id": new_id(), "reply_to": original.id})
 
-    assert reply["ok"] and set(reply["message"]) == CONTRACT_KEYS
+    assert reply["ok"] and CONTRACT_KEYS <= set(reply["message"]) and "reply_to" not in reply["message"]
     events = received(a)
     [live] = [e["args"] for e in events if e["name"] == "message"]
-    assert set(live) == CONTRACT_KEYS
+    assert set(live) == set(reply["message"])
     [context] = [e["args"][0] for e in events if e["name"] == "message_context"]
     assert context["id"] == live["id"] and context["room"] == "welcome"
     assert context["reply_to"] == {
@@ -61,6 +62,8 @@ def test_a_reply_over_the_socket_keeps_the_contract_message_and_sends_its_contex
         "removed": False,
     }
     assert db.session.get(Reply, live["id"]).reply_to_id == original.id
+    notice = db.session.scalar(sa.select(Notification))
+    assert (notice.user_id, notice.kind) == (alice.id, "reply") and notice.url.endswith(f"#m-{live['id']}")
 
 
 def test_a_send_without_reply_to_is_the_contract_send_and_sends_no_context(app, chat, welcome):
@@ -239,6 +242,8 @@ def test_mentions_resolve_exact_display_names_of_room_members_and_signal(app, ch
     assert context["mentions"] == [{"id": bea.id, "display_name": "Bea Lopez"}]
     assert db.session.scalars(sa.select(Mention.user_id)).all() == [bea.id]
     assert received_signals[-1]["user_ids"] == [bea.id] and received_signals[-1]["room"] == "welcome"
+    notices = db.session.execute(sa.select(Notification.user_id, Notification.kind)).all()
+    assert notices == [(bea.id, "mention")]
     page = page_of(Person(app, bea).http.get("/rooms/welcome"))
     assert "Mentions you" in page and "<script>alert" not in page
 

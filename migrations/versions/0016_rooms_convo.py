@@ -1,7 +1,7 @@
 """rooms conversation: replies, support reactions, mentions and pins (issue 12)
 
 Revision ID: 0016_rooms_convo
-Revises: 0011
+Revises: 0012_escontent
 Create Date: 2026-11-30 19:45:00
 
 Four new tables (room_replies, room_reactions, room_mentions, room_pins); no existing table
@@ -12,7 +12,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '0016_rooms_convo'
-down_revision = '0011'
+down_revision = '0012_escontent'
 branch_labels = None
 depends_on = None
 

@@ -33,7 +33,7 @@ def posted(result, payload):
     again would cost two statements before the broadcast."""
     author_id = payload["author"]["id"]
     if result.held:
-        held_message(author_id, payload)
+        held_message(author_id, payload | {"crisis": True} if result.crisis else payload)
         moderation_alert({"kind": "held", "priority": False, "room": payload["room"], "message": payload})
     else:
         message(payload)

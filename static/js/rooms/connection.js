@@ -122,7 +122,8 @@ export function connect(room, view, composer) {
     view.setConnection(S.notice + " " + data.text);
   });
   socket.on("held", function (m) {
-    if (m.room === slug) view.showPending({ client_id: m.client_id, body: textOf(m.body_html) }, S.held);
+    if (m.room === slug) view.showPending({ client_id: m.client_id, body: textOf(m.body_html) }, m.crisis ? S.held_crisis : S.held);
+    if (m.crisis) document.getElementById("support-held-note").classList.remove("is-hidden");
   });
   socket.on("access_ended", function (data) {
     if (data.room !== slug) return;
@@ -153,7 +154,8 @@ export function connect(room, view, composer) {
         if (sent) sent.dataset.source = entry.body;
       } else if (ack.error === "held_for_review") {
         outbox.drop(entry.client_id);
-        view.showPending(entry, S.held);
+        view.showPending(entry, ack.crisis ? ack.message : S.held);
+        if (ack.crisis) document.getElementById("support-held-note").classList.remove("is-hidden");
       } else if (ack.error === "unavailable") {
         // A transient fault on the server: the message stays in the outbox, sent again later.
         view.showPending(entry, S.sending);

@@ -144,3 +144,80 @@ def test_crawl_every_reachable_page(role, app, seeded, live_server, page, browse
     report = "\n\n".join(f"{url} ({e}):\n  " + "\n  ".join(p) for e, (url, p) in unexpected.items())
     assert not unexpected, f"{len(unexpected)} of {len(checked)} pages fail as {role}:\n{report}"
     assert not fixed, f"fixed now, remove from KNOWN: {fixed}"
+
+
+def _first_client_path():
+    from portal.care.models import Client
+
+    client = db.session.scalars(db.select(Client).order_by(Client.id)).first()
+    return f"/care/clients/{client.id}"
+
+
+def _client_with_a_renewed_consent():
+    """A client whose consent for one person was revoked and signed again: two cards, one name."""
+    import hashlib
+
+    from portal.auth.models import User
+    from portal.care.models import Client, Consent
+    from portal.clock import utcnow
+
+    client = db.session.scalars(db.select(Client).order_by(Client.id)).first()
+    witness = db.session.scalar(db.select(User).filter_by(email=DEMO_ROLES["counselor"]))
+    for revoked in (utcnow(), None):
+        db.session.add(
+            Consent(
+                client=client, program_id=client.program_id, recipient_name="Robin Lee", recipient_relationship="sibling",
+                recipient_email="robin@example.org", purpose="To take part in family sessions", text_version="test",
+                text_sha256=hashlib.sha256(b"test").hexdigest(), signature_name=client.full_name,
+                witnessed_by_id=witness.id, revoked_at=revoked,
+            )
+        )
+    db.session.commit()
+    return f"/care/clients/{client.id}"
+
+
+def _queue_with_long_messages():
+    """The console's queue holding what stretches a phone screen: long words, code, a crisis flag."""
+    from portal.auth.models import User
+    from portal.rooms.models import Flag, FlagKind, Message, MessageStatus, Room
+    from portal.sanitize import chat_to_html
+
+    room = db.session.scalars(db.select(Room).order_by(Room.id)).first()
+    author = db.session.scalar(db.select(User).filter_by(email=DEMO_ROLES["family"]))
+    bodies = [
+        "A very long address https://example.org/" + "a" * 120,
+        "`" + "x" * 150 + "`",
+        "Held: " + "word" * 60,
+    ]
+    for i, body in enumerate(bodies):
+        status = MessageStatus.HELD if i == 2 else MessageStatus.VISIBLE
+        message = Message(room=room, author=author, client_id=f"narrow-{i}", body=body, body_html=chat_to_html(body),
+                          status=status)
+        db.session.add(message)
+        if i < 2:
+            db.session.add(Flag(kind=FlagKind.CRISIS if i else FlagKind.MEMBER, message=message, reason="r" * 300))
+    db.session.commit()
+    return "/rooms/console"
+
+
+# Pages (and their states) whose axe findings showed only at a phone width: checked at 390 px too.
+NARROW_PAGES = [
+    ("moderator", lambda: "/rooms/console"),
+    ("counselor", _first_client_path),
+    ("admin", _first_client_path),
+    ("moderator", _queue_with_long_messages),
+    ("counselor", _client_with_a_renewed_consent),
+]
+
+
+@pytest.mark.parametrize(("role", "path"), NARROW_PAGES, ids=[f"{r}-{i}" for i, (r, _) in enumerate(NARROW_PAGES)])
+def test_narrow_pages_pass_axe_at_390px(role, path, app, seeded, live_server, page, browser_login, assert_accessible):
+    url = path()
+    page.set_viewport_size({"width": 390, "height": 844})
+    browser_login(page, DEMO_ROLES[role], DEMO_PASSWORD)
+    response = page.goto(url)
+    assert response.status == 200, f"{url} → {response.status}"
+    page.wait_for_load_state("networkidle")
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= 390, f"{url} scrolls sideways at 390 px (scrollWidth {width})"
+    assert_accessible(page)

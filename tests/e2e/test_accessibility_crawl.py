@@ -220,4 +220,11 @@ def test_narrow_pages_pass_axe_at_390px(role, path, app, seeded, live_server, pa
     page.wait_for_load_state("networkidle")
     width = page.evaluate("document.documentElement.scrollWidth")
     assert width <= 390, f"{url} scrolls sideways at 390 px (scrollWidth {width})"
+    gap = page.evaluate(
+        """() => { const blocks = [...document.querySelectorAll('main > *')].filter(e => e.offsetHeight);
+                   const last = blocks[blocks.length - 1];
+                   return document.querySelector('.site-footer').getBoundingClientRect().top
+                          - last.getBoundingClientRect().bottom; }"""
+    )
+    assert gap >= 24, f"{url}: the last block sits {gap}px from the footer"
     assert_accessible(page)

@@ -9,6 +9,7 @@ from flask_login import current_user
 from portal.care import access, bp, invitations, services
 from portal.care.forms import ButtonForm
 from portal.care.models import Client, Consent, FamilyLink
+from portal.errors import explain_denials
 from portal.extensions import db, limiter
 from portal.main.dashboard import register_panel
 from portal.security import Permission, permission_required
@@ -53,7 +54,26 @@ def my_family():
     for invitation in waiting:
         invitations.record_preview(invitation, current_user)
     db.session.commit()
-    return render_template("care/my_family.html", links=links, waiting=waiting, form=ButtonForm())
+    ended = access.ended_links(current_user)
+    return render_template("care/my_family.html", links=links, waiting=waiting, ended=ended, form=ButtonForm())
+
+
+@explain_denials
+def consent_changed(code):
+    """On a 403/404, a family member whose consent ended learns that something changed, calmly,
+    without the page saying anything about the person they no longer see."""
+    if not current_user.is_authenticated or not current_user.can(Permission.SEE_FAMILY):
+        return None
+    if not access.ended_links(current_user):
+        return None
+    return {
+        "text": _(
+            "What you can see in the portal has changed: a consent that let you see a family member's "
+            "information has ended. Nothing you did caused this."
+        ),
+        "link": url_for("care.my_family"),
+        "link_label": _("See what changed and whom to ask"),
+    }
 
 
 @bp.post("/invitations/<int:invitation_id>/accept")

@@ -180,7 +180,7 @@ class _Prefill:
         self.duration, self.mode, self.address = series.duration_minutes, series.mode, series.address
         self.join_url, self.capacity = series.join_url, series.capacity
         self.address_in_feeds = series.address_in_feeds
-        self.lessons = ", ".join(series.lesson_slugs or [])
+        self.lessons = list(series.lesson_slugs or [])
 
 
 def _prefill(series):

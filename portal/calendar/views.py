@@ -13,6 +13,7 @@ from portal.calendar.schedule import family_view, managed_series, occurrences_in
 from portal.care import access
 from portal.clock import utcnow
 from portal.extensions import db
+from portal.lessons import picker
 from portal.lessons import services as lessons
 
 
@@ -75,6 +76,8 @@ def lesson_items(slugs, user):
 
 
 def _lesson_item(slug, user):
+    if slug.startswith(picker.MODULE_PREFIX):
+        return _module_item(slug, user)
     lesson = lessons.find_published_lesson(slug)
     if lesson is None:
         return None
@@ -84,6 +87,18 @@ def _lesson_item(slug, user):
         row = progress(user, lesson)
         done = bool(row and row.completed_at)
     return lesson.title, url_for("lessons.lesson", slug=slug), done
+
+
+def _module_item(value, user):
+    """A whole module chosen as pre-work: its title, its page, done when all its lessons are."""
+    module = lessons.find_published_module(value.removeprefix(picker.MODULE_PREFIX))
+    if module is None:
+        return None
+    done = [
+        bool((row := lessons._progress(user, lesson)) and row.completed_at) for lesson in lessons.module_lessons(module)
+    ]
+    title = _("%(title)s (the whole module)", title=module.title)
+    return title, url_for("lessons.module", slug=module.slug), bool(done) and all(done)
 
 
 def next_session_panel(user):

@@ -228,6 +228,7 @@ NARROW_PAGES = [
     ("family", _family_after_consent_ended),
     ("family", _error_page_after_consent_ended),
     ("anonymous", lambda: "/no-such-page"),
+    ("counselor", lambda: "/calendar/manage/new"),
 ]
 
 

@@ -1,7 +1,7 @@
 """What every template may use: navigation, time formatting, paging (auth adds the idle-timeout figure)."""
 
-from flask import render_template, url_for
 from babel.dates import get_datetime_format
+from flask import render_template, url_for
 from flask_babel import format_date, format_datetime, format_time, get_locale
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user

@@ -107,6 +107,10 @@ def test_every_error_page_offers_a_way_back(auth, client, family):
 
 def test_hostile_referrer_is_never_echoed(auth, client, family):
     auth.login(family.email)
-    for referrer in ("http://localhost/<script>alert(1)</script>", "http://localhost//evil.example", "javascript:alert(1)"):
+    for referrer in (
+        "http://localhost/<script>alert(1)</script>",
+        "http://localhost//evil.example",
+        "javascript:alert(1)",
+    ):
         html = client.get("/no-such-page", headers={"Referer": referrer}).get_data(as_text=True)
         assert "<script>alert" not in html and 'href="//evil' not in html and "javascript:" not in html

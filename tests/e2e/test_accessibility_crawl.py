@@ -166,10 +166,17 @@ def _client_with_a_renewed_consent():
     for revoked in (utcnow(), None):
         db.session.add(
             Consent(
-                client=client, program_id=client.program_id, recipient_name="Robin Lee", recipient_relationship="sibling",
-                recipient_email="robin@example.org", purpose="To take part in family sessions", text_version="test",
-                text_sha256=hashlib.sha256(b"test").hexdigest(), signature_name=client.full_name,
-                witnessed_by_id=witness.id, revoked_at=revoked,
+                client=client,
+                program_id=client.program_id,
+                recipient_name="Robin Lee",
+                recipient_relationship="sibling",
+                recipient_email="robin@example.org",
+                purpose="To take part in family sessions",
+                text_version="test",
+                text_sha256=hashlib.sha256(b"test").hexdigest(),
+                signature_name=client.full_name,
+                witnessed_by_id=witness.id,
+                revoked_at=revoked,
             )
         )
     db.session.commit()
@@ -191,8 +198,9 @@ def _queue_with_long_messages():
     ]
     for i, body in enumerate(bodies):
         status = MessageStatus.HELD if i == 2 else MessageStatus.VISIBLE
-        message = Message(room=room, author=author, client_id=f"narrow-{i}", body=body, body_html=chat_to_html(body),
-                          status=status)
+        message = Message(
+            room=room, author=author, client_id=f"narrow-{i}", body=body, body_html=chat_to_html(body), status=status
+        )
         db.session.add(message)
         if i < 2:
             db.session.add(Flag(kind=FlagKind.CRISIS if i else FlagKind.MEMBER, message=message, reason="r" * 300))

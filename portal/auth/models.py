@@ -37,6 +37,8 @@ class User(UserMixin, db.Model):
     totp_last_step: Mapped[int | None] = mapped_column()
     # The family role chosen for a recommended lesson path (portal/lessons/tracks.py), or None.
     family_role: Mapped[str | None] = mapped_column(sa.String(30))
+    # When the person first saw (or skipped) the "Start here" welcome; None: not yet.
+    welcomed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     role_rows: Mapped[list["UserRole"]] = relationship(
         back_populates="user", cascade="all, delete-orphan", lazy="selectin"

@@ -11,15 +11,18 @@ from dataclasses import dataclass
 
 from flask import url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import contains_eager
 from wtforms import SelectChoice, SelectMultipleField, ValidationError
 
 from portal.extensions import db
+from portal.lessons import worksheets as worksheet_data
 from portal.lessons.models import Lesson, Module, Status
 from portal.lessons.services import published_lessons_query
 
 MODULE_PREFIX = "module:"
-VALUE = re.compile(r"^(module:)?[a-z0-9][a-z0-9-]{0,79}$")
+WORKSHEET_PREFIX = "worksheet:"
+VALUE = re.compile(r"^(module:|worksheet:)?[a-z0-9][a-z0-9-]{0,79}$")
 MAX_CHOSEN = 10
 
 
@@ -27,11 +30,20 @@ MAX_CHOSEN = 10
 class Pick:
     """One chosen item: a lesson, or a whole module."""
 
-    value: str  # the lesson's slug, or "module:<slug>"
-    kind: str  # "lesson" or "module"
+    value: str  # the lesson's slug, "module:<slug>" or "worksheet:<slug>"
+    kind: str  # "lesson", "module" or "worksheet"
     title: str
     module_title: str
-    url: str
+
+    @property
+    def slug(self):
+        return self.value.split(":", 1)[-1]
+
+    @property
+    def url(self):
+        """Where to read it (the preview link): built when asked, so services need no request."""
+        endpoint = {"lesson": "lessons.lesson", "module": "lessons.module", "worksheet": "lessons.worksheet"}
+        return url_for(endpoint[self.kind], slug=self.slug)
 
 
 def _published_modules():
@@ -46,29 +58,33 @@ def _published_modules():
     return list(modules.values())
 
 
-def catalogue():
-    """{value: Pick} for every published module (as a whole) and lesson, in curriculum order."""
+def catalogue(worksheets=False):
+    """{value: Pick} for every published module (as a whole) and lesson, in curriculum order;
+    with `worksheets`, every worksheet too (in their own group)."""
     out = {}
     for module, lessons in _published_modules():
         value = MODULE_PREFIX + module.slug
-        out[value] = Pick(value, "module", module.title, module.title, url_for("lessons.module", slug=module.slug))
+        out[value] = Pick(value, "module", module.title, module.title)
         for lesson in lessons:
-            out[lesson.slug] = Pick(
-                lesson.slug, "lesson", lesson.title, module.title, url_for("lessons.lesson", slug=lesson.slug)
-            )
+            out[lesson.slug] = Pick(lesson.slug, "lesson", lesson.title, module.title)
+    if worksheets:
+        group = _l("Worksheets")
+        for sheet in worksheet_data.WORKSHEETS:
+            value = WORKSHEET_PREFIX + sheet.slug
+            out[value] = Pick(value, "worksheet", sheet.title, group)
     return out
 
 
-def grouped_choices():
+def grouped_choices(worksheets=False):
     """Choices for a WTForms select, each in its module's <optgroup>; a whole module comes first."""
     return [
         SelectChoice(
             pick.value,
             _("The whole module: %(title)s", title=pick.title) if pick.kind == "module" else pick.title,
-            optgroup=pick.module_title,
+            optgroup=str(pick.module_title),
             render_kw={"data-preview": pick.url, "data-kind": pick.kind},
         )
-        for pick in catalogue().values()
+        for pick in catalogue(worksheets).values()
     ]
 
 
@@ -83,11 +99,11 @@ def split_values(raw):
     return values
 
 
-def check(values):
+def check(values, worksheets=False):
     """(error message or None) for chosen values: malformed, too many, or not in the curriculum."""
     if len(values) > MAX_CHOSEN or not all(VALUE.match(v) for v in values):
         return _("Use up to 10 lesson addresses of lowercase letters, digits and dashes.")
-    known = catalogue()
+    known = catalogue(worksheets)
     unknown = [v for v in values if v not in known]
     if unknown:
         return _(
@@ -99,7 +115,7 @@ def check(values):
 
 def picks(values):
     """The Picks for stored values, unknown ones left out (a lesson may be unpublished later)."""
-    known = catalogue()
+    known = catalogue(worksheets=True)
     return [known[v] for v in values or [] if v in known]
 
 
@@ -136,9 +152,12 @@ class LessonPickerField(SelectMultipleField):
     Posted values are checked against the curriculum (an unknown slug is a field error, never
     stored); comma-separated values in one field are accepted as separate choices."""
 
-    def __init__(self, label=None, validators=None, **kwargs):
+    def __init__(self, label=None, validators=None, worksheets=False, **kwargs):
         kwargs.setdefault("render_kw", {"data-lesson-picker": "", "size": "10"})
-        super().__init__(label, validators, choices=grouped_choices, validate_choice=False, **kwargs)
+        self.worksheets = worksheets
+        super().__init__(
+            label, validators, choices=lambda: grouped_choices(worksheets), validate_choice=False, **kwargs
+        )
 
     def process_formdata(self, valuelist):
         self.data = split_values(valuelist)
@@ -147,6 +166,6 @@ class LessonPickerField(SelectMultipleField):
         self.data = split_values(value if isinstance(value, list | tuple) else [value] if value else [])
 
     def pre_validate(self, form):
-        error = check(self.data or [])
+        error = check(self.data or [], self.worksheets)
         if error:
             raise ValidationError(error)

@@ -12,6 +12,7 @@ The rules:
 so the notification centre can tell each family member without this package importing it.
 """
 
+import html
 from dataclasses import dataclass
 
 import sqlalchemy as sa
@@ -60,7 +61,7 @@ def assign(counselor, client, user_ids, targets, note="", due_on=None):
         raise AssignmentError("unknown_target")
     if due_on is not None and due_on < access.consent_today():
         raise AssignmentError("due_in_past")
-    note = plain_text((note or "").strip(), NOTE_MAX)
+    note = html.unescape(plain_text((note or "").strip()))[:NOTE_MAX]  # tags removed; shown escaped
     open_rows = {
         (row.user_id, row.target)
         for row in db.session.scalars(

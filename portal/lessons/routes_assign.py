@@ -4,7 +4,6 @@ from flask import abort, flash, redirect, url_for
 from flask_babel import format_date
 from flask_babel import gettext as _
 from flask_login import current_user
-from markupsafe import Markup
 from wtforms import SelectChoice
 
 from portal.lessons import assignments, bp, sharing
@@ -80,8 +79,7 @@ def from_your_counselor_panel(user):
             details.append(_("Done"))
         elif item.assignment.due_on:
             details.append(_("Due %(date)s", date=format_day(item.assignment.due_on)))
-        # the note was cleaned by portal.sanitize.plain_text when saved (escaped text, no tags)
-        note = Markup(item.assignment.note) if item.assignment.note else None
+        note = item.assignment.note or None  # plain text (portal.sanitize.plain_text), escaped by the template
         rows.append({"label": label, "url": item.pick.url, "details": details, "done": item.done, "note": note})
     open_count = sum(1 for item in items if not item.done)
     return {

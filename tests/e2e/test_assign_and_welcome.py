@@ -58,3 +58,29 @@ def test_counselor_assigns_with_the_picker_and_sees_completion_only_when_shared(
     main = page.inner_text("main")
     assert page.locator(".assign-state").count() == 0 and "does not share lesson progress" in main
     assert_accessible(page)
+
+
+def test_first_visit_welcome_then_role_then_first_lesson(page, browser_login, assert_accessible):
+    load_curriculum()
+    make_user(email="new@example.org", display_name="Alex")
+    browser_login(page, "new@example.org")
+    welcome = page.locator("#start-here")
+    assert "Your counselor sees nothing private" in welcome.inner_text()
+    assert_accessible(page)
+    welcome.locator("button", has_text="Choose my role").click()
+    page.wait_for_url("**/lessons/**")
+    assert_accessible(page)
+    page.select_option("#family_role", index=1)
+    page.click("text=Show my path")
+    page.wait_for_url("**/lessons/**")
+    start = page.locator("#recommended-path a.button").first
+    title = start.inner_text()
+    assert title.startswith(("Start:", "Continue:"))
+    start.click()
+    page.wait_for_url("**/lessons/read/**")
+    assert title.split(":", 1)[1].strip() in page.inner_text("h1")
+    page.goto("/dashboard")
+    assert page.locator("#start-here").count() == 0
+    page.click("text=Open the welcome")
+    page.wait_for_url("**/welcome")
+    assert_accessible(page)

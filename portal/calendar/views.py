@@ -9,6 +9,7 @@ from flask_babel import format_date, format_datetime, format_time
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from portal.calendar import roster
 from portal.calendar.schedule import family_view, managed_series, occurrences_in
 from portal.care import access
 from portal.clock import utcnow
@@ -122,10 +123,15 @@ def next_session_panel(user):
     access.record_disclosure(user, link, "calendar_dashboard", detail={"series": first.series.id})
     db.session.commit()
     text = _("Next session: %(when)s", when=when(first.start))
-    links.insert(
-        0, (_("Open the next session"), url_for("calendar.occurrence", series_id=first.series.id, key=first.key))
-    )
-    return {"title": _("Family sessions"), "text": text, "links": links}
+    reply = roster.rsvp_of(user, first.series.id, first.original_start)
+    if reply is None:
+        text = " ".join([text, _("You have not said yet whether you will come.")])
+        label = _("Reply for the next session")
+    else:
+        label = _("Open the next session")
+    links.insert(0, (label, url_for("calendar.occurrence", series_id=first.series.id, key=first.key)))
+    # what needs attention first: an unanswered invitation comes before everything but assignments
+    return {"title": _("Family sessions"), "text": text, "links": links, "priority": 15 if reply is None else 20}
 
 
 def counselor_panel(user):

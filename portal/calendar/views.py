@@ -5,11 +5,12 @@ from datetime import timedelta
 from zoneinfo import ZoneInfo
 
 from flask import url_for
-from flask_babel import format_date, format_datetime, format_time
+from flask_babel import format_date, format_datetime, format_time, ngettext
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from portal.calendar import roster
+from portal.calendar.models import Response
 from portal.calendar.schedule import family_view, managed_series, occurrences_in
 from portal.care import access
 from portal.clock import utcnow
@@ -142,11 +143,25 @@ def counselor_panel(user):
     today = occurrences_in(managed_series(user), start_of_day, end_of_day, include_cancelled=False)
     links = [
         (
-            f"{when(o.start, 'h:mm a')} · {o.series.title}",
+            f"{when(o.start, 'h:mm a')} · {o.series.title} · {_replies(o)}",
             url_for("calendar.manage_occurrence", series_id=o.series.id, key=o.key),
         )
         for o in today[:8]
     ]
     links.append((_("All family sessions"), url_for("calendar.manage")))
     text = _("No family sessions today.") if not today else _("%(n)d family session(s) today.", n=len(today))
-    return {"title": _("Today's family sessions"), "text": text, "links": links}
+    panel = {"title": _("Today's family sessions"), "text": text, "links": links}
+    if today:
+        panel["priority"] = 25  # today's sessions and their replies come before the general panels
+    return panel
+
+
+def _replies(occurrence):
+    """How many said they will come (and wait for a place), for a counselor's glance."""
+    rows = roster.rsvps_for(occurrence.series.id, occurrence.original_start)
+    coming = sum(1 for r in rows if r.response == Response.GOING and not r.waitlisted)
+    waiting = sum(1 for r in rows if r.response == Response.GOING and r.waitlisted)
+    text = ngettext("%(num)d coming", "%(num)d coming", coming)
+    if waiting:
+        text = " ".join([text, ngettext("(%(num)d waiting)", "(%(num)d waiting)", waiting)])
+    return text

@@ -155,6 +155,7 @@ class SeriesForm(DetailsForm):
         _l("…or number of sessions"), validators=[Optional(), NumberRange(min=1, max=recurrence.MAX_OCCURRENCES)]
     )
     counselors = SelectMultipleField(_l("Other counselors (optional)"), coerce=int, validators=[Optional()])
+    confirm_past = BooleanField(_l("Yes, post it: I know the first session's time has already passed"))
     preview = SubmitField(_l("Preview dates"))
     save = SubmitField(_l("Post sessions"))
 

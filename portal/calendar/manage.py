@@ -124,8 +124,15 @@ def new_series():
     form.audience.choices = _audience_choices()
     form.counselors.choices = _counselor_choices()
     preview = None
+    in_past = False
     if form.validate_on_submit():
-        if form.save.data:
+        in_past = form.first_start() < utcnow()
+        if form.save.data and in_past and not form.confirm_past.data:
+            form.confirm_past.errors = [
+                _("The first session starts in the past. Check the date and time, or tick the box to post it anyway.")
+            ]
+            preview = recurrence.expand(form.first_start(), form.rrule(), limit=10)
+        elif form.save.data:
             kind, _sep, target = form.audience.data.partition(":")
             try:
                 series = create_series(
@@ -145,7 +152,7 @@ def new_series():
             preview = recurrence.expand(first, form.rrule(), limit=10)
     elif request.method == "POST" and not form.audience.choices:
         flash(_("You have no clients or programs to post sessions for."), "error")
-    return render_form("calendar/series_form.html", form, preview=preview)
+    return render_form("calendar/series_form.html", form, preview=preview, in_past=in_past)
 
 
 @bp.get("/manage/<int:series_id>")

@@ -237,6 +237,8 @@ NARROW_PAGES = [
     ("family", _error_page_after_consent_ended),
     ("anonymous", lambda: "/no-such-page"),
     ("counselor", lambda: "/calendar/manage/new"),
+    ("family", lambda: "/calendar/week"),
+    ("family", lambda: "/welcome"),
 ]
 
 

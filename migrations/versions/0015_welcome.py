@@ -1,4 +1,5 @@
-"""lesson_assignments (a counselor's assigned lessons, modules, worksheets); users.welcomed_at
+"""lesson_assignments (a counselor's assigned lessons, modules, worksheets); users.welcomed_at;
+session_series.split_from_id (the chain "change this and following" makes)
 
 Revision ID: 0015_welcome
 Revises: 0011 (the lead re-chains at merge)
@@ -37,9 +38,13 @@ def upgrade():
     op.create_index('ix_lesson_assignments_client_id', 'lesson_assignments', ['client_id'])
     op.create_index('ix_lesson_assignments_user_id', 'lesson_assignments', ['user_id'])
     op.add_column('users', sa.Column('welcomed_at', sa.DateTime(), nullable=True))
+    op.add_column('session_series', sa.Column('split_from_id', sa.Integer(), nullable=True))
+    op.create_index('ix_session_series_split_from_id', 'session_series', ['split_from_id'])
 
 
 def downgrade():
+    op.drop_index('ix_session_series_split_from_id', table_name='session_series')
+    op.drop_column('session_series', 'split_from_id')
     op.drop_column('users', 'welcomed_at')
     op.drop_index('ix_lesson_assignments_user_id', table_name='lesson_assignments')
     op.drop_index('ix_lesson_assignments_client_id', table_name='lesson_assignments')

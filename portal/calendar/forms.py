@@ -212,6 +212,7 @@ class AllForm(DetailsForm):
     """Change every occurrence (not the timing: use “this and following” for that)."""
 
     save = SubmitField(_l("Change all sessions"))
+    whole_chain = BooleanField(_l("Change the whole chain: the sessions before and after the split too"))
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

@@ -30,6 +30,7 @@ from portal.calendar.services import (
     change_following,
     change_one,
     create_series,
+    series_chain,
     update_all,
 )
 from portal.calendar.views import counselor_panel
@@ -171,12 +172,23 @@ def manage_series(series_id):
 @permission_required(Permission.MANAGE_SESSIONS)
 def edit_all(series_id):
     series = load_managed_series(series_id)
+    managed = {s.id for s in managed_series(current_user)}
+    chain = [part for part in series_chain(series) if part.id in managed]
     form = AllForm(obj=None if request.method == "POST" else _prefill(series))
+    if len(chain) < 2:
+        del form.whole_chain
     if form.validate_on_submit():
-        update_all(current_user, series, _details(form))
+        if len(chain) > 1 and form.whole_chain.data:
+            for part in chain:
+                update_all(current_user, part, _details(form))
+        else:
+            update_all(current_user, series, _details(form))
         flash(_("All sessions are changed. Linked families have been told."))
         return redirect(url_for("calendar.manage_series", series_id=series.id))
-    return render_form("calendar/edit_form.html", form, series=series, occ=None, heading=_("Change all sessions"))
+    parts = [(part, occurrences_of(part)[:12]) for part in chain] if len(chain) > 1 else []
+    return render_form(
+        "calendar/edit_form.html", form, series=series, occ=None, heading=_("Change all sessions"), chain=parts
+    )
 
 
 class _Prefill:

@@ -226,6 +226,25 @@ def _error_page_after_consent_ended():
     return "/care/clients/999999"
 
 
+def _split_series_edit_page():
+    """A demo series split by "this and following": its "change all" page offers the chain."""
+    from datetime import time
+
+    from portal.auth.models import User
+    from portal.calendar.models import SessionSeries
+    from portal.calendar.schedule import occurrences_of
+    from portal.calendar.services import SeriesDetails, change_following
+
+    counselor = db.session.scalar(db.select(User).filter_by(email=DEMO_ROLES["counselor"]))
+    for series in db.session.scalars(db.select(SessionSeries).order_by(SessionSeries.id)):
+        occurrences = occurrences_of(series)
+        if len(occurrences) >= 3 and counselor in series.counselors:
+            details = SeriesDetails(title=series.title, mode="telehealth", join_url="https://video.example.org/x")
+            change_following(counselor, series, occurrences[2].original_start, details, time(17, 0))
+            return f"/calendar/manage/{series.id}/edit"
+    pytest.skip("no repeating demo series")
+
+
 # Pages (and their states) whose axe findings showed only at a phone width: checked at 390 px too.
 NARROW_PAGES = [
     ("moderator", lambda: "/rooms/console"),
@@ -239,6 +258,7 @@ NARROW_PAGES = [
     ("counselor", lambda: "/calendar/manage/new"),
     ("family", lambda: "/calendar/week"),
     ("family", lambda: "/welcome"),
+    ("counselor", _split_series_edit_page),
 ]
 
 

@@ -1,7 +1,8 @@
 """Start real servers for benchmarks and server tests: gunicorn + gevent with the production
 config, a fresh PostgreSQL database, a Redis key prefix of the run's own.
 
-Used by `python -m bench` and by tests/test_production.py and tests/test_multiprocess.py.
+Used by `python -m bench` and by the server tests (tests/test_production.py, tests/test_multiprocess.py,
+tests/test_faults.py, tests/test_redis_faults.py, tests/mail/test_server_delivery.py).
 """
 
 import contextlib
@@ -250,6 +251,31 @@ class Server:
 
     def __exit__(self, *exc):
         self.stop()
+
+
+@contextlib.contextmanager
+def server_pair(database_url, *, redis_url, redis_prefix, instance, log_dir):
+    """Two server processes, A and B, on one database with the demo data and one Redis: the
+    deployment of the multi-process tests. The pools stay small, as a good neighbour on a shared
+    test PostgreSQL."""
+    env = server_env(
+        database_url,
+        redis_url=redis_url,
+        redis_prefix=redis_prefix,
+        instance=instance,
+        DB_POOL_SIZE=4,
+        DB_MAX_OVERFLOW=6,
+    )
+    prepare_database(env, seed_demo=True)
+    a = Server(env, name="A", log_dir=log_dir)
+    b = Server(env, name="B", log_dir=log_dir)
+    try:
+        a.start()
+        b.start()
+        yield a, b
+    finally:
+        a.stop()
+        b.stop()
 
 
 def _raise_nofile():

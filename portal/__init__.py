@@ -141,6 +141,7 @@ def register_request_hooks(app):
         if record is not None and not record.mfa_pending:
             touch_session(record)
 
+    app.before_request(i18n.remember_requested_language)
     app.after_request(set_security_headers)
 
 

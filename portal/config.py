@@ -166,7 +166,11 @@ class BaseConfig:
 
     BABEL_DEFAULT_LOCALE = "en"
     BABEL_DEFAULT_TIMEZONE = "UTC"
-    LANGUAGES = ["en"]
+    LANGUAGES = ["en", "es"]
+    # The catalogues (translations/<lang>/LC_MESSAGES/messages.po, compiled to .mo by make).
+    BABEL_TRANSLATION_DIRECTORIES = str(Path(__file__).resolve().parent.parent / "translations")
+    # Flask-WTF: the built-in WTForms messages ("This field is required.") in the page's language.
+    WTF_I18N_ENABLED = True
     HSTS = False
 
     DEMO_PASSWORD = os.environ.get("DEMO_PASSWORD", "family-bridge-demo")

@@ -11,12 +11,14 @@ def configure(app):
         return
     with app.app_context():
         engine = db.engine
+    if not event.contains(engine, "connect", _sqlite_pragmas):  # an engine is set up once
+        event.listen(engine, "connect", _sqlite_pragmas)
 
-    @event.listens_for(engine, "connect")
-    def _sqlite_pragmas(dbapi_connection, connection_record):
-        cursor = dbapi_connection.cursor()
-        cursor.execute("PRAGMA foreign_keys=ON")
-        if ":memory:" not in uri and uri != "sqlite://":
-            cursor.execute("PRAGMA journal_mode=WAL")
-            cursor.execute("PRAGMA busy_timeout=5000")
-        cursor.close()
+
+def _sqlite_pragmas(dbapi_connection, _connection_record):
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA foreign_keys=ON")
+    if cursor.execute("PRAGMA database_list").fetchone()[2]:  # a database file, not in memory
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA busy_timeout=5000")
+    cursor.close()

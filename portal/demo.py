@@ -8,11 +8,15 @@ from portal.security import Role
 
 DEMO_ACCOUNTS = [
     ("family@example.org", "Jordan (family)", {Role.FAMILY}),
+    ("familia@example.org", "Lucía (familia)", {Role.FAMILY}),
     ("family2@example.org", "Alex (family)", {Role.FAMILY}),
     ("moderator@example.org", "Morgan (moderator)", {Role.MODERATOR}),
     ("counselor@example.org", "Casey (counselor)", {Role.COUNSELOR}),
     ("admin@example.org", "Avery (admin)", {Role.ADMIN}),
 ]
+
+# The language each demo account starts in (only when it is created: a person may change it since).
+DEMO_LOCALES = {"familia@example.org": "es"}
 
 FEATURE_SEEDS = ("care", "lessons", "rooms", "calendar")
 
@@ -21,7 +25,8 @@ def seed(password):
     """Create or refresh the demo data; returns lines describing what exists."""
     accounts = {}
     for email, name, roles in DEMO_ACCOUNTS:
-        accounts[email] = auth_services.ensure_demo_user(email, name, roles, password)
+        locale = DEMO_LOCALES.get(email, "en")
+        accounts[email] = auth_services.ensure_demo_user(email, name, roles, password, locale=locale)
     db.session.commit()
     lines = [f"account {email} ({', '.join(sorted(roles))})" for email, _, roles in DEMO_ACCOUNTS]
     for feature in FEATURE_SEEDS:

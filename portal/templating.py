@@ -6,6 +6,7 @@ from flask_babel import format_date, format_datetime, format_time, get_locale
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
+from portal.i18n import other_languages
 from portal.paging import page_url
 from portal.security import Permission
 
@@ -84,4 +85,5 @@ def register(app):
             "navigation": navigation,
             "portal_name": app.config["PORTAL_NAME"],
             "current_locale": lambda: str(get_locale() or "en"),
+            "other_languages": lambda: other_languages(str(get_locale() or "en")),
         }

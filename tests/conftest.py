@@ -22,10 +22,34 @@ os.environ["PORTAL_INSTANCE_PATH"] = _INSTANCE
 from portal import create_app  # noqa: E402
 from portal.extensions import db, limiter  # noqa: E402
 from portal.security import Role  # noqa: E402
-from tests import speedups  # noqa: E402
+from tests import catalogues, speedups  # noqa: E402
 from tests.factories import DEMO_PASSWORD, PASSWORD, make_client, make_program, make_user  # noqa: E402
 
 speedups.install()
+catalogues.compile_stale()  # the Spanish interface needs its compiled catalogue (make does this too)
+
+
+def pytest_addoption(parser):
+    parser.addoption(
+        "--database-tests-only",
+        action="store_true",
+        help="run only the tests that use the portal's database (the second, PostgreSQL pass of "
+        "`make test`: tests that never open a database already ran in the SQLite pass)",
+    )
+
+
+def pytest_collection_modifyitems(config, items):
+    if not config.getoption("--database-tests-only"):
+        return
+    keep, drop = [], []
+    for item in items:
+        uses_database = "database_url" in getattr(item, "fixturenames", ())
+        (keep if uses_database else drop).append(item)
+    if drop:
+        config.hook.pytest_deselected(items=drop)
+        items[:] = keep
+
+
 CSRF_META = re.compile(r'<meta name="csrf-token" content="([^"]+)"')
 
 

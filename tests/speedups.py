@@ -9,6 +9,10 @@ two parts of that were most of a short test's time, the same every time:
 - Jinja parses and compiles each template again in each new app (its template cache belongs to
   one app). A bytecode cache shared by the apps of this process keeps the compiled code; Jinja
   checks it against the template's source every time, so an edited template is compiled anew.
+- SQLAlchemy compiles each SQL statement once per engine, and each app made its own engine, so
+  every test compiled the same statements again. The apps of this process share one engine per
+  database address and options (its pool and its compiled-statement cache); the `app` fixture
+  still closes the pooled connections after each test.
 - SQLite waits for the disk at every commit. A test database is thrown away at the end of the
   run, so it does without (PRAGMA synchronous=OFF); the portal's own settings stay as they are.
 
@@ -19,6 +23,7 @@ import sqlite3
 
 import jinja2
 from flask import Flask
+from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from werkzeug.routing.rules import Rule
@@ -53,6 +58,19 @@ def _memoize_url_builders():
     Rule._compile_builder = cached
 
 
+def _share_engines():
+    make_engine = SQLAlchemy._make_engine
+    engines = {}
+
+    def shared(self, bind_key, options, app):
+        key = (bind_key, repr(sorted(options.items(), key=lambda item: item[0])))
+        if key not in engines:
+            engines[key] = make_engine(self, bind_key, options, app)
+        return engines[key]
+
+    SQLAlchemy._make_engine = shared
+
+
 def _no_fsync(dbapi_connection, _record):
     if isinstance(dbapi_connection, sqlite3.Connection):
         dbapi_connection.execute("PRAGMA synchronous=OFF")
@@ -62,3 +80,4 @@ def install():
     event.listen(Engine, "connect", _no_fsync)
     Flask.jinja_options = {**Flask.jinja_options, "bytecode_cache": SharedBytecodeCache()}
     _memoize_url_builders()
+    _share_engines()

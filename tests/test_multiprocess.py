@@ -37,26 +37,18 @@ WAIT = 20  # seconds to wait for an event that must come
 
 @pytest.fixture(scope="module")
 def portal_pair(tmp_path_factory):
-    with harness.postgres_database("fb_multi") as url, harness.redis_namespace() as prefix:
-        env = harness.server_env(
+    with (
+        harness.postgres_database("fb_multi") as url,
+        harness.redis_namespace() as prefix,
+        harness.server_pair(
             url,
             redis_url=harness.redis_server_url(),
             redis_prefix=prefix,
             instance=tmp_path_factory.mktemp("instance"),
-            DB_POOL_SIZE=4,  # a good neighbour on a shared test PostgreSQL
-            DB_MAX_OVERFLOW=6,
-        )
-        harness.prepare_database(env, seed_demo=True)
-        logs = tmp_path_factory.mktemp("logs")
-        a = harness.Server(env, name="A", log_dir=logs)
-        b = harness.Server(env, name="B", log_dir=logs)
-        try:
-            a.start()
-            b.start()
-            yield a, b
-        finally:
-            a.stop()
-            b.stop()
+            log_dir=tmp_path_factory.mktemp("logs"),
+        ) as pair,
+    ):
+        yield pair
 
 
 class Chat:

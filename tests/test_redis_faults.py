@@ -37,27 +37,20 @@ DELIVERY_DEADLINE = 15  # seconds after Redis is back
 @pytest.fixture(scope="module")
 def pair(tmp_path_factory):
     redis_server = PrivateRedis().start()
-    with harness.postgres_database("fb_redisfault") as url:
-        env = harness.server_env(
-            url,
-            redis_url=redis_server.url,
-            redis_prefix="fbfault:",
-            instance=tmp_path_factory.mktemp("instance"),
-            DB_POOL_SIZE=4,
-            DB_MAX_OVERFLOW=6,
-        )
-        harness.prepare_database(env, seed_demo=True)
-        logs = tmp_path_factory.mktemp("logs")
-        a = harness.Server(env, name="A", log_dir=logs)
-        b = harness.Server(env, name="B", log_dir=logs)
-        try:
-            a.start()
-            b.start()
+    try:
+        with (
+            harness.postgres_database("fb_redisfault") as url,
+            harness.server_pair(
+                url,
+                redis_url=redis_server.url,
+                redis_prefix="fbfault:",
+                instance=tmp_path_factory.mktemp("instance"),
+                log_dir=tmp_path_factory.mktemp("logs"),
+            ) as (a, b),
+        ):
             yield a, b, redis_server
-        finally:
-            a.stop()
-            b.stop()
-            redis_server.stop()
+    finally:
+        redis_server.stop()
 
 
 def _wait_for(predicate, timeout):

@@ -1,7 +1,8 @@
 """Account settings: profile, password, email, signed-in sessions, re-authentication."""
 
-from flask import abort, flash, jsonify, redirect, render_template, request, url_for
+from flask import abort, flash, jsonify, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user, login_required
 
 from portal.auth import bp, mfa, services, tokens
@@ -12,6 +13,7 @@ from portal.auth.sessions import current_session_record, idle_limit_for, idle_li
 from portal.auth.web import render_form
 from portal.clock import utcnow
 from portal.extensions import db, limiter
+from portal.i18n import SESSION_KEY
 from portal.main.dashboard import register_panel
 from portal.security import safe_next
 
@@ -30,7 +32,8 @@ def account():
         del form.family_role  # a recommended lesson path is for family members
     if form.validate_on_submit():
         role = form.family_role.data if "family_role" in form else services.UNCHANGED
-        services.update_profile(current_user, form.display_name.data, form.timezone.data, role)
+        services.update_profile(current_user, form.display_name.data, form.timezone.data, role, locale=form.locale.data)
+        session[SESSION_KEY] = form.locale.data
         flash(_("Your profile is saved."), "success")
         return redirect(url_for("auth.account"))
     codes_left = mfa.remaining_recovery_codes(current_user) if current_user.mfa_enabled else None
@@ -122,7 +125,7 @@ def end_other_sessions():
     form = ConfirmForm()
     if form.validate_on_submit():
         count = services.sign_out_other_sessions(current_user, current_session_record())
-        flash(_("Signed out %(n)d other session(s).", n=count), "success")
+        flash(ngettext("Signed out %(num)d other session.", "Signed out %(num)d other sessions.", count), "success")
     return redirect(url_for("auth.sessions"))
 
 

@@ -8,7 +8,7 @@ from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional, V
 from portal.auth.family_roles import FAMILY_ROLES, role_choices
 from portal.auth.names import display_name_problems
 from portal.auth.passwords import MAX_LENGTH, password_problems
-from portal.i18n import is_valid_timezone, timezone_choices
+from portal.i18n import LANGUAGE_NAMES, is_valid_timezone, timezone_choices
 
 PASSWORD_HINT = _l("At least 12 characters. A few unrelated words make a strong, memorable password.")
 
@@ -127,9 +127,15 @@ class ResetPasswordForm(FlaskForm):
     submit = SubmitField(_l("Set new password"))
 
 
+def language_choices():
+    """Each language named in itself, marked with its own `lang` for screen readers."""
+    return [SelectChoice(code, name, render_kw={"lang": code}) for code, name in LANGUAGE_NAMES.items()]
+
+
 class ProfileForm(_TimezoneMixin, FlaskForm):
     display_name = _display_name_field()
     timezone = SelectField(_l("Time zone"), choices=[], validate_choice=False, validators=[check_timezone])
+    locale = SelectField(_l("Language"), choices=language_choices)
     family_role = _family_role_field()
     submit = SubmitField(_l("Save profile"))
 

@@ -6,9 +6,9 @@ Account settings live in account_views.py, two-step sign-in in mfa_views.py; all
 import math
 
 from flask import current_app, flash, jsonify, make_response, redirect, render_template, request, session, url_for
+from flask_babel import get_locale, ngettext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_babel import ngettext
 from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_user
 
@@ -188,7 +188,12 @@ def signup():
         form.timezone.data = "America/New_York"
     if form.validate_on_submit():
         services.sign_up(
-            form.email.data, form.password.data, form.display_name.data, form.timezone.data, form.family_role.data
+            form.email.data,
+            form.password.data,
+            form.display_name.data,
+            form.timezone.data,
+            form.family_role.data,
+            locale=str(get_locale()),  # the language the page was read in
         )
         return render_template("auth/check_email.html", lifetime=tokens.email_lifetime_text())
     return render_form("auth/signup.html", form)

@@ -73,11 +73,13 @@ def check_login(email, password):
     return user, None
 
 
-def ensure_demo_user(email, display_name, roles, password):
-    """Create or refresh a demo account: verified, established, with exactly these roles."""
+def ensure_demo_user(email, display_name, roles, password, locale="en"):
+    """Create or refresh a demo account: verified, established, with exactly these roles. The
+    language is set when the account is created; a language the person chose since is kept."""
     user = find_user_by_email(email)
     if user is None:
         user = create_user(email, password, display_name, roles, verified=True)
+        user.locale = locale
         audit.record("user.created", actor=None, obj=None, object_type="users", detail={"via": "seed-demo"})
     elif not verify_password(user.password_hash, password):
         user.password_hash = hash_password(password)
@@ -89,7 +91,7 @@ def ensure_demo_user(email, display_name, roles, password):
     return user
 
 
-def sign_up(email, password, display_name, timezone, family_role=None):
+def sign_up(email, password, display_name, timezone, family_role=None, locale="en"):
     """Create a family account and queue the verification link. An email that already has an
     account gets a notice instead; both paths hash the password once, write an audit event
     and one queued message, and commit, so neither the page nor its timing tells them apart."""
@@ -102,6 +104,8 @@ def sign_up(email, password, display_name, timezone, family_role=None):
         return None
     user = create_user(email, password, display_name, {Role.FAMILY}, timezone=timezone)
     user.family_role = _checked_family_role(family_role)
+    # the language the person signed up in (a visitor's choice or their browser's)
+    user.locale = locale if locale in current_app.config["LANGUAGES"] else "en"
     db.session.flush()
     audit.record("user.signed_up", actor=user, obj=user, detail={"family_role": user.family_role})
     tokens.send_verification(user)
@@ -137,14 +141,28 @@ def reset_password(token_row, new_password):
     db.session.commit()
 
 
-def update_profile(user, display_name, timezone, family_role=UNCHANGED):
-    """Save the profile; family_role (a key of FAMILY_ROLES or None) only when given."""
+def update_profile(user, display_name, timezone, family_role=UNCHANGED, locale=UNCHANGED):
+    """Save the profile; family_role (a key of FAMILY_ROLES or None) and locale only when given."""
     user.display_name = clean_display_name(display_name)
     user.timezone = timezone
+    if locale is not UNCHANGED:
+        _apply_locale(user, locale)
     if family_role is not UNCHANGED:
         _apply_family_role(user, family_role)
     audit.record("user.profile_updated", actor=user, obj=user)
     db.session.commit()
+
+
+def set_locale(user, locale):
+    """The language the portal, its emails and feeds speak to this person, on every device."""
+    _apply_locale(user, locale)
+    db.session.commit()
+
+
+def _apply_locale(user, locale):
+    if locale not in current_app.config["LANGUAGES"]:
+        raise AuthError(_("Choose a language from the list."), field="locale")
+    user.locale = locale
 
 
 def set_family_role(user, family_role):

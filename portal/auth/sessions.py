@@ -10,6 +10,7 @@ from blinker import Namespace
 from flask import current_app, g, redirect, request, session, url_for
 from sqlalchemy.orm import joinedload
 
+from portal import i18n
 from portal.auth import bp
 from portal.auth.models import SessionRecord, User
 from portal.clock import utcnow
@@ -89,13 +90,17 @@ def touch_session(record):
 
 
 def end_session(reason="logout"):
-    """Revoke the current record and clear the cookie."""
+    """Revoke the current record and clear the cookie (all but the language the person reads)."""
     record = current_session_record()
+    locale = session.get(i18n.SESSION_KEY)
     if record is not None:
+        locale = record.user.locale
         record.revoke(reason)
         db.session.commit()
         sessions_revoked.send(current_app._get_current_object(), user_id=record.user_id, reason=reason)
     session.clear()
+    if i18n.supported(locale):
+        session[i18n.SESSION_KEY] = locale
     g.pop("session_record", None)
 
 

@@ -73,7 +73,13 @@ def _notify_existing(actor, existing, role_values, login_link):
     """No invitation for an address that has an account: a neutral notice, nothing granted."""
     detail = {"reason": "account_exists", "roles": role_values}
     audit.record("staff_invitation.not_sent", actor=actor, obj=existing, detail=detail)
-    mail.send(existing.email, _("About your Family Bridge account"), "staff_invitation_existing", login_link=login_link)
+    mail.send(
+        existing.email,
+        _l("About your Family Bridge account"),
+        "staff_invitation_existing",
+        locale=existing.locale,
+        login_link=login_link,
+    )
     db.session.commit()
 
 

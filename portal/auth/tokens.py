@@ -8,7 +8,6 @@ request does the same small write whether or not the address has an account.
 import sqlalchemy as sa
 from flask import current_app, render_template
 from flask_babel import force_locale
-from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from portal import audit, mail
@@ -110,8 +109,9 @@ mail.register_builder(EMAIL_CHANGE, _build_email_change)
 def send_account_exists_notice(user):
     mail.send(
         user.email,
-        _("Someone tried to create an account with your email"),
+        _l("Someone tried to create an account with your email"),
         "account_exists",
+        locale=user.locale,
         user=user,
         login_link=mail.external_link("auth.login"),
     )
@@ -120,18 +120,25 @@ def send_account_exists_notice(user):
 def _security_notice(user, subject, template):
     """A notice to the account's own address about a change to it, with the way to take the
     account back (a password reset) in case it was not them."""
-    mail.send(user.email, subject, template, user=user, reset_link=mail.external_link("auth.reset_request"))
+    mail.send(
+        user.email,
+        subject,
+        template,
+        locale=user.locale,
+        user=user,
+        reset_link=mail.external_link("auth.reset_request"),
+    )
 
 
 def send_email_change_notice(user):
     _security_notice(
-        user, _("A change of email was requested for your Family Bridge account"), "auth_email_change_notice"
+        user, _l("A change of email was requested for your Family Bridge account"), "auth_email_change_notice"
     )
 
 
 def send_mfa_reset_notice(user):
-    _security_notice(user, _("Two-step sign-in was reset on your Family Bridge account"), "auth_mfa_reset")
+    _security_notice(user, _l("Two-step sign-in was reset on your Family Bridge account"), "auth_mfa_reset")
 
 
 def send_password_changed_notice(user):
-    _security_notice(user, _("Your Family Bridge password was changed"), "auth_password_changed")
+    _security_notice(user, _l("Your Family Bridge password was changed"), "auth_password_changed")

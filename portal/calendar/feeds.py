@@ -16,6 +16,8 @@ from urllib.parse import urlsplit
 
 import sqlalchemy as sa
 from flask import current_app
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from icalendar import Calendar, Event, vRecur
 
 from portal.calendar.models import FeedToken
@@ -24,8 +26,15 @@ from portal.clock import utcnow
 from portal.extensions import db
 from portal.security import hash_token
 
-IN_PERSON = "In person (address in the portal)"
-ONLINE = "Online"
+IN_PERSON = _l("In person (address in the portal)")
+ONLINE = _l("Online")
+DEFAULT_TITLE = "Family session"  # NEUTRAL_EVENT_TITLE's default, translated where it is shown
+
+
+def neutral_title():
+    """The neutral event title in the current language (a title an operator configured is kept)."""
+    title = current_app.config["NEUTRAL_EVENT_TITLE"]
+    return _("Family session") if title == DEFAULT_TITLE else title
 
 
 def shareable_address(occurrence):
@@ -92,12 +101,12 @@ def _uid(series):
 
 def _location(occurrence):
     if occurrence.telehealth:
-        return ONLINE
-    return shareable_address(occurrence) or IN_PERSON
+        return str(ONLINE)
+    return shareable_address(occurrence) or str(IN_PERSON)
 
 
 def _description(portal_link):
-    return f"Details and how to join, after you sign in: {portal_link}"
+    return _("Details and how to join, after you sign in: %(link)s", link=portal_link)
 
 
 def _event(occurrence, uid, portal_link, stamp):
@@ -105,7 +114,7 @@ def _event(occurrence, uid, portal_link, stamp):
     event = Event()
     event.add("uid", uid)
     event.add("dtstamp", stamp)
-    event.add("summary", current_app.config["NEUTRAL_EVENT_TITLE"])
+    event.add("summary", neutral_title())
     event.add("dtstart", occurrence.start.astimezone(zone))
     event.add("dtend", occurrence.end.astimezone(zone))
     event.add("sequence", occurrence.sequence)
@@ -151,7 +160,7 @@ def new_calendar(name=None):
     cal.add("prodid", "-//Family Bridge//Family sessions//EN")
     cal.add("version", "2.0")
     cal.add("calscale", "GREGORIAN")
-    cal.add("x-wr-calname", name or current_app.config["NEUTRAL_EVENT_TITLE"])
+    cal.add("x-wr-calname", name or neutral_title())
     return cal
 
 

@@ -10,6 +10,7 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.clock import UTCDateTime, utcnow
@@ -45,6 +46,10 @@ class NotificationKind(enum.StrEnum):
     CHANGED = "changed"
     CANCELLED = "cancelled"
     PROMOTED = "promoted"
+
+
+# Titles the portal itself gives sessions (the default, the demo's group): shown translated.
+DEFAULT_TITLES = {"Family session": _l("Family session"), "Family group": _l("Family group")}
 
 
 class SessionSeries(db.Model):
@@ -84,6 +89,11 @@ class SessionSeries(db.Model):
     overrides: Mapped[list["OccurrenceOverride"]] = relationship(
         back_populates="series", cascade="all, delete-orphan", lazy="selectin"
     )
+
+    @property
+    def shown_title(self):
+        """The portal's own neutral titles in the reader's language; a counselor's title as written."""
+        return str(DEFAULT_TITLES.get(self.title, self.title))
 
     @property
     def zone(self):

@@ -11,11 +11,13 @@ from datetime import timedelta
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
+from babel.dates import format_date, format_time
 from flask import current_app
+from flask_babel import gettext as _
 from sqlalchemy.exc import IntegrityError
 
 from portal import mail
-from portal.calendar.feeds import shareable_address
+from portal.calendar.feeds import neutral_title, shareable_address
 from portal.calendar.models import RSVP, ReminderSent, Response, SessionSeries
 from portal.calendar.schedule import family_link_for_series, occurrences_of
 from portal.calendar.services import external_url
@@ -94,22 +96,29 @@ def _remind(user, occurrence, now):
 
 
 def _mail(user, occurrence):
-    title = current_app.config["NEUTRAL_EVENT_TITLE"]
-    mail.send(
-        user.email,
-        f"Reminder: {title}",
-        "calendar_reminder",
-        user=user,
-        title=title,
-        when=local_text(occurrence.start, user.timezone),
-        own_when=local_text(occurrence.start, occurrence.series.timezone),
-        address=shareable_address(occurrence),
-        link=external_url("calendar.occurrence", series_id=occurrence.series.id, key=occurrence.key),
-    )
+    locale = user.locale or "en"
+    with mail.in_locale(locale):  # in the recipient's language
+        title = neutral_title()
+        mail.send(
+            user.email,
+            _("Reminder: %(title)s", title=title),
+            "calendar_reminder",
+            user=user,
+            title=title,
+            when=local_text(occurrence.start, user.timezone, locale),
+            own_when=local_text(occurrence.start, occurrence.series.timezone, locale),
+            address=shareable_address(occurrence),
+            link=external_url("calendar.occurrence", series_id=occurrence.series.id, key=occurrence.key),
+        )
 
 
-def local_text(moment, zone_name):
-    """E.g. "Tuesday, December 8, 2026 at 6:00 PM EST" in the given zone."""
+def local_text(moment, zone_name, locale="en"):
+    """E.g. "Tuesday, December 8, 2026 at 6:00 PM EST" in the given zone; in Spanish (Babel's
+    names and 24-hour clock) "martes, 8 de diciembre de 2026, 18:00 EST"."""
     local = moment.astimezone(ZoneInfo(zone_name))
-    clock = local.strftime("%I:%M %p").lstrip("0")
-    return f"{local:%A, %B} {local.day}, {local.year} at {clock} {local.tzname()} ({zone_name.replace('_', ' ')})"
+    place = zone_name.replace("_", " ")
+    if locale == "en":
+        clock = local.strftime("%I:%M %p").lstrip("0")
+        return f"{local:%A, %B} {local.day}, {local.year} at {clock} {local.tzname()} ({place})"
+    day = format_date(local, "full", locale=locale)
+    return f"{day}, {format_time(local, 'short', locale=locale)} {local.tzname()} ({place})"

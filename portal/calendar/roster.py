@@ -1,6 +1,7 @@
 """RSVPs with capacity and an automatically promoted waitlist; attendance marked by counselors."""
 
 import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
 
 from portal import audit
 from portal.calendar.models import RSVP, Attendance, AttendanceStatus, NotificationKind, Response, SessionSeries
@@ -28,9 +29,9 @@ def respond(user, occurrence, response, now=None):
     now = now or utcnow()
     response = Response(response)
     if occurrence.cancelled:
-        raise CalendarError("This session is cancelled.")
+        raise CalendarError(_l("This session is cancelled."))
     if occurrence.start <= now:
-        raise CalendarError("This session has already started.")
+        raise CalendarError(_l("This session has already started."))
     series, original = occurrence.series, occurrence.original_start
     # Two people taking the last seat at once: the second waits here until the first commits,
     # then counts that seat (and a double submit finds the first one's row).
@@ -121,13 +122,13 @@ def attendance_for(series_id, original):
 def mark_attendance(marker, occurrence, statuses, allowed_user_ids):
     """Save present / late / absent for family members who may see this session."""
     if occurrence.cancelled:
-        raise CalendarError("This session was cancelled.")
+        raise CalendarError(_l("This session was cancelled."))
     if occurrence.start > utcnow():
-        raise CalendarError("Attendance can be marked once the session has started.")
+        raise CalendarError(_l("Attendance can be marked once the session has started."))
     existing = attendance_for(occurrence.series.id, occurrence.original_start)
     for user_id, status in statuses.items():
         if user_id not in allowed_user_ids:
-            raise CalendarError("That person is not part of this session.")
+            raise CalendarError(_l("That person is not part of this session."))
         if not status:
             continue
         row = existing.get(user_id) or Attendance(

@@ -6,6 +6,7 @@ from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy.orm import lazyload
@@ -203,7 +204,7 @@ def rsvp(series_id, key):
     try:
         saved = roster.respond(current_user, occ, form.response.data)
     except CalendarError as error:
-        flash(_(str(error)), "error")
+        flash(str(error), "error")
     else:
         flash(
             _("You are on the waitlist. We will let you know if a place opens up.")
@@ -237,7 +238,9 @@ def _ics_response(cal, filename):
 def subscribe():
     token = feeds.feed_token(current_user)
     feed_url = url_for("calendar.feed", token=token, _external=True)
-    return render_template("calendar/subscribe.html", feed_url=feed_url, form=ConfirmForm())
+    return render_template(
+        "calendar/subscribe.html", feed_url=feed_url, form=ConfirmForm(), neutral_title=feeds.neutral_title()
+    )
 
 
 @bp.post("/subscribe/rotate")
@@ -258,12 +261,13 @@ def feed(token):
         return Response("Not found\n", status=404, mimetype="text/plain")
     view = family_view(user)
     base = current_app.config["PORTAL_BASE_URL"].rstrip("/")
-    cal = feeds.feed_calendar(
-        view.series,
-        portal_link=lambda series: base + url_for("calendar.agenda"),
-        occurrence_link=lambda o: base + url_for("calendar.occurrence", series_id=o.series.id, key=o.key),
-    )
-    body = cal.to_ical()
+    with force_locale(user.locale or "en"):  # the subscriber's language, whoever fetches it
+        cal = feeds.feed_calendar(
+            view.series,
+            portal_link=lambda series: base + url_for("calendar.agenda"),
+            occurrence_link=lambda o: base + url_for("calendar.occurrence", series_id=o.series.id, key=o.key),
+        )
+        body = cal.to_ical()
     for link in view.links_used(view.series):
         access.record_disclosure(
             user,

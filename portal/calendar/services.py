@@ -6,10 +6,13 @@ from datetime import datetime
 
 import sqlalchemy as sa
 from flask import current_app, has_request_context, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
 from portal import audit, mail
 from portal.auth.models import User
 from portal.calendar import recurrence
+from portal.calendar.feeds import neutral_title
 from portal.calendar.models import (
     RSVP,
     Attendance,
@@ -89,8 +92,14 @@ def _check_timing(timing):
 def wall_time_message(error):
     when = error.when.strftime("%Y-%m-%d %H:%M")
     if error.kind == "nonexistent":
-        return f"{when} does not exist in this time zone: the clocks skip that hour. Please choose another time."
-    return f"{when} happens twice in this time zone: the clocks go back that night. Please choose another time."
+        return _(
+            "%(when)s does not exist in this time zone: the clocks skip that hour. Please choose another time.",
+            when=when,
+        )
+    return _(
+        "%(when)s happens twice in this time zone: the clocks go back that night. Please choose another time.",
+        when=when,
+    )
 
 
 def create_series(author, details, timing, client_id=None, program_id=None, notify=True):
@@ -164,7 +173,7 @@ def _override(series, original):
 def _require_occurrence(series, original):
     occurrence = find_occurrence(series, original)
     if occurrence is None:
-        raise CalendarError("That session is not part of this series.")
+        raise CalendarError(_l("That session is not part of this series."))
     return occurrence
 
 
@@ -172,7 +181,7 @@ def change_one(actor, series, original, new_start_local=None, join_url=None, add
     """Move one occurrence and/or give it another link or address."""
     occurrence = _require_occurrence(series, original)
     if occurrence.cancelled:
-        raise CalendarError("This session is cancelled; it cannot be changed.")
+        raise CalendarError(_l("This session is cancelled; it cannot be changed."))
     override = _override(series, original)
     if new_start_local is not None:
         _check_timing(SeriesTiming(new_start_local))
@@ -198,7 +207,7 @@ def cancel_one(actor, series, original, reason):
     """Cancel one occurrence with a reason the families will see."""
     occurrence = _require_occurrence(series, original)
     if occurrence.cancelled:
-        raise CalendarError("This session is already cancelled.")
+        raise CalendarError(_l("This session is already cancelled."))
     override = _override(series, original)
     override.cancelled = True
     override.cancel_reason = reason.strip()
@@ -219,7 +228,7 @@ def change_following(actor, series, original, details, start_time):
     """Change this and every later occurrence: the series ends before it, a new one carries on."""
     starts = original_starts(series)
     if original not in starts:
-        raise CalendarError("That session is not part of this series.")
+        raise CalendarError(_l("That session is not part of this series."))
     index = starts.index(original)
     local = original.astimezone(series.zone)
     new_first = datetime.combine(local.date(), start_time, tzinfo=series.zone)
@@ -285,10 +294,10 @@ def _rekey(source, target, old_starts, new_starts):
 # --- notifications -----------------------------------------------------------------------------
 
 SUBJECTS = {
-    NotificationKind.NEW: "{title}: a new date",
-    NotificationKind.CHANGED: "{title}: a change",
-    NotificationKind.CANCELLED: "{title}: cancelled",
-    NotificationKind.PROMOTED: "{title}: a place for you",
+    NotificationKind.NEW: _l("{title}: a new date"),
+    NotificationKind.CHANGED: _l("{title}: a change"),
+    NotificationKind.CANCELLED: _l("{title}: cancelled"),
+    NotificationKind.PROMOTED: _l("{title}: a place for you"),
 }
 
 
@@ -318,22 +327,23 @@ def external_url(endpoint, **values):
 def _send(notices):
     """Queue neutral emails about session changes, after the change is committed, so a mail
     problem never undoes the change (the notice is in the portal too)."""
-    title = current_app.config["NEUTRAL_EVENT_TITLE"]
     for user, series_id, kind, original in notices:
         if original is not None:
             link = external_url("calendar.occurrence", series_id=series_id, key=recurrence.occurrence_key(original))
         else:
             link = external_url("calendar.agenda")
         try:
-            mail.send(
-                user.email,
-                SUBJECTS[kind].format(title=title),
-                "calendar_notice",
-                user=user,
-                kind=str(kind),
-                link=link,
-                title=title,
-            )
+            with mail.in_locale(user.locale):  # in the recipient's language
+                title = neutral_title()
+                mail.send(
+                    user.email,
+                    str(SUBJECTS[kind]).format(title=title),
+                    "calendar_notice",
+                    user=user,
+                    kind=str(kind),
+                    link=link,
+                    title=title,
+                )
         except Exception:  # noqa: BLE001 — the change is saved; the notice is in the portal too
             log.exception("could not queue a calendar notice")
     if notices:

@@ -143,13 +143,17 @@ def counselor_panel(user):
     today = occurrences_in(managed_series(user), start_of_day, end_of_day, include_cancelled=False)
     links = [
         (
-            f"{when(o.start, 'h:mm a')} · {o.series.title} · {_replies(o)}",
+            f"{when(o.start, 'h:mm a')} · {o.series.shown_title} · {_replies(o)}",
             url_for("calendar.manage_occurrence", series_id=o.series.id, key=o.key),
         )
         for o in today[:8]
     ]
     links.append((_("All family sessions"), url_for("calendar.manage")))
-    text = _("No family sessions today.") if not today else _("%(n)d family session(s) today.", n=len(today))
+    text = (
+        _("No family sessions today.")
+        if not today
+        else ngettext("%(num)d family session today.", "%(num)d family sessions today.", len(today))
+    )
     panel = {"title": _("Today's family sessions"), "text": text, "links": links}
     if today:
         panel["priority"] = 25  # today's sessions and their replies come before the general panels

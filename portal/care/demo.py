@@ -55,21 +55,33 @@ def program_and_client(counselor, today):
     return program, client
 
 
+# (recipient name, relationship, purpose) of each demo family account's consent from Sam
+CONSENTS = {
+    "family@example.org": ("Jordan", "parent", "To take part in family sessions and support my recovery."),
+    "familia@example.org": (
+        "Lucía",
+        "parent",
+        "Para participar en las sesiones familiares y apoyar mi recuperación.",
+    ),
+}
+
+
 def _consent(client, family, counselor, now):
-    """Jordan's consent, signed once: any consent already recorded for them (valid, revoked or
-    expired) is left as it is, and None is returned."""
+    """The family member's consent, signed once: any consent already recorded for them (valid,
+    revoked or expired) is left as it is, and None is returned."""
     recorded = db.session.scalar(
         sa.select(Consent.id).filter_by(client_id=client.id, recipient_email=family.email).limit(1)
     )
     if recorded is not None:
         return None
+    name, relationship, purpose = CONSENTS[family.email]
     terms = services.consent_terms(
         client,
-        recipient_name="Jordan",
-        recipient_relationship="parent",
+        recipient_name=name,
+        recipient_relationship=relationship,
         recipient_email=family.email,
         includes_attendance=True,
-        purpose="To take part in family sessions and support my recovery.",
+        purpose=purpose,
         expires_on=None,
         today=access.consent_today(now),
     )
@@ -81,13 +93,19 @@ def _consent(client, family, counselor, now):
 def seed(accounts):
     """Create this feature's demo rows (idempotent); returns lines for the CLI to print."""
     counselor = accounts["counselor@example.org"]
-    family = accounts["family@example.org"]
     now = utcnow()
     _, client = program_and_client(counselor, access.consent_today(now))
-    consent = _consent(client, family, counselor, now)
-    if consent is not None:
-        db.session.add(FamilyLink(user_id=family.id, client=client, consent=consent))
-    db.session.commit()
-    if consent is None:
-        return [f"program {PROGRAM} with client {CLIENT}; {family.email}'s consent kept as it is"]
-    return [f"program {PROGRAM} with client {CLIENT}; {family.email} linked by a signed consent"]
+    lines = []
+    for email in CONSENTS:
+        family = accounts.get(email)
+        if family is None:
+            continue
+        consent = _consent(client, family, counselor, now)
+        if consent is not None:
+            db.session.add(FamilyLink(user_id=family.id, client=client, consent=consent))
+        db.session.commit()
+        if consent is None:
+            lines.append(f"program {PROGRAM} with client {CLIENT}; {family.email}'s consent kept as it is")
+        else:
+            lines.append(f"program {PROGRAM} with client {CLIENT}; {family.email} linked by a signed consent")
+    return lines

@@ -16,7 +16,7 @@ from portal.security import hash_token
 
 LIFETIME = timedelta(days=7)
 #: Neutral on purpose: a subject line is seen by anyone glancing at an inbox.
-SUBJECT = "An invitation to Family Bridge"
+SUBJECT = _l("An invitation to Family Bridge")
 
 
 def send_invitation(consent, *, actor, link_for, now=None):
@@ -40,6 +40,8 @@ def send_invitation(consent, *, actor, link_for, now=None):
         consent.recipient_email,
         SUBJECT,
         "care_invitation",
+        # the language the consent was written in, when it records one; else this page's
+        locale=getattr(consent, "language", None),
         recipient_name=consent.recipient_name,
         link=link_for(token),
         expires_days=LIFETIME.days,

@@ -138,7 +138,12 @@ def counselor_panel(user):
     consents = db.session.scalar(
         sa.select(sa.func.count(Consent.id)).where(Consent.client_id.in_(client_ids), Consent.revoked_at.is_(None))
     )
-    text = _("%(clients)d enrolled clients, %(consents)d consents not revoked.", clients=active, consents=consents)
+    text = " ".join(
+        [
+            ngettext("%(num)d enrolled client,", "%(num)d enrolled clients,", active),
+            ngettext("%(num)d consent not revoked.", "%(num)d consents not revoked.", consents),
+        ]
+    )
     links = [(_("Clients"), url_for("care.clients")), (_("Add a client"), url_for("care.edit_client"))]
     if user.can(Permission.MANAGE_PROGRAMS):
         links.append((_("Programs"), url_for("care.programs")))

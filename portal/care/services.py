@@ -4,6 +4,7 @@ import re
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_ngettext
 
 from portal import audit
 from portal.care import access, consent_text
@@ -127,11 +128,14 @@ def links_ending_on_transfer(client, program=None):
 
 def transfer_warning(count):
     """What the counselor must confirm before moving a client to another program."""
-    return _l(
-        "Moving this client to another program ends %(count)s family link(s) now: a consent covers only "
+    return lazy_ngettext(
+        "Moving this client to another program ends %(num)d family link now: a consent covers only "
         "the program it names. Tick the box to confirm; the client then signs a new consent for each "
         "family member.",
-        count=count,
+        "Moving this client to another program ends %(num)d family links now: a consent covers only "
+        "the program it names. Tick the box to confirm; the client then signs a new consent for each "
+        "family member.",
+        count,
     )
 
 

@@ -41,11 +41,33 @@ def save_module(module, *, title, slug, summary, intro, status):
     return module
 
 
-def save_lesson(lesson, author, *, module_id, title, slug, summary, minutes, reflection_prompt, body, status):
+def save_lesson(
+    lesson,
+    author,
+    *,
+    module_id,
+    title,
+    slug,
+    summary,
+    minutes,
+    reflection_prompt,
+    body,
+    status,
+    practice_text="",
+    practice_followup="",
+):
     if db.session.get(Module, module_id) is None:
         raise AuthoringError("module_id", _l("Please choose a module."))
     if _slug_taken(Lesson, slug, lesson.id if lesson else None):
         raise AuthoringError("slug", _l("Another lesson already uses this web address name."))
+    practice_text = " ".join((practice_text or "").split())
+    practice_followup = (practice_followup or "").strip()
+    if practice_followup and not practice_text:
+        raise AuthoringError("practice_text", _l("Please write the practice before naming a follow-up lesson."))
+    if practice_followup and (
+        practice_followup == slug or db.session.scalar(sa.select(Lesson.id).filter_by(slug=practice_followup)) is None
+    ):
+        raise AuthoringError("practice_followup", _l("Please name another lesson by its web address name."))
     if lesson is None or lesson.module_id != module_id:
         last = db.session.scalar(sa.select(sa.func.max(Lesson.position)).where(Lesson.module_id == module_id)) or 0
         if lesson is None:
@@ -56,6 +78,7 @@ def save_lesson(lesson, author, *, module_id, title, slug, summary, minutes, ref
     lesson.summary, lesson.minutes = (summary or "").strip(), minutes
     lesson.reflection_prompt, lesson.status = (reflection_prompt or "").strip(), status
     lesson.set_body(body)
+    lesson.practice_text, lesson.practice_followup = practice_text, practice_followup
     lesson.edited_in_portal = True
     db.session.flush()
     db.session.add(LessonRevision.snapshot(lesson, author))

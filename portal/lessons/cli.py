@@ -46,6 +46,7 @@ def stats_command(path):
         f"bound: at most {quality.MAX_GRADE:g})"
     )
     click.echo(f"lessons with a Sources section: {stats['lessons_with_sources']} of {stats['lessons']}")
+    click.echo(f"lessons with a practice: {stats['lessons_with_practice']} of {stats['lessons']} (bound: every lesson)")
     click.echo(f"questions: {stats['questions']} (bound: at least {quality.MIN_QUESTIONS} per lesson)")
     click.echo(f"questions with feedback for every choice: {stats['with_feedback']} of {stats['questions']}")
     click.echo(f"scenario questions: {stats['scenario_share']:.0%} (bound: at least {quality.MIN_SCENARIO_SHARE:.0%})")

@@ -1,5 +1,6 @@
 """Reading the curriculum files in portal/content/ (Markdown with YAML front matter)."""
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -24,6 +25,14 @@ class QuestionSource:
     scenario: bool = False  # the prompt puts the reader in a situation ("Your son comes home late…")
 
 
+@dataclass(frozen=True)
+class PracticeSource:
+    """A lesson's "Try this week": one small, safe thing to do, and the lesson to offer if it went badly."""
+
+    text: str
+    followup: str = ""  # the slug of another lesson; "" when none is named
+
+
 @dataclass
 class LessonSource:
     path: Path
@@ -35,6 +44,7 @@ class LessonSource:
     reflection: str
     body: str
     questions: list = field(default_factory=list)
+    practice: PracticeSource | None = None
 
     @property
     def fingerprint(self):
@@ -43,6 +53,9 @@ class LessonSource:
             parts += [q.prompt, *q.choices, q.answer, q.explanation]
             if any(q.feedback) or q.scenario:  # files in the older format keep their fingerprint
                 parts += [*q.feedback, q.scenario]
+        # The practice is not part of the fingerprint: translations name the fingerprint of the
+        # English text they translate (`translation_of`), and adding a practice to every lesson
+        # must not make them all out of date. The loader compares the practice on its own.
         return source_hash(*parts)
 
 
@@ -95,6 +108,29 @@ def _question(raw, path):
     )
 
 
+PRACTICE_MAX = 500  # characters of a practice's text (the column's size)
+SLUG_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+
+
+def _practice(raw, path):
+    """`practice:` is a string (the text) or {text, followup}; missing → None (older files)."""
+    if raw in (None, ""):
+        return None
+    if isinstance(raw, str):
+        raw = {"text": raw}
+    if not isinstance(raw, dict):
+        raise ContentError(f"{path}: 'practice' is a text or a mapping with 'text' and 'followup'")
+    text = " ".join(str(raw.get("text") or "").split())
+    if not text:
+        raise ContentError(f"{path}: a practice needs 'text'")
+    if len(text) > PRACTICE_MAX:
+        raise ContentError(f"{path}: a practice's text is at most {PRACTICE_MAX} characters")
+    followup = str(raw.get("followup") or "").strip()
+    if followup and not SLUG_PATTERN.match(followup):
+        raise ContentError(f"{path}: practice followup {followup!r} is not a lesson slug")
+    return PracticeSource(text, followup)
+
+
 def read_lesson(path):
     post = frontmatter.load(path)
     meta = post.metadata
@@ -108,6 +144,7 @@ def read_lesson(path):
         reflection=str(meta.get("reflection", "")),
         body=post.content.strip() + "\n",
         questions=[_question(q, path) for q in meta.get("questions") or []],
+        practice=_practice(meta.get("practice"), path),
     )
 
 

@@ -9,6 +9,7 @@ from wtforms import (
     DateField,
     HiddenField,
     IntegerField,
+    RadioField,
     SearchField,
     SelectChoice,
     SelectField,
@@ -20,7 +21,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, Regexp, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from portal.lessons.models import Status
+from portal.lessons.models import Outcome, Status
 from portal.lessons.picker import LessonPickerField
 
 BODY_MAX = 50_000
@@ -50,6 +51,31 @@ class ReflectionForm(FlaskForm):
         ],
         description=_l("Only you can read this. Not your counselor, not the staff."),
     )
+
+
+class OutcomeForm(FlaskForm):
+    """ "How did it go?" for one "Try this week" commitment."""
+
+    outcome = RadioField(
+        _l("How did it go?"),
+        choices=[
+            SelectChoice(Outcome.TRIED.value, _l("I tried it")),
+            SelectChoice(Outcome.NOT_YET.value, _l("I didn't get to it")),
+            SelectChoice(Outcome.WENT_BADLY.value, _l("It went badly")),
+        ],
+        validators=[InputRequired(message=_l("Please choose how it went."))],
+    )
+
+
+class PracticeNoteForm(FlaskForm):
+    """The optional private note after a practice went badly."""
+
+    note = TextAreaField(
+        _l("A private note for your counselor (optional)"),
+        validators=[Optional(), Length(max=2_000, message=_l("Please keep a note under 2,000 characters."))],
+        description=_l("Only you can read this note, unless you choose to share it below."),
+    )
+    share = BooleanField(_l("Share this note with my family member's counselor"))
 
 
 class SharingForm(FlaskForm):
@@ -92,6 +118,16 @@ class LessonForm(FlaskForm):
     body = TextAreaField(
         _l("Lesson text (Markdown)"),
         validators=[DataRequired(), Length(max=BODY_MAX, message=_l("Please keep a lesson under 50,000 characters."))],
+    )
+    practice_text = TextAreaField(
+        _l("Try this week (practice)"),
+        validators=[Optional(), Length(max=500)],
+        description=_l("One small, safe thing to try this week, in plain words. Every lesson should have one."),
+    )
+    practice_followup = StringField(
+        _l("Follow-up lesson if it went badly (slug)"),
+        validators=[Optional(), Length(max=80), SLUG],
+        description=_l("The web address name of another lesson, for example calm-hard-conversations."),
     )
     status = SelectField(_l("Status"), choices=STATUS_CHOICES)
 

@@ -9,7 +9,7 @@ from collections import Counter
 import sqlalchemy as sa
 
 from portal.extensions import db
-from portal.lessons.content import read_curriculum
+from portal.lessons.content import ContentError, read_curriculum
 from portal.lessons.models import Lesson, LessonRevision, Module, Question, QuizAnswer, Status
 from portal.lessons.tracks import read_tracks
 
@@ -21,7 +21,9 @@ def load_curriculum(root=None, force=False):
     modules = {m.slug: m for m in db.session.scalars(sa.select(Module))}
     lessons = {x.slug: x for x in db.session.scalars(sa.select(Lesson))}
     sources = read_curriculum(root)
-    read_tracks(root, known_slugs={lesson.slug for source in sources for lesson in source.lessons})
+    known_slugs = {lesson.slug for source in sources for lesson in source.lessons}
+    read_tracks(root, known_slugs=known_slugs)
+    check_followups(sources, known_slugs | set(lessons))
     for source in sources:
         module = modules.get(source.slug)
         report["modules " + _upsert_module(module, source, force, modules)] += 1
@@ -31,6 +33,15 @@ def load_curriculum(root=None, force=False):
             report["lessons " + outcome] += 1
     db.session.commit()
     return report
+
+
+def check_followups(sources, known_slugs):
+    """A practice's followup names another known lesson, or the load stops (ContentError)."""
+    for source in sources:
+        for lesson in source.lessons:
+            followup = lesson.practice.followup if lesson.practice else ""
+            if followup and (followup not in known_slugs or followup == lesson.slug):
+                raise ContentError(f"{lesson.path}: practice followup {followup!r} is not another lesson")
 
 
 def _upsert_module(module, source, force, modules):
@@ -60,18 +71,27 @@ def _upsert_lesson(lesson, source, module, force, lessons):
     elif lesson.edited_in_portal and not force:
         return "kept portal edits"
     elif lesson.source_hash == source.fingerprint and not lesson.edited_in_portal:
-        return "unchanged"
+        if (lesson.practice_text, lesson.practice_followup) == _practice(source):
+            return "unchanged"
+        lesson.practice_text, lesson.practice_followup = _practice(source)  # not in the fingerprint
+        return "updated"
     else:
         outcome = "updated"
     lesson.module = module
     lesson.title, lesson.summary, lesson.minutes = source.title, source.summary, source.minutes
     lesson.reflection_prompt, lesson.position = source.reflection, source.order
     lesson.set_body(source.body)
+    lesson.practice_text, lesson.practice_followup = _practice(source)
     lesson.source_hash, lesson.edited_in_portal = source.fingerprint, False
     _sync_questions(lesson, source.questions)
     db.session.flush()
     db.session.add(LessonRevision.snapshot(lesson, source="files"))
     return outcome
+
+
+def _practice(source):
+    """(text, followup) of a lesson file's practice; ("", "") for a file without one."""
+    return (source.practice.text, source.practice.followup) if source.practice else ("", "")
 
 
 def _sync_questions(lesson, sources):

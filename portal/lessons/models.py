@@ -76,6 +76,10 @@ class Lesson(db.Model):
     source_hash: Mapped[str | None] = mapped_column(sa.String(64))
     edited_in_portal: Mapped[bool] = mapped_column(default=False)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    # "Try this week": one small, safe thing to do after reading ("" when the lesson has none),
+    # and the slug of the lesson to offer when it went badly ("" for none).
+    practice_text: Mapped[str] = mapped_column(sa.String(500), default="", server_default="")
+    practice_followup: Mapped[str] = mapped_column(sa.String(80), default="", server_default="")
 
     module: Mapped[Module] = relationship(back_populates="lessons")
     questions: Mapped[list["Question"]] = relationship(
@@ -305,6 +309,55 @@ class WorksheetEntry(db.Model):
     slug: Mapped[str] = mapped_column(sa.String(80))
     answers: Mapped[dict] = mapped_column(sa.JSON, default=dict)
     updated_at: Mapped[object] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Outcome(enum.StrEnum):
+    """How a "Try this week" practice went, as the family member said on a later visit."""
+
+    TRIED = "tried"
+    NOT_YET = "not_yet"  # didn't get to it
+    WENT_BADLY = "went_badly"
+
+
+class PracticeCommitment(db.Model):
+    """A family member's "I'll try this" for one lesson's practice, and later how it went.
+
+    Open while `outcome` is NULL: one open commitment per person and lesson (a partial unique
+    index). The note is private to its author unless `note_shared` (docs/curriculum.md).
+    """
+
+    __tablename__ = "practice_commitments"
+    __table_args__ = (
+        sa.Index(
+            "uq_practice_commitments_open",
+            "user_id",
+            "lesson_id",
+            unique=True,
+            sqlite_where=sa.text("outcome IS NULL"),
+            postgresql_where=sa.text("outcome IS NULL"),
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    lesson_id: Mapped[int] = mapped_column(sa.ForeignKey("lessons.id", ondelete="CASCADE"), index=True)
+    committed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    outcome: Mapped[str | None] = mapped_column(sa.String(20))
+    outcome_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    note: Mapped[str | None] = mapped_column(sa.Text)
+    note_html: Mapped[str | None] = mapped_column(sa.Text)
+    note_shared: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+
+    lesson: Mapped[Lesson] = relationship()
+
+    @property
+    def is_open(self):
+        return self.outcome is None
+
+    def set_note(self, text):
+        """The private note, kept as written and as sanitized HTML (None clears it)."""
+        self.note = text or None
+        self.note_html = str(sanitize.markdown_to_html(text)) if text else None
 
 
 class Assignment(db.Model):

@@ -62,8 +62,11 @@ class LessonReport:
 
 
 def reader_text(lesson):
-    """Everything a family member reads in a lesson: title to the last choice's feedback."""
+    """Everything a family member reads in a lesson: title to the last choice's feedback, and
+    the "Try this week" practice."""
     parts = [lesson.title, lesson.summary, lesson.reflection, plain_text(lesson.body)]
+    if lesson.practice is not None:
+        parts.append(lesson.practice.text)
     for question in lesson.questions:
         parts += [question.prompt, *question.choices, question.explanation, *question.feedback]
     return "\n".join(parts)
@@ -109,6 +112,10 @@ def check_lesson(lesson, grade):
         report.problems.append("uses a Markdown table, which lesson pages do not render; use a list")
     if not SOURCES.search(lesson.body):
         report.problems.append("has no '## Sources' section with at least one source")
+    if lesson.practice is None:
+        report.problems.append("has no 'practice:' (one small, safe thing to try this week)")
+    elif not lesson.practice.followup:
+        report.problems.append("its practice names no 'followup' lesson for when it went badly")
     for question in lesson.questions:
         if not has_feedback_for_every_choice(question):
             report.problems.append(f"question {question.prompt[:50]!r} lacks feedback for every choice")
@@ -120,6 +127,18 @@ def check_lesson(lesson, grade):
     report.problems += [f"uses {words!r} ({why})" for words, why in banned_terms(text)]
     report.problems += [f"gives the number {n!r}, which is not a known crisis line" for n in wrong_numbers(text)]
     return report
+
+
+def followup_problems(lessons):
+    """Practices whose followup is not another lesson of the curriculum, as sentences."""
+    slugs = {lesson.slug for lesson in lessons}
+    return [
+        f"{lesson.slug}: practice followup {lesson.practice.followup!r} is not another lesson"
+        for lesson in lessons
+        if lesson.practice is not None
+        and lesson.practice.followup
+        and (lesson.practice.followup not in slugs or lesson.practice.followup == lesson.slug)
+    ]
 
 
 def question_figures(questions):

@@ -77,7 +77,18 @@ def edit_lesson(lesson_id=None):
     if form.validate_on_submit():
         fields = {
             name: form[name].data
-            for name in ("module_id", "title", "slug", "summary", "minutes", "reflection_prompt", "body", "status")
+            for name in (
+                "module_id",
+                "title",
+                "slug",
+                "summary",
+                "minutes",
+                "reflection_prompt",
+                "body",
+                "practice_text",
+                "practice_followup",
+                "status",
+            )
         }
         try:
             lesson = authoring.save_lesson(lesson, current_user, **fields)

@@ -1,15 +1,17 @@
-"""Lesson progress a family member chose to share with their linked client's counselor.
+"""Lesson progress a family member chose to share with their linked client's counselor: the
+lessons completed, and the "Try this week" practices committed to and how they went (never a
+practice's note unless the person shared that one note).
 
 Shown only while the family member's sharing is on and their family link is valid now
 (portal.care.access decides the latter, on every request).
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import sqlalchemy as sa
 
 from portal.care import access
-from portal.lessons import overview, services
+from portal.lessons import overview, practice, services
 from portal.lessons.models import ProgressSharing
 
 
@@ -17,6 +19,7 @@ from portal.lessons.models import ProgressSharing
 class SharedProgress:
     display_name: str
     modules: list
+    practice: list = field(default_factory=list)  # practice.SharedPractice, newest first
 
     @property
     def completed(self):
@@ -35,7 +38,10 @@ def client_for_counselor(user, client_id):
 def shared_progress(client):
     """Progress of each family member of the client who shares it through an active link."""
     members = access.linked_family(client.id, include=services.sharing_enabled)
-    return [SharedProgress(member.display_name, overview.overview(member.id)) for member in members]
+    return [
+        SharedProgress(member.display_name, overview.overview(member.id), practice.shared_practice(member.id))
+        for member in members
+    ]
 
 
 def clients_with_shared_progress(counselor, limit=20):

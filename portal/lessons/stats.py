@@ -43,9 +43,10 @@ def reading_grade(markdown):
 def curriculum_stats(root=None):
     """Every figure `flask curriculum stats` prints, with the checklist's problems (docs/curriculum.md)."""
     textstat, source = _textstat()
-    modules, grades, words, questions, reports = [], [], 0, [], []
+    modules, grades, words, questions, reports, lessons = [], [], 0, [], [], []
     for module in read_curriculum(root):
         module_words = 0
+        lessons += module.lessons
         for lesson in module.lessons:
             text = plain_text(lesson.body)
             module_words += len(WORD.findall(text))
@@ -76,8 +77,9 @@ def curriculum_stats(root=None):
         "syllable_source": source,
         **figures,
         "lessons_with_sources": sum(bool(quality.SOURCES.search(lesson.body)) for lesson in _lessons(root)),
+        "lessons_with_practice": sum(lesson.practice is not None for lesson in lessons),
         "reports": reports,
-        "problems": quality.curriculum_problems(figures, reports),
+        "problems": quality.curriculum_problems(figures, reports) + quality.followup_problems(lessons),
     }
 
 

@@ -3,10 +3,11 @@ table in the caller's transaction, and a delivery run (each server process in th
 or `flask mail send`) sends it — over SMTP when MAIL_SERVER is set, otherwise as .eml files in
 instance/outbox/ — with retries (portal/mail/delivery.py, docs/deploy.md)."""
 
+from contextlib import nullcontext
 from datetime import timedelta
 
 from flask import current_app, has_request_context, render_template, url_for
-from flask_babel import ngettext
+from flask_babel import force_locale, ngettext
 
 from portal.extensions import db
 from portal.mail.delivery import (
@@ -36,10 +37,19 @@ __all__ = [
 ]
 
 
-def send(to, subject, template, **context):
-    """Render templates/email/<template>.txt and queue it (sent once the caller commits)."""
-    text_body = render_template(f"email/{template}.txt", **context)
-    return enqueue(to, subject, text_body)
+def send(to, subject, template, *, locale=None, **context):
+    """Render templates/email/<template>.txt and queue it (sent once the caller commits).
+
+    `locale` is the recipient's language (`user.locale`); the subject may be a lazy string
+    (`_l`), so that it too is translated into it. Without a locale: the current request's."""
+    with in_locale(locale):
+        text_body = render_template(f"email/{template}.txt", **context)
+        return enqueue(to, str(subject), text_body)
+
+
+def in_locale(locale):
+    """Speak `locale` inside the block (an email to someone in their own language)."""
+    return force_locale(locale) if locale else nullcontext()
 
 
 def enqueue(to, subject, text_body, html_body=None):

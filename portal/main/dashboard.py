@@ -1,7 +1,8 @@
 """Dashboard panels: each feature contributes panels for the roles it serves.
 
 A feature registers a callable `panel(user) -> dict | None` with `register_panel`; the
-dashboard shows only what exists and what the user may use.
+dashboard shows only what exists and what the user may use. A panel may name a template to
+`include` inside its card (it sees the panel as `panel`), for a small form such as a question.
 """
 
 _PANELS = []

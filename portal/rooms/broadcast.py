@@ -38,7 +38,7 @@ def posted(result, payload):
     else:
         message(payload)
     if result.crisis:
-        support(author_id, wordlists.SUPPORT_RESOURCES)
+        support(author_id, wordlists.support_resources())
         moderation_alert({"kind": "crisis", "priority": True, "room": payload["room"], "message": payload})
 
 

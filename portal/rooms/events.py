@@ -41,6 +41,7 @@ def fresh_user(payload=None, rules=None):
     g.pop("session_record", None)
     g.pop("_login_user", None)
     g.pop("rooms_watched_words", None)
+    g.pop("_flask_babel", None)  # the language of this event: this person's, chosen again
     record = current_session_record()
     if record is None or record.mfa_pending:
         return None
@@ -289,7 +290,7 @@ def on_send(user, payload, rules):
         posted = services.post_message(user, room, body, payload.get("client_id"), ratelimit.take, rules)
     except RoomError as error:
         if error.code not in {"invalid", "unauthorized"} and isinstance(body, str) and wordlists.is_crisis(body):
-            broadcast.support(user.id, wordlists.SUPPORT_RESOURCES)
+            broadcast.support(user.id, wordlists.support_resources())
         raise
     message = posted.payload
     if posted.created:

@@ -32,6 +32,8 @@ class Room(db.Model):
     slow_mode_seconds: Mapped[int] = mapped_column(default=0)
     archived: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # The language the room is held in (its name, description and messages carry it as `lang`).
+    language: Mapped[str] = mapped_column(sa.String(10), default="en", server_default="en")
 
     program: Mapped["Program | None"] = relationship()  # noqa: F821
 

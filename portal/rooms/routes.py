@@ -195,7 +195,7 @@ def post_message(slug):
     except RoomError as error:
         support = error.code not in {"invalid", "unauthorized"} and wordlists.is_crisis(body)
         if support:  # as on_send: the resources reach the person even when the post is refused
-            broadcast.support(user.id, wordlists.SUPPORT_RESOURCES)
+            broadcast.support(user.id, wordlists.support_resources())
         status = POST_ERROR_STATUS.get(error.code, 403)
         response = _room_page(room, rules, form=form, error=error, support=support, status=status)
         if error.retry_after:

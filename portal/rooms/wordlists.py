@@ -7,6 +7,8 @@ The crisis list is curated phrases, never single words: "kill" alone is everyday
 import re
 import unicodedata
 
+from flask_babel import gettext as _
+
 CRISIS_PHRASES = (
     # self-harm and suicide
     "kill myself",
@@ -75,17 +77,27 @@ CRISIS_PHRASES = (
     "hurt the kids",
 )
 
-SUPPORT_RESOURCES = {
-    "resources": [
-        {"name": "Emergency services", "number": "911", "href": "tel:911"},
-        {"name": "988 Suicide & Crisis Lifeline (call or text)", "number": "988", "href": "tel:988"},
-        {
-            "name": "SAMHSA National Helpline (free, confidential, 24/7)",
-            "number": "1-800-662-4357",
-            "href": "tel:18006624357",
-        },
-    ],
-}
+
+def support_resources():
+    """The crisis resources sent to an author (the `support` event), in the current language,
+    with the Spanish options of the same services (988 press 2 or text AYUDA; SAMHSA speaks both)."""
+    return {
+        "resources": [
+            {"name": _("Emergency services"), "number": "911", "href": "tel:911"},
+            {"name": _("988 Suicide & Crisis Lifeline (call or text)"), "number": "988", "href": "tel:988"},
+            {
+                "name": _("988 in Spanish: call 988 and press 2, or text AYUDA to 988"),
+                "number": "988",
+                "href": "tel:988",
+            },
+            {
+                "name": _("SAMHSA National Helpline (free, confidential, 24/7, in English and Spanish)"),
+                "number": "1-800-662-4357",
+                "href": "tel:18006624357",
+            },
+        ],
+    }
+
 
 _SPACES = re.compile(r"\s+")
 _QUOTES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u201c": '"', "\u201d": '"'})

@@ -32,9 +32,16 @@ export function readStrings(id) {
   return JSON.parse(document.getElementById(id).textContent);
 }
 
-/** "%(name)s is typing…" with values filled in (the server's gettext placeholders). */
+/** "%(name)s is typing…" with values filled in (the server's gettext placeholders, %(x)s or %(x)d). */
 export function fmt(text, values) {
-  return text.replace(/%\((\w+)\)s/g, function (_, key) { return values && key in values ? values[key] : ""; });
+  return text.replace(/%\((\w+)\)[sd]/g, function (_, key) { return values && key in values ? values[key] : ""; });
+}
+
+/** The form of [singular, plural] (both from the server's ngettext) for the count n, by the page's language. */
+export function plural(forms, n) {
+  if (!Array.isArray(forms)) return forms;
+  const rules = new Intl.PluralRules(document.documentElement.lang || "en");
+  return rules.select(n) === "one" ? forms[0] : forms[1];
 }
 
 /** The plain text of HTML the server has already sanitized (a template's content is inert). */

@@ -201,7 +201,7 @@ def test_dashboard_panels(app, client, auth, counselor, sam, linked_family, stra
         make_series(counselor, client=sam, first=soon.date(), at=soon.time(), repeat="none")
         panel = counselor_panel(counselor)
         if soon.date() == utcnow().astimezone(series.zone).date():  # not in the day's last 90 minutes
-            assert panel["text"] == "1 family session(s) today."
+            assert panel["text"] == "1 family session today."
             assert any("/calendar/manage/" in url for _label, url in panel["links"])
 
 

@@ -89,7 +89,7 @@ def test_seeding_again_never_undoes_a_revocation(app, runner):
     def revoke():
         family, sam = _demo_rows()
         counselor = db.session.scalar(db.select(User).filter_by(email="counselor@example.org"))
-        consent = db.session.scalar(db.select(Consent).filter_by(client_id=sam.id))
+        consent = db.session.scalar(db.select(Consent).filter_by(client_id=sam.id, recipient_email=family.email))
         services.revoke_consent(
             consent, actor=counselor, requested_by="Sam Rivera", requested_on=access.consent_today(), method="phone"
         )
@@ -97,12 +97,15 @@ def test_seeding_again_never_undoes_a_revocation(app, runner):
     _seed_twice_around(runner, revoke)
     db.session.expire_all()
     family, sam = _demo_rows()
-    consents = db.session.scalars(db.select(Consent)).all()
+    # Jordan's consent and link (the demo has Lucía's too: familia@example.org, in Spanish)
+    consents = db.session.scalars(db.select(Consent).filter_by(recipient_email=family.email)).all()
     assert len(consents) == 1 and consents[0].revoked_at is not None
-    links = db.session.scalars(db.select(FamilyLink)).all()
+    links = db.session.scalars(db.select(FamilyLink).filter_by(user_id=family.id)).all()
     assert len(links) == 1 and links[0].ended_reason == "consent_revoked"
     assert not access.may_see_client(family, sam.id)
-    signed = db.session.scalars(db.select(AuditEvent).filter_by(action="consent.signed")).all()
+    signed = db.session.scalars(
+        db.select(AuditEvent).filter_by(action="consent.signed", consent_id=consents[0].id)
+    ).all()
     assert len(signed) == 1  # only the first seed's
 
 
@@ -113,9 +116,9 @@ def test_seeding_again_keeps_an_expired_consent_a_left_link_and_a_discharge(app,
 
     def change():
         family, sam = _demo_rows()
-        consent = db.session.scalar(db.select(Consent).filter_by(client_id=sam.id))
+        consent = db.session.scalar(db.select(Consent).filter_by(client_id=sam.id, recipient_email=family.email))
         consent.expires_on = date(2020, 1, 1)
-        link = db.session.scalar(db.select(FamilyLink))
+        link = db.session.scalar(db.select(FamilyLink).filter_by(user_id=family.id))
         services.leave_link(link, user=family)
         counselor = db.session.scalar(db.select(User).filter_by(email="counselor@example.org"))
         services.end_enrollment(sam, actor=counselor, status="discharged", ended_on=access.consent_today())
@@ -123,8 +126,10 @@ def test_seeding_again_keeps_an_expired_consent_a_left_link_and_a_discharge(app,
     _seed_twice_around(runner, change)
     db.session.expire_all()
     family, sam = _demo_rows()
-    assert (_count(Client), _count(Consent), _count(FamilyLink)) == (1, 1, 1)
+    # Jordan's and Lucía's (familia@example.org) consents and links, each recorded once
+    assert (_count(Client), _count(Consent), _count(FamilyLink)) == (1, 2, 2)
     assert sam.status == "discharged"
-    assert db.session.scalar(db.select(FamilyLink)).ended_reason == "left_by_family"
-    assert db.session.scalar(db.select(Consent)).expires_on == date(2020, 1, 1)
+    assert db.session.scalar(db.select(FamilyLink).filter_by(user_id=family.id)).ended_reason == "left_by_family"
+    jordans = db.select(Consent).filter_by(recipient_email=family.email)
+    assert db.session.scalar(jordans).expires_on == date(2020, 1, 1)
     assert access.active_links(family) == []

@@ -94,7 +94,7 @@ def test_dashboard_panels(client, auth, counselor, sam, family):
     auth.logout()
     auth.login(counselor.email)
     page = client.get("/dashboard").get_data(as_text=True)
-    assert "Clients and consents" in page and "1 enrolled clients, 1 consents" in page
+    assert "Clients and consents" in page and "1 enrolled client, 1 consent not revoked." in page
     auth.logout()
     moderator = make_user(roles=(Role.MODERATOR,))
     auth.login(moderator.email)

@@ -60,12 +60,12 @@ def _signed_in(app, email):
 def test_transfer_needs_the_confirmation_and_says_what_will_end(app, world):
     casey = _signed_in(app, "casey@example.org")
     page = casey.get(f"/care/clients/{world['sam'].id}/edit").get_data(as_text=True)
-    assert 'id="transfer-warning"' in page and "1 open family link(s)" in page
+    assert 'id="transfer-warning"' in page and "1 open family link)" in page
     assert 'name="confirm_transfer"' in page
 
     response = _edit(casey, world["sam"], world["day"])
     assert response.status_code == 422
-    assert "ends 1 family link(s)" in response.get_data(as_text=True)
+    assert "ends 1 family link now" in response.get_data(as_text=True)
     db.session.expire_all()
     assert world["sam"].program_id == world["evening"].id  # nothing changed
     assert db.session.get(FamilyLink, world["link"].id).ended_at is None

@@ -46,9 +46,12 @@ def _links(page, origin):
     return out
 
 
-def _check_page(page, assert_accessible):
+def _check_page(page, assert_accessible, lang="en"):
     """Problems on the current page, as a list of strings (empty when it is fine)."""
     problems = []
+    shown = page.evaluate("document.documentElement.lang")
+    if shown != lang:
+        problems.append(f'<html lang="{shown}">, not "{lang}"')
     h1 = page.locator("h1").count()
     if h1 != 1:
         problems.append(f"{h1} <h1> elements")
@@ -88,10 +91,32 @@ def _direct_urls(app):
 
 @pytest.mark.parametrize("role", list(DEMO_ROLES))
 def test_crawl_every_reachable_page(role, app, seeded, live_server, page, browser_login, assert_accessible):
+    _crawl(role, DEMO_ROLES[role], live_server, page, browser_login, assert_accessible)
+
+
+# In Spanish too: every demo role with its account set to Spanish (a visitor chooses ?lang=es),
+# and the Spanish demo family, familia@example.org.
+SPANISH_ROLES = {**DEMO_ROLES, "familia": "familia@example.org"}
+
+
+@pytest.mark.parametrize("role", list(SPANISH_ROLES))
+def test_crawl_every_reachable_page_in_spanish(role, app, seeded, live_server, page, browser_login, assert_accessible):
+    from portal.auth.models import User
+
+    email = SPANISH_ROLES[role]
+    if email:
+        db.session.execute(db.update(User).where(User.email == email).values(locale="es"))
+        db.session.commit()
+    else:
+        page.goto("/?lang=es")
+    _crawl(role, email, live_server, page, browser_login, assert_accessible, lang="es")
+
+
+def _crawl(role, email, live_server, page, browser_login, assert_accessible, lang="en"):
     page.set_viewport_size({"width": 360, "height": 780})
     origin = live_server.base_url
-    if DEMO_ROLES[role]:
-        browser_login(page, DEMO_ROLES[role], DEMO_PASSWORD)
+    if email:
+        browser_login(page, email, DEMO_PASSWORD)
         start = "/dashboard"
     else:
         start = "/"
@@ -107,11 +132,11 @@ def test_crawl_every_reachable_page(role, app, seeded, live_server, page, browse
             broken.append(f"{url} → {response and response.status}")
             checked[endpoint] = url
             continue
-        if urlsplit(page.url).path.startswith("/auth/login") and DEMO_ROLES[role]:
+        if urlsplit(page.url).path.startswith("/auth/login") and email:
             broken.append(f"{url} → signed out")
             break
         checked[endpoint] = url
-        problems = _check_page(page, assert_accessible)
+        problems = _check_page(page, assert_accessible, lang)
         if problems:
             failures[endpoint] = (url, problems)
         for link in _links(page, origin):
@@ -131,12 +156,12 @@ def test_crawl_every_reachable_page(role, app, seeded, live_server, page, browse
         if key in checked or "text/html" not in (response.headers.get("content-type", "") if response else ""):
             continue
         checked[key] = url
-        problems = _check_page(page, assert_accessible)
+        problems = _check_page(page, assert_accessible, lang)
         if problems:
             failures[key] = (url, problems)
 
     print(f"\n{role}: {len(checked)} routes checked: {sorted(checked)}")
-    assert len(checked) >= (3 if role == "anonymous" else 5), f"crawl reached too little: {checked}"
+    assert len(checked) >= (3 if not email else 5), f"crawl reached too little: {checked}"
     assert not broken, f"links to failing pages as {role}: {broken}"
     known = {endpoint for (r, endpoint) in KNOWN if r == role}
     unexpected = {e: v for e, v in failures.items() if e not in known}
@@ -281,3 +306,59 @@ def test_narrow_pages_pass_axe_at_390px(role, path, app, seeded, live_server, pa
     )
     assert gap >= 24, f"{url}: the last block sits {gap}px from the footer"
     assert_accessible(page)
+
+
+def test_try_this_week_pages_pass_the_crawl_checks(app, seeded, live_server, page, browser_login, assert_accessible):
+    """The "Try this week" pages the crawl cannot reach from demo data (the demo has no
+    commitments): each state gets the crawl's full check, as the family member and as the
+    counselor they share with."""
+    import sqlalchemy as sa
+
+    from portal.auth.models import User
+    from portal.lessons import practice, services
+    from portal.lessons.models import Lesson, Outcome
+
+    page.set_viewport_size({"width": 360, "height": 780})
+    family = db.session.scalar(sa.select(User).filter_by(email=DEMO_ROLES["family"]))
+    lessons = db.session.scalars(sa.select(Lesson).where(Lesson.practice_text != "").order_by(Lesson.id).limit(4)).all()
+    made = [practice.commit(family, lesson) for lesson in lessons]
+    for commitment, outcome in zip(made[1:], (Outcome.TRIED, Outcome.NOT_YET, Outcome.WENT_BADLY), strict=True):
+        practice.record_outcome(family, commitment, outcome)
+    practice.save_note(family, made[3], "It did not go as planned. **Can we talk?**", share=True)
+    services.set_sharing(family, True)
+    client_id = seeded["clients"][0]["id"]
+    urls = [made[0].id, made[1].id, made[2].id, made[3].id]
+
+    failures = {}
+
+    def check(name):
+        problems = _check_page(page, assert_accessible)
+        if problems:
+            failures[name] = (page.url, problems)
+
+    browser_login(page, DEMO_ROLES["family"], DEMO_PASSWORD)
+    assert "How did it go?" in page.inner_text("main")
+    check("dashboard asking how it went")
+    page.goto(f"/lessons/read/{lessons[0].slug}")
+    assert "Take it back" in page.inner_text("#try-this-week")
+    check("lesson page with an open commitment")
+    page.goto(f"/lessons/read/{lessons[1].slug}")
+    check("lesson page offering a practice")
+    page.goto(f"/lessons/practice/{urls[0]}")
+    check("practice page, open")
+    with page.expect_navigation() as sent:
+        page.click("text=Tell us how it went")
+    assert sent.value.status == 422
+    check("practice page, no answer chosen (422)")
+    for commitment_id, state in zip(urls[1:], ("tried", "not_yet", "went_badly"), strict=True):
+        page.goto(f"/lessons/practice/{commitment_id}")
+        check(f"practice page, {state}")
+    page.click("header button:has-text('Sign out')")
+    page.wait_for_url("**/")
+
+    browser_login(page, DEMO_ROLES["counselor"], DEMO_PASSWORD)
+    page.goto(f"/lessons/clients/{client_id}/family-progress")
+    assert "Can we talk?" in page.inner_text("main")
+    check("family progress with practice, as the counselor")
+    report = "\n\n".join(f"{name} ({url}):\n  " + "\n  ".join(p) for name, (url, p) in failures.items())
+    assert not failures, report

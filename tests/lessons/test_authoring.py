@@ -326,3 +326,24 @@ def test_each_choice_gets_its_own_feedback_in_the_editor(app, client, auth, auth
     auth.post(f"{url}/{question.id}", data)
     db.session.expire_all()
     assert db.session.get(Question, question.id).feedback is None
+
+
+def test_the_lesson_editor_sets_the_practice_and_checks_its_followup(app, client, auth, author):
+    module = make_module("practice")
+    practice = {"practice_text": "Take a  walk\non your own.", "practice_followup": module.lessons[0].slug}
+    assert auth.post("/lessons/author/lessons/new", lesson_data(module, **practice)).status_code == 302
+    lesson = db.session.scalar(sa.select(Lesson).filter_by(slug="a-new-lesson"))
+    assert (lesson.practice_text, lesson.practice_followup) == ("Take a walk on your own.", module.lessons[0].slug)
+    page = client.get(f"/lessons/author/lessons/{lesson.id}").get_data(as_text=True)
+    assert "Take a walk on your own." in page and "Try this week (practice)" in page
+    for bad, message in (
+        ({"practice_followup": "no-such-lesson"}, "Please name another lesson"),
+        ({"practice_followup": "a-new-lesson"}, "Please name another lesson"),
+        ({"practice_followup": "Bad Slug!"}, "Use lowercase letters"),
+        ({"practice_text": "", "practice_followup": module.lessons[0].slug}, "Please write the practice"),
+        ({"practice_text": "x" * 501}, "500"),
+    ):
+        response = auth.post(f"/lessons/author/lessons/{lesson.id}", lesson_data(module, **{**practice, **bad}))
+        assert response.status_code == 422 and message in response.get_data(as_text=True), bad
+    db.session.refresh(lesson)
+    assert lesson.practice_text == "Take a walk on your own."

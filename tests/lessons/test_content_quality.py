@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 from portal.lessons import quality
-from portal.lessons.content import LessonSource, QuestionSource, read_curriculum
+from portal.lessons.content import LessonSource, PracticeSource, QuestionSource, read_curriculum
 from portal.lessons.stats import curriculum_stats
 
 STATS = curriculum_stats()
@@ -51,7 +51,7 @@ def question(answer=0, scenario=True, feedback=True, choices=GOOD_CHOICES):
 
 def lesson(body="Some text.\n\n## Sources\n\n- NIDA, *Treatment and Recovery*.\n", questions=None, **text):
     questions = [question(), question(1), question(2)] if questions is None else questions
-    fields = {"title": "T", "summary": "S", "reflection": "R?"} | text
+    fields = {"title": "T", "summary": "S", "reflection": "R?", "practice": PracticeSource("Take a walk.", "y")} | text
     return LessonSource(Path("x.md"), "x", order=1, minutes=5, body=body, questions=questions, **fields)
 
 
@@ -173,6 +173,32 @@ def test_stats_command_prints_every_figure(app, runner):
         "correct option is the longest:",
         "correct option is the shortest:",
         "correct answer positions: 1:",
+        f"lessons with a practice: {STATS['lessons']} of {STATS['lessons']}",
         "problems: 0",
     ):
         assert line in result.output, line
+
+
+def test_a_lesson_without_a_practice_or_its_followup_fails():
+    assert any("has no 'practice:'" in p for p in problems(lesson(practice=None)))
+    assert any("names no 'followup'" in p for p in problems(lesson(practice=PracticeSource("Take a walk."))))
+    risky = lesson(practice=PracticeSource("Ask the addict in your home to call 1-800-273-8255.", "y"))
+    found = problems(risky)
+    assert any("'addict'" in p for p in found) and any("1-800-273" in p for p in found)
+
+
+def test_followups_must_name_another_lesson_of_the_curriculum():
+    good = lesson()
+    other = LessonSource(Path("y.md"), "y", "Y", 1, 5, "S", "R?", "Body", [], PracticeSource("Rest.", "x"))
+    assert quality.followup_problems([good, other]) == []
+    lost = LessonSource(Path("z.md"), "z", "Z", 1, 5, "S", "R?", "Body", [], PracticeSource("Rest.", "gone"))
+    itself = LessonSource(Path("w.md"), "w", "W", 1, 5, "S", "R?", "Body", [], PracticeSource("Rest.", "w"))
+    found = quality.followup_problems([good, other, lost, itself])
+    assert len(found) == 2 and "z: practice followup 'gone'" in found[0] and "w:" in found[1]
+
+
+def test_every_lesson_file_has_a_practice_with_a_real_followup():
+    lessons = [lesson for module in read_curriculum() for lesson in module.lessons]
+    assert all(lesson.practice and lesson.practice.text and lesson.practice.followup for lesson in lessons)
+    assert quality.followup_problems(lessons) == []
+    assert STATS["lessons_with_practice"] == STATS["lessons"]

@@ -150,3 +150,15 @@ def test_enabling_is_reframed_as_behaviour_everywhere():
         text = text.replace("call this “enabling.” We don’t use that word here", "")
         assert not re.search(r"enabl", text, re.I), lesson.slug
     assert "protect a person from the results of their use" in body("what-enabling-looks-like")
+
+
+@pytest.mark.parametrize("slug", sorted(LESSONS))
+def test_no_lesson_tells_families_to_take_the_keys(slug):
+    """Taking the keys from someone who is drunk or high can turn into a fight; every lesson that
+    speaks of impaired driving says to stay out of the car, get someone else to drive, call 911."""
+    text = everything(LESSONS[slug])
+    assert not re.search(r"\b(take|grab|hide) (the|their|his|her) (car )?keys\b", text, re.IGNORECASE) or (
+        "can turn into a fight" in text or "can start a fight" in text
+    ), slug
+    if re.search(r"drive (after using|off)", text):
+        assert "911" in text, slug

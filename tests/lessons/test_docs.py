@@ -24,6 +24,7 @@ def test_doc_figures_match_the_content():
         f"**{stats['questions']} questions**",
         f"**{stats['with_feedback']} of {stats['questions']}**",
         f"**{stats['lessons_with_sources']} of {stats['lessons']}**",
+        f"**{stats['lessons_with_practice']} of {stats['lessons']} with a practice**",
         f"**{stats['scenario_share']:.0%} scenarios**",
         f"**{stats['longest_correct_share']:.0%} longest**",
         f"**{stats['shortest_correct_share']:.0%} shortest**",

@@ -2,6 +2,7 @@
 
 import shutil
 
+import pytest
 import sqlalchemy as sa
 
 from portal.extensions import db
@@ -280,4 +281,71 @@ def test_a_choice_without_text_is_a_clear_error(app, runner, tmp_path):
     root = small_content(tmp_path, NEW_FORMAT.replace("text: Search his room that night", "feedback_only: x"))
     result = runner.invoke(args=["curriculum", "load", "--path", str(root)])
     assert result.exit_code != 0 and "a choice needs 'text'" in result.output
+    assert count(Lesson) == 0
+
+
+# --- "Try this week": the practice field ---------------------------------------------------------
+
+WITH_PRACTICE = NEW_FORMAT.replace(
+    "order: 2\n", "order: 2\npractice:\n  text: Take a walk on your own.\n  followup: old-format\n"
+)
+
+
+def test_the_practice_loads_and_files_without_one_still_load(app, tmp_path):
+    root = small_content(tmp_path, WITH_PRACTICE)
+    assert load_curriculum(root) == {"modules created": 1, "lessons created": 2}
+    new = db.session.scalar(sa.select(Lesson).filter_by(slug="new-format"))
+    assert (new.practice_text, new.practice_followup) == ("Take a walk on your own.", "old-format")
+    old = db.session.scalar(sa.select(Lesson).filter_by(slug="old-format"))
+    assert (old.practice_text, old.practice_followup) == ("", "")
+    assert load_curriculum(root) == {"modules unchanged": 1, "lessons unchanged": 2}
+    # a changed practice updates the lesson; a plain string is the text alone
+    (root / "01-m" / "02-new.md").write_text(NEW_FORMAT.replace("order: 2\n", 'order: 2\npractice: "Rest."\n'))
+    assert load_curriculum(root)["lessons updated"] == 1
+    db.session.expire_all()
+    assert (new.practice_text, new.practice_followup) == ("Rest.", "")
+
+
+def test_the_practice_is_not_part_of_the_fingerprint(tmp_path):
+    """Translations name the fingerprint of the English text (translation_of): adding a practice
+    to a lesson must not make its translation out of date. The loader compares it on its own."""
+    from portal.lessons.content import read_lesson
+
+    root = small_content(tmp_path)
+    before = read_lesson(root / "01-m" / "02-new.md").fingerprint
+    (root / "01-m" / "02-new.md").write_text(WITH_PRACTICE)
+    assert read_lesson(root / "01-m" / "02-new.md").fingerprint == before
+
+
+def test_the_real_curriculum_kept_its_fingerprints():
+    """The English fingerprints the Spanish files were written against (translation_of) still match."""
+    import frontmatter
+
+    from portal.lessons.content import CONTENT_DIR
+
+    checked = 0
+    for module in SOURCES:
+        for lesson in module.lessons:
+            translated = CONTENT_DIR / "es" / module.path.name / lesson.path.name
+            if translated.is_file():
+                named = frontmatter.load(translated).metadata.get("translation_of")
+                checked += named == lesson.fingerprint
+    assert checked >= 30
+
+
+@pytest.mark.parametrize(
+    ("practice", "message"),
+    [
+        ("practice:\n  followup: old-format\n", "a practice needs 'text'"),
+        ("practice:\n  text: Walk.\n  followup: Not A Slug!\n", "is not a lesson slug"),
+        ("practice:\n  text: Walk.\n  followup: no-such-lesson\n", "is not another lesson"),
+        ("practice:\n  text: Walk.\n  followup: new-format\n", "is not another lesson"),
+        ("practice:\n  - a list\n", "'practice' is a text or a mapping"),
+        (f"practice: {'x' * 501}\n", "at most 500 characters"),
+    ],
+)
+def test_a_bad_practice_is_a_clear_cli_error(app, runner, tmp_path, practice, message):
+    root = small_content(tmp_path, NEW_FORMAT.replace("order: 2\n", "order: 2\n" + practice))
+    result = runner.invoke(args=["curriculum", "load", "--path", str(root)])
+    assert result.exit_code != 0 and message in result.output, result.output
     assert count(Lesson) == 0

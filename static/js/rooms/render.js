@@ -1,5 +1,5 @@
 /* The room's message list and status lines. Nothing else writes to them. */
-import { fmt, textOf } from "../common.js";
+import { fmt, plural, textOf } from "../common.js";
 
 const EDIT_WINDOW_MS = 10 * 60 * 1000;
 const TYPING_SHOWN_MS = 4000;
@@ -44,6 +44,7 @@ export function createView(root, room) {
     if (m.edited_at) meta.append(" ", editedMark());
     const body = document.createElement("div");
     body.className = "msg-body";
+    if (root.dataset.roomLanguage) body.lang = root.dataset.roomLanguage;  // the room's language
     body.innerHTML = m.body_html; // the server's sanitized HTML (portal/sanitize.py)
     li.append(meta, body);
     addTools(li);
@@ -125,6 +126,7 @@ export function createView(root, room) {
       li.dataset.clientId = entry.client_id;
       const body = document.createElement("div");
       body.className = "msg-body";
+      if (root.dataset.roomLanguage) body.lang = root.dataset.roomLanguage;
       body.textContent = entry.body;
       const status = document.createElement("p");
       status.className = "msg-meta pending-status";
@@ -168,7 +170,7 @@ export function createView(root, room) {
   function setRoomState(data) {
     let text = "";
     if (data.archived || data.locked) text = S.locked;
-    else if (data.slow_mode_seconds) text = fmt(S.slow_mode, { n: data.slow_mode_seconds });
+    else if (data.slow_mode_seconds) text = fmt(plural(S.slow_mode, data.slow_mode_seconds), { num: data.slow_mode_seconds, n: data.slow_mode_seconds });
     roomState.textContent = text;
     roomState.classList.toggle("is-hidden", !text);
   }

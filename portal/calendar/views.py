@@ -4,13 +4,14 @@ import logging
 from datetime import timedelta
 from zoneinfo import ZoneInfo
 
+import sqlalchemy as sa
 from flask import url_for
 from flask_babel import format_date, format_datetime, format_time, ngettext
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from portal.calendar import roster
-from portal.calendar.models import Response
+from portal.calendar.models import RSVP, Response
 from portal.calendar.schedule import family_view, managed_series, occurrences_in
 from portal.care import access
 from portal.clock import utcnow
@@ -120,11 +121,14 @@ def next_session_panel(user):
             "links": links,
         }
     first = upcoming[0]
+    # one small statement, before the commit expires rows: has this person replied?
+    reply = db.session.scalar(
+        sa.select(RSVP.id).filter_by(series_id=first.series.id, occurrence_start=first.original_start, user_id=user.id)
+    )
     link = view.link_for(first.series)
     access.record_disclosure(user, link, "calendar_dashboard", detail={"series": first.series.id})
     db.session.commit()
     text = _("Next session: %(when)s", when=when(first.start))
-    reply = roster.rsvp_of(user, first.series.id, first.original_start)
     if reply is None:
         text = " ".join([text, _("You have not said yet whether you will come.")])
         label = _("Reply for the next session")

@@ -17,7 +17,8 @@ def test_revoked_consent_is_explained_on_my_family(auth, client, family, sam):
     auth.login(family.email)
     html = client.get("/care/my-family").get_data(as_text=True)
     assert CHANGED in html
-    assert "The consent that let you see information about Sam Rivera has ended" in html
+    assert "A consent that let you see a family member's information has ended" in html
+    assert "Sam Rivera" not in html  # never more than the person may see now
     assert "ask the counselor who invited you" in html
     assert "revoked" not in html.lower().split(CHANGED.lower())[1]
 

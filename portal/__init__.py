@@ -15,7 +15,7 @@ from portal.security import AnonymousUser, IdConverter, request_id, set_security
 # The feature packages (and the CLI, which imports them) are imported inside the register_*
 # steps, so that importing a shared module such as portal.config does not load every feature.
 
-FEATURES = ("main", "auth", "admin", "care", "lessons", "rooms", "calendar")
+FEATURES = ("main", "auth", "admin", "care", "notifications", "lessons", "rooms", "calendar")
 
 
 def create_app(config=None, **overrides):
@@ -69,7 +69,7 @@ def import_models():
     """Import every model module so metadata (create_all, Alembic) sees all tables."""
     import_module("portal.audit")
     import_module("portal.mail.models")
-    for feature in ("auth", "care", "lessons", "rooms", "calendar"):
+    for feature in ("auth", "care", "notifications", "lessons", "rooms", "calendar"):
         import_module(f"portal.{feature}.models")
 
 

@@ -1,4 +1,5 @@
-"""Command-line interface (a contract: docs/architecture.md): seed-demo, users, curriculum, reminders, care, mail."""
+"""Command-line interface (a contract: docs/architecture.md): seed-demo, users, curriculum, reminders, care, mail,
+notifications."""
 
 import click
 from flask import current_app
@@ -24,6 +25,7 @@ def register(app):
     from portal.care.cli import care
     from portal.lessons.cli import curriculum
     from portal.mail.cli import mail_group
+    from portal.notifications.cli import notifications
 
     app.cli.add_command(seed_demo_command)
     app.cli.add_command(users)
@@ -31,3 +33,4 @@ def register(app):
     app.cli.add_command(reminders)
     app.cli.add_command(care)
     app.cli.add_command(mail_group)
+    app.cli.add_command(notifications)

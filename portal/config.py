@@ -99,6 +99,8 @@ class BaseConfig:
     # Every server process announces consents that passed their date and closes the sockets of
     # sessions that idled out this often (portal/upkeep.py); 0 = off (cron only).
     CONSENT_EXPIRY_INTERVAL_SECONDS = float(os.environ.get("CONSENT_EXPIRY_INTERVAL_SECONDS", "60"))
+    # An unhandled crisis post alerts the next backup on call after this many minutes.
+    CRISIS_ESCALATION_MINUTES = float(os.environ.get("CRISIS_ESCALATION_MINUTES", "10"))
 
     MAIL_SERVER = os.environ.get("MAIL_SERVER") or None
     MAIL_PORT = int(os.environ.get("MAIL_PORT", "25"))

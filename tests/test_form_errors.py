@@ -57,6 +57,10 @@ CASES = [
     ("moderator", "POST", "rooms.words", {"phrase": "", "action": "block"}, "phrase", REQUIRED),
     ("moderator", "POST", "rooms.room_list", {"slug": "Not A Slug", "name": ""}, "name", REQUIRED),
     ("moderator", "POST", "rooms.room_settings", {"name": "", "slow_mode_seconds": "-5"}, "name", REQUIRED),
+    ("moderator", "POST", "rooms.on_call", {"email": "", "program_id": "0"}, "email", REQUIRED),
+    ("moderator", "POST", "rooms.checkin_start", {"body": ""}, "body", REQUIRED),
+    # notifications
+    ("family", "POST", "notifications.preferences", {"topic_sessions": "<script>"}, "topic_sessions", "Not a valid"),
 ]
 
 # Views with GET and POST whose form has no fields to get wrong (a button, or a code sent by email).
@@ -67,6 +71,8 @@ NOT_FIELD_FORMS = {
     "auth.mfa_challenge": "needs a half-signed-in session; its 422 is tested in tests/auth",
     "care.invitation": "an accept button behind an invitation token",
     "auth.staff_invitation": "behind an emailed token; its 422 is tested in tests/admin/test_staff_invitations.py",
+    "rooms.appeal": "needs a ban, mute or suspension of one's own; its 422 is tested in tests/rooms/test_bans_appeals.py",
+    "rooms.checkin": "needs a check-in thread; its 422 is tested in tests/rooms/test_checkins.py",
 }
 
 

@@ -28,6 +28,7 @@ def _user_key():
 @login_required
 def account():
     form = ProfileForm(obj=current_user)
+    form.name_owner = current_user._get_current_object()
     if current_user.is_staff:
         del form.family_role  # a recommended lesson path is for family members
     if form.validate_on_submit():

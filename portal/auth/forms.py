@@ -6,7 +6,7 @@ from wtforms import EmailField, PasswordField, SelectChoice, SelectField, String
 from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional, ValidationError
 
 from portal.auth.family_roles import FAMILY_ROLES, role_choices
-from portal.auth.names import display_name_problems
+from portal.auth.names import chosen_name_problems
 from portal.auth.passwords import MAX_LENGTH, password_problems
 from portal.i18n import LANGUAGE_NAMES, is_valid_timezone, timezone_choices
 
@@ -31,7 +31,8 @@ def check_new_password(form, field):
 
 
 def check_display_name(form, field):
-    for problem in display_name_problems(field.data):
+    """The name rules; a form editing an existing account sets `name_owner` (that account)."""
+    for problem in chosen_name_problems(field.data, getattr(form, "name_owner", None)):
         raise ValidationError(problem)
 
 

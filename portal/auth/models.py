@@ -37,6 +37,9 @@ class User(UserMixin, db.Model):
     totp_last_step: Mapped[int | None] = mapped_column()
     # The family role chosen for a recommended lesson path (portal/lessons/tracks.py), or None.
     family_role: Mapped[str | None] = mapped_column(sa.String(30))
+    # The bell's count, kept by portal/notifications (the user row is read on every request
+    # anyway, so the header costs no statement): unread notices the person may still see.
+    notifications_unread: Mapped[int] = mapped_column(default=0, server_default="0")
     # When the person first saw (or skipped) the "Start here" welcome; None: not yet.
     welcomed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 

@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from babel.dates import format_date, format_time
-from flask import current_app
+from flask import current_app, render_template
 from flask_babel import gettext as _
 from sqlalchemy.exc import IntegrityError
 
@@ -24,9 +24,14 @@ from portal.calendar.services import external_url
 from portal.care.access import record_disclosure
 from portal.clock import utcnow
 from portal.extensions import db
+from portal.notifications import kinds as notice_kinds
+from portal.notifications.services import reminder_lead, unsubscribe_links
 
 log = logging.getLogger("portal.calendar")
-KIND = "24h"
+KIND = "24h"  # "1 day before" (REMINDER_LEAD_HOURS); kept as the marker's kind
+SHORT_KIND, SHORT_LEAD = "2h", timedelta(hours=2)
+# The person's choice (portal/notifications: none, 2h, 1d, both) → the reminders they get.
+WANTED = {"none": (), "2h": (SHORT_KIND,), "1d": (KIND,), "both": (KIND, SHORT_KIND)}
 
 
 def due_occurrences(now, lead):
@@ -47,11 +52,12 @@ def due_occurrences(now, lead):
 
 
 def send_due(now=None):
-    """Email each going/maybe family member whose session starts within the lead time; returns the count."""
+    """Email each going/maybe family member whose session starts within their lead time (1 day
+    by default, REMINDER_LEAD_HOURS; 2 hours, both or none as they chose); returns the count."""
     now = now or utcnow()
-    lead = timedelta(hours=current_app.config.get("REMINDER_LEAD_HOURS", 24))
+    leads = {KIND: timedelta(hours=current_app.config.get("REMINDER_LEAD_HOURS", 24)), SHORT_KIND: SHORT_LEAD}
     sent = 0
-    for occurrence in due_occurrences(now, lead):
+    for occurrence in due_occurrences(now, max(leads.values())):
         rsvps = db.session.scalars(
             sa.select(RSVP).where(
                 RSVP.series_id == occurrence.series.id,
@@ -61,11 +67,16 @@ def send_due(now=None):
             )
         )
         for rsvp in list(rsvps):
-            sent += _remind(rsvp.user, occurrence, now)
+            # The nearest lead that has come is the one reminder due now (a reply made 1 hour
+            # before gets the 2-hour reminder only, not the 1-day one as well).
+            wanted = sorted(WANTED[reminder_lead(rsvp.user)], key=leads.get)
+            due = [kind for kind in wanted if occurrence.start - now <= leads[kind]]
+            if due:
+                sent += _remind(rsvp.user, occurrence, now, due[0])
     return sent
 
 
-def _remind(user, occurrence, now):
+def _remind(user, occurrence, now, kind=KIND):
     link = family_link_for_series(user, occurrence.series, now)
     if link is None or not user.active:
         return 0
@@ -73,7 +84,7 @@ def _remind(user, occurrence, now):
         user_id=user.id,
         series_id=occurrence.series.id,
         occurrence_start=occurrence.original_start,
-        kind=KIND,
+        kind=kind,
         sent_at=now,
     )
     db.session.add(marker)
@@ -99,17 +110,18 @@ def _mail(user, occurrence):
     locale = user.locale or "en"
     with mail.in_locale(locale):  # in the recipient's language
         title = neutral_title()
-        mail.send(
-            user.email,
-            _("Reminder: %(title)s", title=title),
-            "calendar_reminder",
+        preference_link, headers = unsubscribe_links(user, notice_kinds.REMINDERS)
+        body = render_template(
+            "email/calendar_reminder.txt",
             user=user,
             title=title,
             when=local_text(occurrence.start, user.timezone, locale),
             own_when=local_text(occurrence.start, occurrence.series.timezone, locale),
             address=shareable_address(occurrence),
             link=external_url("calendar.occurrence", series_id=occurrence.series.id, key=occurrence.key),
+            preference_link=preference_link,
         )
+        mail.enqueue(user.email, _("Reminder: %(title)s", title=title), body, headers=headers)
 
 
 def local_text(moment, zone_name, locale="en"):

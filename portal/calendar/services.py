@@ -9,10 +9,9 @@ from flask import current_app, has_request_context, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-from portal import audit, mail
+from portal import audit
 from portal.auth.models import User
 from portal.calendar import recurrence
-from portal.calendar.feeds import neutral_title
 from portal.calendar.models import (
     RSVP,
     Attendance,
@@ -21,9 +20,10 @@ from portal.calendar.models import (
     OccurrenceOverride,
     SessionSeries,
 )
-from portal.calendar.schedule import find_occurrence, linked_family, original_starts
+from portal.calendar.schedule import find_occurrence, linked_family, occurrences_of, original_starts
 from portal.clock import utcnow
 from portal.extensions import db
+from portal.notifications.services import internal_path, notify
 from portal.sanitize import markdown_to_html
 
 log = logging.getLogger("portal.calendar")
@@ -129,11 +129,14 @@ def create_series(author, details, timing, client_id=None, program_id=None, noti
 def update_all(actor, series, details):
     """Change what every occurrence shares (title, place, link, capacity ...)."""
     before = series.address_in_feeds
+    was = (series.join_url, series.address)
     _apply_details(series, details)
     series.touch()
     audit.record("calendar.series_changed", actor=actor, obj=series, client_id=series.client_id)
     _audit_address_choice(actor, series, before)
-    notices = _notify(series, NotificationKind.CHANGED)
+    compared = (("link", was[0], series.join_url), ("place", was[1], series.address))
+    changes = [name for name, old, new in compared if old != new]
+    notices = _notify(series, NotificationKind.CHANGED, changes=changes)
     db.session.commit()
     _send(notices)
     return series
@@ -183,13 +186,20 @@ def change_one(actor, series, original, new_start_local=None, join_url=None, add
     if occurrence.cancelled:
         raise CalendarError(_l("This session is cancelled; it cannot be changed."))
     override = _override(series, original)
+    changes = []
     if new_start_local is not None:
         _check_timing(SeriesTiming(new_start_local))
         override.new_start = recurrence.to_utc(new_start_local)
+        if override.new_start != occurrence.start:
+            changes.append("time")
     if join_url is not None and series.mode == "telehealth":
         override.join_url = join_url
+        if join_url != occurrence.join_url:
+            changes.append("link")
     if address is not None and series.mode == "in_person":
         override.address = address
+        if address != occurrence.address:
+            changes.append("place")
     audit.record(
         "calendar.occurrence_changed",
         actor=actor,
@@ -197,7 +207,7 @@ def change_one(actor, series, original, new_start_local=None, join_url=None, add
         client_id=series.client_id,
         detail={"occurrence": recurrence.occurrence_key(original)},
     )
-    notices = _notify(series, NotificationKind.CHANGED, original)
+    notices = _notify(series, NotificationKind.CHANGED, original, changes=changes, previous=occurrence.start)
     db.session.commit()
     _send(notices)
     return find_occurrence(series, original)
@@ -232,6 +242,7 @@ def change_following(actor, series, original, details, start_time):
     index = starts.index(original)
     local = original.astimezone(series.zone)
     new_first = datetime.combine(local.date(), start_time, tzinfo=series.zone)
+    was = (series.start_local.time(), series.join_url, series.address)
     if index == 0:
         target, new_rule = series, series.rrule
     else:
@@ -268,7 +279,16 @@ def change_following(actor, series, original, details, start_time):
         client_id=series.client_id,
         detail={"from": recurrence.occurrence_key(original), "new_series": target.id},
     )
-    notices = _notify(target, NotificationKind.CHANGED)
+    changes = [
+        name
+        for name, old, new in (
+            ("time", was[0], target.start_local.time()),
+            ("link", was[1], target.join_url),
+            ("place", was[2], target.address),
+        )
+        if old != new
+    ]
+    notices = _notify(target, NotificationKind.CHANGED, changes=changes)
     db.session.commit()
     _send(notices)
     return target
@@ -293,26 +313,51 @@ def _rekey(source, target, old_starts, new_starts):
 
 # --- notifications -----------------------------------------------------------------------------
 
-SUBJECTS = {
-    NotificationKind.NEW: _l("{title}: a new date"),
-    NotificationKind.CHANGED: _l("{title}: a change"),
-    NotificationKind.CANCELLED: _l("{title}: cancelled"),
-    NotificationKind.PROMOTED: _l("{title}: a place for you"),
+# The notice centre's kinds (portal/notifications) for the calendar's own.
+CENTRE_KINDS = {
+    NotificationKind.NEW: "session_new",
+    NotificationKind.CHANGED: "session_changed",
+    NotificationKind.CANCELLED: "session_cancelled",
+    NotificationKind.PROMOTED: "waitlist_promoted",
 }
 
 
-def notify_users(series, kind, users, original=None):
-    """In-app notices for these users; returns the emails to send after commit."""
+def _next_occurrence(series):
+    now = utcnow()
+    upcoming = occurrences_of(series, after=now, include_cancelled=False)
+    return upcoming[0] if upcoming else None
+
+
+def notify_users(series, kind, users, original=None, changes=(), previous=None):
+    """Notices for these users, in the calendar's list and in the notice centre (which emails
+    them as each person chose: the new date and time in their zone, what changed, the link).
+    The caller commits; returns what `_send` is given after the commit."""
+    occurrence = find_occurrence(series, original) if original is not None else _next_occurrence(series)
+    if occurrence is not None:
+        url = internal_path("calendar.occurrence", series_id=series.id, key=occurrence.key)
+    else:
+        url = internal_path("calendar.agenda")
     notices = []
     for user in users:
         db.session.add(Notification(user_id=user.id, series_id=series.id, occurrence_start=original, kind=kind))
+        notify(
+            user,
+            CENTRE_KINDS[kind],
+            url=url,
+            client_id=series.client_id,
+            program_id=series.program_id,
+            series_id=series.id,
+            start=occurrence.start if occurrence is not None else None,
+            previous=previous if "time" in changes else None,
+            changes=list(changes),
+        )
         notices.append((user, series.id, kind, original))
     return notices
 
 
-def _notify(series, kind, original=None):
+def _notify(series, kind, original=None, changes=(), previous=None):
     links = linked_family(series)
-    return notify_users(series, kind, [link.user for link in links.values()], original)
+    return notify_users(series, kind, [link.user for link in links.values()], original, changes, previous)
 
 
 def external_url(endpoint, **values):
@@ -325,27 +370,8 @@ def external_url(endpoint, **values):
 
 
 def _send(notices):
-    """Queue neutral emails about session changes, after the change is committed, so a mail
-    problem never undoes the change (the notice is in the portal too)."""
-    for user, series_id, kind, original in notices:
-        if original is not None:
-            link = external_url("calendar.occurrence", series_id=series_id, key=recurrence.occurrence_key(original))
-        else:
-            link = external_url("calendar.agenda")
-        try:
-            with mail.in_locale(user.locale):  # in the recipient's language
-                title = neutral_title()
-                mail.send(
-                    user.email,
-                    str(SUBJECTS[kind]).format(title=title),
-                    "calendar_notice",
-                    user=user,
-                    kind=str(kind),
-                    link=link,
-                    title=title,
-                )
-        except Exception:  # noqa: BLE001 — the change is saved; the notice is in the portal too
-            log.exception("could not queue a calendar notice")
+    """After the change is committed. The emails were queued with the notices, as each person
+    chose (portal/notifications), so there is nothing left to send here; kept for callers."""
     if notices:
         db.session.commit()
 

@@ -52,9 +52,11 @@ def in_locale(locale):
     return force_locale(locale) if locale else nullcontext()
 
 
-def enqueue(to, subject, text_body, html_body=None):
-    """Queue a message written out in full; the caller commits."""
-    row = OutgoingMail(kind=RENDERED, recipient=to, subject=subject, text_body=text_body, html_body=html_body)
+def enqueue(to, subject, text_body, html_body=None, headers=None):
+    """Queue a message written out in full (`headers`: extra ones, e.g. List-Unsubscribe); the caller commits."""
+    row = OutgoingMail(
+        kind=RENDERED, recipient=to, subject=subject, text_body=text_body, html_body=html_body, headers=headers
+    )
     db.session.add(row)
     return row
 

@@ -43,13 +43,15 @@ class DeliveryReport:
         return not (self.retrying or self.failed)
 
 
-def compose(to, subject, text_body, html_body=None):
+def compose(to, subject, text_body, html_body=None, headers=None):
     message = EmailMessage()
     message["From"] = current_app.config["MAIL_DEFAULT_SENDER"]
     message["To"] = to
     message["Subject"] = subject
     message["Date"] = formatdate(localtime=False)
     message["Message-ID"] = make_msgid(domain="family-bridge.local")
+    for name, value in (headers or {}).items():
+        message[name] = value
     message.set_content(text_body)
     if html_body:
         message.add_alternative(html_body, subtype="html")
@@ -158,7 +160,7 @@ def _attempt(mail_id, now, report):
 
 def _message_for(row):
     if row.kind == RENDERED:
-        return compose(row.recipient, row.subject, row.text_body, row.html_body)
+        return compose(row.recipient, row.subject, row.text_body, row.html_body, row.headers)
     built = BUILDERS[row.kind](row)
     if built is None:
         return None

@@ -31,6 +31,8 @@ class OutgoingMail(db.Model):
     subject: Mapped[str] = mapped_column(sa.String(255), default="")
     text_body: Mapped[str] = mapped_column(sa.Text, default="")
     html_body: Mapped[str | None] = mapped_column(sa.Text)
+    # Extra headers of a rendered message, e.g. List-Unsubscribe (portal/notifications).
+    headers: Mapped[dict | None] = mapped_column(sa.JSON)
     status: Mapped[str] = mapped_column(sa.String(10), default=MailStatus.PENDING.value)
     created_at: Mapped[object] = mapped_column(UTCDateTime, default=utcnow, index=True)
     next_attempt_at: Mapped[object] = mapped_column(UTCDateTime, default=utcnow)

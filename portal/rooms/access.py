@@ -250,8 +250,25 @@ def check_may_post(user, room, rules=None):
     return rules
 
 
+def banned_room_ids(user, now=None):
+    """The ids of the rooms this person is banned from now."""
+    now = now or utcnow()
+    return set(
+        db.session.scalars(
+            sa.select(RoomRestriction.room_id).where(
+                RoomRestriction.user_id == user.id,
+                RoomRestriction.kind == RestrictionKind.BAN,
+                RoomRestriction.lifted_at.is_(None),
+                sa.or_(RoomRestriction.until.is_(None), RoomRestriction.until > now),
+            )
+        )
+    )
+
+
 def visible_rooms(user):
-    """The unarchived rooms this person may enter, by name."""
+    """The unarchived rooms this person may enter, by name (a room they are banned from is not
+    listed; opening it explains the ban and how to appeal)."""
     rooms = db.session.scalars(sa.select(Room).filter_by(archived=False).order_by(Room.name)).all()
     program_ids = linked_program_ids(user)
-    return [room for room in rooms if is_eligible(user, room, program_ids)]
+    banned = banned_room_ids(user)
+    return [room for room in rooms if room.id not in banned and is_eligible(user, room, program_ids)]

@@ -2,6 +2,7 @@
 one path — and, with a message queue (`REDIS_URL`), it reaches sockets on every process."""
 
 from portal.extensions import socketio
+from portal.notifications.services import notification_created
 from portal.rooms import presence, wordlists
 
 NAMESPACE = "/chat"
@@ -33,7 +34,7 @@ def posted(result, payload):
     again would cost two statements before the broadcast."""
     author_id = payload["author"]["id"]
     if result.held:
-        held_message(author_id, payload)
+        held_message(author_id, payload | {"crisis": True} if result.crisis else payload)
         moderation_alert({"kind": "held", "priority": False, "room": payload["room"], "message": payload})
     else:
         message(payload)
@@ -76,6 +77,12 @@ def support(user_id, resources):
 
 def notice(user_id, text):
     _emit("notice", {"text": text}, user_channel(user_id))
+
+
+@notification_created.connect
+def notification(sender, user_id=None, payload=None, **extra):
+    """A notice was stored for this person (portal/notifications): their open sockets update the bell."""
+    _emit("notification", payload, user_channel(user_id))
 
 
 def moderation_alert(item):

@@ -19,6 +19,7 @@ MESSAGES = {
     "invalid": lambda: _("That request could not be understood."),
     "too_late": lambda: _("Messages can only be edited within 10 minutes."),
     "unavailable": lambda: _("The portal cannot save messages for a moment. Yours will be sent again shortly."),
+    "already_appealed": lambda: _("You already sent an appeal for this decision. A moderator will answer it."),
     "admin_only": lambda: _("Only an administrator can suspend a staff account or lift its suspension."),
 }
 

@@ -295,6 +295,14 @@ def on_send(user, payload, rules):
     message = posted.payload
     if posted.created:
         broadcast.posted(posted, message)
+    if posted.held and posted.crisis:  # held for staff: the note says someone will reach out
+        return RoomError(
+            "held_for_review",
+            client_id=message["client_id"],
+            id=message["id"],
+            crisis=True,
+            message=services.crisis_note(),
+        ).as_ack()
     if posted.held:
         return RoomError("held_for_review", client_id=message["client_id"], id=message["id"]).as_ack()
     return {"ok": True, "message": message}

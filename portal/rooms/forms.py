@@ -136,3 +136,44 @@ class InviteForm(FlaskForm):
         _l("Email of the person to invite"), filters=[_strip], validators=[DataRequired(), Length(max=254)]
     )
     submit = SubmitField(_l("Invite"))
+
+
+class AppealForm(FlaskForm):
+    reason = TextAreaField(
+        _l("Why should the moderators look again?"),
+        description=_l("Up to 2,000 characters. You can send one appeal for this decision."),
+        filters=[_strip],
+        validators=[DataRequired(), Length(max=2000)],
+    )
+    submit = SubmitField(_l("Send my appeal"))
+
+
+class AppealDecisionForm(FlaskForm):
+    decision = SelectField(
+        _l("Decision"),
+        choices=[
+            SelectChoice("lift", _l("Lift it now")),
+            SelectChoice("uphold", _l("Keep it in place")),
+        ],
+    )
+    response = StringField(
+        _l("A note to the person (optional)"), filters=[_strip], validators=[Optional(), Length(max=300)]
+    )
+    submit = SubmitField(_l("Decide"))
+
+
+class OnCallForm(FlaskForm):
+    email = EmailField(_l("Staff member's email"), filters=[_strip], validators=[DataRequired(), Length(max=254)])
+    program_id = SelectField(_l("Rooms"), coerce=int, choices=[], validate_choice=False)
+    backup = BooleanField(_l("Backup: alerted only if no one has handled the post in time"))
+    position = IntegerField(_l("Order among backups"), default=0, validators=[Optional(), NumberRange(min=0, max=99)])
+    submit = SubmitField(_l("Add to the on-call list"))
+
+
+class CheckInForm(FlaskForm):
+    body = TextAreaField(
+        _l("Your private message"),
+        filters=[_strip],
+        validators=[DataRequired(), Length(max=2000)],
+    )
+    submit = SubmitField(_l("Send privately"))

@@ -4,7 +4,7 @@ import enum
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, query_expression, relationship
 
 from portal.clock import UTCDateTime, utcnow
 from portal.extensions import db
@@ -94,6 +94,9 @@ class Message(db.Model):
 
     room: Mapped[Room] = relationship(lazy="joined")
     author: Mapped["User"] = relationship(foreign_keys=[author_id], lazy="joined")  # noqa: F821
+    # The author's highest staff role ("" for none), loaded with the message by the rooms'
+    # reading queries (services._visible) for the badge; None when the query did not load it.
+    author_staff_role: Mapped[str | None] = query_expression()
 
     @property
     def is_visible(self):
@@ -195,6 +198,10 @@ class RoomRestriction(db.Model):
     created_by_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
+    room: Mapped[Room] = relationship()
+    user: Mapped["User"] = relationship(foreign_keys=[user_id])  # noqa: F821
+    created_by: Mapped["User"] = relationship(foreign_keys=[created_by_id])  # noqa: F821
+
     def is_active(self, now=None):
         now = now or utcnow()
         return self.lifted_at is None and (self.until is None or now < self.until)
@@ -244,3 +251,99 @@ class Notice(db.Model):
     text: Mapped[str] = mapped_column(sa.String(500))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     read_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class AppealKind(enum.StrEnum):
+    BAN = "ban"
+    MUTE = "mute"
+    SUSPENSION = "suspension"
+
+
+class Appeal(db.Model):
+    """A person's one appeal against one sanction (a ban or mute in a room, or a suspension)."""
+
+    __tablename__ = "room_appeals"
+    __table_args__ = (sa.UniqueConstraint("kind", "sanction_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(sa.String(12))
+    # A room_restrictions id (ban, mute) or a room_suspensions id (suspension).
+    sanction_id: Mapped[int] = mapped_column()
+    room_id: Mapped[int | None] = mapped_column(sa.ForeignKey("rooms.id", ondelete="SET NULL"))
+    reason: Mapped[str] = mapped_column(sa.Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    resolved_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    outcome: Mapped[str | None] = mapped_column(sa.String(12))  # "lifted" or "upheld"
+    response: Mapped[str] = mapped_column(sa.String(300), default="")
+
+    user: Mapped["User"] = relationship(foreign_keys=[user_id])  # noqa: F821
+    room: Mapped[Room | None] = relationship()
+
+
+class OnCall(db.Model):
+    """A staff member on call for crisis posts in one program's rooms (program_id NULL: the
+    public rooms). Everyone not marked backup is alerted at once; backups, in position order,
+    are alerted one by one while an alert stays unhandled (portal/rooms/crisis.py)."""
+
+    __tablename__ = "room_on_call"
+    __table_args__ = (sa.UniqueConstraint("program_id", "user_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    program_id: Mapped[int | None] = mapped_column(sa.ForeignKey("programs.id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"))
+    backup: Mapped[bool] = mapped_column(default=False)
+    position: Mapped[int] = mapped_column(default=0)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    user: Mapped["User"] = relationship()  # noqa: F821
+    program: Mapped["Program | None"] = relationship()  # noqa: F821
+
+
+class CrisisAlert(db.Model):
+    """One crisis post held for staff: who was alerted, how far it escalated, who handled it."""
+
+    __tablename__ = "room_crisis_alerts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    message_id: Mapped[int] = mapped_column(sa.ForeignKey("room_messages.id", ondelete="CASCADE"), unique=True)
+    program_id: Mapped[int | None] = mapped_column(sa.ForeignKey("programs.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # How many backups were alerted so far, and when the last alert went out.
+    escalations: Mapped[int] = mapped_column(default=0)
+    last_alert_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    handled_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+    handled_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+
+    message: Mapped[Message] = relationship()
+
+
+class CheckIn(db.Model):
+    """A private thread a staff member starts with one member (about a message or a queue
+    item). Only staff start them; the member may answer; members never message each other."""
+
+    __tablename__ = "room_checkins"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    member_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    started_by_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))
+    message_id: Mapped[int | None] = mapped_column(sa.ForeignKey("room_messages.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    member: Mapped["User"] = relationship(foreign_keys=[member_id])  # noqa: F821
+    started_by: Mapped["User"] = relationship(foreign_keys=[started_by_id])  # noqa: F821
+    posts: Mapped[list["CheckInPost"]] = relationship(order_by="CheckInPost.id", cascade="all, delete-orphan")
+
+
+class CheckInPost(db.Model):
+    __tablename__ = "room_checkin_posts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    checkin_id: Mapped[int] = mapped_column(sa.ForeignKey("room_checkins.id", ondelete="CASCADE"), index=True)
+    author_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"))
+    body: Mapped[str] = mapped_column(sa.Text)
+    body_html: Mapped[str] = mapped_column(sa.Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    author: Mapped["User"] = relationship()  # noqa: F821

@@ -10,7 +10,8 @@ from portal import audit
 from portal.auth.sessions import revoke_user_sessions
 from portal.clock import utcnow
 from portal.extensions import db
-from portal.rooms import broadcast
+from portal.notifications.services import internal_path, notify
+from portal.rooms import broadcast, crisis
 from portal.rooms.errors import RoomError
 from portal.rooms.models import (
     Flag,
@@ -124,6 +125,23 @@ def _resolve_flags(moderator, message, resolution):
         flag.resolution = resolution
 
 
+def _resolve_person_flags(moderator, user, resolution):
+    """Acting on a person (warn, mute, ban, suspend) settles every open item about them: flags on
+    any of their messages and flags on their display name. Crisis items stay: a sanction is
+    not the check-in a person in crisis needs."""
+    about_messages = sa.select(Message.id).where(Message.author_id == user.id)
+    for flag in db.session.scalars(
+        sa.select(Flag).where(
+            Flag.resolved_at.is_(None),
+            Flag.kind != FlagKind.CRISIS,
+            sa.or_(Flag.message_id.in_(about_messages), Flag.subject_user_id == user.id),
+        )
+    ):
+        flag.resolved_at = utcnow()
+        flag.resolved_by_id = moderator.id
+        flag.resolution = resolution
+
+
 def flag_by_id(flag_id):
     flag = db.session.get(Flag, flag_id)
     if flag is None:
@@ -135,6 +153,8 @@ def dismiss_flag(moderator, flag):
     flag.resolved_at = utcnow()
     flag.resolved_by_id = moderator.id
     flag.resolution = "dismissed"
+    if flag.message is not None and flag.kind == FlagKind.CRISIS:
+        crisis.mark_handled(moderator, flag.message, "dismissed")
     target = flag.subject_user
     _record(moderator, "dismiss", target=target, message=flag.message)
     db.session.commit()
@@ -146,6 +166,7 @@ def approve_message(moderator, message):
         raise RoomError("not_found")
     message.status = MessageStatus.VISIBLE.value
     _resolve_flags(moderator, message, "approved")
+    crisis.mark_handled(moderator, message, "released")
     _record(moderator, "approve", target=message.author, room=message.room, message=message)
     notice = _tell(
         message.author, _("Your message in “%(room)s” was approved and is now visible.", room=message.room.name)
@@ -161,10 +182,18 @@ def hide_message(moderator, message, reason):
     message.removed_by_id = moderator.id
     message.removed_reason = reason
     _resolve_flags(moderator, message, "hidden")
+    crisis.mark_handled(moderator, message, "hidden")
     _record(moderator, "hide", reason, target=message.author, room=message.room, message=message)
     notice = _tell(
         message.author,
         _("A moderator removed your message in “%(room)s”. Reason: %(reason)s", room=message.room.name, reason=reason),
+    )
+    notify(
+        message.author,
+        "post_hidden",
+        url=internal_path("rooms.room", slug=message.room.slug),
+        room=message.room.name,
+        reason=reason,
     )
     db.session.commit()
     return Outcome("hide", notice=notice, removed=message)
@@ -172,7 +201,9 @@ def hide_message(moderator, message, reason):
 
 def warn_user(moderator, user, reason, room=None):
     _record(moderator, "warn", reason, target=user, room=room)
+    _resolve_person_flags(moderator, user, "warned")
     notice = _tell(user, _("A note from the moderators: %(reason)s", reason=reason))
+    notify(user, "moderation_warning", reason=reason)
     db.session.commit()
     return Outcome("warn", notice=notice)
 
@@ -186,6 +217,7 @@ def restrict_user(moderator, user, room, kind, reason, minutes=None):
         )
     )
     _record(moderator, kind, reason, target=user, room=room, until=until)
+    _resolve_person_flags(moderator, user, str(kind))
     if kind == RestrictionKind.MUTE:
         text = (
             _(
@@ -219,6 +251,7 @@ def suspend_user(moderator, user, reason, days=None):
     until = utcnow() + timedelta(days=days) if days else None
     db.session.add(Suspension(user_id=user.id, reason=reason, until=until, created_by_id=moderator.id))
     _record(moderator, "suspend", reason, target=user, until=until)
+    _resolve_person_flags(moderator, user, "suspended")
     notice = _tell(user, _("Your account was suspended from the rooms. Reason: %(reason)s", reason=reason))
     db.session.commit()
     revoke_user_sessions(user, "suspended")
@@ -246,6 +279,7 @@ def recent_actions(limit=50):
 def dismiss_message_flags(moderator, message):
     """Resolve every open flag on a message as 'nothing wrong'."""
     _resolve_flags(moderator, message, "dismissed")
+    crisis.mark_handled(moderator, message, "dismissed")
     _record(moderator, "dismiss", target=message.author, room=message.room, message=message)
     db.session.commit()
     return Outcome("dismiss")

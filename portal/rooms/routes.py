@@ -11,10 +11,10 @@ from flask_login import current_user
 from portal.clock import utcnow
 from portal.extensions import db
 from portal.main.dashboard import register_panel
-from portal.rooms import access, bp, broadcast, guidelines, presence, ratelimit, services, wordlists
+from portal.rooms import access, appeals, bp, broadcast, checkins, guidelines, presence, ratelimit, services, wordlists
 from portal.rooms.errors import RoomError
 from portal.rooms.forms import AcceptGuidelinesForm, DismissForm, MessageForm
-from portal.rooms.models import Notice
+from portal.rooms.models import AppealKind, Notice, RestrictionKind
 from portal.rooms.moderation import oldest_queued_at, queue_size
 from portal.security import Permission, permission_required, safe_next
 from portal.templating import FORM_ERRORS_STATUS, form_status, message_time
@@ -40,8 +40,20 @@ def load_room(slug, rules=None):
 def _suspended_page(rules=None):
     suspension = access.active_suspension(current_user, rules=rules)
     if suspension is not None:
-        return render_template("rooms/suspended.html", suspension=suspension), 403
+        appeal = appeals.appeal_for(AppealKind.SUSPENSION, suspension.id)
+        return render_template("rooms/suspended.html", suspension=suspension, appeal=appeal), 403
     return None
+
+
+def _banned_page(rules):
+    """Opening a room one is banned from explains the ban, its reason and how to appeal."""
+    if rules is None or rules.room is None or access.is_moderator(current_user):
+        return None
+    ban = rules.restrictions.get(RestrictionKind.BAN)
+    if ban is None:
+        return None
+    appeal = appeals.appeal_for(AppealKind.BAN, ban.id)
+    return render_template("rooms/banned.html", room=rules.room, ban=ban, appeal=appeal), 403
 
 
 @bp.get("/")
@@ -62,6 +74,7 @@ def index():
         online=online,
         notices=notices,
         accepted=access.has_accepted_guidelines(current_user),
+        checkins=checkins.threads_of(current_user),
     )
 
 
@@ -119,7 +132,7 @@ def accept_guidelines():
 @permission_required(Permission.CHAT)
 def room(slug):
     rules = _read_standing(slug)
-    blocked = _suspended_page(rules)
+    blocked = _suspended_page(rules) or _banned_page(rules)
     if blocked:
         return blocked
     room = load_room(slug, rules)
@@ -146,11 +159,13 @@ def _room_page(room, rules, form=None, error=None, support=False, before_id=None
         may_post=may_post,
         accepted=_accepted_guidelines(may_post, rules),
         names={m.id: services.public_name(m.author) for m in messages},
+        badges={m.author_id: services.badge_of(m) for m in messages},
         is_moderator=access.is_moderator(current_user),
         max_body=services.MAX_BODY,
         form=form,
         error=error,
         show_support=support or flagged,
+        mute=rules.restrictions.get(RestrictionKind.MUTE) if rules and rules.about(current_user, room) else None,
     ), status
 
 
@@ -205,7 +220,9 @@ def post_message(slug):
         broadcast.posted(posted, posted.payload)
     if posted.crisis:
         session[SUPPORT_KEY] = True
-    if posted.held:
+    if posted.held and posted.crisis:
+        flash(services.crisis_note(), "info")
+    elif posted.held:
         flash(RoomError("held_for_review").as_ack()["message"], "info")
     else:
         flash(_("Your message is posted."), "success")

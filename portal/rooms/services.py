@@ -6,12 +6,14 @@ from datetime import UTC
 import sqlalchemy as sa
 from flask import g
 from flask_babel import gettext as _
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import joinedload, with_expression
 
-from portal.auth.models import User
+from portal.auth.models import User, UserRole
+from portal.auth.names import register_name_check
 from portal.clock import utcnow
 from portal.extensions import db
 from portal.rooms import access, guidelines, wordlists
+from portal.rooms import crisis as crisis_alerts
 from portal.rooms.errors import RoomError
 from portal.rooms.models import (
     Flag,
@@ -25,6 +27,7 @@ from portal.rooms.models import (
     WatchedWord,
 )
 from portal.sanitize import chat_to_html
+from portal.security import Role
 
 MAX_BODY = 2000
 PREMODERATED_MESSAGES = access.PREMODERATION_COUNT
@@ -53,6 +56,18 @@ def public_name(user, words=None):
     return user.display_name
 
 
+@register_name_check
+def watched_name_problem(name):
+    """The account page refuses a new display name with a watched word (any action) and says
+    why, instead of letting it be shown as "Member N" in the rooms."""
+    if wordlists.watched_matches(name, watched_words()):
+        return _(
+            "This name contains a word the moderators keep out of the rooms. Please choose another "
+            "name; others would not see this one."
+        )
+    return None
+
+
 def review_display_name(user):
     """Queue a display name that matches a hold/flag watched word (once); True when queued."""
     review = [w for w in watched_words() if w.action in (WatchedAction.HOLD, WatchedAction.FLAG)]
@@ -68,8 +83,53 @@ def review_display_name(user):
     return True
 
 
+# The badge shown next to a staff member's name: from their role, never from their name
+# (names may not claim one, auth.names). The highest role shows.
+BADGE_ORDER = (Role.ADMIN, Role.COUNSELOR, Role.MODERATOR)
+
+
+def badge_labels():
+    return {
+        Role.ADMIN: _("Staff: administrator"),
+        Role.COUNSELOR: _("Staff: counselor"),
+        Role.MODERATOR: _("Staff: moderator"),
+    }
+
+
+def _badge_for_roles(roles):
+    role = next((r for r in BADGE_ORDER if r in roles), None)
+    return None if role is None else {"role": role.value, "label": badge_labels()[role]}
+
+
+def author_badge(user):
+    """{"role", "label"} for a staff member, None for everyone else."""
+    return _badge_for_roles(user.roles)
+
+
+def _staff_role_of_author():
+    """The author's highest staff role as a correlated subquery; the role names sort as
+    BADGE_ORDER does (admin < counselor < moderator), so min() picks the highest."""
+    return sa.func.coalesce(
+        sa.select(sa.func.min(UserRole.role))
+        .where(UserRole.user_id == Message.author_id, UserRole.role.in_([r.value for r in BADGE_ORDER]))
+        .correlate(Message)
+        .scalar_subquery(),
+        "",
+    )
+
+
+def badge_of(message):
+    """The author's badge, from the role loaded with the message (no extra statement), or
+    from the author's roles when the message came from elsewhere."""
+    role = message.author_staff_role
+    if role is None:
+        return author_badge(message.author)
+    return _badge_for_roles({Role(role)} if role else set())
+
+
 def message_payload(message, words=None):
-    """A Message as the contract (docs/architecture.md) describes it, plus `edited_at`."""
+    """A Message as the contract (docs/architecture.md) describes it, plus `edited_at` and
+    `author_badge` (None, or the staff role badge {"role", "label"})."""
     return {
         "id": message.id,
         "room": message.room.slug,
@@ -78,6 +138,7 @@ def message_payload(message, words=None):
         "created_at": message.created_at.isoformat().replace("+00:00", "Z"),
         "client_id": message.client_id,
         "edited_at": message.edited_at.isoformat().replace("+00:00", "Z") if message.edited_at else None,
+        "author_badge": badge_of(message),
     }
 
 
@@ -94,7 +155,10 @@ def _visible(room):
     return (
         sa.select(Message)
         .where(Message.room_id == room.id, Message.status == MessageStatus.VISIBLE, Message.removed_at.is_(None))
-        .options(joinedload(Message.author).lazyload(User.role_rows))
+        .options(
+            joinedload(Message.author).lazyload(User.role_rows),
+            with_expression(Message.author_staff_role, _staff_role_of_author()),
+        )
     )
 
 
@@ -240,6 +304,13 @@ def needs_premoderation(author, room, rules=None):
     return approved < PREMODERATED_MESSAGES
 
 
+def crisis_note():
+    return _(
+        "Thank you for telling us. A staff member will reach out to you soon. "
+        "Until then, only you and the staff can see your message."
+    )
+
+
 class Posted:
     """What happened to a send: the message, whether it is new, held, or a crisis."""
 
@@ -276,7 +347,9 @@ def post_message(author, room, body, client_id, rate_check, rules=None):
     actions = {w.action for w in hits}
     if WatchedAction.BLOCK in actions and not crisis:
         raise RoomError("blocked")
-    held = not crisis and (WatchedAction.HOLD in actions or needs_premoderation(author, room, rules))
+    # A crisis post is held for staff: the author sees it with the support panel, the people on
+    # call are alerted (crisis.raise_alert, in this transaction), others see it once released.
+    held = crisis or WatchedAction.HOLD in actions or needs_premoderation(author, room, rules)
     _serialize_posts(room)
     message = Message(
         room=room,
@@ -291,6 +364,8 @@ def post_message(author, room, body, client_id, rate_check, rules=None):
     _queue_flags(message, crisis, actions)
     try:
         db.session.flush()
+        if crisis:
+            crisis_alerts.raise_alert(message)
         payload = message_payload(message)  # built before commit expires the rows: no reload
         db.session.commit()
     except sa.exc.IntegrityError:  # the same client_id raced in from another socket

@@ -19,10 +19,27 @@ function listen(list) {
     if (item.priority) {
       li.className = "alert-crisis";
       list.prepend(li);
+      // Announced assertively (role="alert"); a sound only when the moderator turned it on.
+      document.getElementById("live-crisis").textContent = label;
+      const sound = document.getElementById("alert-sound");
+      if (sound && sound.checked) chime();
     } else {
       list.append(li);
     }
     status.textContent = label;
     reload.classList.remove("is-hidden");
   });
+}
+
+function chime() {
+  const Context = window.AudioContext || window.webkitAudioContext;
+  if (!Context) return;
+  const audio = new Context();
+  const tone = audio.createOscillator();
+  const gain = audio.createGain();
+  tone.frequency.value = 660;
+  gain.gain.value = 0.1;
+  tone.connect(gain).connect(audio.destination);
+  tone.start();
+  tone.stop(audio.currentTime + 0.4);
 }

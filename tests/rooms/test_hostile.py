@@ -137,20 +137,21 @@ def test_everyday_words_are_not_crisis(text):
     assert not wordlists.is_crisis(text)
 
 
-def test_crisis_message_is_posted_author_gets_support_and_moderators_an_alert(app, chat, welcome):
+def test_crisis_message_is_held_author_gets_support_and_moderators_an_alert(app, chat, welcome):
+    # Issue 12: a crisis post is held for staff (it used to be posted to everyone).
     author_user = member(established=False)  # even a premoderated newcomer is not silenced
     author, reader = chat.connect(author_user), chat.connect(member())
     mod = chat.connect(member(roles=(Role.MODERATOR,)))
     ack(reader, "join", {"room": "welcome"})
     reply = ack(author, "send", {"room": "welcome", "body": "I don't want to live anymore", "client_id": new_id()})
-    assert reply["ok"] is True
+    assert reply["ok"] is False and reply["error"] == "held_for_review" and reply["crisis"] is True
+    assert "A staff member will reach out" in reply["message"]
     support = payloads(author, "support")
     assert len(support) == 1
     numbers = {r["number"] for r in support[0]["resources"]}
     assert {"988", "911", "1-800-662-4357"} <= numbers
     reader_events = reader.get_received("/chat")
-    assert [e["args"]["id"] for e in reader_events if e["name"] == "message"] == [reply["message"]["id"]]
-    assert [e for e in reader_events if e["name"] == "support"] == []
+    assert [e for e in reader_events if e["name"] in ("message", "support")] == []
     alert = payloads(mod, "moderation_alert")[-1]
     assert alert["priority"] is True and alert["kind"] == "crisis"
 

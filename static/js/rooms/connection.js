@@ -6,6 +6,7 @@
  * gaps and no duplicates (messages are keyed by id).
  */
 import { ACK_TIMEOUT_MS, textOf, uuid } from "../common.js";
+import { showNotification } from "../notifications.js";
 
 const TYPING_EVERY_MS = 3000;
 const READ_AFTER_MS = 1000;
@@ -92,6 +93,8 @@ export function connect(room, view, composer) {
   window.addEventListener("offline", function () { view.setConnection(S.offline); socket.disconnect(); });
   window.addEventListener("online", function () { if (!socket.connected) socket.connect(); });
   socket.on("session_ended", function () { view.setConnection(S.signed_out); });
+  // A notice for this person (portal/notifications): the bell in the header shows the new count.
+  socket.on("notification", showNotification);
   // The server process is restarting: the connection drops next and Socket.IO reconnects by
   // itself (to the new process); the connect handler then rejoins with after_id.
   socket.on("server_restarting", function () { view.setConnection(S.reconnecting); });
@@ -122,7 +125,8 @@ export function connect(room, view, composer) {
     view.setConnection(S.notice + " " + data.text);
   });
   socket.on("held", function (m) {
-    if (m.room === slug) view.showPending({ client_id: m.client_id, body: textOf(m.body_html) }, S.held);
+    if (m.room === slug) view.showPending({ client_id: m.client_id, body: textOf(m.body_html) }, m.crisis ? S.held_crisis : S.held);
+    if (m.crisis) document.getElementById("support-held-note").classList.remove("is-hidden");
   });
   socket.on("access_ended", function (data) {
     if (data.room !== slug) return;
@@ -153,7 +157,8 @@ export function connect(room, view, composer) {
         if (sent) sent.dataset.source = entry.body;
       } else if (ack.error === "held_for_review") {
         outbox.drop(entry.client_id);
-        view.showPending(entry, S.held);
+        view.showPending(entry, ack.crisis ? ack.message : S.held);
+        if (ack.crisis) document.getElementById("support-held-note").classList.remove("is-hidden");
       } else if (ack.error === "unavailable") {
         // A transient fault on the server: the message stays in the outbox, sent again later.
         view.showPending(entry, S.sending);

@@ -40,7 +40,14 @@ export function createView(root, room) {
     const time = document.createElement("time");
     time.dateTime = m.created_at;
     time.textContent = timeFormat.format(new Date(m.created_at));
-    meta.append(author, " ", time);
+    meta.append(author, " ");
+    if (m.author_badge) {
+      const badge = document.createElement("span");
+      badge.className = "msg-badge msg-badge-" + m.author_badge.role;
+      badge.textContent = m.author_badge.label; // from the author's role, never their name
+      meta.append(badge, " ");
+    }
+    meta.append(time);
     if (m.edited_at) meta.append(" ", editedMark());
     const body = document.createElement("div");
     body.className = "msg-body";

@@ -28,10 +28,26 @@ export function setupTools(room, view, chat) {
 
   document.getElementById("flag-form").addEventListener("submit", function () {
     const reason = document.getElementById("flag-reason").value;
-    chat.request("flag", { message_id: current.id, reason: reason }, function (ack) {
+    const flagged = current;
+    chat.request("flag", { message_id: flagged.id, reason: reason }, function (ack) {
       view.announce(ack.ok ? S.flagged : ack.message);
+      showFlagResult(flagged, ack.ok ? S.flagged : ack.message, ack.ok);
     });
   });
+  // The confirmation is shown on screen too, next to the message (not only announced).
+  function showFlagResult(flagged, text, ok) {
+    const li = document.getElementById("m-" + flagged.id);
+    if (!li) return;
+    let note = li.querySelector(".flag-note");
+    if (!note) {
+      note = document.createElement("p");
+      note.className = "flag-note";
+      li.append(note);
+    }
+    note.textContent = text;
+    note.classList.toggle("error", !ok);
+  }
+
   document.getElementById("flag-cancel").addEventListener("click", function () { flagDialog.close(); });
   flagDialog.addEventListener("close", function () { if (current) current.opener.focus(); });
 

@@ -71,7 +71,7 @@ NOT_FIELD_FORMS = {
     "auth.mfa_challenge": "needs a half-signed-in session; its 422 is tested in tests/auth",
     "care.invitation": "an accept button behind an invitation token",
     "auth.staff_invitation": "behind an emailed token; its 422 is tested in tests/admin/test_staff_invitations.py",
-    "rooms.appeal": "needs a ban, mute or suspension of one's own; its 422 is tested in tests/rooms/test_bans_appeals.py",
+    "rooms.appeal": "needs a sanction of one's own; its 422 is tested in tests/rooms/test_bans_appeals.py",
     "rooms.checkin": "needs a check-in thread; its 422 is tested in tests/rooms/test_checkins.py",
 }
 

@@ -213,3 +213,79 @@ def test_0011_adds_family_role_in_place_and_downgrades(empty_database):
             assert connection.execute(sa.text("SELECT email FROM users")).scalar() == "casey@example.org"
         assert "family_role" not in columns
         db.engine.dispose()
+
+
+def test_0012_escontent_gives_existing_consents_english_and_keeps_their_hashes(empty_database):
+    """Consents signed before there was a language choice are English, and their stored hash
+    still verifies their text; the downgrade drops the column and the translation tables."""
+    import hashlib
+
+    import sqlalchemy as sa
+    from flask_migrate import downgrade
+
+    from portal.care import consent_text
+
+    text = "CONSENT TO DISCLOSE INFORMATION (42 CFR Part 2)\nSigned.\n"
+    digest = hashlib.sha256(text.encode()).hexdigest()
+    app = create_app("testing", SQLALCHEMY_DATABASE_URI=empty_database)
+    with app.app_context():
+        upgrade(revision="0014_notify")
+        with db.engine.begin() as connection:
+            _insert_user(connection)
+            run = connection.execute
+            run(
+                sa.text(
+                    "INSERT INTO programs (id, name, description, timezone, active, created_at) "
+                    "VALUES (7, 'Evening IOP', '', 'America/New_York', true, '2026-01-01 00:00:00')"
+                )
+            )
+            run(
+                sa.text(
+                    "INSERT INTO clients (id, program_id, full_name, enrollment_start, status, created_at) "
+                    "VALUES (3, 7, 'Sam Rivera', '2026-01-01', 'active', '2026-01-01 00:00:00')"
+                )
+            )
+            run(
+                sa.text(
+                    "INSERT INTO consents (id, client_id, program_id, recipient_name, recipient_relationship, "
+                    "recipient_email, includes_attendance, purpose, text_version, text_sha256, signature_name, "
+                    "signed_at, witnessed_by_id, signed_text) VALUES (5, 3, 7, 'Jordan', 'parent', 'j@example.org', "
+                    "false, 'p', '2026-11-v1', :digest, 'Sam Rivera', '2026-01-02 00:00:00', "
+                    "(SELECT id FROM users), :text)"
+                ),
+                {"digest": digest, "text": text},
+            )
+        upgrade()
+        with db.engine.connect() as connection:
+            row = connection.execute(sa.text("SELECT language, text_sha256, signed_text FROM consents")).one()
+        assert row.language == "en" and row.text_sha256 == digest
+        assert consent_text.document_sha256(row.signed_text, row.language) == row.text_sha256
+        downgrade(revision="0014_notify")
+        with db.engine.connect() as connection:
+            columns = {c["name"] for c in sa.inspect(connection).get_columns("consents")}
+            tables = set(sa.inspect(connection).get_table_names())
+            assert connection.execute(sa.text("SELECT text_sha256 FROM consents")).scalar() == digest
+        assert "language" not in columns
+        assert not {"lesson_translations", "module_translations", "lessons_fts_translations"} & tables
+        db.engine.dispose()
+
+
+def test_spanish_search_works_on_a_migrated_database(empty_database, tmp_path):
+    """The migration creates the translated-lesson search like create_all does."""
+    from portal.lessons import loader, search
+    from portal.lessons.content import read_curriculum
+    from tests.lessons.test_translations import LESSON_EN, LESSON_ES, MODULE_EN, MODULE_ES, write
+
+    root = tmp_path / "content"
+    write(root / "01-basics" / "_module.md", MODULE_EN)
+    write(root / "01-basics" / "relapse.md", LESSON_EN)
+    (english,) = read_curriculum(root)
+    write(root / "es" / "01-basics" / "_module.md", MODULE_ES.format(fingerprint=english.fingerprint))
+    write(root / "es" / "01-basics" / "relapse.md", LESSON_ES.format(fingerprint=english.lessons[0].fingerprint))
+    app = create_app("testing", SQLALCHEMY_DATABASE_URI=empty_database)
+    with app.app_context():
+        upgrade()
+        loader.load_curriculum(root)
+        results = search.search_lessons("recaidas", "es")
+        db.engine.dispose()
+    assert [hit.slug for hit in results] == ["relapse-is-part"]

@@ -55,13 +55,15 @@ def program_and_client(counselor, today):
     return program, client
 
 
-# (recipient name, relationship, purpose) of each demo family account's consent from Sam
+# (recipient name, relationship, purpose, language of the signed text) of each demo family
+# account's consent from Sam: Lucía's is read and signed in Spanish.
 CONSENTS = {
-    "family@example.org": ("Jordan", "parent", "To take part in family sessions and support my recovery."),
+    "family@example.org": ("Jordan", "parent", "To take part in family sessions and support my recovery.", "en"),
     "familia@example.org": (
         "Lucía",
-        "parent",
+        "madre",
         "Para participar en las sesiones familiares y apoyar mi recuperación.",
+        "es",
     ),
 }
 
@@ -74,7 +76,7 @@ def _consent(client, family, counselor, now):
     )
     if recorded is not None:
         return None
-    name, relationship, purpose = CONSENTS[family.email]
+    name, relationship, purpose, language = CONSENTS[family.email]
     terms = services.consent_terms(
         client,
         recipient_name=name,
@@ -84,6 +86,7 @@ def _consent(client, family, counselor, now):
         purpose=purpose,
         expires_on=None,
         today=access.consent_today(now),
+        language=language,
     )
     return services.record_consent(
         client, terms, signature_name=CLIENT, witness=counselor, now=now, detail={"via": "seed-demo"}

@@ -18,6 +18,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Email, InputRequired, Length, Optional, ValidationError
 
+from portal.care.consent_text import DEFAULT_PURPOSE, LANGUAGES
 from portal.i18n import is_valid_timezone, timezone_choices
 
 
@@ -108,8 +109,15 @@ class ConsentForm(FlaskForm):
     purpose = TextAreaField(
         filters=[strip],
         label=_l("Purpose of the disclosure"),
-        default="To take part in family sessions and support my recovery.",
+        default=DEFAULT_PURPOSE["en"],
         validators=[DataRequired(), Length(max=300)],
+    )
+    # Each language is named in its own words (not translated), as language switches are.
+    language = RadioField(
+        _l("Language the client reads the consent in"),
+        choices=[SelectChoice(code, name) for code, name in LANGUAGES.items()],
+        default="en",
+        validators=[DataRequired()],
     )
     expiry_kind = RadioField(
         _l("The consent ends"),

@@ -99,6 +99,9 @@ class Consent(db.Model):
     signed_text: Mapped[str | None] = mapped_column(sa.Text)
     # The client's name as the consent gives it (the client record may be renamed later).
     client_name: Mapped[str | None] = mapped_column(sa.String(120))
+    # The language of the signed text ("en", "es"); part of its hash for every language but
+    # English, so consents signed before languages existed keep their hashes.
+    language: Mapped[str] = mapped_column(sa.String(10), default="en", server_default="en")
 
     client: Mapped[Client] = relationship(lazy="joined")
     witnessed_by: Mapped["User"] = relationship(foreign_keys=[witnessed_by_id])  # noqa: F821

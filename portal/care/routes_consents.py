@@ -1,8 +1,10 @@
 """Consent capture with the client present, revocation and invitations."""
 
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_login import current_user
+from markupsafe import Markup
 
 from portal.auth.sessions import reauth_required
 from portal.care import access, bp, consent_text, invitations, services
@@ -24,6 +26,7 @@ def _terms(client, form):
         purpose=form.purpose.data,
         expires_on=form.expiry_date(),
         today=access.consent_today(),
+        language=form.language.data,
     )
 
 
@@ -43,9 +46,19 @@ def _check(client, form):
 
 
 def _review(client, form):
-    body = consent_text.render_body(_terms(client, form))
-    form.shown_sha256.data = consent_text.sha256(body)
-    return render_form("care/consent_review.html", form, client=client, body=body, version=consent_text.CURRENT_VERSION)
+    """The review page, in the consent's language: the client reads it and signs on it."""
+    terms = _terms(client, form)
+    body = consent_text.render_body(terms)
+    form.shown_sha256.data = consent_text.document_sha256(body, terms.language)
+    with force_locale(terms.language):
+        return render_form(
+            "care/consent_review.html",
+            form,
+            client=client,
+            body=body,
+            version=consent_text.CURRENT_VERSION,
+            language=terms.language,
+        )
 
 
 @bp.route("/clients/<int:client_id>/consents/new", methods=["GET", "POST"])
@@ -98,10 +111,14 @@ def sign_consent(client_id):
 @permission_required(Permission.MANAGE_CLIENTS)
 def consent(consent_id):
     consent = access.get_consent_or_404(consent_id, current_user)
-    intact = consent.signed_text is not None and consent_text.sha256(consent.signed_text) == consent.text_sha256
-    return render_template(
-        "care/consent_print.html", consent=consent, intact=intact, status=consent.status(access.consent_today())
+    intact = (
+        consent.signed_text is not None
+        and consent_text.document_sha256(consent.signed_text, consent.language) == consent.text_sha256
     )
+    status = consent.status(access.consent_today())
+    with force_locale(consent.language):  # the client's copy, in the language they signed
+        copy = render_template("care/_consent_copy.html", consent=consent, intact=intact, status=status)
+    return render_template("care/consent_print.html", consent=consent, copy=Markup(copy))  # noqa: S704 (autoescaped template)
 
 
 @bp.route("/consents/<int:consent_id>/revoke", methods=["GET", "POST"])

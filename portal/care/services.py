@@ -308,8 +308,24 @@ def check_new_consent(client, *, recipient_email, expires_on, today):
 
 
 def consent_terms(
-    client, *, recipient_name, recipient_relationship, recipient_email, includes_attendance, purpose, expires_on, today
+    client,
+    *,
+    recipient_name,
+    recipient_relationship,
+    recipient_email,
+    includes_attendance,
+    purpose,
+    expires_on,
+    today,
+    language="en",
 ):
+    """The terms of a consent in the language the client reads (the form's suggested English
+    purpose, left as it was, becomes the same suggestion in that language)."""
+    if language not in consent_text.LANGUAGES:
+        raise CareError(_l("Choose the language of the consent."), field="language")
+    purpose = purpose.strip()
+    if purpose == consent_text.DEFAULT_PURPOSE["en"]:
+        purpose = consent_text.DEFAULT_PURPOSE[language]
     return consent_text.ConsentTerms(
         client_name=client.full_name,
         program_name=client.program.name,
@@ -317,9 +333,10 @@ def consent_terms(
         recipient_relationship=recipient_relationship.strip(),
         recipient_email=normalize_email(recipient_email),
         includes_attendance=bool(includes_attendance),
-        purpose=purpose.strip(),
+        purpose=purpose,
         expires_on=expires_on,
         today=today,
+        language=language,
     )
 
 
@@ -343,7 +360,7 @@ def check_signature(client, terms, *, signature_name, attested, shown_sha256, to
     """Refuse a signature that may not be recorded: the consent itself (check_new_consent), text
     changed since it was shown, a typed name that is not the client's, no attestation."""
     check_new_consent(client, recipient_email=terms.recipient_email, expires_on=terms.expires_on, today=today)
-    if consent_text.sha256(consent_text.render_body(terms)) != shown_sha256:
+    if consent_text.document_sha256(consent_text.render_body(terms), terms.language) != shown_sha256:
         raise CareError(_l("The consent text changed since it was shown. Please read it again before signing."))
     if normalize_name(signature_name) != normalize_name(client.full_name):
         raise CareError(_l("The typed name must match the client's full name exactly."), field="signature_name")
@@ -357,7 +374,7 @@ def record_consent(client, terms, *, signature_name, witness, now, detail=None):
     The one way a consent row comes to exist: sign_consent after its checks, and the demo data."""
     body = consent_text.render_body(terms)
     today = access.consent_today(now)
-    document = consent_text.signed_document(body, signature_name.strip(), today, witness.display_name)
+    document = consent_text.signed_document(body, signature_name.strip(), today, witness.display_name, terms.language)
     consent = Consent(
         client=client,
         program_id=client.program_id,
@@ -368,7 +385,8 @@ def record_consent(client, terms, *, signature_name, witness, now, detail=None):
         purpose=terms.purpose,
         expires_on=terms.expires_on,
         text_version=consent_text.CURRENT_VERSION,
-        text_sha256=consent_text.sha256(document),
+        text_sha256=consent_text.document_sha256(document, terms.language),
+        language=terms.language,
         signed_text=document,
         signature_name=signature_name.strip(),
         signed_at=now,
@@ -388,6 +406,7 @@ def record_consent(client, terms, *, signature_name, witness, now, detail=None):
             "sha256": consent.text_sha256,
             "attendance": consent.includes_attendance,
         }
+        | ({"language": consent.language} if consent.language != "en" else {})  # English: the entry as before
         | (detail or {}),
     )
     return consent

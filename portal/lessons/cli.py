@@ -1,12 +1,14 @@
 """`flask curriculum …`"""
 
+from collections import Counter
+
 import click
 from flask.cli import with_appcontext
 
 from portal.lessons import quality
-from portal.lessons.content import ContentError
+from portal.lessons.content import TRANSLATED_LOCALES, ContentError
 from portal.lessons.loader import load_curriculum
-from portal.lessons.stats import curriculum_stats
+from portal.lessons.stats import curriculum_stats, translation_figures
 
 curriculum = click.Group("curriculum", help="Manage the curriculum in portal/content/.")
 
@@ -17,12 +19,15 @@ curriculum = click.Group("curriculum", help="Manage the curriculum in portal/con
 @with_appcontext
 def load_command(force, path):
     """Upsert the curriculum files by slug (idempotent; learners' progress is kept)."""
+    translations = Counter()
     try:
-        report = load_curriculum(path, force=force)
+        report = load_curriculum(path, force=force, translations=translations)
     except ContentError as error:
         raise click.ClickException(str(error)) from error
     for key in sorted(report):
         click.echo(f"{key}: {report[key]}")
+    for key in sorted(translations):
+        click.echo(f"{key}: {translations[key]}")
     if report.get("lessons kept portal edits") or report.get("modules kept portal edits"):
         click.echo("Some items were edited in the portal and kept; use --force to overwrite them.")
 
@@ -73,4 +78,23 @@ def stats_command(path):
         click.echo(f"  track {track.role}: {len(track.lessons)} lessons")
     click.echo(f"problems: {len(stats['problems'])}")
     for problem in stats["problems"]:
+        click.echo(f"  - {problem}")
+    for locale in TRANSLATED_LOCALES:
+        _echo_translations(locale, path)
+
+
+def _echo_translations(locale, path):
+    """The translation figures of one language: counts, then each stale or missing file."""
+    try:
+        figures = translation_figures(locale, path)
+    except ContentError as error:
+        click.echo(f"translations {locale}: unreadable ({error})")
+        return
+    counts = ", ".join(f"{len(figures[state])} {state}" for state in ("translated", "stale", "missing"))
+    click.echo(f"translations {locale}: {counts}")
+    for state in ("stale", "missing"):
+        for name in figures[state]:
+            click.echo(f"  - {locale} {state}: {name}")
+    click.echo(f"translation problems {locale}: {len(figures['problems'])}")
+    for problem in figures["problems"]:
         click.echo(f"  - {problem}")

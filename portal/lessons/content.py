@@ -132,7 +132,10 @@ def _practice(raw, path):
 
 
 def read_lesson(path):
-    post = frontmatter.load(path)
+    return _lesson(frontmatter.load(path), path)
+
+
+def _lesson(post, path):
     meta = post.metadata
     return LessonSource(
         path=path,
@@ -149,9 +152,15 @@ def read_lesson(path):
 
 
 def read_module(folder):
-    post = frontmatter.load(folder / "_module.md")
+    module = _module(frontmatter.load(folder / "_module.md"), folder)
+    lessons = [read_lesson(p) for p in sorted(folder.glob("*.md")) if p.name != "_module.md"]
+    module.lessons = sorted(lessons, key=lambda lesson: (lesson.order, lesson.path.name))
+    return module
+
+
+def _module(post, folder):
     meta = post.metadata
-    module = ModuleSource(
+    return ModuleSource(
         path=folder,
         slug=str(_require(meta, "slug", folder)),
         title=str(_require(meta, "title", folder)),
@@ -159,9 +168,6 @@ def read_module(folder):
         summary=str(meta.get("summary", "")),
         intro=post.content.strip(),
     )
-    lessons = [read_lesson(p) for p in sorted(folder.glob("*.md")) if p.name != "_module.md"]
-    module.lessons = sorted(lessons, key=lambda lesson: (lesson.order, lesson.path.name))
-    return module
 
 
 def read_curriculum(root=None):
@@ -169,3 +175,65 @@ def read_curriculum(root=None):
     root = Path(root or CONTENT_DIR)
     modules = [read_module(p) for p in sorted(root.iterdir()) if (p / "_module.md").is_file()]
     return sorted(modules, key=lambda m: (m.order, m.path.name))
+
+
+# --- translations: portal/content/<locale>/<module folder>/<same file name>.md -----------------
+
+#: The languages the curriculum is translated into (each a folder under portal/content/).
+TRANSLATED_LOCALES = ("es",)
+
+
+@dataclass
+class TranslationSource:
+    """One translated file: its text (read like the English file) and the fingerprint of the
+    English source it translates (`translation_of`)."""
+
+    locale: str
+    path: Path
+    source: object  # a LessonSource, or a ModuleSource without lessons
+    translation_of: str
+
+
+def translation_path(english, locale, root=None):
+    """Where the translation of an English lesson file or module folder lives."""
+    root = Path(root or CONTENT_DIR)
+    english = Path(english)
+    if english.is_dir():
+        return root / locale / english.name / "_module.md"
+    return root / locale / english.parent.name / english.name
+
+
+def _translation_of(post, path):
+    value = post.metadata.get("translation_of")
+    if not isinstance(value, str) or not value.strip():
+        raise ContentError(f"{path}: front matter needs 'translation_of' (the English source's fingerprint)")
+    return value.strip()
+
+
+def read_translation(english, locale, root=None):
+    """The translation of an English LessonSource or ModuleSource, or None when there is no file."""
+    path = translation_path(english.path, locale, root)
+    if not path.is_file():
+        return None
+    post = frontmatter.load(path)
+    text = _module(post, path.parent) if isinstance(english, ModuleSource) else _lesson(post, path)
+    return TranslationSource(locale, path, text, _translation_of(post, path))
+
+
+def translation_state(english, translation):
+    """translated | stale | missing: is there a translation of the current English text?"""
+    if translation is None:
+        return "missing"
+    return "translated" if translation.translation_of == english.fingerprint else "stale"
+
+
+def translation_report(locale, root=None):
+    """[(English path relative to root, state)] for every module and lesson file of the curriculum."""
+    root = Path(root or CONTENT_DIR)
+    report = []
+    for module in read_curriculum(root):
+        for english in (module, *module.lessons):
+            path = english.path / "_module.md" if english is module else english.path
+            state = translation_state(english, read_translation(english, locale, root))
+            report.append((str(path.relative_to(root)), state))
+    return report

@@ -243,6 +243,59 @@ class ProgressSharing(db.Model):
     changed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
+# --- translations (portal/content/<locale>/, docs/curriculum.md "Translations") -----------------
+
+
+class ModuleTranslation(db.Model):
+    """A module's text in another language, with the fingerprint of the English it translates."""
+
+    __tablename__ = "module_translations"
+    __table_args__ = (sa.UniqueConstraint("module_id", "locale"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    module_id: Mapped[int] = mapped_column(sa.ForeignKey("lesson_modules.id", ondelete="CASCADE"), index=True)
+    locale: Mapped[str] = mapped_column(sa.String(10))
+    title: Mapped[str] = mapped_column(sa.String(200))
+    summary: Mapped[str] = mapped_column(sa.String(500), default="")
+    intro_md: Mapped[str] = mapped_column(sa.Text, default="")
+    intro_html: Mapped[str] = mapped_column(sa.Text, default="")
+    translation_of: Mapped[str] = mapped_column(sa.String(64))
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    def set_intro(self, markdown):
+        self.intro_md = markdown or ""
+        self.intro_html = str(sanitize.markdown_to_html(self.intro_md))
+
+
+class LessonTranslation(db.Model):
+    """A lesson's text in another language. Its questions are matched to the English ones by
+    position (same answers, same answer indexes), so progress and answers are shared."""
+
+    __tablename__ = "lesson_translations"
+    __table_args__ = (sa.UniqueConstraint("lesson_id", "locale"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    lesson_id: Mapped[int] = mapped_column(sa.ForeignKey("lessons.id", ondelete="CASCADE"), index=True)
+    locale: Mapped[str] = mapped_column(sa.String(10))
+    title: Mapped[str] = mapped_column(sa.String(200))
+    summary: Mapped[str] = mapped_column(sa.String(500), default="")
+    reflection_prompt: Mapped[str] = mapped_column(sa.String(500), default="")
+    body_md: Mapped[str] = mapped_column(sa.Text, default="")
+    body_html: Mapped[str] = mapped_column(sa.Text, default="")
+    body_text: Mapped[str] = mapped_column(sa.Text, default="")
+    # [{"prompt", "choices", "explanation", "feedback"}], in the order of the English questions.
+    questions: Mapped[list] = mapped_column(sa.JSON, default=list)
+    translation_of: Mapped[str] = mapped_column(sa.String(64))
+    # The "Try this week" practice in this language ("" when the file has none). Practices are
+    # outside the fingerprint, so `practice_of` records the English practice (source_hash of its
+    # text) current when this one last changed: a later English change makes it stale.
+    practice_text: Mapped[str] = mapped_column(sa.String(500), default="")
+    practice_of: Mapped[str] = mapped_column(sa.String(64), default="")
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    set_body = Lesson.set_body
+
+
 # --- full-text search index (SQLite FTS5 / PostgreSQL GIN) ------------------------------------
 
 SQLITE_FTS_DDL = [
@@ -309,6 +362,41 @@ class WorksheetEntry(db.Model):
     slug: Mapped[str] = mapped_column(sa.String(80))
     answers: Mapped[dict] = mapped_column(sa.JSON, default=dict)
     updated_at: Mapped[object] = mapped_column(UTCDateTime, default=utcnow)
+
+
+# Translated lessons: words folded to their unaccented form (remove_diacritics 2), no English
+# stemmer; Spanish word endings are handled on the query side (portal/lessons/search.py).
+SQLITE_TRANSLATION_FTS_DDL = [
+    "CREATE VIRTUAL TABLE IF NOT EXISTS lessons_fts_translations USING fts5("
+    "title, summary, body_text, content='lesson_translations', content_rowid='id', "
+    "tokenize='unicode61 remove_diacritics 2')",
+    "CREATE TRIGGER IF NOT EXISTS lessons_fts_translations_ai AFTER INSERT ON lesson_translations BEGIN "
+    "INSERT INTO lessons_fts_translations(rowid, title, summary, body_text) "
+    "VALUES (new.id, new.title, new.summary, new.body_text); END",
+    "CREATE TRIGGER IF NOT EXISTS lessons_fts_translations_ad AFTER DELETE ON lesson_translations BEGIN "
+    "INSERT INTO lessons_fts_translations(lessons_fts_translations, rowid, title, summary, body_text) "
+    "VALUES ('delete', old.id, old.title, old.summary, old.body_text); END",
+    "CREATE TRIGGER IF NOT EXISTS lessons_fts_translations_au AFTER UPDATE ON lesson_translations BEGIN "
+    "INSERT INTO lessons_fts_translations(lessons_fts_translations, rowid, title, summary, body_text) "
+    "VALUES ('delete', old.id, old.title, old.summary, old.body_text); "
+    "INSERT INTO lessons_fts_translations(rowid, title, summary, body_text) "
+    "VALUES (new.id, new.title, new.summary, new.body_text); END",
+]
+
+
+def _create_translation_search_index(target, connection, **kw):
+    if connection.dialect.name == "sqlite":
+        for statement in SQLITE_TRANSLATION_FTS_DDL:
+            connection.exec_driver_sql(statement)
+
+
+def _drop_translation_search_index(target, connection, **kw):
+    if connection.dialect.name == "sqlite":
+        connection.exec_driver_sql("DROP TABLE IF EXISTS lessons_fts_translations")
+
+
+sa.event.listen(LessonTranslation.__table__, "after_create", _create_translation_search_index)
+sa.event.listen(LessonTranslation.__table__, "before_drop", _drop_translation_search_index)
 
 
 class Outcome(enum.StrEnum):

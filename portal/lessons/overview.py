@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 import sqlalchemy as sa
 
 from portal.extensions import db
+from portal.lessons import translations
 from portal.lessons.models import Certificate, Lesson, LessonProgress, Module, Status
 
 
@@ -21,6 +22,7 @@ class LessonState:
     minutes: int
     state: str  # not_started | in_progress | complete
     last_seen_at: object = None
+    lang: str | None = None  # "en" when shown in English on a page in another language
 
 
 @dataclass
@@ -32,6 +34,8 @@ class ModuleOverview:
     intro_html: str = ""
     lessons: list = field(default_factory=list)
     certificate: object = None
+    lang: str | None = None  # "en" when shown in English on a page in another language
+    note: str | None = None  # why, in the reader's language
 
     @property
     def total(self):
@@ -100,7 +104,11 @@ def overview(user_id, module_slug=None):
         )
         for certificate in certificates:
             modules[certificate.module_id].certificate = certificate
-    return [m for m in modules.values() if m.lessons]
+    shown = [m for m in modules.values() if m.lessons]
+    locale = translations.reader_locale()
+    if locale and shown:
+        translations.localize_listing(shown, [lesson for m in shown for lesson in m.lessons], locale)
+    return shown
 
 
 def continue_where_left_off(user_id):

@@ -174,3 +174,59 @@ def curriculum_problems(figures, lesson_reports):
         if share > MAX_POSITION_SHARE:
             problems.append(f"answer position {position + 1} holds {share:.0%} of correct answers")
     return problems
+
+
+# --- translations (docs/curriculum.md, "Translations") ------------------------------------------
+
+SOURCES_BY_LOCALE = {"es": re.compile(r"^##\s+Fuentes\s*$\n+(?:\s*\n)*[-*]\s+\S", re.M)}
+ES_TEST_WORDS = r"(?:pruebas?|análisis|analisis|resultados?|muestras?|orina|exámen(?:es)?|examen(?:es)?)"
+BANNED_BY_LOCALE = {
+    "es": [
+        (re.compile(r"\b(drogadict[oa]s?|adict[oa]s?)\b", re.I), "una etiqueta para una persona"),
+        (
+            re.compile(rf"\b(limpi[oa]s?|suci[oa]s?)\b[^.?!]{{0,40}}\b{ES_TEST_WORDS}", re.I),
+            "'limpio'/'sucio' (prueba)",
+        ),
+        (
+            re.compile(rf"\b{ES_TEST_WORDS}[^.?!]{{0,40}}\b(limpi[oa]s?|suci[oa]s?)\b", re.I),
+            "'limpio'/'sucio' (prueba)",
+        ),
+        (
+            re.compile(r"\b(est[aá]\w*|mantener\w*|sigue|seguir|lleva\w*)\s+(limpi[oa]s?)\b", re.I),
+            "'limpio' para una persona",
+        ),
+        (re.compile(r"\bto(?:c|qu)\w*\s+(?:el\s+)?fondo\b", re.I), "'tocar fondo'"),
+        (re.compile(r"\bmano\s+dura\b", re.I), "'mano dura'"),
+    ]
+}
+
+
+def check_translation(english, translation, locale):
+    """The problems of one translated lesson file against its English source: the same slug,
+    questions, choices, answers and scenarios, a Sources section in its language, no banned
+    terms, only known crisis numbers (empty when all is well)."""
+    problems = []
+    if translation.slug != english.slug:
+        problems.append(f"has slug {translation.slug!r}, the English file has {english.slug!r}")
+    if len(translation.questions) != len(english.questions):
+        problems.append(f"has {len(translation.questions)} questions, the English file has {len(english.questions)}")
+    for n, (theirs, ours) in enumerate(zip(english.questions, translation.questions, strict=False), start=1):
+        if len(ours.choices) != len(theirs.choices):
+            problems.append(f"question {n} has {len(ours.choices)} choices, the English one has {len(theirs.choices)}")
+        if (ours.answer, ours.scenario) != (theirs.answer, theirs.scenario):
+            problems.append(f"question {n} changes the answer or scenario of the English one")
+        if any(theirs.feedback) and not has_feedback_for_every_choice(ours):
+            problems.append(f"question {n} lacks feedback for every choice")
+    theirs, ours = getattr(english, "practice", None), getattr(translation, "practice", None)
+    if theirs is not None and ours is None:
+        problems.append("has no 'practice:' (the English file has one)")
+    elif theirs is not None and ours.followup != theirs.followup:
+        problems.append(f"practice followup {ours.followup!r} differs from the English {theirs.followup!r}")
+    sources = SOURCES_BY_LOCALE.get(locale, SOURCES)
+    if not sources.search(translation.body):
+        problems.append(f"has no '## {'Fuentes' if locale == 'es' else 'Sources'}' section with at least one source")
+    text = reader_text(translation)
+    for pattern, why in BANNED_BY_LOCALE.get(locale, BANNED):
+        problems += [f"uses {match.group(0)!r} ({why})" for match in pattern.finditer(text)]
+    problems += [f"gives the number {n!r}, which is not a known crisis line" for n in wrong_numbers(text)]
+    return problems

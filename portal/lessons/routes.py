@@ -7,7 +7,7 @@ from flask_login import current_user
 from portal.auth import services as auth_services
 from portal.auth.family_roles import role_label
 from portal.auth.forms import FamilyRoleForm
-from portal.lessons import bp, overview, practice, services, tracks, worksheets
+from portal.lessons import bp, overview, practice, services, tracks, translations, worksheets
 from portal.lessons.forms import ActionForm, AnswerForm, ReflectionForm, SearchForm, SharingForm
 from portal.lessons.search import search_lessons
 from portal.main.dashboard import register_panel
@@ -90,15 +90,21 @@ def render_lesson(slug, reflection_form=None, status=200):
         abort(404)
     if reflection_form is None:
         reflection_form = ReflectionForm(body=page.reflection.body if page.reflection else "")
+    shown, questions = page.lesson, services.questions_with_answers(current_user, page.lesson)
+    previous, following = page.previous, page.following
+    locale = translations.reader_locale()
+    if locale:
+        shown, questions = translations.localize_lesson(page.lesson, locale, questions)
+        previous, following = translations.localize_links([previous, following], locale)
     html = render_template(
         "lessons/lesson.html",
-        lesson=page.lesson,
+        lesson=shown,
         progress=page.progress,
-        questions=services.questions_with_answers(current_user, page.lesson),
+        questions=questions,
         reflection=page.reflection,
         reflection_form=reflection_form,
-        previous=page.previous,
-        following=page.following,
+        previous=previous,
+        following=following,
         worksheets=worksheets.for_lesson(page.lesson.slug),
         commitment=practice.open_commitment(current_user, page.lesson) if page.lesson.practice_text else None,
     )
@@ -132,7 +138,9 @@ def answer(slug):
         flash(str(error), "error")
         return redirect(url_for(".lesson", slug=slug, _anchor="knowledge-check"))
     if wants_json:
-        html = render_template("lessons/_feedback.html", question=question, given=given)
+        locale = translations.reader_locale()
+        shown = translations.question_text(question, locale) if locale else question
+        html = render_template("lessons/_feedback.html", question=shown, given=given)
         return jsonify(ok=True, correct=given.correct, html=html)
     return redirect(url_for(".lesson", slug=slug, _anchor=f"question-{question.id}"))
 
@@ -146,8 +154,9 @@ def complete(slug):
     certificate = services.complete_lesson(current_user, lesson)
     flash(_("Lesson complete. Well done for taking this time."), "success")
     if certificate is not None:
+        (shown,) = translations.localize_certificates([certificate], translations.reader_locale())
         flash(
-            _("You finished the module “%(title)s”. Your certificate is ready.", title=certificate.module_title),
+            _("You finished the module “%(title)s”. Your certificate is ready.", title=shown.module_title),
             "success",
         )
         return redirect(url_for(".certificate", code=certificate.code))
@@ -161,7 +170,7 @@ def search():
     query = (request.args.get("q") or "").strip()
     if not form.validate():
         return render_form("lessons/search.html", form, query=query, hits=[], searched=False)
-    hits = search_lessons(query) if query else []
+    hits = search_lessons(query, translations.reader_locale()) if query else []
     return render_template("lessons/search.html", form=form, query=query, hits=hits, searched=bool(query))
 
 

@@ -5,7 +5,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from portal.extensions import limiter
-from portal.lessons import bp, export, services, sharing, worksheets
+from portal.lessons import bp, export, services, sharing, translations, worksheets
 from portal.lessons.forms import ActionForm, ReflectionForm, VerifyForm
 from portal.lessons.routes import get_lesson, render_lesson
 from portal.main.dashboard import register_panel
@@ -48,17 +48,18 @@ def delete_reflection(slug):
 @bp.get("/reflections")
 @permission_required(Permission.LEARN)
 def reflections():
-    return render_template(
-        "lessons/reflections.html", reflections=services.reflections_of(current_user), action_form=ActionForm()
-    )
+    return render_template("lessons/reflections.html", reflections=my_reflections(), action_form=ActionForm())
+
+
+def my_reflections():
+    """The reader's reflections, with lesson titles in the reader's language."""
+    return translations.localize_reflections(services.reflections_of(current_user), translations.reader_locale())
 
 
 @bp.get("/reflections/export.md")
 @permission_required(Permission.LEARN)
 def export_markdown():
-    text = export.reflections_markdown(
-        current_user, services.reflections_of(current_user), worksheets.filled(current_user)
-    )
+    text = export.reflections_markdown(current_user, my_reflections(), worksheets.filled(current_user))
     return Response(
         text,
         mimetype="text/markdown; charset=utf-8",
@@ -69,7 +70,7 @@ def export_markdown():
 @bp.get("/reflections/export.pdf")
 @permission_required(Permission.LEARN)
 def export_pdf():
-    data = export.reflections_pdf(current_user, services.reflections_of(current_user), worksheets.filled(current_user))
+    data = export.reflections_pdf(current_user, my_reflections(), worksheets.filled(current_user))
     return Response(
         data, mimetype="application/pdf", headers={"Content-Disposition": 'attachment; filename="my-reflections.pdf"'}
     )
@@ -81,7 +82,8 @@ def export_pdf():
 @bp.get("/certificates")
 @permission_required(Permission.LEARN)
 def certificates():
-    return render_template("lessons/certificates.html", certificates=services.certificates_of(current_user))
+    found = translations.localize_certificates(services.certificates_of(current_user), translations.reader_locale())
+    return render_template("lessons/certificates.html", certificates=found)
 
 
 @bp.get("/certificates/<code>")
@@ -90,7 +92,8 @@ def certificate(code):
     found = services.find_certificate(code)
     if found is None or found.user_id != current_user.id:
         abort(404)
-    return render_template("lessons/certificate.html", certificate=found)
+    (shown,) = translations.localize_certificates([found], translations.reader_locale())
+    return render_template("lessons/certificate.html", certificate=shown)
 
 
 @bp.get("/certificates/verify")
@@ -100,6 +103,8 @@ def verify(code=None):
     form = VerifyForm(request.args if code is None else None, code=code)
     asked = code is not None or "code" in request.args
     found = services.find_certificate(form.code.data) if asked and form.validate() else None
+    if found is not None:
+        (found,) = translations.localize_certificates([found], translations.reader_locale())
     return render_template("lessons/verify.html", form=form, asked=asked, certificate=found)
 
 

@@ -10,7 +10,7 @@ import re
 import statistics
 
 from portal.lessons import quality
-from portal.lessons.content import read_curriculum
+from portal.lessons.content import read_curriculum, read_translation, translation_state
 from portal.lessons.quality import plain_text
 
 WORD = re.compile(r"[A-Za-z0-9][A-Za-z0-9'’-]*")
@@ -85,3 +85,19 @@ def curriculum_stats(root=None):
 
 def _lessons(root):
     return [lesson for module in read_curriculum(root) for lesson in module.lessons]
+
+
+def translation_figures(locale, root=None):
+    """Which files of the curriculum have a current translation into locale, which are stale
+    (the English changed since) or missing, and the problems of the translated lessons:
+    {"translated": [paths], "stale": [paths], "missing": [paths], "problems": [sentences]}."""
+    figures = {"translated": [], "stale": [], "missing": [], "problems": []}
+    for module in read_curriculum(root):
+        for english in (module, *module.lessons):
+            translation = read_translation(english, locale, root)
+            name = f"{module.path.name}/{'_module.md' if english is module else english.path.name}"
+            figures[translation_state(english, translation)].append(name)
+            if translation is not None and english is not module:
+                problems = quality.check_translation(english, translation.source, locale)
+                figures["problems"] += [f"{locale}/{name}: {problem}" for problem in problems]
+    return figures

@@ -14,6 +14,7 @@ import yaml
 
 from portal.auth.family_roles import FAMILY_ROLES
 from portal.extensions import db
+from portal.lessons import translations
 from portal.lessons.content import CONTENT_DIR, ContentError, read_curriculum
 from portal.lessons.models import Lesson, Status
 from portal.lessons.overview import LessonState, _progress_by_lesson, _state
@@ -70,9 +71,36 @@ def _track(entry, path, known_slugs):
     return TrackSource(role, title, intro, tuple(slugs))
 
 
+def read_translated_tracks(locale, root=None):
+    """{role: (title, intro)} from root/<locale>/tracks.yaml ({} without the file). Lesson lists
+    there are optional and ignored: a path is the same lessons in every language."""
+    path = Path(root or CONTENT_DIR) / locale / TRACKS_FILE
+    if not path.is_file():
+        return {}
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except yaml.YAMLError as error:
+        raise ContentError(f"{path}: not valid YAML ({error})") from error
+    found = {}
+    for entry in raw.get("tracks") or []:
+        role = str(entry.get("role") or "") if isinstance(entry, dict) else ""
+        if role not in FAMILY_ROLES:
+            raise ContentError(f"{path}: unknown role {role!r}")
+        title, intro = str(entry.get("title") or "").strip(), str(entry.get("intro") or "").strip()
+        if not title or not intro:
+            raise ContentError(f"{path}: track {role} needs a title and an intro")
+        found[role] = (title, intro)
+    return found
+
+
 @lru_cache(maxsize=4)
 def _cached_tracks(root):
     return {track.role: track for track in read_tracks(root)}
+
+
+@lru_cache(maxsize=8)
+def _cached_translated_tracks(root, locale):
+    return read_translated_tracks(locale, root)
 
 
 def track_for(role, root=None):
@@ -81,8 +109,11 @@ def track_for(role, root=None):
 
 
 def all_tracks(root=None):
-    """(role, title) of every track, in the order of the file."""
-    return [(track.role, track.title) for track in _cached_tracks(str(root or CONTENT_DIR)).values()]
+    """(role, title) of every track, in the order of the file, in the reader's language where translated."""
+    root = str(root or CONTENT_DIR)
+    locale = translations.reader_locale()
+    translated = _cached_translated_tracks(root, locale) if locale else {}
+    return [(track.role, translated.get(track.role, (track.title,))[0]) for track in _cached_tracks(root).values()]
 
 
 @dataclass
@@ -91,6 +122,7 @@ class TrackOverview:
     title: str
     intro: str
     lessons: list = field(default_factory=list)
+    lang: str | None = None  # "en" when the title and intro are shown untranslated
 
     @property
     def total(self):
@@ -124,6 +156,13 @@ def track_overview(user_id, role, root=None):
     by_slug = {row.slug: row for row in rows}
     progress = _progress_by_lesson(user_id, [row.id for row in rows]) if user_id and rows else {}
     overview = TrackOverview(track.role, track.title, track.intro)
+    locale = translations.reader_locale()
+    if locale:
+        translated = _cached_translated_tracks(str(root or CONTENT_DIR), locale).get(track.role)
+        if translated:
+            overview.title, overview.intro = translated
+        else:
+            overview.lang = "en"
     for slug in track.lessons:
         row = by_slug.get(slug)
         if row is None:
@@ -134,4 +173,6 @@ def track_overview(user_id, role, root=None):
                 row.id, row.slug, row.title, row.summary, row.minutes, _state(seen), seen.last_seen_at if seen else None
             )
         )
+    if locale and overview.lessons:
+        translations.localize_listing([], overview.lessons, locale)
     return overview

@@ -14,7 +14,7 @@ log = logging.getLogger("portal.notifications")
 
 @consent_ended.connect
 def on_consent_ended(sender, user_ids=(), reason=None, **extra):
-    """"You no longer have access …": said without the reason, the client or the program, so it
+    """ "You no longer have access …": said without the reason, the client or the program, so it
     never tells more than the person could already see. Someone who left the link themselves
     is not told what they just did."""
     if not user_ids:

@@ -123,8 +123,10 @@ def describe(notification, user):
     if kind == "access_ended":
         return [
             _("Your access to some information in the portal has ended."),
-            _("Sessions and details shared through that consent are no longer shown to you. "
-              "If you have questions, please ask the counselor who invited you."),
+            _(
+                "Sessions and details shared through that consent are no longer shown to you. "
+                "If you have questions, please ask the counselor who invited you."
+            ),
         ]
     if kind == "moderation_warning":
         return [_("A note from the moderators: %(reason)s", reason=data.get("reason", ""))]

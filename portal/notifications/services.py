@@ -177,9 +177,9 @@ def mark_read(user, notifications):
     ids = [n.id for n in notifications if n.read_at is None and n.user_id == user.id]
     if ids:
         db.session.execute(
-            sa.update(Notification).where(Notification.id.in_(ids), Notification.read_at.is_(None)).values(
-                read_at=utcnow()
-            )
+            sa.update(Notification)
+            .where(Notification.id.in_(ids), Notification.read_at.is_(None))
+            .values(read_at=utcnow())
         )
         refresh_unread(user)
         db.session.commit()
@@ -349,9 +349,7 @@ def send_digests(now=None):
     """One email per person for the notices waiting for their digest (at most one a day);
     idempotent: what was sent is no longer pending. Returns the number of emails queued."""
     now = now or utcnow()
-    user_ids = list(
-        db.session.scalars(sa.select(Notification.user_id).where(Notification.digest_pending).distinct())
-    )
+    user_ids = list(db.session.scalars(sa.select(Notification.user_id).where(Notification.digest_pending).distinct()))
     sent = 0
     for user_id in user_ids:
         user = db.session.get(User, user_id)
@@ -390,7 +388,9 @@ def _email_digest(user, rows):
             items.append({"lines": lines, "link": _absolute(row.url or internal_path("notifications.index"))})
         page, headers = unsubscribe_links(user, kinds.DIGEST)
         subject = ngettext(
-            "%(portal)s: %(num)d new notice", "%(portal)s: %(num)d new notices", len(rows),
+            "%(portal)s: %(num)d new notice",
+            "%(portal)s: %(num)d new notices",
+            len(rows),
             portal=current_app.config["PORTAL_NAME"],
         )
         body = render_template(

@@ -51,6 +51,21 @@ def message_removed(message_id, slug):
     _emit("message_removed", {"id": message_id, "room": slug}, room_channel(slug))
 
 
+def message_context(data):
+    """A new message's reply and mentions (issue 12), right after its `message`."""
+    _emit("message_context", data, room_channel(data["room"]))
+
+
+def reactions(data):
+    """A message's support reaction counts changed."""
+    _emit("reactions", data, room_channel(data["room"]))
+
+
+def pins(data):
+    """The room's pinned messages changed (a moderator pinned or unpinned one)."""
+    _emit("pins", data, room_channel(data["room"]))
+
+
 def typing(slug, display_name, skip_sid=None):
     _emit("typing", {"room": slug, "display_name": display_name}, room_channel(slug), skip_sid=skip_sid)
 

@@ -20,7 +20,7 @@ from portal.auth.models import SessionRecord, User
 from portal.auth.sessions import current_session_record, sessions_revoked, touch_session
 from portal.auth.web import staff_must_enrol
 from portal.extensions import db, socketio
-from portal.rooms import access, broadcast, presence, ratelimit, services, wordlists
+from portal.rooms import access, broadcast, conversation, presence, services, wordlists
 from portal.rooms.broadcast import MODERATORS, NAMESPACE, room_channel, user_channel
 from portal.rooms.errors import RoomError
 
@@ -287,7 +287,8 @@ def on_send(user, payload, rules):
     body = payload.get("body")
     try:
         room = access.room_by_slug(slug, rules)
-        posted = services.post_message(user, room, body, payload.get("client_id"), ratelimit.take, rules)
+        # `reply_to` (issue 12) is optional: a send without it is the contract's send
+        posted = conversation.post(user, room, body, payload.get("client_id"), rules, payload.get("reply_to"))
     except RoomError as error:
         if error.code not in {"invalid", "unauthorized"} and isinstance(body, str) and wordlists.is_crisis(body):
             broadcast.support(user.id, wordlists.support_resources())
@@ -295,6 +296,7 @@ def on_send(user, payload, rules):
     message = posted.payload
     if posted.created:
         broadcast.posted(posted, message)
+        conversation.announce(posted)
     if posted.held and posted.crisis:  # held for staff: the note says someone will reach out
         return RoomError(
             "held_for_review",

@@ -11,7 +11,18 @@ from flask_login import current_user
 from portal.clock import utcnow
 from portal.extensions import db
 from portal.main.dashboard import register_panel
-from portal.rooms import access, appeals, bp, broadcast, checkins, guidelines, presence, ratelimit, services, wordlists
+from portal.rooms import (
+    access,
+    appeals,
+    bp,
+    broadcast,
+    checkins,
+    conversation,
+    guidelines,
+    presence,
+    services,
+    wordlists,
+)
 from portal.rooms.errors import RoomError
 from portal.rooms.forms import AcceptGuidelinesForm, DismissForm, MessageForm
 from portal.rooms.models import AppealKind, Notice, RestrictionKind
@@ -137,13 +148,23 @@ def room(slug):
         return blocked
     room = load_room(slug, rules)
     before = request.args.get("before", type=int)
-    return _room_page(room, rules, before_id=before if before and 0 < before < services.MAX_ID else None)
+    before_id = before if before and 0 < before < services.MAX_ID else None
+    return _room_page(room, rules, before_id=before_id, reply_to=request.args.get("reply_to"))
 
 
-def _room_page(room, rules, form=None, error=None, support=False, before_id=None, status=200):
+def _replying_to(room, value):
+    """The message the composer answers (`?reply_to=` without JavaScript), if it may be."""
+    try:
+        return conversation.reply_target(room, conversation.parse_id(value, required=False))
+    except RoomError:
+        return None
+
+
+def _room_page(room, rules, form=None, error=None, support=False, before_id=None, status=200, reply_to=None):
     """The room: its latest messages (or those before `before_id`, for reading without
     JavaScript) and the composer, which is a plain form that rooms.js takes over."""
-    messages, has_more = services.latest_messages(room, before_id=before_id)
+    # the messages with their replies, reactions and pins, in one statement (conversation.page)
+    messages, has_more, convo, pins = conversation.page(room, current_user, before_id=before_id)
     if form is None:
         form = MessageForm(formdata=None)
     form.client_id.data = _usable_client_id(form.client_id.data)
@@ -165,6 +186,12 @@ def _room_page(room, rules, form=None, error=None, support=False, before_id=None
         form=form,
         error=error,
         show_support=support or flagged,
+        convo=convo,
+        reactions=conversation.REACTIONS,
+        reaction_labels={kind.value: str(label) for kind, label in conversation.REACTIONS.items()},
+        pins=pins,
+        pinned_ids={m.id for m in pins},
+        replying=_replying_to(room, reply_to),
         mute=rules.restrictions.get(RestrictionKind.MUTE) if rules and rules.about(current_user, room) else None,
     ), status
 
@@ -205,19 +232,21 @@ def post_message(slug):
     user = current_user._get_current_object()
     body = form.body.data or ""
     client_id = form.client_id.data or str(uuid.uuid4())
+    reply_to = request.form.get("reply_to")
     try:
-        posted = services.post_message(user, room, body, client_id, ratelimit.take, rules)
+        posted = conversation.post(user, room, body, client_id, rules, reply_to)
     except RoomError as error:
         support = error.code not in {"invalid", "unauthorized"} and wordlists.is_crisis(body)
         if support:  # as on_send: the resources reach the person even when the post is refused
             broadcast.support(user.id, wordlists.support_resources())
         status = POST_ERROR_STATUS.get(error.code, 403)
-        response = _room_page(room, rules, form=form, error=error, support=support, status=status)
+        response = _room_page(room, rules, form=form, error=error, support=support, status=status, reply_to=reply_to)
         if error.retry_after:
             response = (*response, {"Retry-After": str(error.retry_after)})
         return response
     if posted.created:
         broadcast.posted(posted, posted.payload)
+        conversation.announce(posted)
     if posted.crisis:
         session[SUPPORT_KEY] = True
     if posted.held and posted.crisis:

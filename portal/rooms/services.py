@@ -322,11 +322,13 @@ class Posted:
         self.payload = payload or message_payload(message)
 
 
-def post_message(author, room, body, client_id, rate_check, rules=None):
+def post_message(author, room, body, client_id, rate_check, rules=None, extras=None):
     """Check every rule, store the message and commit; returns Posted (the caller broadcasts).
 
     `rate_check(user_id)` returns seconds to wait (0 to go ahead); it is only spent on new sends.
     `rules`: the access.RoomRules this request or event already read (`load_rules`), if any.
+    `extras(message)`: stores what goes with a new message (a reply, mentions: conversation.py)
+    in the same commit, once the message has its id.
     """
     rules = access.check_may_post(author, room, rules)
     client_id = validate_client_id(client_id)
@@ -366,6 +368,8 @@ def post_message(author, room, body, client_id, rate_check, rules=None):
         db.session.flush()
         if crisis:
             crisis_alerts.raise_alert(message)
+        if extras is not None:
+            extras(message)
         payload = message_payload(message)  # built before commit expires the rows: no reload
         db.session.commit()
     except sa.exc.IntegrityError:  # the same client_id raced in from another socket

@@ -362,3 +362,39 @@ def test_try_this_week_pages_pass_the_crawl_checks(app, seeded, live_server, pag
     check("family progress with practice, as the counselor")
     report = "\n\n".join(f"{name} ({url}):\n  " + "\n  ".join(p) for name, (url, p) in failures.items())
     assert not failures, report
+
+
+def test_room_with_unread_messages_passes_the_page_checks(
+    app, seeded, live_server, page, browser_login, assert_accessible
+):
+    """The state no crawl reaches by itself: a room with messages the reader has not seen yet
+    (the "New messages" heading on the first unread one, which the client scrolls to)."""
+    import sqlalchemy as sa
+
+    from portal.auth.models import User
+    from portal.rooms.models import ReadMarker, Room
+    from portal.rooms.services import post_message
+
+    room = db.session.scalar(sa.select(Room).filter_by(slug="welcome"))
+    reader = db.session.scalar(sa.select(User).filter_by(email=DEMO_ROLES["family"]))
+    writer = db.session.scalar(sa.select(User).filter_by(email=DEMO_ROLES["moderator"]))
+    seen = post_message(writer, room, "Read already", "11111111-1111-4111-8111-111111111111", lambda _id: 0).message
+    db.session.merge(ReadMarker(user_id=reader.id, room_id=room.id, last_read_id=seen.id))
+    db.session.commit()
+    for n in range(12):
+        post_message(writer, room, f"Not read yet {n}", f"22222222-2222-4222-8222-{n:012d}", lambda _id: 0)
+    page.set_viewport_size({"width": 360, "height": 780})
+    browser_login(page, DEMO_ROLES["family"], DEMO_PASSWORD)
+    page.goto("/rooms/welcome")
+    heading = page.locator("#messages li.msg-first-unread h2.unread-heading")
+    heading.wait_for()
+    assert page.locator("#messages > :not(li)").count() == 0
+    assert page.locator("li.msg-first-unread").inner_text().count("Not read yet 0") == 1
+    page.locator("#online li").first.wait_for()  # live: the client has scrolled
+    assert page.evaluate(
+        "(() => { const list = document.getElementById('messages');"
+        " const li = list.querySelector('li.msg-first-unread');"
+        " const top = li.getBoundingClientRect().top - list.getBoundingClientRect().top;"
+        " return top >= 0 && top < list.clientHeight; })()"
+    ), "the first unread message is not scrolled into view"
+    assert not _check_page(page, assert_accessible)

@@ -6,8 +6,8 @@ from pathlib import Path
 import pytest
 
 from portal.lessons import quality
-from portal.lessons.content import LessonSource, PracticeSource, QuestionSource, read_curriculum
-from portal.lessons.stats import curriculum_stats
+from portal.lessons.content import TRANSLATED_LOCALES, LessonSource, PracticeSource, QuestionSource, read_curriculum
+from portal.lessons.stats import curriculum_stats, translation_figures
 
 STATS = curriculum_stats()
 REPORTS = {report.slug: report for report in STATS["reports"]}
@@ -177,6 +177,100 @@ def test_stats_command_prints_every_figure(app, runner):
         "problems: 0",
     ):
         assert line in result.output, line
+
+
+# --- translations (Spanish) ----------------------------------------------------------------------
+
+ES_BODY = "Texto.\n\n## Fuentes\n\n- NIDA, *Tratamiento y recuperación*.\n"
+
+
+def spanish(body=ES_BODY, questions=None, **text):
+    fields = {"title": "T", "summary": "Resumen.", "reflection": "¿Qué notó?"} | text
+    return lesson(body=body, questions=questions, **fields)
+
+
+def es_problems(translation, english=None):
+    return quality.check_translation(english or lesson(), translation, "es")
+
+
+def test_a_faithful_spanish_lesson_passes():
+    assert es_problems(spanish()) == []
+
+
+def test_spanish_structure_must_match_the_english():
+    assert any("2 questions" in p for p in es_problems(spanish(questions=[question(), question(1)])))
+    two_choices = question(1, choices=GOOD_CHOICES[:2])
+    two_choices.feedback = ["a", "b"]
+    assert any("2 choices" in p for p in es_problems(spanish(questions=[question(), two_choices, question(2)])))
+    moved = spanish(questions=[question(), question(2), question(2)])
+    assert any("changes the answer" in p for p in es_problems(moved))
+    no_feedback = spanish(questions=[question(), question(1), question(2, feedback=False)])
+    assert any("lacks feedback" in p for p in es_problems(no_feedback))
+
+
+def test_a_spanish_practice_is_needed_with_the_same_followup():
+    english = lesson(practice=PracticeSource("Try one thing.", "other-lesson"))
+    assert any("no 'practice:'" in p for p in es_problems(spanish(practice=None), english))
+    moved = spanish(practice=PracticeSource("Pruebe una cosa.", "another-lesson"))
+    assert any("followup" in p for p in es_problems(moved, english))
+    assert es_problems(spanish(practice=PracticeSource("Pruebe una cosa.", "other-lesson")), english) == []
+
+
+def test_spanish_lessons_need_a_fuentes_section():
+    assert any("Fuentes" in p for p in es_problems(spanish(body="Texto.\n\n## Sources\n\n- NIDA.\n")))
+    assert any("Fuentes" in p for p in es_problems(spanish(body="Solo texto.\n")))
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Su hijo no es un adicto.",
+        "Los drogadictos también son personas.",
+        "La prueba salió limpia.",
+        "Un resultado sucio no es el final.",
+        "Salió sucio en el análisis de orina.",
+        "Lleva tres meses y está limpio.",
+        "Hay que esperar a que toque fondo.",
+        "No hace falta tocar fondo.",
+        "Use mano dura con él.",
+    ],
+)
+def test_spanish_banned_terms_are_caught(text):
+    assert any("uses" in p for p in es_problems(spanish(summary=text)))
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "La adicción es una condición de salud.",
+        "Limpie la cocina juntos.",
+        "El resultado fue negativo.",
+        "Una persona con un trastorno por consumo de sustancias.",
+        "Llame al 988 y marque 2, o envíe AYUDA al 988. Llame al 911. Línea de SAMHSA: 1-800-662-4357.",
+    ],
+)
+def test_ordinary_spanish_passes(text):
+    assert es_problems(spanish(summary=text)) == []
+
+
+@pytest.mark.parametrize("text", ["Llame al 1-800-273-8255.", "Llame al 912.", "Envíe AYUDA al 989."])
+def test_wrong_crisis_numbers_in_spanish_are_caught(text):
+    assert any("not a known crisis line" in p for p in es_problems(spanish(summary=text)))
+
+
+TRANSLATIONS = {locale: translation_figures(locale) for locale in TRANSLATED_LOCALES}
+
+
+@pytest.mark.parametrize("locale", TRANSLATED_LOCALES)
+def test_every_translated_lesson_file_meets_the_checklist(locale):
+    assert TRANSLATIONS[locale]["problems"] == []
+
+
+@pytest.mark.parametrize("locale", TRANSLATED_LOCALES)
+def test_every_curriculum_file_has_a_current_translation(locale):
+    figures = TRANSLATIONS[locale]
+    out_of_date = [f"stale: {name}" for name in figures["stale"]] + [f"missing: {name}" for name in figures["missing"]]
+    assert out_of_date == [], f"{len(out_of_date)} {locale} files to translate or update:\n" + "\n".join(out_of_date)
 
 
 def test_a_lesson_without_a_practice_or_its_followup_fails():

@@ -55,7 +55,9 @@ export function connect(room, view, composer) {
       }
       if (!ack.ok) { view.setConnection(ack.message); view.setMayPost(false); return; }
       const catchUp = afterId !== null;
+      const fresh = ack.messages.filter(function (m) { return !view.has(m.id); });
       ack.messages.forEach(function (m) { receive(m, catchUp); });
+      if (room.onBatch) room.onBatch(fresh); // their replies and reactions (convo.js)
       view.setOnline(ack.room.online || []);
       view.setRoomState(ack.room);
       view.setMayPost(ack.room.may_post);
@@ -148,7 +150,9 @@ export function connect(room, view, composer) {
 
   function sendEntry(entry, done) {
     view.showPending(entry, S.sending);
-    socket.timeout(ACK_TIMEOUT_MS).emit("send", { room: slug, body: entry.body, client_id: entry.client_id }, function (err, ack) {
+    const payload = { room: slug, body: entry.body, client_id: entry.client_id };
+    if (entry.reply_to) payload.reply_to = entry.reply_to; // optional (issue 12)
+    socket.timeout(ACK_TIMEOUT_MS).emit("send", payload, function (err, ack) {
       if (err) { if (done) done(); return; } // stays in the outbox; sent again on reconnect
       if (ack.ok) {
         outbox.drop(entry.client_id);
@@ -178,8 +182,9 @@ export function connect(room, view, composer) {
   }
 
   /** Queue a message in the outbox and send it now if the room is joined. */
-  function post(text) {
+  function post(text, replyTo) {
     const entry = { client_id: uuid(), body: text.slice(0, room.maxBody), at: Date.now() };
+    if (replyTo) entry.reply_to = replyTo;
     outbox.add(entry);
     if (socket.connected && joined) sendEntry(entry);
     else view.showPending(entry, S.offline);
@@ -199,7 +204,9 @@ export function connect(room, view, composer) {
     if (!socket.connected) return;
     socket.timeout(ACK_TIMEOUT_MS).emit("history", { room: slug, before_id: before, limit: 50 }, function (err, ack) {
       if (err || !ack.ok) return;
+      const fresh = ack.messages.filter(function (m) { return !view.has(m.id); });
       ack.messages.forEach(function (m) { receive(m, false); });
+      if (room.onBatch) room.onBatch(fresh);
       keepPlace();
       view.setOlder(ack.has_more);
     });
@@ -220,6 +227,8 @@ export function connect(room, view, composer) {
     typing: typing,
     unsent: outbox.read,
     /** A moderation-tool request (edit, delete, flag) with its ack callback. */
-    request: function (event, payload, callback) { socket.emit(event, payload, callback); }
+    request: function (event, payload, callback) { socket.emit(event, payload, callback); },
+    /** Listen to a server event (the conversation's events: convo.js). */
+    on: function (event, handler) { socket.on(event, handler); }
   };
 }

@@ -6,12 +6,14 @@
  *   render.js      the message list and the status lines (the only code that touches them)
  *   composer.js    the message box: counter, Enter to send, typing notices
  *   tools.js       edit, delete and flag on a message, and the support dialog
+ *   convo.js       replies, support reactions, @mention suggestions (issue 12)
  * Message HTML comes only from the server's sanitized body_html; everything else is textContent.
  */
 import { readStrings } from "../common.js";
 import { createComposer } from "./composer.js";
 import { connect } from "./connection.js";
 import { createView } from "./render.js";
+import { setupConversation } from "./convo.js";
 import { setupTools } from "./tools.js";
 
 const root = document.getElementById("room");
@@ -33,11 +35,17 @@ function start(root) {
 
   const view = createView(root, room);
   let chat = null;
+  let convo = null;
   const composer = createComposer(room, {
-    post: function (text) { chat.post(text); },
+    post: function (text) { chat.post(text, convo.takeReplyTo()); },
     typing: function () { chat.typing(); }
   });
+  room.onBatch = function (messages) {
+    if (convo) convo.fetchContext(messages.map(function (m) { return m.id; }));
+  };
   chat = connect(room, view, composer);
+  chat.announce = view.announce;
   setupTools(room, view, chat);
+  convo = setupConversation(root, room, chat);
   view.showStart(chat.unsent());
 }

@@ -209,12 +209,12 @@ export function createView(root, room) {
   }
 
   /** Server-rendered messages get their tools, unsent ones show, and the view starts at the
-   * newest message (or at the "new messages" divider when there is one). */
+   * newest message (or at the first unread message, which carries the "New messages" heading). */
   function showStart(unsent) {
     list.querySelectorAll("li.msg[data-id]").forEach(addTools);
     unsent.forEach(function (entry) { showPending(entry, S.offline); });
-    const divider = document.getElementById("new-divider");
-    if (divider) list.scrollTop = divider.offsetTop - list.offsetTop - 40;
+    const firstUnread = list.querySelector("li.msg-first-unread");
+    if (firstUnread) list.scrollTop = firstUnread.offsetTop - list.offsetTop - 8;
     else list.scrollTop = list.scrollHeight;
   }
 

@@ -1,6 +1,7 @@
 """Error pages in the client's language: HTML for browsers, JSON for API callers."""
 
 import logging
+from urllib.parse import urlsplit
 
 from flask import Request, g, jsonify, render_template, request
 from flask_babel import gettext as _
@@ -10,6 +11,7 @@ from sqlalchemy.exc import TimeoutError as PoolTimeout
 from werkzeug.exceptions import BadRequest, HTTPException
 
 from portal.extensions import db
+from portal.security import safe_next
 
 log = logging.getLogger("portal.errors")
 
@@ -88,12 +90,54 @@ def mark_database_down():
         log.debug("rollback after an outage failed")
 
 
+# Functions a feature registers (`explain_denials`) to tell a person, on a 403 or 404 page, what
+# changed for them and whom to ask — this module imports no feature. Each takes the status code
+# and returns None or {"text": str, "link": url, "link_label": str}.
+_explainers = []
+
+
+def explain_denials(explainer):
+    _explainers.append(explainer)
+    return explainer
+
+
+def _explanations(code):
+    if code not in (403, 404) or g.get("database_down"):
+        return []
+    notes = []
+    for explainer in _explainers:
+        try:
+            note = explainer(code)
+        except Exception:  # noqa: BLE001 - an explanation is a courtesy; the error page must still show
+            log.exception("error page explainer failed")
+            db.session.rollback()
+            continue
+        if note:
+            notes.append(note)
+    return notes
+
+
+def _way_back():
+    """A same-site page the person came from, if the browser said so (never another site)."""
+    referrer = request.referrer
+    if not referrer:
+        return None
+    parts = urlsplit(referrer)
+    if parts.netloc != request.host:
+        return None
+    path = parts.path + (f"?{parts.query}" if parts.query else "")
+    back = safe_next(path, default="main.home")
+    return None if back == request.full_path.rstrip("?") or back == request.path else back
+
+
 def respond(code, message=None):
     message = message or MESSAGES.get(code, MESSAGES[500])()
     if wants_json():
         return jsonify(error=code, message=message), code
     try:
-        return render_template("errors/error.html", code=code, message=message), code
+        return render_template(
+            "errors/error.html", code=code, message=message, notes=_explanations(code), back=_way_back()
+        ), code
     except Exception as error:
         # The site layout asks for the signed-in person; if that fails too (the database went
         # away meanwhile), the page that needs nothing from it still says what happened.

@@ -1,7 +1,8 @@
 """What every template may use: navigation, time formatting, paging (auth adds the idle-timeout figure)."""
 
+from babel.dates import get_datetime_format
 from flask import render_template, url_for
-from flask_babel import format_datetime, get_locale
+from flask_babel import format_date, format_datetime, format_time, get_locale
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
@@ -62,8 +63,18 @@ def local_datetime(value, format="medium"):
     return format_datetime(value, format) if value else ""
 
 
+def message_time(value):
+    """When a chat message was posted: medium date and short time in the viewer's locale and time
+    zone ("Nov 30, 2026, 9:22 AM"), the same format static/js/rooms/render.js gives new messages."""
+    if not value:
+        return ""
+    pattern = get_datetime_format("medium", locale=get_locale() or "en")
+    return pattern.replace("{1}", format_date(value, "medium")).replace("{0}", format_time(value, "short"))
+
+
 def register(app):
     app.jinja_env.filters["local_datetime"] = local_datetime
+    app.jinja_env.filters["message_time"] = message_time
     app.jinja_env.globals["Permission"] = Permission
     app.jinja_env.globals["choice_label"] = choice_label
     app.jinja_env.globals["page_url"] = page_url

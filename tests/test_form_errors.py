@@ -41,6 +41,7 @@ CASES = [
     ("counselor", "POST", "lessons.edit_lesson", {"title": "", "minutes": "0"}, "title", REQUIRED),
     ("counselor", "POST", "lessons.questions", {"prompt": "", "choices": "only one"}, "prompt", REQUIRED),
     ("family", "POST", "lessons.save_reflection", {"body": TOO_LONG + TOO_LONG}, "body", "10,000"),
+    ("counselor", "POST", "lessons.assign", {"items": "no-such-lesson"}, "items", "not a published lesson"),
     ("family", "GET", "lessons.search", {"q": TOO_LONG}, "q", "200"),
     # (lessons.verify, the public certificate check, answers every code alike with 200 on purpose:
     # tests/lessons/test_certificates.py)

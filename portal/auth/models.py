@@ -40,6 +40,8 @@ class User(UserMixin, db.Model):
     # The bell's count, kept by portal/notifications (the user row is read on every request
     # anyway, so the header costs no statement): unread notices the person may still see.
     notifications_unread: Mapped[int] = mapped_column(default=0, server_default="0")
+    # When the person first saw (or skipped) the "Start here" welcome; None: not yet.
+    welcomed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     role_rows: Mapped[list["UserRole"]] = relationship(
         back_populates="user", cascade="all, delete-orphan", lazy="selectin"

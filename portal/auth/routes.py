@@ -5,7 +5,7 @@ Account settings live in account_views.py, two-step sign-in in mfa_views.py; all
 
 import math
 
-from flask import current_app, flash, jsonify, make_response, redirect, render_template, request, url_for
+from flask import current_app, flash, jsonify, make_response, redirect, render_template, request, session, url_for
 from flask_babel import get_locale, ngettext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -165,7 +165,7 @@ def login():
         if problem == "unverified":
             return render_template("auth/confirm_first.html", lifetime=tokens.email_lifetime_text())
         return _password_failed(form, email)
-    return render_form("auth/login.html", form)
+    return render_form("auth/login.html", form, signed_out=session.pop("signed_out", None))
 
 
 @bp.post("/logout")

@@ -70,8 +70,13 @@ def _load_session_record():
     if record is None or not record.user.active:
         return None
     if not record.is_live(idle_limit_for(record.user)):
+        timed_out = record.revoked_at is None
+        idled = timed_out and utcnow() < record.expires_at
         record.revoke(record.revoked_reason or "expired")
         db.session.commit()
+        if timed_out:  # the sign-in page says why, once; the dead token leaves the cookie
+            session.pop("sid", None)
+            session["signed_out"] = "idle" if idled else "expired"
         return None
     return record
 

@@ -9,7 +9,14 @@ from portal.auth import bp
 from portal.templating import render_form  # noqa: F401  (the auth views import it from here)
 
 # What a staff member who still has to set up two-step sign-in may open.
-MFA_SETUP_ALLOWED = {"auth.mfa_setup", "auth.logout", "auth.extend_session", "static", "main.healthz"}
+MFA_SETUP_ALLOWED = {
+    "auth.mfa_setup",
+    "auth.logout",
+    "main.logout_page",
+    "auth.extend_session",
+    "static",
+    "main.healthz",
+}
 
 
 def staff_must_enrol(user):

@@ -1,6 +1,5 @@
 """Forms for posting and changing sessions, RSVPs and attendance."""
 
-import re
 from datetime import date, datetime, timedelta
 from urllib.parse import urlsplit
 
@@ -24,8 +23,8 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 from portal.calendar import recurrence
 from portal.calendar.recurrence import LocalTimeError, Repeat
 from portal.i18n import is_valid_timezone, timezone_choices
+from portal.lessons.picker import LessonPickerField
 
-SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,79}$")
 MAX_YEARS_AHEAD = 2
 
 
@@ -104,10 +103,12 @@ class DetailsForm(FlaskForm):
         validators=[Optional(), NumberRange(min=1, max=500)],
         description=_l("Leave empty for no limit. When full, new replies join a waitlist."),
     )
-    lessons = StringField(
+    lessons = LessonPickerField(
         _l("Recommended lessons (optional)"),
-        validators=[Optional(), Length(max=800)],
-        description=_l("Lesson addresses separated by commas, e.g. rebuilding-trust"),
+        description=_l(
+            "Choose lessons, or a whole module, for families to read before the session. "
+            "Hold Ctrl (or ⌘) to choose more than one."
+        ),
     )
 
     def validate_end_time(self, field):
@@ -124,13 +125,9 @@ class DetailsForm(FlaskForm):
             valid = False
         return valid
 
-    def validate_lessons(self, field):
-        slugs = self.lesson_slugs()
-        if len(slugs) > 10 or not all(SLUG.match(s) for s in slugs):
-            raise ValidationError(_l("Use up to 10 lesson addresses of lowercase letters, digits and dashes."))
-
     def lesson_slugs(self):
-        return [s.strip() for s in (self.lessons.data or "").split(",") if s.strip()]
+        """The chosen lessons and whole modules ("module:<slug>"), checked against the curriculum."""
+        return list(self.lessons.data or [])
 
     def duration_minutes(self):
         start = datetime.combine(date.min, self.start_time.data)
@@ -158,6 +155,7 @@ class SeriesForm(DetailsForm):
         _l("…or number of sessions"), validators=[Optional(), NumberRange(min=1, max=recurrence.MAX_OCCURRENCES)]
     )
     counselors = SelectMultipleField(_l("Other counselors (optional)"), coerce=int, validators=[Optional()])
+    confirm_past = BooleanField(_l("Yes, post it: I know the first session's time has already passed"))
     preview = SubmitField(_l("Preview dates"))
     save = SubmitField(_l("Post sessions"))
 
@@ -214,6 +212,7 @@ class AllForm(DetailsForm):
     """Change every occurrence (not the timing: use “this and following” for that)."""
 
     save = SubmitField(_l("Change all sessions"))
+    whole_chain = BooleanField(_l("Change the whole chain: the sessions before and after the split too"))
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

@@ -30,6 +30,7 @@ from portal.calendar.services import (
     change_following,
     change_one,
     create_series,
+    series_chain,
     update_all,
 )
 from portal.calendar.views import counselor_panel
@@ -124,8 +125,15 @@ def new_series():
     form.audience.choices = _audience_choices()
     form.counselors.choices = _counselor_choices()
     preview = None
+    in_past = False
     if form.validate_on_submit():
-        if form.save.data:
+        in_past = form.first_start() < utcnow()
+        if form.save.data and in_past and not form.confirm_past.data:
+            form.confirm_past.errors = [
+                _("The first session starts in the past. Check the date and time, or tick the box to post it anyway.")
+            ]
+            preview = recurrence.expand(form.first_start(), form.rrule(), limit=10)
+        elif form.save.data:
             kind, _sep, target = form.audience.data.partition(":")
             try:
                 series = create_series(
@@ -145,7 +153,7 @@ def new_series():
             preview = recurrence.expand(first, form.rrule(), limit=10)
     elif request.method == "POST" and not form.audience.choices:
         flash(_("You have no clients or programs to post sessions for."), "error")
-    return render_form("calendar/series_form.html", form, preview=preview)
+    return render_form("calendar/series_form.html", form, preview=preview, in_past=in_past)
 
 
 @bp.get("/manage/<int:series_id>")
@@ -164,12 +172,23 @@ def manage_series(series_id):
 @permission_required(Permission.MANAGE_SESSIONS)
 def edit_all(series_id):
     series = load_managed_series(series_id)
+    managed = {s.id for s in managed_series(current_user)}
+    chain = [part for part in series_chain(series) if part.id in managed]
     form = AllForm(obj=None if request.method == "POST" else _prefill(series))
+    if len(chain) < 2:
+        del form.whole_chain
     if form.validate_on_submit():
-        update_all(current_user, series, _details(form))
+        if len(chain) > 1 and form.whole_chain.data:
+            for part in chain:
+                update_all(current_user, part, _details(form))
+        else:
+            update_all(current_user, series, _details(form))
         flash(_("All sessions are changed. Linked families have been told."))
         return redirect(url_for("calendar.manage_series", series_id=series.id))
-    return render_form("calendar/edit_form.html", form, series=series, occ=None, heading=_("Change all sessions"))
+    parts = [(part, occurrences_of(part)[:12]) for part in chain] if len(chain) > 1 else []
+    return render_form(
+        "calendar/edit_form.html", form, series=series, occ=None, heading=_("Change all sessions"), chain=parts
+    )
 
 
 class _Prefill:
@@ -180,7 +199,7 @@ class _Prefill:
         self.duration, self.mode, self.address = series.duration_minutes, series.mode, series.address
         self.join_url, self.capacity = series.join_url, series.capacity
         self.address_in_feeds = series.address_in_feeds
-        self.lessons = ", ".join(series.lesson_slugs or [])
+        self.lessons = list(series.lesson_slugs or [])
 
 
 def _prefill(series):

@@ -76,6 +76,9 @@ class SessionSeries(db.Model):
     rrule: Mapped[str] = mapped_column(sa.String(200), default="")  # RFC 5545 RRULE value, "" = once
     sequence: Mapped[int] = mapped_column(default=0)
     lesson_slugs: Mapped[list] = mapped_column(sa.JSON, default=list)
+    # The series this one carries on from after "change this and following" split it (a plain id:
+    # the chain is read by calendar.services.series_chain; None for a series posted as new).
+    split_from_id: Mapped[int | None] = mapped_column(sa.Integer, index=True)
     created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -122,6 +122,45 @@ def month():
     return html
 
 
+def _week_param(raw):
+    """The Sunday starting the asked week (YYYY-MM-DD, any day of it), else this week's."""
+    today = datetime.now(ZoneInfo(current_user.timezone)).date()
+    try:
+        day = datetime.strptime(raw, "%Y-%m-%d").date() if raw else today
+    except ValueError:
+        day = today
+    if not (2000 <= day.year <= 2100):
+        day = today
+    return day - timedelta(days=(day.weekday() + 1) % 7), today
+
+
+@bp.get("/week")
+@permission_required(Permission.SEE_FAMILY)
+def week():
+    first, today = _week_param(request.args.get("week", "", type=str)[:10])
+    zone = ZoneInfo(current_user.timezone)
+    days = [first + timedelta(days=n) for n in range(7)]
+    start = datetime.combine(first, datetime.min.time(), tzinfo=zone).astimezone(UTC)
+    end = datetime.combine(first + timedelta(days=7), datetime.min.time(), tzinfo=zone).astimezone(UTC)
+    view = family_view(current_user)
+    occurrences = occurrences_in(view.series, start, end)
+    by_day = {}
+    for occurrence in occurrences:
+        by_day.setdefault(occurrence.start.astimezone(zone).date(), []).append(occurrence)
+    html = render_template(
+        "calendar/week.html",
+        first=first,
+        days=days,
+        by_day=by_day,
+        today=today,
+        prev_week=first - timedelta(days=7),
+        next_week=first + timedelta(days=7),
+        rsvps=_my_rsvps({o.series.id for o in occurrences}),
+    )
+    _disclose(view, {o.series for o in occurrences}, "calendar_week")
+    return html
+
+
 @bp.get("/session/<int:series_id>/<key>")
 @login_required
 def occurrence(series_id, key):

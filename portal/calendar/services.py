@@ -142,6 +142,27 @@ def update_all(actor, series, details):
     return series
 
 
+def series_chain(series):
+    """Every series split from one another by "change this and following", in date order (this
+    one included; a series never split is a chain of one)."""
+    root, seen = series, {series.id}
+    while root.split_from_id is not None and root.split_from_id not in seen:
+        parent = db.session.get(SessionSeries, root.split_from_id)
+        if parent is None:
+            break
+        seen.add(parent.id)
+        root = parent
+    chain, queue = [], [root]
+    while queue:
+        current = queue.pop(0)
+        chain.append(current)
+        children = db.session.scalars(
+            sa.select(SessionSeries).where(SessionSeries.split_from_id == current.id).order_by(SessionSeries.id)
+        )
+        queue.extend(child for child in children if child.id not in {s.id for s in chain})
+    return sorted(chain, key=lambda s: s.start_local)
+
+
 def _override(series, original):
     override = series.override_for(original)
     if override is None:
@@ -239,6 +260,7 @@ def change_following(actor, series, original, details, start_time):
             created_by_id=actor.id,
             counselors=list(series.counselors),
             sequence=0,
+            split_from_id=series.id,
         )
         db.session.add(target)
     _check_timing(SeriesTiming(new_first, new_rule))

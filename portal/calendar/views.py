@@ -4,15 +4,19 @@ import logging
 from datetime import timedelta
 from zoneinfo import ZoneInfo
 
+import sqlalchemy as sa
 from flask import url_for
 from flask_babel import format_date, format_datetime, format_time, ngettext
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from portal.calendar import roster
+from portal.calendar.models import RSVP, Response
 from portal.calendar.schedule import family_view, managed_series, occurrences_in
 from portal.care import access
 from portal.clock import utcnow
 from portal.extensions import db
+from portal.lessons import picker
 from portal.lessons import services as lessons
 
 
@@ -75,6 +79,8 @@ def lesson_items(slugs, user):
 
 
 def _lesson_item(slug, user):
+    if slug.startswith(picker.MODULE_PREFIX):
+        return _module_item(slug, user)
     lesson = lessons.find_published_lesson(slug)
     if lesson is None:
         return None
@@ -84,6 +90,18 @@ def _lesson_item(slug, user):
         row = progress(user, lesson)
         done = bool(row and row.completed_at)
     return lesson.title, url_for("lessons.lesson", slug=slug), done
+
+
+def _module_item(value, user):
+    """A whole module chosen as pre-work: its title, its page, done when all its lessons are."""
+    module = lessons.find_published_module(value.removeprefix(picker.MODULE_PREFIX))
+    if module is None:
+        return None
+    done = [
+        bool((row := lessons._progress(user, lesson)) and row.completed_at) for lesson in lessons.module_lessons(module)
+    ]
+    title = _("%(title)s (the whole module)", title=module.title)
+    return title, url_for("lessons.module", slug=module.slug), bool(done) and all(done)
 
 
 def next_session_panel(user):
@@ -103,14 +121,22 @@ def next_session_panel(user):
             "links": links,
         }
     first = upcoming[0]
+    # one small statement, before the commit expires rows: has this person replied?
+    reply = db.session.scalar(
+        sa.select(RSVP.id).filter_by(series_id=first.series.id, occurrence_start=first.original_start, user_id=user.id)
+    )
     link = view.link_for(first.series)
     access.record_disclosure(user, link, "calendar_dashboard", detail={"series": first.series.id})
     db.session.commit()
     text = _("Next session: %(when)s", when=when(first.start))
-    links.insert(
-        0, (_("Open the next session"), url_for("calendar.occurrence", series_id=first.series.id, key=first.key))
-    )
-    return {"title": _("Family sessions"), "text": text, "links": links}
+    if reply is None:
+        text = " ".join([text, _("You have not said yet whether you will come.")])
+        label = _("Reply for the next session")
+    else:
+        label = _("Open the next session")
+    links.insert(0, (label, url_for("calendar.occurrence", series_id=first.series.id, key=first.key)))
+    # what needs attention first: an unanswered invitation comes before everything but assignments
+    return {"title": _("Family sessions"), "text": text, "links": links, "priority": 15 if reply is None else 20}
 
 
 def counselor_panel(user):
@@ -121,7 +147,7 @@ def counselor_panel(user):
     today = occurrences_in(managed_series(user), start_of_day, end_of_day, include_cancelled=False)
     links = [
         (
-            f"{when(o.start, 'h:mm a')} · {o.series.shown_title}",
+            f"{when(o.start, 'h:mm a')} · {o.series.shown_title} · {_replies(o)}",
             url_for("calendar.manage_occurrence", series_id=o.series.id, key=o.key),
         )
         for o in today[:8]
@@ -132,4 +158,18 @@ def counselor_panel(user):
         if not today
         else ngettext("%(num)d family session today.", "%(num)d family sessions today.", len(today))
     )
-    return {"title": _("Today's family sessions"), "text": text, "links": links}
+    panel = {"title": _("Today's family sessions"), "text": text, "links": links}
+    if today:
+        panel["priority"] = 25  # today's sessions and their replies come before the general panels
+    return panel
+
+
+def _replies(occurrence):
+    """How many said they will come (and wait for a place), for a counselor's glance."""
+    rows = roster.rsvps_for(occurrence.series.id, occurrence.original_start)
+    coming = sum(1 for r in rows if r.response == Response.GOING and not r.waitlisted)
+    waiting = sum(1 for r in rows if r.response == Response.GOING and r.waitlisted)
+    text = ngettext("%(num)d coming", "%(num)d coming", coming)
+    if waiting:
+        text = " ".join([text, ngettext("(%(num)d waiting)", "(%(num)d waiting)", waiting)])
+    return text

@@ -65,6 +65,32 @@ def active_links(user, now=None):
     return [link for link in links if link.consent.is_valid(today)]
 
 
+def ended_links(user, now=None):
+    """The user's links that no longer let them see anything (consent revoked, expired, the
+    client's enrollment or program changed), newest first, one per client, leaving out clients
+    the user still sees through another link and links the user left themselves.
+
+    Each comes with `change`: "expired" (the end date the consent named, which the person saw) or
+    "ended" (every other reason, never told apart: a discharge is not theirs to learn here)."""
+    if not getattr(user, "is_authenticated", False):
+        return []
+    today: date = consent_today(now)
+    rows = db.session.scalars(
+        sa.select(FamilyLink).where(FamilyLink.user_id == user.id).order_by(FamilyLink.created_at.desc())
+    ).unique()
+    seeing = {link.client_id for link in active_links(user, now)}
+    out, seen = [], set()
+    for link in rows:
+        if link.client_id in seeing or link.client_id in seen or link.ended_reason == "left_by_family":
+            continue
+        if link.ended_at is None and link.consent.is_valid(today):
+            continue
+        seen.add(link.client_id)
+        expired = link.consent.revoked_at is None and link.consent.status(today) == "expired"
+        out.append((link, "expired" if expired else "ended"))
+    return out
+
+
 def link_for_client(user, client_id, now=None):
     """The active link through which user may see client_id, or None."""
     for link in active_links(user, now):

@@ -1,14 +1,18 @@
 """Family-facing pages: accepting an invitation, "My family", leaving a link; dashboard panels."""
 
+from datetime import timedelta
+
 import sqlalchemy as sa
 from flask import abort, current_app, flash, redirect, render_template, url_for
+from flask_babel import format_date, ngettext
 from flask_babel import gettext as _
-from flask_babel import ngettext
 from flask_login import current_user
 
 from portal.care import access, bp, invitations, services
 from portal.care.forms import ButtonForm
-from portal.care.models import Client, Consent, FamilyLink
+from portal.care.models import Client, Consent, FamilyLink, Invitation
+from portal.clock import utcnow
+from portal.errors import explain_denials
 from portal.extensions import db, limiter
 from portal.main.dashboard import register_panel
 from portal.security import Permission, permission_required
@@ -53,7 +57,26 @@ def my_family():
     for invitation in waiting:
         invitations.record_preview(invitation, current_user)
     db.session.commit()
-    return render_template("care/my_family.html", links=links, waiting=waiting, form=ButtonForm())
+    ended = access.ended_links(current_user)
+    return render_template("care/my_family.html", links=links, waiting=waiting, ended=ended, form=ButtonForm())
+
+
+@explain_denials
+def consent_changed(code):
+    """On a 403/404, a family member whose consent ended learns that something changed, calmly,
+    without the page saying anything about the person they no longer see."""
+    if not current_user.is_authenticated or not current_user.can(Permission.SEE_FAMILY):
+        return None
+    if not access.ended_links(current_user):
+        return None
+    return {
+        "text": _(
+            "What you can see in the portal has changed: a consent that let you see a family member's "
+            "information has ended. Nothing you did caused this."
+        ),
+        "link": url_for("care.my_family"),
+        "link_label": _("See what changed and whom to ask"),
+    }
 
 
 @bp.post("/invitations/<int:invitation_id>/accept")
@@ -125,3 +148,62 @@ def counselor_panel(user):
     if user.can(Permission.MANAGE_PROGRAMS):
         links.append((_("Programs"), url_for("care.programs")))
     return {"title": _("Clients and consents"), "text": text, "links": links}
+
+
+@register_panel
+def counselor_attention_panel(user):
+    """What needs a counselor first: families waiting for an invitation, consents ending soon."""
+    if not user.can(Permission.MANAGE_CLIENTS):
+        return None
+    today = access.consent_today()
+    managed = access.clients_for_counselor(user).with_only_columns(Client.id).where(Client.status == "active")
+    consents = db.session.scalars(
+        sa.select(Consent)
+        .where(Consent.client_id.in_(managed), Consent.revoked_at.is_(None))
+        .where(sa.or_(Consent.expires_on.is_(None), Consent.expires_on >= today))
+        .order_by(Consent.expires_on.is_(None), Consent.expires_on, Consent.id)
+    ).all()
+    consents = [c for c in consents if c.is_valid(today)]
+    if not consents:
+        return None
+    ids = [c.id for c in consents]
+    linked = set(db.session.scalars(sa.select(FamilyLink.consent_id).where(FamilyLink.consent_id.in_(ids))))
+    now = utcnow()
+    invited = set(
+        db.session.scalars(
+            sa.select(Invitation.consent_id).where(
+                Invitation.consent_id.in_(ids), Invitation.cancelled_at.is_(None), Invitation.expires_at > now
+            )
+        )
+    )
+    entries = []
+    for consent in consents:
+        url = url_for("care.client", client_id=consent.client_id)
+        if consent.id not in linked and consent.id not in invited:
+            entries.append(
+                {
+                    "label": _("%(name)s is waiting for an invitation", name=consent.recipient_name),
+                    "url": url,
+                    "details": [consent.client.full_name],
+                }
+            )
+        if consent.expires_on and consent.expires_on <= today + timedelta(days=30):
+            entries.append(
+                {
+                    "label": _(
+                        "The consent for %(name)s ends on %(date)s",
+                        name=consent.recipient_name,
+                        date=format_date(consent.expires_on, "medium"),
+                    ),
+                    "url": url,
+                    "details": [consent.client.full_name],
+                }
+            )
+    if not entries:
+        return None
+    return {
+        "title": _("Needs your attention"),
+        "text": _("Families waiting for an invitation, and consents that end within 30 days."),
+        "entries": entries[:12],
+        "priority": 10,
+    }

@@ -1,21 +1,28 @@
 """Forms for learners and authors. Every POST form carries a CSRF token."""
 
+from datetime import date, timedelta
+
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
+    DateField,
     HiddenField,
     IntegerField,
     RadioField,
     SearchField,
     SelectChoice,
     SelectField,
+    SelectMultipleField,
     StringField,
+    SubmitField,
     TextAreaField,
 )
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, Regexp, ValidationError
+from wtforms.widgets import CheckboxInput, ListWidget
 
 from portal.lessons.models import Outcome, Status
+from portal.lessons.picker import LessonPickerField
 
 BODY_MAX = 50_000
 MAX_CHOICES = 6
@@ -210,3 +217,35 @@ def worksheet_form(sheet, data=None):
             ),
         )
     return WorksheetForm(data=data) if data is not None else WorksheetForm()
+
+
+class AssignForm(FlaskForm):
+    """A counselor assigns lessons, whole modules or worksheets to a client's linked family members."""
+
+    items = LessonPickerField(
+        _l("What to read or do"),
+        worksheets=True,
+        description=_l("Choose lessons, a whole module or worksheets. Hold Ctrl (or ⌘) to choose more than one."),
+    )
+    members = SelectMultipleField(
+        _l("For whom"),
+        coerce=int,
+        widget=ListWidget(prefix_label=False),
+        option_widget=CheckboxInput(),
+        validators=[DataRequired(_l("Choose at least one family member."))],
+    )
+    due_on = DateField(_l("Due date (optional)"), validators=[Optional()])
+    note = TextAreaField(
+        _l("A short note (optional)"),
+        validators=[Optional(), Length(max=300)],
+        description=_l("Families see this with the assignment. Do not write anything about the client's treatment."),
+    )
+    submit = SubmitField(_l("Assign"))
+
+    def validate_items(self, field):
+        if not field.data:
+            raise ValidationError(_l("Choose at least one lesson, module or worksheet."))
+
+    def validate_due_on(self, field):
+        if field.data and not (date.today() - timedelta(days=1) <= field.data <= date.today() + timedelta(days=366)):
+            raise ValidationError(_l("Choose a due date between today and one year from now."))

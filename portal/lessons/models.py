@@ -4,7 +4,7 @@ import enum
 import hashlib
 import re
 import secrets
-from datetime import datetime
+from datetime import date, datetime
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -446,3 +446,24 @@ class PracticeCommitment(db.Model):
         """The private note, kept as written and as sanitized HTML (None clears it)."""
         self.note = text or None
         self.note_html = str(sanitize.markdown_to_html(text)) if text else None
+
+
+class Assignment(db.Model):
+    """A lesson, a whole module or a worksheet a counselor asked one family member to do.
+
+    `target` is a lesson slug, "module:<slug>" or "worksheet:<slug>" (portal/lessons/picker.py).
+    The family member sees it while their link to `client_id` is valid; the counselor sees whether
+    it is done only while the family member shares their progress (portal/lessons/assignments.py).
+    """
+
+    __tablename__ = "lesson_assignments"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    client_id: Mapped[int] = mapped_column(sa.ForeignKey("clients.id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    assigned_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
+    target: Mapped[str] = mapped_column(sa.String(90))
+    note: Mapped[str] = mapped_column(sa.String(300), default="")
+    due_on: Mapped[date | None] = mapped_column(sa.Date)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    withdrawn_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -5,4 +5,4 @@ from flask import Blueprint
 bp = Blueprint("main", __name__)
 
 # The modules that add routes and hooks to bp; create_app imports them before registering it.
-VIEWS = ("routes",)
+VIEWS = ("routes", "shortcuts", "welcome")

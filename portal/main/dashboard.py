@@ -14,9 +14,11 @@ def register_panel(func):
 
 
 def panels_for(user):
+    """The user's panels, what needs attention first: a panel may say `priority` (lower comes
+    first; default 50), and may list `entries` ({label, url, details, note}) besides `links`."""
     panels = []
     for func in _PANELS:
         panel = func(user)
         if panel:
             panels.append(panel)
-    return panels
+    return sorted(panels, key=lambda panel: panel.get("priority", 50))

@@ -65,6 +65,18 @@ def review_queue():
     return flags, held
 
 
+def oldest_queued_at():
+    """When the oldest item still waiting in the review queue arrived (None: nothing waits)."""
+    flag = db.session.scalar(sa.select(sa.func.min(Flag.created_at)).filter_by(resolved_at=None))
+    held = db.session.scalar(
+        sa.select(sa.func.min(Message.created_at)).where(
+            Message.status == MessageStatus.HELD, Message.removed_at.is_(None)
+        )
+    )
+    found = [t for t in (flag, held) if t is not None]
+    return min(found) if found else None
+
+
 def queue_size():
     flags = db.session.scalar(sa.select(sa.func.count(Flag.id)).filter_by(resolved_at=None))
     held = db.session.scalar(

@@ -5,6 +5,7 @@ import uuid
 import sqlalchemy as sa
 from flask import abort, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user
 
 from portal.clock import utcnow
@@ -25,9 +26,9 @@ from portal.rooms import (
 from portal.rooms.errors import RoomError
 from portal.rooms.forms import AcceptGuidelinesForm, DismissForm, MessageForm
 from portal.rooms.models import AppealKind, Notice, RestrictionKind
-from portal.rooms.moderation import queue_size
+from portal.rooms.moderation import oldest_queued_at, queue_size
 from portal.security import Permission, permission_required, safe_next
-from portal.templating import FORM_ERRORS_STATUS, form_status
+from portal.templating import FORM_ERRORS_STATUS, form_status, message_time
 
 
 def _read_standing(slug):
@@ -288,6 +289,18 @@ def rooms_panel(user):
         label = _("%(name)s (%(count)s new)", name=room.name, count=count) if count else room.name
         links.append((label, url_for("rooms.room", slug=room.slug)))
     panel = {"title": _("Peer support rooms"), "links": links, "text": _("Talk with other families who understand.")}
+    if any(unread.get(room.id, 0) for room in rooms):
+        panel["priority"] = 30  # unread rooms: after sessions and assignments, before the rest
     if access.is_moderator(user):
-        links.insert(0, (_("Review queue (%(count)s)", count=queue_size()), url_for("rooms.console")))
+        waiting = queue_size()
+        links.insert(0, (_("Review queue (%(count)s)", count=waiting), url_for("rooms.console")))
+        if waiting:
+            oldest = oldest_queued_at()
+            panel["priority"] = 5
+            panel["text"] = ngettext(
+                "%(num)d item waits for review, since %(when)s.",
+                "%(num)d items wait for review; the oldest since %(when)s.",
+                waiting,
+                when=message_time(oldest) if oldest else "",
+            )
     return panel

@@ -171,6 +171,143 @@ def _crawl(role, email, live_server, page, browser_login, assert_accessible, lan
     assert not fixed, f"fixed now, remove from KNOWN: {fixed}"
 
 
+def _first_client_path():
+    from portal.care.models import Client
+
+    client = db.session.scalars(db.select(Client).order_by(Client.id)).first()
+    return f"/care/clients/{client.id}"
+
+
+def _client_with_a_renewed_consent():
+    """A client whose consent for one person was revoked and signed again: two cards, one name."""
+    import hashlib
+
+    from portal.auth.models import User
+    from portal.care.models import Client, Consent
+    from portal.clock import utcnow
+
+    client = db.session.scalars(db.select(Client).order_by(Client.id)).first()
+    witness = db.session.scalar(db.select(User).filter_by(email=DEMO_ROLES["counselor"]))
+    for revoked in (utcnow(), None):
+        db.session.add(
+            Consent(
+                client=client,
+                program_id=client.program_id,
+                recipient_name="Robin Lee",
+                recipient_relationship="sibling",
+                recipient_email="robin@example.org",
+                purpose="To take part in family sessions",
+                text_version="test",
+                text_sha256=hashlib.sha256(b"test").hexdigest(),
+                signature_name=client.full_name,
+                witnessed_by_id=witness.id,
+                revoked_at=revoked,
+            )
+        )
+    db.session.commit()
+    return f"/care/clients/{client.id}"
+
+
+def _queue_with_long_messages():
+    """The console's queue holding what stretches a phone screen: long words, code, a crisis flag."""
+    from portal.auth.models import User
+    from portal.rooms.models import Flag, FlagKind, Message, MessageStatus, Room
+    from portal.sanitize import chat_to_html
+
+    room = db.session.scalars(db.select(Room).order_by(Room.id)).first()
+    author = db.session.scalar(db.select(User).filter_by(email=DEMO_ROLES["family"]))
+    bodies = [
+        "A very long address https://example.org/" + "a" * 120,
+        "`" + "x" * 150 + "`",
+        "Held: " + "word" * 60,
+    ]
+    for i, body in enumerate(bodies):
+        status = MessageStatus.HELD if i == 2 else MessageStatus.VISIBLE
+        message = Message(
+            room=room, author=author, client_id=f"narrow-{i}", body=body, body_html=chat_to_html(body), status=status
+        )
+        db.session.add(message)
+        if i < 2:
+            db.session.add(Flag(kind=FlagKind.CRISIS if i else FlagKind.MEMBER, message=message, reason="r" * 300))
+    db.session.commit()
+    return "/rooms/console"
+
+
+def _family_after_consent_ended():
+    """The demo family member's consents revoked: My family explains what changed."""
+    from portal.auth.models import User
+    from portal.care.models import FamilyLink
+    from portal.clock import utcnow
+
+    user = db.session.scalar(db.select(User).filter_by(email=DEMO_ROLES["family"]))
+    for link in db.session.scalars(db.select(FamilyLink).filter_by(user_id=user.id)):
+        link.consent.revoked_at = utcnow()
+    db.session.commit()
+    return "/care/my-family"
+
+
+def _error_page_after_consent_ended():
+    _family_after_consent_ended()
+    return "/care/clients/999999"
+
+
+def _split_series_edit_page():
+    """A demo series split by "this and following": its "change all" page offers the chain."""
+    from datetime import time
+
+    from portal.auth.models import User
+    from portal.calendar.models import SessionSeries
+    from portal.calendar.schedule import occurrences_of
+    from portal.calendar.services import SeriesDetails, change_following
+
+    counselor = db.session.scalar(db.select(User).filter_by(email=DEMO_ROLES["counselor"]))
+    for series in db.session.scalars(db.select(SessionSeries).order_by(SessionSeries.id)):
+        occurrences = occurrences_of(series)
+        if len(occurrences) >= 3 and counselor in series.counselors:
+            details = SeriesDetails(title=series.title, mode="telehealth", join_url="https://video.example.org/x")
+            change_following(counselor, series, occurrences[2].original_start, details, time(17, 0))
+            return f"/calendar/manage/{series.id}/edit"
+    pytest.skip("no repeating demo series")
+
+
+# Pages (and their states) whose axe findings showed only at a phone width: checked at 390 px too.
+NARROW_PAGES = [
+    ("moderator", lambda: "/rooms/console"),
+    ("counselor", _first_client_path),
+    ("admin", _first_client_path),
+    ("moderator", _queue_with_long_messages),
+    ("counselor", _client_with_a_renewed_consent),
+    ("family", _family_after_consent_ended),
+    ("family", _error_page_after_consent_ended),
+    ("anonymous", lambda: "/no-such-page"),
+    ("counselor", lambda: "/calendar/manage/new"),
+    ("family", lambda: "/calendar/week"),
+    ("family", lambda: "/welcome"),
+    ("counselor", _split_series_edit_page),
+]
+
+
+@pytest.mark.parametrize(("role", "path"), NARROW_PAGES, ids=[f"{r}-{i}" for i, (r, _) in enumerate(NARROW_PAGES)])
+def test_narrow_pages_pass_axe_at_390px(role, path, app, seeded, live_server, page, browser_login, assert_accessible):
+    url = path()
+    page.set_viewport_size({"width": 390, "height": 844})
+    if DEMO_ROLES[role]:
+        browser_login(page, DEMO_ROLES[role], DEMO_PASSWORD)
+    response = page.goto(url)
+    assert response.status < 500, f"{url} → {response.status}"
+    page.wait_for_load_state("networkidle")
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= 390, f"{url} scrolls sideways at 390 px (scrollWidth {width})"
+    gap = page.evaluate(
+        """() => { const blocks = [...document.querySelectorAll('main > *')].filter(e => e.offsetHeight);
+                   const last = blocks[blocks.length - 1];
+                   return document.querySelector('.site-footer').getBoundingClientRect().top
+                          - last.getBoundingClientRect().bottom; }"""
+    )
+    assert gap >= 24, f"{url}: the last block sits {gap}px from the footer"
+    assert_accessible(page)
+
+
 def test_try_this_week_pages_pass_the_crawl_checks(app, seeded, live_server, page, browser_login, assert_accessible):
     """The "Try this week" pages the crawl cannot reach from demo data (the demo has no
     commitments): each state gets the crawl's full check, as the family member and as the

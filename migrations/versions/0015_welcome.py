@@ -2,7 +2,7 @@
 session_series.split_from_id (the chain "change this and following" makes)
 
 Revision ID: 0015_welcome
-Revises: 0011 (the lead re-chains at merge)
+Revises: 0016_rooms_convo
 Create Date: 2026-11-30 19:45:00
 
 users.welcomed_at is added in place (ALTER TABLE … ADD/DROP COLUMN), never by batch copy: on
@@ -13,7 +13,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '0015_welcome'
-down_revision = '0011'
+down_revision = '0016_rooms_convo'
 branch_labels = None
 depends_on = None
 

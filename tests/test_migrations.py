@@ -40,6 +40,25 @@ def _insert_user(connection, **columns):
     connection.execute(sa.text(f"INSERT INTO users ({names}) VALUES ({values})"), row)  # noqa: S608
 
 
+def _insert_user_program_and_client(connection):
+    """A user, the program 7 and its client 3, written with SQL (columns every revision has)."""
+    import sqlalchemy as sa
+
+    _insert_user(connection)
+    connection.execute(
+        sa.text(
+            "INSERT INTO programs (id, name, description, timezone, active, created_at) "
+            "VALUES (7, 'Evening IOP', '', 'America/New_York', true, '2026-01-01 00:00:00')"
+        )
+    )
+    connection.execute(
+        sa.text(
+            "INSERT INTO clients (id, program_id, full_name, enrollment_start, status, created_at) "
+            "VALUES (3, 7, 'Sam Rivera', '2026-01-01', 'active', '2026-01-01 00:00:00')"
+        )
+    )
+
+
 def test_upgrade_on_empty_database_matches_models(empty_database):
     app = create_app("testing", SQLALCHEMY_DATABASE_URI=empty_database)
     with app.app_context():
@@ -151,20 +170,8 @@ def test_0008_gives_existing_consents_their_clients_program(empty_database):
     with app.app_context():
         upgrade(revision="0003")
         with db.engine.begin() as connection:
-            _insert_user(connection)
+            _insert_user_program_and_client(connection)
             run = connection.execute
-            run(
-                sa.text(
-                    "INSERT INTO programs (id, name, description, timezone, active, created_at) "
-                    "VALUES (7, 'Evening IOP', '', 'America/New_York', true, '2026-01-01 00:00:00')"
-                )
-            )
-            run(
-                sa.text(
-                    "INSERT INTO clients (id, program_id, full_name, enrollment_start, status, created_at) "
-                    "VALUES (3, 7, 'Sam Rivera', '2026-01-01', 'active', '2026-01-01 00:00:00')"
-                )
-            )
             run(
                 sa.text(
                     "INSERT INTO consents (id, client_id, recipient_name, recipient_relationship, recipient_email, "
@@ -231,20 +238,8 @@ def test_0012_escontent_gives_existing_consents_english_and_keeps_their_hashes(e
     with app.app_context():
         upgrade(revision="0014_notify")
         with db.engine.begin() as connection:
-            _insert_user(connection)
+            _insert_user_program_and_client(connection)
             run = connection.execute
-            run(
-                sa.text(
-                    "INSERT INTO programs (id, name, description, timezone, active, created_at) "
-                    "VALUES (7, 'Evening IOP', '', 'America/New_York', true, '2026-01-01 00:00:00')"
-                )
-            )
-            run(
-                sa.text(
-                    "INSERT INTO clients (id, program_id, full_name, enrollment_start, status, created_at) "
-                    "VALUES (3, 7, 'Sam Rivera', '2026-01-01', 'active', '2026-01-01 00:00:00')"
-                )
-            )
             run(
                 sa.text(
                     "INSERT INTO consents (id, client_id, program_id, recipient_name, recipient_relationship, "

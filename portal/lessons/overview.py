@@ -25,17 +25,8 @@ class LessonState:
     lang: str | None = None  # "en" when shown in English on a page in another language
 
 
-@dataclass
-class ModuleOverview:
-    id: int
-    slug: str
-    title: str
-    summary: str
-    intro_html: str = ""
-    lessons: list = field(default_factory=list)
-    certificate: object = None
-    lang: str | None = None  # "en" when shown in English on a page in another language
-    note: str | None = None  # why, in the reader's language
+class PathProgress:
+    """Figures of a list of LessonState (a module's lessons, or a track's path)."""
 
     @property
     def total(self):
@@ -48,6 +39,19 @@ class ModuleOverview:
     @property
     def percent(self):
         return round(100 * self.completed / self.total) if self.total else 0
+
+
+@dataclass
+class ModuleOverview(PathProgress):
+    id: int
+    slug: str
+    title: str
+    summary: str
+    intro_html: str = ""
+    lessons: list = field(default_factory=list)
+    certificate: object = None
+    lang: str | None = None  # "en" when shown in English on a page in another language
+    note: str | None = None  # why, in the reader's language
 
     @property
     def next_lesson(self):

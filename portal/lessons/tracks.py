@@ -17,7 +17,7 @@ from portal.extensions import db
 from portal.lessons import translations
 from portal.lessons.content import CONTENT_DIR, ContentError, read_curriculum
 from portal.lessons.models import Lesson, Status
-from portal.lessons.overview import LessonState, _progress_by_lesson, _state
+from portal.lessons.overview import LessonState, PathProgress, _progress_by_lesson, _state
 
 MIN_LESSONS, MAX_LESSONS = 10, 16
 TRACKS_FILE = "tracks.yaml"
@@ -117,24 +117,12 @@ def all_tracks(root=None):
 
 
 @dataclass
-class TrackOverview:
+class TrackOverview(PathProgress):
     role: str
     title: str
     intro: str
     lessons: list = field(default_factory=list)
     lang: str | None = None  # "en" when the title and intro are shown untranslated
-
-    @property
-    def total(self):
-        return len(self.lessons)
-
-    @property
-    def completed(self):
-        return sum(1 for lesson in self.lessons if lesson.state == "complete")
-
-    @property
-    def percent(self):
-        return round(100 * self.completed / self.total) if self.total else 0
 
     @property
     def next_lesson(self):

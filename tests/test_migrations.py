@@ -284,3 +284,32 @@ def test_spanish_search_works_on_a_migrated_database(empty_database, tmp_path):
         results = search.search_lessons("recaidas", "es")
         db.engine.dispose()
     assert [hit.slug for hit in results] == ["relapse-is-part"]
+
+
+def test_0017_folds_existing_display_names_into_name_key(empty_database):
+    """0017 stores every existing account's folded name, so the indexed "taken?" lookup also
+    finds names chosen before it (a Cyrillic "о" and a zero fold to the same key)."""
+    import sqlalchemy as sa
+    from flask_migrate import downgrade
+
+    from portal.auth.names import name_taken
+
+    app = create_app("testing", SQLALCHEMY_DATABASE_URI=empty_database)
+    with app.app_context():
+        upgrade(revision="0015_welcome")
+        with db.engine.begin() as connection:
+            _insert_user(connection, display_name="Mоrgan Lee")  # Cyrillic о
+            _insert_user(connection, email="li@example.org", display_name="李明")
+        upgrade(revision="0017_name_key")
+        with db.engine.connect() as connection:
+            keys = dict(connection.execute(sa.text("SELECT email, name_key FROM users")).all())
+        assert keys == {"casey@example.org": "morganlee", "li@example.org": None}
+        with app.test_request_context():
+            assert name_taken("M0RGAN  lee")
+            assert not name_taken("Morgan Lee", owner_id=1)
+            db.session.remove()
+        downgrade(revision="0015_welcome")
+        with db.engine.connect() as connection:
+            columns = {c["name"] for c in sa.inspect(connection).get_columns("users")}
+        assert "name_key" not in columns
+        db.engine.dispose()

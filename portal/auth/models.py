@@ -5,8 +5,9 @@ from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from flask_login import UserMixin
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
+from portal.auth.names import name_key
 from portal.clock import UTCDateTime, utcnow
 from portal.extensions import db
 from portal.security import STAFF_ROLES, Role, hash_token, permissions_for
@@ -19,6 +20,9 @@ class User(UserMixin, db.Model):
     email: Mapped[str] = mapped_column(sa.String(254), unique=True, index=True)
     password_hash: Mapped[str] = mapped_column(sa.String(255))
     display_name: Mapped[str] = mapped_column(sa.String(40))
+    # The display name folded for comparison (auth/names.py `name_key`), kept with the name so
+    # "is this name taken?" is one indexed lookup; None when the name has no Latin letters.
+    name_key: Mapped[str | None] = mapped_column(sa.String(200), index=True)
     timezone: Mapped[str] = mapped_column(sa.String(64), default="America/New_York")
     locale: Mapped[str] = mapped_column(sa.String(10), default="en")
     email_verified_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -49,6 +53,11 @@ class User(UserMixin, db.Model):
 
     def __repr__(self):
         return f"<User {self.id} {self.display_name!r}>"
+
+    @validates("display_name")
+    def _keep_name_key(self, _key, value):
+        self.name_key = name_key(value) or None
+        return value
 
     @property
     def is_active(self):

@@ -8,6 +8,8 @@ import sqlalchemy as sa
 from flask import current_app, has_app_context
 from flask_babel import gettext as _
 
+from portal.extensions import db
+
 MIN_LENGTH = 2
 MAX_LENGTH = 40
 EMAIL_LIKE = re.compile(r"[^\s@]+@[^\s@]+\.[^\s@]+")
@@ -126,16 +128,18 @@ def reserved_word_in(name):
     return any(reserved in words or (len(reserved) >= 6 and reserved in key) for reserved in _reserved())
 
 
-def name_taken(name, owner_id=None):
-    """True when another account's display name folds to the same key."""
-    from portal.auth.models import User
-    from portal.extensions import db
+# The two columns name_taken reads, named without importing the model (auth.models imports
+# this module for name_key).
+_USERS = sa.table("users", sa.column("id"), sa.column("name_key"))
 
+
+def name_taken(name, owner_id=None):
+    """True when another account's display name folds to the same key (one indexed lookup)."""
     key = name_key(name)
     if not key:
         return False
-    rows = db.session.execute(sa.select(User.id, User.display_name).where(User.id != (owner_id or 0)))
-    return any(name_key(other) == key for _id, other in rows)
+    query = sa.select(_USERS.c.id).where(_USERS.c.name_key == key, _USERS.c.id != (owner_id or 0)).limit(1)
+    return db.session.execute(query).first() is not None
 
 
 def display_name_problems(name):

@@ -6,13 +6,14 @@ import html
 
 import pytest
 
-from portal.auth.names import chosen_name_problems, name_key, reserved_word_in
+from portal.auth.names import chosen_name_problems, name_key, name_taken, reserved_word_in
 from portal.extensions import db
 from portal.rooms.models import WatchedWord
 from portal.security import Role
 from tests.conftest import AuthActions
 from tests.factories import make_user
 from tests.rooms.conftest import ack, member, new_id
+from tests.statements import counting
 
 
 @pytest.fixture
@@ -90,6 +91,23 @@ def test_names_are_unique_across_case_and_look_alikes(app, req):
         assert chosen_name_problems(copy), copy
     assert chosen_name_problems("Morgan", owner=taken) == []  # one's own name stays
     assert chosen_name_problems("Morgana") == []
+
+
+def test_a_taken_name_is_one_lookup_of_the_stored_key_however_many_accounts(app, req):
+    """The folded name is stored with the account (users.name_key), kept when the name
+    changes, and "taken?" is one statement, not a scan that folds every account's name."""
+    for n in range(30):
+        make_user(display_name=f"Member {chr(65 + n % 26)}{n // 26}")
+    renamed = make_user(display_name="Morgan")
+    renamed.display_name = "Robin"
+    db.session.commit()
+    assert renamed.name_key == "robin"
+    with counting() as statements:
+        assert name_taken("R0BIN")
+        assert not name_taken("Morgan")
+        assert not name_taken("Robin", owner_id=renamed.id)
+    assert len(statements) == 3
+    assert not name_taken("李明")  # no Latin letters, no key: never "taken"
 
 
 def test_the_account_page_says_why_a_taken_name_is_refused(app):

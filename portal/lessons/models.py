@@ -298,21 +298,27 @@ class LessonTranslation(db.Model):
 
 # --- full-text search index (SQLite FTS5 / PostgreSQL GIN) ------------------------------------
 
-SQLITE_FTS_DDL = [
-    "CREATE VIRTUAL TABLE IF NOT EXISTS lessons_fts USING fts5("
-    "title, summary, body_text, content='lessons', content_rowid='id', tokenize='porter unicode61')",
-    "CREATE TRIGGER IF NOT EXISTS lessons_fts_ai AFTER INSERT ON lessons BEGIN "
-    "INSERT INTO lessons_fts(rowid, title, summary, body_text) "
-    "VALUES (new.id, new.title, new.summary, new.body_text); END",
-    "CREATE TRIGGER IF NOT EXISTS lessons_fts_ad AFTER DELETE ON lessons BEGIN "
-    "INSERT INTO lessons_fts(lessons_fts, rowid, title, summary, body_text) "
-    "VALUES ('delete', old.id, old.title, old.summary, old.body_text); END",
-    "CREATE TRIGGER IF NOT EXISTS lessons_fts_au AFTER UPDATE ON lessons BEGIN "
-    "INSERT INTO lessons_fts(lessons_fts, rowid, title, summary, body_text) "
-    "VALUES ('delete', old.id, old.title, old.summary, old.body_text); "
-    "INSERT INTO lessons_fts(rowid, title, summary, body_text) "
-    "VALUES (new.id, new.title, new.summary, new.body_text); END",
-]
+
+def sqlite_fts_ddl(index, content, tokenize):
+    """An FTS5 index over the title, summary and text of the `content` table, and the three
+    triggers that keep it in step with that table's inserts, deletes and updates."""
+    columns, new_row, old_row = (
+        "title, summary, body_text",
+        "new.id, new.title, new.summary, new.body_text",
+        "old.id, old.title, old.summary, old.body_text",
+    )
+    add = f"INSERT INTO {index}(rowid, {columns}) VALUES ({new_row});"
+    remove = f"INSERT INTO {index}({index}, rowid, {columns}) VALUES ('delete', {old_row});"
+    return [
+        f"CREATE VIRTUAL TABLE IF NOT EXISTS {index} USING fts5("
+        f"{columns}, content='{content}', content_rowid='id', tokenize='{tokenize}')",
+        f"CREATE TRIGGER IF NOT EXISTS {index}_ai AFTER INSERT ON {content} BEGIN {add} END",
+        f"CREATE TRIGGER IF NOT EXISTS {index}_ad AFTER DELETE ON {content} BEGIN {remove} END",
+        f"CREATE TRIGGER IF NOT EXISTS {index}_au AFTER UPDATE ON {content} BEGIN {remove} {add} END",
+    ]
+
+
+SQLITE_FTS_DDL = sqlite_fts_ddl("lessons_fts", "lessons", "porter unicode61")
 
 
 def pg_search_document(alias=""):
@@ -366,22 +372,9 @@ class WorksheetEntry(db.Model):
 
 # Translated lessons: words folded to their unaccented form (remove_diacritics 2), no English
 # stemmer; Spanish word endings are handled on the query side (portal/lessons/search.py).
-SQLITE_TRANSLATION_FTS_DDL = [
-    "CREATE VIRTUAL TABLE IF NOT EXISTS lessons_fts_translations USING fts5("
-    "title, summary, body_text, content='lesson_translations', content_rowid='id', "
-    "tokenize='unicode61 remove_diacritics 2')",
-    "CREATE TRIGGER IF NOT EXISTS lessons_fts_translations_ai AFTER INSERT ON lesson_translations BEGIN "
-    "INSERT INTO lessons_fts_translations(rowid, title, summary, body_text) "
-    "VALUES (new.id, new.title, new.summary, new.body_text); END",
-    "CREATE TRIGGER IF NOT EXISTS lessons_fts_translations_ad AFTER DELETE ON lesson_translations BEGIN "
-    "INSERT INTO lessons_fts_translations(lessons_fts_translations, rowid, title, summary, body_text) "
-    "VALUES ('delete', old.id, old.title, old.summary, old.body_text); END",
-    "CREATE TRIGGER IF NOT EXISTS lessons_fts_translations_au AFTER UPDATE ON lesson_translations BEGIN "
-    "INSERT INTO lessons_fts_translations(lessons_fts_translations, rowid, title, summary, body_text) "
-    "VALUES ('delete', old.id, old.title, old.summary, old.body_text); "
-    "INSERT INTO lessons_fts_translations(rowid, title, summary, body_text) "
-    "VALUES (new.id, new.title, new.summary, new.body_text); END",
-]
+SQLITE_TRANSLATION_FTS_DDL = sqlite_fts_ddl(
+    "lessons_fts_translations", "lesson_translations", "unicode61 remove_diacritics 2"
+)
 
 
 def _create_translation_search_index(target, connection, **kw):

@@ -203,8 +203,8 @@ class StaffInvitation(db.Model):
     email: Mapped[str] = mapped_column(sa.String(254), index=True)
     roles: Mapped[str] = mapped_column(sa.String(120))  # comma-separated Role values
     created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
-    created_at: Mapped[object] = mapped_column(UTCDateTime, default=utcnow)
-    expires_at: Mapped[object] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
     used_at: Mapped[object | None] = mapped_column(UTCDateTime)
     user_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
     cancelled_at: Mapped[object | None] = mapped_column(UTCDateTime)

@@ -307,8 +307,8 @@ def sqlite_fts_ddl(index, content, tokenize):
         "new.id, new.title, new.summary, new.body_text",
         "old.id, old.title, old.summary, old.body_text",
     )
-    add = f"INSERT INTO {index}(rowid, {columns}) VALUES ({new_row});"
-    remove = f"INSERT INTO {index}({index}, rowid, {columns}) VALUES ('delete', {old_row});"
+    add = f"INSERT INTO {index}(rowid, {columns}) VALUES ({new_row});"  # noqa: S608 (our own table names)
+    remove = f"INSERT INTO {index}({index}, rowid, {columns}) VALUES ('delete', {old_row});"  # noqa: S608
     return [
         f"CREATE VIRTUAL TABLE IF NOT EXISTS {index} USING fts5("
         f"{columns}, content='{content}', content_rowid='id', tokenize='{tokenize}')",
@@ -367,7 +367,7 @@ class WorksheetEntry(db.Model):
     user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), index=True)
     slug: Mapped[str] = mapped_column(sa.String(80))
     answers: Mapped[dict] = mapped_column(sa.JSON, default=dict)
-    updated_at: Mapped[object] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
 # Translated lessons: words folded to their unaccented form (remove_diacritics 2), no English

@@ -1,6 +1,7 @@
 """The outgoing-mail queue: every message waits here until a delivery run sends it."""
 
 import enum
+from datetime import datetime
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
@@ -34,8 +35,8 @@ class OutgoingMail(db.Model):
     # Extra headers of a rendered message, e.g. List-Unsubscribe (portal/notifications).
     headers: Mapped[dict | None] = mapped_column(sa.JSON)
     status: Mapped[str] = mapped_column(sa.String(10), default=MailStatus.PENDING.value)
-    created_at: Mapped[object] = mapped_column(UTCDateTime, default=utcnow, index=True)
-    next_attempt_at: Mapped[object] = mapped_column(UTCDateTime, default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     attempts: Mapped[int] = mapped_column(default=0)
     last_error: Mapped[str | None] = mapped_column(sa.String(500))
     sent_at: Mapped[object | None] = mapped_column(UTCDateTime)

@@ -13,4 +13,5 @@ VIEWS = (
     "routes_practice",
     "picker_views",
     "routes_assign",
+    "notices",
 )

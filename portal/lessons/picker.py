@@ -40,10 +40,13 @@ class Pick:
         return self.value.split(":", 1)[-1]
 
     @property
+    def endpoint(self):
+        return {"lesson": "lessons.lesson", "module": "lessons.module", "worksheet": "lessons.worksheet"}[self.kind]
+
+    @property
     def url(self):
         """Where to read it (the preview link): built when asked, so services need no request."""
-        endpoint = {"lesson": "lessons.lesson", "module": "lessons.module", "worksheet": "lessons.worksheet"}
-        return url_for(endpoint[self.kind], slug=self.slug)
+        return url_for(self.endpoint, slug=self.slug)
 
 
 def _published_modules():

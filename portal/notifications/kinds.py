@@ -7,7 +7,7 @@ changed, the link).
 """
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_date, format_time
@@ -67,6 +67,11 @@ KINDS = {
 }
 
 
+# Kinds whose link names what an email must not (a lesson's address says its subject): their
+# emails link to the notice in the portal, behind the sign-in, which links on.
+NAMING_LINKS = {"lesson_assigned"}
+
+
 def register_kind(kind, topic):
     if topic not in TOPICS:
         raise ValueError(f"unknown topic {topic!r}")
@@ -115,6 +120,46 @@ def _session_lines(kind, data, user):
     return lines
 
 
+def day_text(value, user):
+    """A date (ISO string) in the reader's language: "December 8, 2026"."""
+    try:
+        day = date.fromisoformat(value)
+    except (TypeError, ValueError):
+        return ""
+    return format_date(day, "long", locale=getattr(user, "locale", None) or "en")
+
+
+def _assigned_title(title, is_module):
+    return _("%(title)s (the whole module)", title=title) if is_module else title
+
+
+def _assigned_lines(data, user):
+    """A counselor's assignment: what to read (one or several), by when, and their note."""
+    titles = data.get("titles") or [data.get("title", "")]
+    modules = data.get("modules") or []
+    named = [_assigned_title(t, i < len(modules) and modules[i]) for i, t in enumerate(titles)]
+    if len(named) == 1:
+        lines = [_("Your counselor suggested “%(title)s”.", title=named[0])]
+    else:
+        lines = [_("Your counselor suggested: %(titles)s.", titles=", ".join(f"“{t}”" for t in named))]
+    lines.extend(_due_line(data, user))
+    if data.get("note"):
+        lines.append(data["note"])
+    return lines
+
+
+def _due_line(data, user):
+    due = day_text(data.get("due"), user)
+    return [_("Suggested by %(date)s.", date=due)] if due else []
+
+
+def source(notification):
+    """Who a notice comes from, when the list should say it ("From your counselor"), else None."""
+    if notification.kind == "lesson_assigned":
+        return _("From your counselor")
+    return None
+
+
 def describe(notification, user):
     """The notice in the portal, as a list of plain-text lines (the first is its headline)."""
     kind, data = notification.kind, notification.data or {}
@@ -139,12 +184,7 @@ def describe(notification, user):
             )
         ]
     if kind == "lesson_assigned":
-        lines = [_("Your counselor suggested “%(title)s”.", title=data.get("title", ""))]
-        if data.get("due"):
-            lines.append(_("Suggested by %(date)s.", date=data["due"]))
-        if data.get("note"):
-            lines.append(data["note"])
-        return lines
+        return _assigned_lines(data, user)
     if kind in ("mention", "reply"):
         if kind == "mention":
             return [_("%(name)s mentioned you in “%(room)s”.", name=data.get("name", ""), room=data.get("room", ""))]
@@ -177,6 +217,9 @@ def email_text(notification, user):
     if kind == "lesson_assigned":
         return (
             _("%(portal)s: something to read from your counselor", portal=name),
-            [_("Your counselor suggested something for you to read. Please sign in to see it.")],
+            [
+                _("Your counselor suggested something for you to read. Please sign in to see it."),
+                *_due_line(notification.data or {}, user),
+            ],
         )
     return _("%(portal)s: a new notice", portal=name), [_("You have a new notice. Please sign in to see it.")]

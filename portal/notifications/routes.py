@@ -26,14 +26,9 @@ def bell():
 @bp.get("/")
 @login_required
 def index():
-    """Newest first. Opening the page is what "seen" means, so the items shown are marked read
-    (their "New" tag stays on this showing); it works the same with or without JavaScript."""
-    items = services.visible_notifications(current_user)
-    unread = {n.id for n in items if n.read_at is None}
-    entries = [(n, kinds.describe(n, current_user)) for n in items]
-    html = render_template("notifications/index.html", entries=entries, unread=unread, form=ConfirmForm())
-    services.mark_read(current_user, items)
-    return html
+    """Newest first. Opening the page is what "seen" means, so the items shown are marked read;
+    it works the same with or without JavaScript."""
+    return _shown_and_read("notifications/index.html", services.visible_notifications(current_user), form=ConfirmForm())
 
 
 @bp.get("/<int:notification_id>")
@@ -42,13 +37,29 @@ def show(notification_id):
     notification = services.get_visible(current_user, notification_id)
     if notification is None:
         abort(404)
-    html = render_template(
-        "notifications/show.html",
-        notification=notification,
-        lines=kinds.describe(notification, current_user),
-    )
-    services.mark_read(current_user, [notification])
-    return html
+    return _shown_and_read("notifications/show.html", [notification])
+
+
+def _entry(notification):
+    """What a page shows of one notice, read before it is marked read (its "New" tag stays on
+    this showing)."""
+    return {
+        "id": notification.id,
+        "url": notification.url or url_for("notifications.show", notification_id=notification.id),
+        "own_url": bool(notification.url),
+        "created_at": notification.created_at,
+        "lines": kinds.describe(notification, current_user),
+        "source": kinds.source(notification),
+        "unread": notification.read_at is None,
+    }
+
+
+def _shown_and_read(template, notifications, **context):
+    """Render these notices, marked read first so that the bell in this page's header already
+    counts only what is still unread."""
+    entries = [_entry(n) for n in notifications]
+    services.mark_read(current_user, notifications)
+    return render_template(template, entries=entries, **context)
 
 
 @bp.post("/<int:notification_id>/read")

@@ -329,6 +329,16 @@ def _absolute(path):
     return current_app.config["PORTAL_BASE_URL"].rstrip("/") + path
 
 
+def _email_link(row):
+    """The link an email gives for a notice: its own (a session page), the notice when its own
+    would name something, the list when it has none."""
+    if row.url and row.kind not in kinds.NAMING_LINKS:
+        return _absolute(row.url)
+    if row.url:
+        return _absolute(internal_path("notifications.show", notification_id=row.id))
+    return _absolute(internal_path("notifications.index"))
+
+
 def _email_one(user, row):
     with force_locale(user.locale or "en"):
         subject, lines = kinds.email_text(row, user)
@@ -338,7 +348,7 @@ def _email_one(user, row):
             "email/notification.txt",
             user=user,
             lines=lines,
-            link=_absolute(row.url or internal_path("notifications.index")),
+            link=_email_link(row),
             preference_link=page,
             topic_label=kinds.TOPICS[topic].label,
         )
@@ -385,7 +395,7 @@ def _email_digest(user, rows):
         items = []
         for row in rows:
             _subject, lines = kinds.email_text(row, user)
-            items.append({"lines": lines, "link": _absolute(row.url or internal_path("notifications.index"))})
+            items.append({"lines": lines, "link": _email_link(row)})
         page, headers = unsubscribe_links(user, kinds.DIGEST)
         subject = ngettext(
             "%(portal)s: %(num)d new notice",

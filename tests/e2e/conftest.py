@@ -8,6 +8,7 @@ import os
 import shutil
 import socket
 import threading
+from pathlib import Path
 
 import pytest
 from werkzeug.serving import make_server
@@ -33,6 +34,14 @@ def pytest_collection_modifyitems(config, items):
         if "/e2e/" in str(item.fspath):
             item.add_marker(pytest.mark.e2e)
             item.add_marker(pytest.mark.xdist_group("e2e"))
+
+
+def screenshot(page, name):
+    """Save a full-page screenshot when E2E_SCREENSHOTS names a folder (for looking by hand)."""
+    folder = os.environ.get("E2E_SCREENSHOTS") or os.environ.get("NOTIFICATION_SCREENSHOTS")
+    if folder:
+        Path(folder).mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(Path(folder) / f"{name}.png"), full_page=True)
 
 
 def _free_port():

@@ -5,6 +5,7 @@ from portal.extensions import db
 from portal.lessons import services
 from portal.lessons.loader import load_curriculum
 from portal.security import Role
+from tests.e2e.conftest import screenshot
 from tests.factories import link_family, make_client, make_user
 
 
@@ -40,7 +41,23 @@ def test_counselor_assigns_with_the_picker_and_sees_completion_only_when_shared(
     browser_login(family, "pat@example.org")
     panel = family.locator("#from-your-counselor")
     assert "Have a look before Tuesday." in panel.inner_text()
+    assert family.locator("#notification-bell").get_attribute("aria-label") == "Notifications, 1 unread"
     assert_accessible(family)
+    screenshot(family, "dashboard-assigned-lesson")
+
+    # The notification centre says it too, and links to the lesson.
+    family.locator("#notification-bell").click()
+    family.wait_for_url("**/notifications/")
+    (item,) = family.locator("main .notice-item").all()
+    text = item.inner_text()
+    assert "From your counselor" in text and "Your counselor suggested “Why trust breaks”." in text
+    assert "Have a look before Tuesday." in text and "New" in text
+    assert family.locator("#notification-bell").get_attribute("aria-label") == "Notifications, none unread"
+    assert_accessible(family)
+    screenshot(family, "notification-centre-assigned-lesson")
+    item.get_by_role("link", name="Your counselor suggested “Why trust breaks”.").click()
+    family.wait_for_url("**/lessons/read/why-trust-breaks")
+    family.goto("/dashboard")
     panel.locator("a", has_text="Why trust breaks").click()
     family.wait_for_url("**/lessons/read/why-trust-breaks")
     family.click("text=Mark this lesson complete")

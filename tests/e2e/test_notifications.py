@@ -6,10 +6,8 @@ digest, two more changes give no email until the digest, which is one email for 
 email's preference link works without signing in.
 """
 
-import os
 import re
 from datetime import time
-from pathlib import Path
 
 from portal.calendar.schedule import occurrences_of
 from portal.extensions import db
@@ -17,14 +15,9 @@ from portal.notifications.models import Notification
 from portal.notifications.services import send_digests
 from portal.security import Role
 from tests.calendar.conftest import make_series
+from tests.e2e.conftest import screenshot as _shot
 from tests.factories import link_family, make_client, make_program, make_user
-
-
-def _shot(page, name):
-    """Save a full-page screenshot when NOTIFICATION_SCREENSHOTS names a folder (for looking by hand)."""
-    folder = os.environ.get("NOTIFICATION_SCREENSHOTS")
-    if folder:
-        page.screenshot(path=str(Path(folder) / f"{name}.png"), full_page=True)
+from tests.mail.conftest import smtp  # noqa: F401 — the real SMTP server on loopback
 
 
 def _people():
@@ -52,12 +45,17 @@ def _sign_out(page):
     page.wait_for_load_state("load")
 
 
-def _to(outbox, email):
-    return [m for m in outbox() if m["To"] == email]
+def _to(server, email):
+    """What the SMTP server received for `email`, after a delivery of the mail queue."""
+    return [m for m in server.delivered() if m["To"] == email]
 
 
 def test_a_moved_session_reaches_the_family_once_in_the_portal_and_by_email_then_by_digest(
-    page, live_server, browser_login, assert_accessible, outbox
+    page,
+    live_server,
+    browser_login,
+    assert_accessible,
+    smtp,  # noqa: F811
 ):
     (series_id, family_id), keys = _people()
     browser_login(page, "counselor@example.org")
@@ -81,7 +79,7 @@ def test_a_moved_session_reaches_the_family_once_in_the_portal_and_by_email_then
     page.reload()
     assert page.locator("#notification-bell").get_attribute("aria-label") == "Notifications, none unread"
 
-    (email,) = _to(outbox, "family@example.org")
+    (email,) = _to(smtp, "family@example.org")
     assert email["Subject"] == "Family session: a change"
     assert "6:30 PM" in email.get_content() and "Sam" not in email.get_content()
 
@@ -100,12 +98,12 @@ def test_a_moved_session_reaches_the_family_once_in_the_portal_and_by_email_then
     _move(page, series_id, keys[2], "17:00")
     _move(page, series_id, keys[3], "20:00")
     _sign_out(page)
-    assert len(_to(outbox, "family@example.org")) == 1
+    assert len(_to(smtp, "family@example.org")) == 1
     assert db.session.query(Notification).filter_by(user_id=family_id).count() == 3
     assert send_digests() == 1
     assert send_digests() == 0
     db.session.remove()
-    digest = _to(outbox, "family@example.org")[-1]
+    digest = _to(smtp, "family@example.org")[-1]
     assert digest["Subject"] == "Family Bridge: 2 new notices"
     body = digest.get_content()
     assert "4:00 PM" in body and "7:00 PM" in body and "Sam" not in body

@@ -63,13 +63,18 @@ def local_datetime(value, format="medium"):
     return format_datetime(value, format) if value else ""
 
 
+NARROW_SPACE = "\u202f"
+
+
 def message_time(value):
     """When a chat message was posted: medium date and short time in the viewer's locale and time
     zone ("Nov 30, 2026, 9:22 AM"), the same format static/js/rooms/render.js gives new messages."""
     if not value:
         return ""
     pattern = get_datetime_format("medium", locale=get_locale() or "en")
-    return pattern.replace("{1}", format_date(value, "medium")).replace("{0}", format_time(value, "short"))
+    text = pattern.replace("{1}", format_date(value, "medium")).replace("{0}", format_time(value, "short"))
+    # CLDR puts a narrow no-break space before AM/PM, browsers' Intl a plain one: both say it plainly
+    return text.replace(NARROW_SPACE, " ")
 
 
 def register(app):

@@ -165,3 +165,40 @@ def test_edit_and_delete_own_message_reach_the_other_reader(people, open_page):
     alice.once("dialog", lambda dialog: dialog.accept())
     alice.locator("li.msg[data-id]", has_text="Hello everyone").get_by_role("button", name="Delete").click()
     bea.locator(".msg-body", has_text="Hello everyone").wait_for(state="detached")
+
+
+def _server_times(page):
+    """{message id: the time text} as the server renders the room page (no script run)."""
+    import re
+
+    html = page.request.get("/rooms/welcome").text()
+    found = re.findall(r'id="m-(\d+)".*?<time datetime="[^"]+">([^<]+)</time>', html, flags=re.S)
+    return {int(message_id): text for message_id, text in found}
+
+
+def test_history_and_live_messages_show_one_time_format_in_the_readers_zone(people, open_page):
+    """History is rendered by the server (Babel), live messages by render.js (Intl): the same text
+    for the same message, in the reader's language and time zone (Tokyo here, a day ahead of UTC)."""
+    from datetime import UTC, datetime
+
+    from portal.rooms.services import post_message
+
+    people["alice"].timezone = "Asia/Tokyo"
+    room = db.session.scalar(db.select(Room).filter_by(slug="welcome"))
+    old = post_message(people["bea"], room, "From yesterday", "33333333-3333-4333-8333-333333333333", lambda _id: 0)
+    db.session.get(Message, old.message.id).created_at = datetime(2026, 11, 30, 15, 14, tzinfo=UTC)
+    db.session.commit()
+    old_id = old.message.id
+    alice = open_page("alice@example.org")
+    _wait_online(alice)
+    shown_old = alice.locator(f"#m-{old_id} time").inner_text()
+    assert shown_old == "Dec 1, 2026, 12:14 AM"  # 15:14 UTC in Tokyo, a plain space before AM
+    assert _server_times(alice)[old_id] == shown_old
+
+    _send(alice, "Live hello")
+    live = alice.locator("li.msg[data-id]", has_text="Live hello")  # acked, not pending
+    live.wait_for()
+    live_id = int(live.get_attribute("data-id"))
+    shown_live = live.locator("time").inner_text()  # built by render.js
+    assert _server_times(alice)[live_id] == shown_live  # the server's text for the same message
+    assert "/" not in shown_live

@@ -18,6 +18,11 @@ export function createView(root, room) {
   let hasMore = room.hasMore;
   let typingTimer = null;
 
+  // The server's format (portal/templating.py message_time): a plain space before AM/PM.
+  function messageTime(iso) {
+    return timeFormat.format(new Date(iso)).replace(/\u202f/g, " ");
+  }
+
   function ids() {
     return Array.prototype.map.call(list.querySelectorAll("li.msg[data-id]"), function (li) { return Number(li.dataset.id); });
   }
@@ -39,7 +44,7 @@ export function createView(root, room) {
     author.textContent = m.author.display_name;
     const time = document.createElement("time");
     time.dateTime = m.created_at;
-    time.textContent = timeFormat.format(new Date(m.created_at));
+    time.textContent = messageTime(m.created_at);
     meta.append(author, " ");
     if (m.author_badge) {
       const badge = document.createElement("span");

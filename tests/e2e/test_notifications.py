@@ -116,3 +116,33 @@ def test_a_moved_session_reaches_the_family_once_in_the_portal_and_by_email_then
     page.get_by_role("button", name="Turn off these emails").click()
     page.wait_for_selector("text=you will no longer receive these emails")
     assert_accessible(page)
+
+
+def test_the_bell_and_the_centre_work_without_javascript(browser, live_server, browser_login):
+    """With scripts off the page is the same: the bell counts on every full page load, the list
+    shows the notice and, once seen, the bell says none."""
+    (series_id, family_id), keys = _people()
+    from portal.auth.models import User
+    from portal.calendar.models import SessionSeries
+    from portal.calendar.services import cancel_one
+
+    series = db.session.get(SessionSeries, series_id)
+    counselor = db.session.scalar(db.select(User).filter_by(email="counselor@example.org"))
+    cancel_one(counselor, series, occurrences_of(series)[1].original_start, "Holiday")
+    db.session.remove()
+
+    context = browser.new_context(
+        base_url=live_server.base_url, viewport={"width": 390, "height": 844}, java_script_enabled=False
+    )
+    page = context.new_page()
+    browser_login(page, "family@example.org")
+    assert page.locator("#notification-bell").get_attribute("aria-label") == "Notifications, 1 unread"
+    page.goto("/calendar/")
+    assert page.locator("#notification-bell .bell-count").inner_text() == "1"
+    page.locator("#notification-bell").click()
+    page.wait_for_url("**/notifications/")
+    assert "is cancelled" in page.locator("main .notice-item").inner_text()
+    assert page.locator("#notification-bell").get_attribute("aria-label") == "Notifications, none unread"
+    page.goto("/dashboard")
+    assert page.locator("#notification-bell .bell-count").is_hidden()
+    context.close()

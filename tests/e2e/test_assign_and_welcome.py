@@ -41,6 +41,8 @@ def test_counselor_assigns_with_the_picker_and_sees_completion_only_when_shared(
     browser_login(family, "pat@example.org")
     panel = family.locator("#from-your-counselor")
     assert "Have a look before Tuesday." in panel.inner_text()
+    family.locator("#start-here a[href='#from-your-counselor']").click()  # a first visit points to it
+    assert family.evaluate("location.hash") == "#from-your-counselor"
     assert family.locator("#notification-bell").get_attribute("aria-label") == "Notifications, 1 unread"
     assert_accessible(family)
     screenshot(family, "dashboard-assigned-lesson")

@@ -132,3 +132,14 @@ def test_a_failing_notice_leaves_the_assignment_standing(setup, counselor, monke
     rows = assignments.assign(counselor, sam, [pat.id], ["trusting-lesson-1"])
     assert rows and assignments.for_family_member(pat)
     assert _notices(pat) == []
+
+
+def test_a_first_visit_welcome_points_to_what_the_counselor_suggested(client, auth, setup, counselor):
+    module, sam, pat, robin, _ = setup
+    auth.login(pat.email)
+    html = client.get("/dashboard").get_data(as_text=True)
+    assert "Start here" in html and 'href="#from-your-counselor"' not in html
+    assignments.assign(counselor, sam, [pat.id], ["trusting-lesson-1"])
+    html = client.get("/dashboard").get_data(as_text=True)
+    welcome = html.split('id="start-here"')[1].split("</section>")[0]
+    assert 'href="#from-your-counselor"' in welcome and 'id="from-your-counselor"' in html

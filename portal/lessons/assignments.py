@@ -17,14 +17,16 @@ from dataclasses import dataclass
 
 import sqlalchemy as sa
 from blinker import Namespace
+from flask_babel import force_locale
 
 from portal import audit
 from portal.care import access
 from portal.clock import utcnow
 from portal.extensions import db
-from portal.lessons import picker, services
+from portal.lessons import picker, services, translations
 from portal.lessons import worksheets as worksheet_data
-from portal.lessons.models import Assignment, LessonProgress
+from portal.lessons.content import TRANSLATED_LOCALES
+from portal.lessons.models import Assignment, Lesson, LessonProgress, Module
 from portal.sanitize import plain_text
 
 signals = Namespace()
@@ -90,6 +92,35 @@ def assign(counselor, client, user_ids, targets, note="", due_on=None):
             assignment_ids=[r.id for r in created],
         )
     return created
+
+
+def titles_for(user, picks):
+    """The titles in the reader's language, as their notice will be read: a worksheet's from the
+    catalogue, a lesson's or module's from its current translation (else the English)."""
+    locale = user.locale or "en"
+    with force_locale(locale):
+        titles = [str(pick.title) for pick in picks]
+    if locale not in TRANSLATED_LOCALES:
+        return titles
+    lesson_ids = dict(
+        db.session.execute(
+            sa.select(Lesson.slug, Lesson.id).where(Lesson.slug.in_([p.slug for p in picks if p.kind == "lesson"]))
+        ).all()
+    )
+    module_ids = dict(
+        db.session.execute(
+            sa.select(Module.slug, Module.id).where(Module.slug.in_([p.slug for p in picks if p.kind == "module"]))
+        ).all()
+    )
+    lessons = translations.lesson_translations(lesson_ids.values(), locale) if lesson_ids else {}
+    modules = translations.module_titles(module_ids.values(), locale) if module_ids else {}
+    for index, pick in enumerate(picks):
+        if pick.kind == "lesson":
+            translated = translations.current_text(lessons, lesson_ids.get(pick.slug))
+            titles[index] = translated.title if translated else titles[index]
+        elif pick.kind == "module":
+            titles[index] = modules.get(module_ids.get(pick.slug), titles[index])
+    return titles
 
 
 def withdraw(counselor, client, assignment_id):

@@ -14,7 +14,7 @@ import sqlalchemy as sa
 
 from portal.auth.models import User
 from portal.extensions import db
-from portal.lessons import picker
+from portal.lessons import assignments, picker
 from portal.lessons.assignments import assigned
 from portal.lessons.models import Assignment
 from portal.notifications.services import internal_path, notify
@@ -61,7 +61,7 @@ def _notify_member(user, rows, known):
         KIND,
         url=url,
         client_id=first.client_id,
-        titles=[pick.title for pick in picks],
+        titles=assignments.titles_for(user, picks),
         modules=[pick.kind == "module" for pick in picks],
         due=dues[0].isoformat() if dues else None,
         note=first.note or None,

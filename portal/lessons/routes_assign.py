@@ -70,8 +70,8 @@ def from_your_counselor_panel(user):
     if not items:
         return None
     rows = []
-    for item in items:
-        label = item.pick.title
+    titles = assignments.titles_for(user, [item.pick for item in items])
+    for item, label in zip(items, titles, strict=True):
         if item.pick.kind == "module":
             label = _("%(title)s (the whole module)", title=label)
         details = []

@@ -143,3 +143,27 @@ def test_a_first_visit_welcome_points_to_what_the_counselor_suggested(client, au
     html = client.get("/dashboard").get_data(as_text=True)
     welcome = html.split('id="start-here"')[1].split("</section>")[0]
     assert 'href="#from-your-counselor"' in welcome and 'id="from-your-counselor"' in html
+
+
+def test_a_spanish_reader_reads_the_titles_in_spanish(client, auth, counselor):
+    """The counselor works in English; the notice is in the reader's language, titles included."""
+    from portal.lessons import translations
+    from portal.lessons.loader import load_curriculum
+    from portal.lessons.models import Lesson
+
+    load_curriculum()
+    lessons = db.session.scalars(sa.select(Lesson).order_by(Lesson.id)).all()
+    found = translations.lesson_translations([lesson.id for lesson in lessons], "es")
+    lesson = next(lesson for lesson in lessons if translations.current_text(found, lesson.id))
+    spanish_title = translations.current_text(found, lesson.id).title
+    assert spanish_title != lesson.title
+    sam = make_client(counselor=counselor, full_name="Sam Rivera")
+    lectora = make_user(email="lectora@example.org", display_name="Lectora")
+    lectora.locale = "es"
+    link_family(lectora, sam, witness=counselor)
+    assignments.assign(counselor, sam, [lectora.id], [lesson.slug, "worksheet:rewards-list"])
+    (notice,) = _notices(lectora)
+    assert notice.data["titles"] == [spanish_title, "Mi lista de recompensas"]
+    auth.login(lectora.email)
+    panel = client.get("/dashboard").get_data(as_text=True).split('id="from-your-counselor"')[1]
+    assert spanish_title in panel and "Mi lista de recompensas" in panel and lesson.title not in panel

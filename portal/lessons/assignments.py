@@ -102,16 +102,8 @@ def titles_for(user, picks):
         titles = [str(pick.title) for pick in picks]
     if locale not in TRANSLATED_LOCALES:
         return titles
-    lesson_ids = dict(
-        db.session.execute(
-            sa.select(Lesson.slug, Lesson.id).where(Lesson.slug.in_([p.slug for p in picks if p.kind == "lesson"]))
-        ).all()
-    )
-    module_ids = dict(
-        db.session.execute(
-            sa.select(Module.slug, Module.id).where(Module.slug.in_([p.slug for p in picks if p.kind == "module"]))
-        ).all()
-    )
+    lesson_ids = _ids_by_slug(Lesson, [p.slug for p in picks if p.kind == "lesson"])
+    module_ids = _ids_by_slug(Module, [p.slug for p in picks if p.kind == "module"])
     lessons = translations.lesson_translations(lesson_ids.values(), locale) if lesson_ids else {}
     modules = translations.module_titles(module_ids.values(), locale) if module_ids else {}
     for index, pick in enumerate(picks):
@@ -121,6 +113,12 @@ def titles_for(user, picks):
         elif pick.kind == "module":
             titles[index] = modules.get(module_ids.get(pick.slug), titles[index])
     return titles
+
+
+def _ids_by_slug(model, slugs):
+    if not slugs:
+        return {}
+    return dict(db.session.execute(sa.select(model.slug, model.id).where(model.slug.in_(slugs))).all())
 
 
 def withdraw(counselor, client, assignment_id):

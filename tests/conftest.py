@@ -176,12 +176,17 @@ def _cheap_password_hashing(request, monkeypatch):
 
 class DatabaseSnapshot:
     """Every row of every table, taken once, put back in a few milliseconds (SQLite: the backup
-    API into the test's database file; PostgreSQL: the rows inserted again, sequences moved on)."""
+    API into the test's database file; PostgreSQL: the rows inserted again, sequences moved on).
+
+    The rows are in primary-key order: tests take "the first series" from them, and PostgreSQL
+    returns an unordered scan in whatever order the heap holds (a row can land in space an
+    earlier test's DELETE freed), so without it that was sometimes the in-person group."""
 
     def __init__(self, database_url):
         self.url = sa.make_url(database_url)
         self.rows = {
-            t.name: [dict(r._mapping) for r in db.session.execute(t.select())] for t in db.metadata.sorted_tables
+            t.name: [dict(r._mapping) for r in db.session.execute(t.select().order_by(*t.primary_key))]
+            for t in db.metadata.sorted_tables
         }
         db.session.remove()
         self.copy = None

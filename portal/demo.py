@@ -10,10 +10,19 @@ DEMO_ACCOUNTS = [
     ("family@example.org", "Jordan (family)", {Role.FAMILY}),
     ("familia@example.org", "Lucía (familia)", {Role.FAMILY}),
     ("family2@example.org", "Alex (family)", {Role.FAMILY}),
-    ("moderator@example.org", "Morgan (moderator)", {Role.MODERATOR}),
-    ("counselor@example.org", "Casey (counselor)", {Role.COUNSELOR}),
-    ("admin@example.org", "Avery (admin)", {Role.ADMIN}),
+    ("moderator@example.org", "Morgan", {Role.MODERATOR}),
+    ("counselor@example.org", "Casey", {Role.COUNSELOR}),
+    ("admin@example.org", "Avery", {Role.ADMIN}),
 ]
+
+# Names earlier seeds gave the staff accounts, before display names could no longer claim a
+# role (staff are shown with a badge from their role). An account that still carries exactly
+# its old name gets the new one; a name a person chose since is kept.
+FORMER_NAMES = {
+    "moderator@example.org": "Morgan (moderator)",
+    "counselor@example.org": "Casey (counselor)",
+    "admin@example.org": "Avery (admin)",
+}
 
 # The language each demo account starts in (only when it is created: a person may change it since).
 DEMO_LOCALES = {"familia@example.org": "es"}
@@ -26,7 +35,9 @@ def seed(password):
     accounts = {}
     for email, name, roles in DEMO_ACCOUNTS:
         locale = DEMO_LOCALES.get(email, "en")
-        accounts[email] = auth_services.ensure_demo_user(email, name, roles, password, locale=locale)
+        accounts[email] = auth_services.ensure_demo_user(
+            email, name, roles, password, locale=locale, former_name=FORMER_NAMES.get(email)
+        )
     db.session.commit()
     lines = [f"account {email} ({', '.join(sorted(roles))})" for email, _, roles in DEMO_ACCOUNTS]
     for feature in FEATURE_SEEDS:

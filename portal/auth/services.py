@@ -73,9 +73,11 @@ def check_login(email, password):
     return user, None
 
 
-def ensure_demo_user(email, display_name, roles, password, locale="en"):
+def ensure_demo_user(email, display_name, roles, password, locale="en", former_name=None):
     """Create or refresh a demo account: verified, established, with exactly these roles. The
-    language is set when the account is created; a language the person chose since is kept."""
+    language is set when the account is created; a language the person chose since is kept.
+    An account still named exactly `former_name` (an earlier seed's name) gets `display_name`;
+    any other name was chosen by a person and stays."""
     user = find_user_by_email(email)
     if user is None:
         user = create_user(email, password, display_name, roles, verified=True)
@@ -83,6 +85,8 @@ def ensure_demo_user(email, display_name, roles, password, locale="en"):
         audit.record("user.created", actor=None, obj=None, object_type="users", detail={"via": "seed-demo"})
     elif not verify_password(user.password_hash, password):
         user.password_hash = hash_password(password)
+    if former_name is not None and user.display_name == former_name:
+        user.display_name = display_name
     user.active = True
     user.established = True
     user.email_verified_at = user.email_verified_at or utcnow()

@@ -5,8 +5,11 @@ account page says why a name is refused."""
 import html
 
 import pytest
+import sqlalchemy as sa
 
+from portal.auth.models import User
 from portal.auth.names import chosen_name_problems, name_key, name_taken, reserved_word_in
+from portal.demo import DEMO_ACCOUNTS
 from portal.extensions import db
 from portal.rooms.models import WatchedWord
 from portal.security import Role
@@ -132,7 +135,7 @@ def test_a_watched_word_in_a_new_name_is_refused_with_a_reason(app, welcome):
 
 
 def test_keeping_an_existing_name_is_allowed(app):
-    staff = make_user(display_name="Morgan (moderator)", roles=(Role.MODERATOR,))  # demo-style name
+    staff = make_user(display_name="Morgan (moderator)", roles=(Role.MODERATOR,))  # a name from before the rules
     response = save_name(app, staff, "morgan (moderator)")
     assert response.status_code == 302
 
@@ -143,3 +146,28 @@ def test_hostile_and_oversized_names_are_refused_without_error(app):
         response = save_name(app, person, name)
         assert response.status_code in (302, 422)
         assert "<script>alert(1)</script>" not in response.get_data(as_text=True)
+
+
+# --- the demo accounts -------------------------------------------------------------------------
+
+
+def test_every_demo_display_name_passes_the_rules_a_person_signing_up_meets(app, req):
+    """The demo's staff are shown with a badge from their role, like everyone's staff: their
+    names claim nothing ("Morgan", not "Morgan (moderator)") and pass the sign-up form's check."""
+    names = [name for _email, name, _roles in DEMO_ACCOUNTS]
+    for name in names:
+        assert chosen_name_problems(name) == [], name
+    assert len({name_key(name) for name in names}) == len(names)  # no two look the same either
+
+
+def test_seed_demo_renames_an_old_demo_staff_name_and_keeps_a_name_a_person_chose(app, runner):
+    kept = make_user(email="counselor@example.org", display_name="Casey R.", roles=(Role.COUNSELOR,))
+    for email, old in (("moderator@example.org", "Morgan (moderator)"), ("admin@example.org", "Avery (admin)")):
+        make_user(email=email, display_name=old, roles=(Role.MODERATOR,))
+    result = runner.invoke(args=["seed-demo"])
+    assert result.exit_code == 0, result.output
+    runner.invoke(args=["seed-demo"])
+    names = dict(db.session.execute(sa.select(User.email, User.display_name)).all())
+    assert names["moderator@example.org"] == "Morgan" and names["admin@example.org"] == "Avery"
+    assert names["counselor@example.org"] == "Casey R." == kept.display_name  # never undo a person's choice
+    assert db.session.scalar(sa.select(User.name_key).filter_by(email="moderator@example.org")) == "morgan"

@@ -34,7 +34,7 @@ def posted(result, payload):
     again would cost two statements before the broadcast."""
     author_id = payload["author"]["id"]
     if result.held:
-        held_message(author_id, payload | {"crisis": True} if result.crisis else payload)
+        held_message(author_id, payload, crisis=result.crisis)
         moderation_alert({"kind": "held", "priority": False, "room": payload["room"], "message": payload})
     else:
         message(payload)
@@ -105,9 +105,10 @@ def moderation_alert(item):
     _emit("moderation_alert", item, MODERATORS)
 
 
-def held_message(author_id, payload):
-    """Tell the author (all their tabs) that a message waits for review."""
-    _emit("held", payload, user_channel(author_id))
+def held_message(author_id, payload, crisis=False, sid=None):
+    """Tell the author that a message waits for review (`"crisis": true` when staff keep it for
+    a crisis): all their tabs, or (`sid`: a `join` catching up) the one socket that joined."""
+    _emit("held", payload | {"crisis": True} if crisis else payload, sid or user_channel(author_id))
 
 
 def delivery_paused_to(sid):

@@ -316,15 +316,21 @@ def _visible_in(room):
 
 def page(room, viewer, before_id=None, limit=services.JOIN_LATEST):
     """The room page in one statement: (the newest `limit` visible messages [before before_id],
-    oldest first; has_more; {id: conversation}; the pinned messages, newest pin first)."""
+    oldest first; has_more; {id: conversation}; the pinned messages, newest pin first; the
+    viewer's own posts still in review, as (message, crisis), oldest first — on the latest page)."""
     window = sa.select(Message.id).where(*_visible_in(room))
     if before_id is not None:
         window = window.where(Message.id < before_id)
     window = window.order_by(Message.id.desc()).limit(limit + 1)
     pinned = sa.select(Pin.message_id).where(Pin.room_id == room.id)
+    wanted = sa.and_(*_visible_in(room), sa.or_(Message.id.in_(window), Message.id.in_(pinned)))
+    if before_id is None:
+        wanted = sa.or_(wanted, Message.id.in_(services.held_window(viewer, room)))
     statement = (
-        sa.select(Message, *_context_columns(viewer), Message.id.in_(window).label("in_window"))
-        .where(*_visible_in(room), sa.or_(Message.id.in_(window), Message.id.in_(pinned)))
+        sa.select(
+            Message, *_context_columns(viewer), Message.id.in_(window).label("in_window"), services.kept_for_crisis()
+        )
+        .where(wanted)
         .options(
             joinedload(Message.author).lazyload(User.role_rows),
             with_expression(Message.author_staff_role, services._staff_role_of_author()),
@@ -332,12 +338,14 @@ def page(room, viewer, before_id=None, limit=services.JOIN_LATEST):
         .order_by(Message.id.desc())
     )
     rows = db.session.execute(statement).unique().all()
+    held = [(row.Message, bool(row.crisis)) for row in reversed(rows) if not row.Message.is_visible]
+    rows = [row for row in rows if row.Message.is_visible]
     words = services.watched_words()
     in_window = [row for row in rows if row.in_window]
     shown = in_window[:limit]
     convo = {row.Message.id: _context_of(row, words) for row in shown}
     pins = [row.Message for row in sorted((r for r in rows if r.pin_id is not None), key=lambda r: -r.pin_id)]
-    return [row.Message for row in reversed(shown)], len(in_window) > limit, convo, pins
+    return [row.Message for row in reversed(shown)], len(in_window) > limit, convo, pins, held
 
 
 def context(messages, viewer):

@@ -259,12 +259,15 @@ def on_join(user, payload, rules):
     # Everything read from the rows before mark_read commits: the commit expires them, and each
     # message would then be loaded again, one statement apiece (50 per join).
     message_data = services.payloads(messages)
+    held = [(services.message_payload(m), crisis) for m, crisis in services.held_for_author(user, room)]
     room_data, may_post = room.as_payload(), _may_post(user, room, rules)
     presence.store().enter(slug, request.sid, user.id)
     seen = messages[-1].id if messages else after_id
     if seen:
         services.mark_read(user, room, seen)
     announce_presence(slug)
+    for payload, crisis in held:  # the person's own posts still in review: only they see them
+        broadcast.held_message(user.id, payload, crisis=crisis, sid=request.sid)
     room_data |= {
         "online": _online_names(slug),
         "may_post": may_post,

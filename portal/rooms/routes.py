@@ -163,13 +163,15 @@ def _replying_to(room, value):
 def _room_page(room, rules, form=None, error=None, support=False, before_id=None, status=200, reply_to=None):
     """The room: its latest messages (or those before `before_id`, for reading without
     JavaScript) and the composer, which is a plain form that rooms.js takes over."""
-    # the messages with their replies, reactions and pins, in one statement (conversation.page)
-    messages, has_more, convo, pins = conversation.page(room, current_user, before_id=before_id)
+    # the messages with their replies, reactions and pins, and the reader's own posts still in
+    # review (only the author sees them), in one statement (conversation.page)
+    messages, has_more, convo, pins, held = conversation.page(room, current_user, before_id=before_id)
     if form is None:
         form = MessageForm(formdata=None)
     form.client_id.data = _usable_client_id(form.client_id.data)
     flagged = session.pop(SUPPORT_KEY) if SUPPORT_KEY in session else False  # no session write otherwise
     may_post = _may_post(room, rules)
+    kept_for_crisis = any(crisis for _message, crisis in held)
     return render_template(
         "rooms/room.html",
         room=room,
@@ -185,7 +187,10 @@ def _room_page(room, rules, form=None, error=None, support=False, before_id=None
         max_body=services.MAX_BODY,
         form=form,
         error=error,
-        show_support=support or flagged,
+        show_support=support or flagged or kept_for_crisis,
+        support_alert=support or flagged,
+        kept_for_crisis=kept_for_crisis,
+        held=held,
         convo=convo,
         reactions=conversation.REACTIONS,
         reaction_labels={kind.value: str(label) for kind, label in conversation.REACTIONS.items()},

@@ -16,6 +16,7 @@ from portal.rooms import access, guidelines, wordlists
 from portal.rooms import crisis as crisis_alerts
 from portal.rooms.errors import RoomError
 from portal.rooms.models import (
+    CrisisAlert,
     Flag,
     FlagKind,
     GuidelinesAcceptance,
@@ -187,6 +188,39 @@ def missed_messages(slug, after_id, since):
     if after_id is not None:
         newer = sa.or_(Message.id > after_id, newer)
     return payloads(db.session.scalars(_visible(room).where(newer).order_by(Message.id)).all())
+
+
+HELD_SHOWN = 20  # the author's own held posts shown back to them (the newest)
+
+
+def held_window(user, room):
+    """The ids of the person's own posts in this room still waiting for review (the newest
+    HELD_SHOWN): the author keeps seeing them — after a reload, on another device, in a `join` —
+    and nobody else does (`_visible`)."""
+    return (
+        sa.select(Message.id)
+        .where(
+            Message.room_id == room.id,
+            Message.author_id == user.id,
+            Message.status == MessageStatus.HELD,
+            Message.removed_at.is_(None),
+        )
+        .order_by(Message.id.desc())
+        .limit(HELD_SHOWN)
+    )
+
+
+def kept_for_crisis():
+    """Whether staff keep the message for a crisis (it raised a crisis alert), as a column."""
+    return sa.exists().where(CrisisAlert.message_id == Message.id).label("crisis")
+
+
+def held_for_author(user, room):
+    """The person's own held posts in this room, oldest first, each as (message, crisis)."""
+    rows = db.session.execute(
+        sa.select(Message, kept_for_crisis()).where(Message.id.in_(held_window(user, room))).order_by(Message.id)
+    ).all()
+    return [(message, bool(crisis)) for message, crisis in rows]
 
 
 def join_messages(room, after_id):

@@ -202,3 +202,36 @@ def test_history_and_live_messages_show_one_time_format_in_the_readers_zone(peop
     shown_live = live.locator("time").inner_text()  # built by render.js
     assert _server_times(alice)[live_id] == shown_live  # the server's text for the same message
     assert "/" not in shown_live
+
+
+def test_a_held_crisis_post_stays_in_its_authors_view_after_a_reload_until_released(
+    people, open_page, assert_accessible
+):
+    """The author keeps seeing the post staff keep for a crisis — after a reload, with the support
+    panel and its numbers — and it turns into an ordinary message when a moderator releases it;
+    the other reader sees nothing of it until then, reload or not."""
+    alice, bea = open_page("alice@example.org"), open_page("bea@example.org")
+    _wait_online(alice)
+    _wait_online(bea)
+    _send(alice, "I don't want to live anymore")
+    alice.locator("#support-dialog").wait_for(state="visible")
+    alice.get_by_role("button", name="Close").click()
+    alice.reload()
+    held = alice.locator("#messages li.pending", has_text="live anymore")
+    held.wait_for()
+    assert "staff member" in held.locator(".pending-status").inner_text()
+    panel = alice.locator("#support-panel")
+    assert "1-800-662-4357" in panel.inner_text() and "A staff member will reach out" in panel.inner_text()
+    assert_accessible(alice)
+    bea.reload()
+    _wait_online(bea)
+    assert bea.locator("#messages", has_text="live anymore").count() == 0
+
+    message = db.session.scalar(db.select(Message).filter_by(author_id=people["alice"].id))
+    mod = open_page("mod@example.org", "/rooms/console")
+    release = mod.locator(f"form[action$='/console/messages/{message.id}']").first
+    release.locator("select").select_option("approve")
+    release.get_by_role("button", name="Apply").click()
+    alice.locator(f"#m-{message.id}", has_text="live anymore").wait_for()  # live, in place of the held item
+    assert alice.locator("#messages li.pending").count() == 0
+    bea.locator(f"#m-{message.id}", has_text="live anymore").wait_for()

@@ -212,5 +212,6 @@ def test_a_join_reads_the_latest_messages_once(app, chat, welcome):
     assert reply["ok"] is True and len(reply["messages"]) == 50
     assert reply["room"]["last_read_id"] == reply["messages"][-1]["id"]
     assert reply["room"]["may_post"] is True and reply["room"]["online"] == ["Bea"]
-    assert sum("FROM room_messages" in s for s in statements) <= 2, statements
+    # the messages, the newest id (read marker) and the joiner's own posts still in review
+    assert sum("FROM room_messages" in s for s in statements) <= 3, statements
     assert len(statements) <= 17, "\n".join(s[:120] for s in statements)

@@ -126,8 +126,11 @@ export function connect(room, view, composer) {
     view.announce(S.notice + " " + data.text);
     view.setConnection(S.notice + " " + data.text);
   });
+  // Our own post waits for review: live from any of our tabs, and again with every join (after
+  // a reload or a reconnect), so it stays in view — with the staff note for a crisis — until released.
   socket.on("held", function (m) {
-    if (m.room === slug) view.showPending({ client_id: m.client_id, body: textOf(m.body_html) }, m.crisis ? S.held_crisis : S.held);
+    if (m.room !== slug) return;
+    view.showPending({ client_id: m.client_id, body: textOf(m.body_html) }, m.crisis ? S.held_crisis : S.held);
     if (m.crisis) document.getElementById("support-held-note").classList.remove("is-hidden");
   });
   socket.on("access_ended", function (data) {

@@ -1,0 +1,148 @@
+"""Held posts (a crisis phrase, a hold word, a newcomer's first posts): their author sees them —
+live, after a reload, in the socket `join` catch-up and on the page without JavaScript — with the
+support panel when staff keep them for a crisis; every other member sees nothing of them, in any
+path, until a moderator releases them. Mentions in a held post notify no one until its release,
+and then exactly once, however many moderators press "approve" at the same time."""
+
+import re
+
+import sqlalchemy as sa
+
+from portal.extensions import db
+from portal.rooms.models import Message, MessageStatus
+from portal.security import Role
+from tests.rooms.conftest import ack, member, new_id, payloads, received
+from tests.rooms.test_form_posting import SUPPORT_NUMBERS, Person, page_of
+
+CRISIS = "I don't want to live anymore"
+STAFF_NOTE = "A staff member will reach out to you soon"
+XSS = "<img src=x onerror=alert(1)>"
+HELD_ITEM = re.compile(r'<li class="msg msg-own pending held"[^>]*data-client-id="([^"]+)".*?</li>', re.S)
+
+
+def support_panel(page):
+    """The support panel's HTML on a room page (AssertionError when there is none)."""
+    start = page.index('id="support-panel"')
+    return page[start : page.index("</section>", start)]
+
+
+def held_items(page):
+    """The author's own held posts on a room page: {client_id: the item's HTML}."""
+    return {m.group(1): m.group(0) for m in HELD_ITEM.finditer(page)}
+
+
+def send(sock, body, room="welcome"):
+    return ack(sock, "send", {"room": room, "body": body, "client_id": new_id()})
+
+
+# --- the author's view -------------------------------------------------------------------------
+
+
+def test_the_author_sees_a_crisis_post_with_the_support_panel_after_every_reload(app, chat, welcome):
+    author = member(display_name="Sam")
+    sock = chat.connect(author)
+    reply = send(sock, CRISIS + " " + XSS)
+    assert reply["error"] == "held_for_review" and reply["crisis"] is True and STAFF_NOTE in reply["message"]
+    live = {e["name"]: e["args"][0] for e in received(sock)}
+    assert live["support"]["resources"] and live["held"]["crisis"] is True
+
+    for _reload in range(2):
+        page = page_of(sock.http.get("/rooms/welcome"))
+        [item] = held_items(page).values()
+        assert reply["client_id"] in item and "live anymore" in item
+        assert "Kept for a staff member, who will reach out to you soon" in item
+        assert "<img src=x" not in page  # the body only as sanitized HTML
+        panel = support_panel(page)
+        assert all(number in panel for number in SUPPORT_NUMBERS) and STAFF_NOTE in panel
+        assert 'role="alert"' not in panel  # announced when posted, not again at every reload
+        assert f'id="m-{reply["id"]}"' not in page  # not among the room's messages
+
+
+def test_the_authors_join_catch_up_brings_back_their_held_posts_and_only_theirs(app, chat, welcome):
+    author, other = member(display_name="Sam"), member(display_name="Bea")
+    crisis = send(chat.connect(author), CRISIS)
+    newcomer = member(display_name="New", established=False)
+    waiting = send(chat.connect(newcomer), "Hello, I am new here")
+    assert waiting["error"] == "held_for_review" and "crisis" not in waiting
+    send(chat.connect(other), "A visible hello")
+
+    again = chat.connect(author)  # a reload, another device, a reconnect
+    for after_id in (None, 0, crisis["id"], 10**9):
+        joined = ack(again, "join", {"room": "welcome", "after_id": after_id})
+        assert joined["ok"] and crisis["id"] not in [m["id"] for m in joined["messages"]]  # the contract's list
+        [held] = payloads(again, "held")
+        assert (held["id"], held["client_id"], held["crisis"]) == (crisis["id"], crisis["client_id"], True)
+        assert held["author"]["id"] == author.id and "live anymore" in held["body_html"]
+    new_sock = chat.connect(newcomer)
+    assert payloads(new_sock, "held") == []  # told on joining the room, not on connecting
+    ack(new_sock, "join", {"room": "welcome"})
+    [held] = payloads(new_sock, "held")
+    assert held["id"] == waiting["id"] and "crisis" not in held
+    page = page_of(Person(app, newcomer).http.get("/rooms/welcome"))
+    assert "Waiting for a moderator's review" in page and 'id="support-panel"' not in page
+
+
+def test_the_page_without_javascript_shows_the_authors_crisis_post_until_released(app, chat, welcome):
+    author, moderator = member(display_name="Sam"), member(display_name="Mo", roles=(Role.MODERATOR,))
+    person = Person(app, author)
+    assert person.post(CRISIS).status_code == 302
+    first = page_of(person.http.get("/rooms/welcome"))
+    assert 'role="alert"' in support_panel(first)  # right after the post: announced once
+    [message] = db.session.scalars(sa.select(Message)).all()
+    for page in (first, page_of(person.http.get("/rooms/welcome"))):
+        assert message.client_id in held_items(page) and STAFF_NOTE in support_panel(page)
+
+    staff = Person(app, moderator)
+    staff.auth.post(f"/rooms/console/messages/{message.id}", {"action": "approve"}, page="/rooms/console")
+    released = page_of(person.http.get("/rooms/welcome"))
+    assert held_items(released) == {} and 'id="support-panel"' not in released
+    assert f'id="m-{message.id}"' in released
+
+
+def test_a_hidden_held_post_leaves_the_authors_view(app, chat, welcome):
+    author, moderator = member(display_name="Sam"), member(display_name="Mo", roles=(Role.MODERATOR,))
+    sock = chat.connect(author)
+    reply = send(sock, CRISIS)
+    staff = Person(app, moderator)
+    staff.auth.post(
+        f"/rooms/console/messages/{reply['id']}", {"action": "hide", "reason": "Checked in"}, page="/rooms/console"
+    )
+    page = page_of(sock.http.get("/rooms/welcome"))
+    assert held_items(page) == {} and 'id="support-panel"' not in page
+    received(sock)
+    ack(sock, "join", {"room": "welcome"})
+    assert payloads(sock, "held") == []
+
+
+# --- everyone else -----------------------------------------------------------------------------
+
+
+def test_other_members_never_see_a_held_post_until_it_is_released(app, chat, welcome):
+    author, reader = member(display_name="Sam"), member(display_name="Bea")
+    moderator = member(display_name="Mo", roles=(Role.MODERATOR,))
+    r = chat.connect(reader)
+    ack(r, "join", {"room": "welcome"})
+    reply = send(chat.connect(author), CRISIS)
+
+    def seen_by_reader():
+        places = {
+            "live": [m["id"] for m in payloads(r, "message")] + [m["id"] for m in payloads(r, "held")],
+            "join": [m["id"] for m in ack(r, "join", {"room": "welcome"})["messages"]],
+            "catch-up": [m["id"] for m in ack(r, "join", {"room": "welcome", "after_id": 0})["messages"]],
+            "history": [m["id"] for m in ack(r, "history", {"room": "welcome", "before_id": 10**9})["messages"]],
+        }
+        page = page_of(r.http.get("/rooms/welcome"))
+        places["page"] = [reply["id"]] if "live anymore" in page or held_items(page) else []
+        search = page_of(r.http.get("/rooms/search?q=live+anymore"))
+        places["search"] = [reply["id"]] if f"#m-{reply['id']}" in search else []
+        received(r)
+        return {where for where, ids in places.items() if reply["id"] in ids}
+
+    assert seen_by_reader() == set()
+    assert ack(r, "context", {"room": "welcome", "ids": [reply["id"]]})["items"] == []
+    Person(app, moderator).auth.post(
+        f"/rooms/console/messages/{reply['id']}", {"action": "approve"}, page="/rooms/console"
+    )
+    assert [m["id"] for m in payloads(r, "message")] == [reply["id"]]
+    assert seen_by_reader() == {"join", "catch-up", "history", "page", "search"}
+    assert db.session.get(Message, reply["id"]).status == MessageStatus.VISIBLE

@@ -155,16 +155,47 @@ def announce(posted):
     `mentioned` signal for the people named (a held message waits for its release)."""
     if not posted.created or posted.held or posted.context is None:
         return
-    broadcast.message_context(posted.context)
-    user_ids = [m["id"] for m in posted.context["mentions"]]
+    announce_context(posted.context, posted.payload["author"]["id"])
+
+
+def announce_context(context, author_id):
+    """A message's reply and mentions to its room, and the `mentioned` signal (after the commit
+    that made the message visible: a send, or a moderator's release)."""
+    broadcast.message_context(context)
+    user_ids = [m["id"] for m in context["mentions"]]
     if user_ids:
         mentioned.send(
             current_app._get_current_object(),
             user_ids=user_ids,
-            message_id=posted.context["id"],
-            room=posted.context["room"],
-            author_id=posted.payload["author"]["id"],
+            message_id=context["id"],
+            room=context["room"],
+            author_id=author_id,
         )
+
+
+def on_release(message):
+    """A held message a moderator has just released (called in the releasing transaction, which
+    only the first release of a message reaches: moderation.approve_message). The people it
+    mentions who may still read the room, and the author it replies to, are told now — the
+    first time anyone is. Returns the context to announce after the commit (or None)."""
+    room = message.room
+    named = db.session.scalars(
+        sa.select(User).join(Mention, Mention.user_id == User.id).where(Mention.message_id == message.id)
+    ).all()
+    people = [p for p in named if p.active and _may_read(p, room)]
+    reply_to = db.session.scalar(sa.select(Reply.reply_to_id).where(Reply.message_id == message.id))
+    target = db.session.get(Message, reply_to) if reply_to is not None else None
+    _notify(
+        message, target if target is not None and target.is_visible else None, [p.id for p in people], message.author
+    )
+    if target is None and not people:
+        return None
+    return {
+        "room": room.slug,
+        "id": message.id,
+        "reply_to": _reply_info(target) if target is not None else None,
+        "mentions": [{"id": p.id, "display_name": services.public_name(p)} for p in people],
+    }
 
 
 def _mention_candidates(room):

@@ -11,7 +11,7 @@ from portal.auth.sessions import revoke_user_sessions
 from portal.clock import utcnow
 from portal.extensions import db
 from portal.notifications.services import internal_path, notify
-from portal.rooms import broadcast, crisis
+from portal.rooms import broadcast, conversation, crisis
 from portal.rooms.errors import RoomError
 from portal.rooms.models import (
     Flag,
@@ -33,12 +33,13 @@ QUEUE_ORDER = {FlagKind.CRISIS.value: 0}
 class Outcome:
     """What a moderation action changed, for the caller to broadcast after commit."""
 
-    def __init__(self, action, notice=None, removed=None, approved=None, drop=None):
+    def __init__(self, action, notice=None, removed=None, approved=None, drop=None, context=None):
         self.action = action
         self.notice = notice  # (user_id, text)
         self.removed = removed  # Message hidden
         self.approved = approved  # Message now visible
         self.drop = drop  # (user_id, room slug)
+        self.context = context  # the approved message's reply and mentions (conversation.on_release)
 
 
 def publish(outcome):
@@ -47,6 +48,8 @@ def publish(outcome):
         broadcast.message_removed(outcome.removed.id, outcome.removed.room.slug)
     if outcome.approved is not None:
         broadcast.message(message_payload(outcome.approved))
+        if outcome.context is not None:
+            conversation.announce_context(outcome.context, outcome.approved.author_id)
     if outcome.drop is not None:
         broadcast.remove_from_room(*outcome.drop)
     if outcome.notice is not None:
@@ -162,9 +165,21 @@ def dismiss_flag(moderator, flag):
 
 
 def approve_message(moderator, message):
-    if not message.is_held:
+    """Release a held message. The release is claimed by a conditional UPDATE (still held, not
+    removed), so of two moderators pressing "approve" at once, or one pressing it twice, only
+    the first goes on — and the people the message mentions are told once; a hidden message is
+    never released, so they are never told of it."""
+    claimed = db.session.execute(
+        sa.update(Message)
+        .where(Message.id == message.id, Message.status == MessageStatus.HELD, Message.removed_at.is_(None))
+        .values(status=MessageStatus.VISIBLE.value)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if claimed != 1:
+        db.session.rollback()
         raise RoomError("not_found")
-    message.status = MessageStatus.VISIBLE.value
+    db.session.refresh(message)
+    context = conversation.on_release(message)
     _resolve_flags(moderator, message, "approved")
     crisis.mark_handled(moderator, message, "released")
     _record(moderator, "approve", target=message.author, room=message.room, message=message)
@@ -172,7 +187,7 @@ def approve_message(moderator, message):
         message.author, _("Your message in “%(room)s” was approved and is now visible.", room=message.room.name)
     )
     db.session.commit()
-    return Outcome("approve", notice=notice, approved=message)
+    return Outcome("approve", notice=notice, approved=message, context=context)
 
 
 def hide_message(moderator, message, reason):

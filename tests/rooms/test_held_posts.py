@@ -6,10 +6,17 @@ and then exactly once, however many moderators press "approve" at the same time.
 
 import re
 
+import pytest
 import sqlalchemy as sa
 
+from portal.auth.models import User
+from portal.clock import utcnow
 from portal.extensions import db
-from portal.rooms.models import Message, MessageStatus
+from portal.notifications.models import Notification
+from portal.rooms import conversation, moderation
+from portal.rooms.convo_models import Mention
+from portal.rooms.errors import RoomError
+from portal.rooms.models import Message, MessageStatus, ModerationAction
 from portal.security import Role
 from tests.rooms.conftest import ack, member, new_id, payloads, received
 from tests.rooms.test_form_posting import SUPPORT_NUMBERS, Person, page_of
@@ -146,3 +153,99 @@ def test_other_members_never_see_a_held_post_until_it_is_released(app, chat, wel
     assert [m["id"] for m in payloads(r, "message")] == [reply["id"]]
     assert seen_by_reader() == {"join", "catch-up", "history", "page", "search"}
     assert db.session.get(Message, reply["id"]).status == MessageStatus.VISIBLE
+
+
+# --- mentions in a held post -------------------------------------------------------------------
+
+
+def mention_notices(user=None):
+    query = sa.select(Notification.user_id).filter_by(kind="mention")
+    return db.session.scalars(query if user is None else query.filter_by(user_id=user.id)).all()
+
+
+def held_mention(chat, body="@Bea Lopez thank you for listening", established=False):
+    """A newcomer's post (held for review) that names Bea, who has been in the room."""
+    bea = member(display_name="Bea Lopez")
+    b = chat.connect(bea)
+    ack(b, "join", {"room": "welcome"})
+    author = member(display_name="Newcomer", established=established)
+    reply = send(chat.connect(author), body)
+    assert reply["error"] == "held_for_review"
+    received(b)
+    return bea, b, reply
+
+
+def approve(app, moderator, message_id):
+    return Person(app, moderator).auth.post(
+        f"/rooms/console/messages/{message_id}", {"action": "approve"}, page="/rooms/console"
+    )
+
+
+def test_a_held_post_notifies_no_one_until_released_and_then_each_person_once(app, chat, welcome):
+    signals = []
+    conversation.mentioned.connect(lambda sender, **kw: signals.append(kw), weak=False)
+    bea, b, reply = held_mention(chat)
+    assert db.session.scalars(sa.select(Mention.user_id)).all() == [bea.id]  # stored with the post
+    assert mention_notices() == [] and signals == []
+    assert [e["name"] for e in received(b) if e["name"] in ("message_context", "notification")] == []
+
+    moderator = member(display_name="Mo", roles=(Role.MODERATOR,))
+    assert approve(app, moderator, reply["id"]).status_code == 302
+    assert mention_notices(bea) == [bea.id]
+    events = received(b)
+    names = [e["name"] for e in events if e["name"] in ("message", "message_context", "notification")]
+    assert sorted(names) == ["message", "message_context", "notification"]  # each once
+    [context] = [e["args"][0] for e in events if e["name"] == "message_context"]
+    assert context["id"] == reply["id"] and context["mentions"] == [{"id": bea.id, "display_name": "Bea Lopez"}]
+    assert [s["user_ids"] for s in signals] == [[bea.id]]
+
+    approve(app, moderator, reply["id"])  # a double click, a second moderator a moment later
+    assert mention_notices() == [bea.id] and len(signals) == 1
+    assert [e["name"] for e in received(b) if e["name"] in ("message", "notification")] == []
+
+
+def test_two_moderators_releasing_from_pages_read_before_either_commits_notify_once(app, chat, welcome):
+    """Both moderators' requests read the post while it was held; only the first release wins."""
+    bea, _b, reply = held_mention(chat)
+    first, second = (member(display_name=n, roles=(Role.MODERATOR,)) for n in ("Mo", "Max"))
+    stale = db.session.get(Message, reply["id"])
+    assert stale.is_held  # what the second moderator's request read
+    with app.app_context():  # the first moderator's request: its own session, committed first
+        moderation.approve_message(db.session.get(User, first.id), db.session.get(Message, reply["id"]))
+    with pytest.raises(RoomError) as refused:
+        moderation.approve_message(second, stale)
+    assert refused.value.code == "not_found"
+    db.session.rollback()
+    assert mention_notices() == [bea.id]
+    actions = db.session.scalars(sa.select(ModerationAction.moderator_id).filter_by(action="approve")).all()
+    assert actions == [first.id]  # the loser records nothing either
+
+
+def test_a_hidden_held_post_never_notifies_even_if_approved_after(app, chat, welcome):
+    bea, b, reply = held_mention(chat, body=CRISIS + " @Bea Lopez", established=True)
+    moderator = Person(app, member(display_name="Mo", roles=(Role.MODERATOR,)))
+    moderator.auth.post(
+        f"/rooms/console/messages/{reply['id']}", {"action": "hide", "reason": "Checked in"}, page="/rooms/console"
+    )
+    moderator.auth.post(f"/rooms/console/messages/{reply['id']}", {"action": "approve"}, page="/rooms/console")
+    assert mention_notices() == []
+    assert db.session.get(Message, reply["id"]).status == MessageStatus.HELD
+    assert [e["name"] for e in received(b) if e["name"] in ("message", "message_context", "notification")] == []
+
+
+def test_a_released_crisis_post_notifies_only_people_who_may_still_read_the_room(app, chat, program_room):
+    from tests.factories import link_family, make_client
+
+    program = program_room.test_program
+    bea, cy = member(display_name="Bea"), member(display_name="Cy")
+    links = {p.id: link_family(p, make_client(program=program)) for p in (bea, cy)}
+    author = member(display_name="Sam")
+    link_family(author, make_client(program=program))
+    for person in (bea, cy):
+        ack(chat.connect(person), "join", {"room": program_room.slug})
+    reply = send(chat.connect(author), CRISIS + " @Bea and @Cy", room=program_room.slug)
+    assert reply["crisis"] is True and sorted(db.session.scalars(sa.select(Mention.user_id))) == sorted([bea.id, cy.id])
+    links[cy.id].consent.revoked_at = utcnow()  # Cy's consent ended while the post was held
+    db.session.commit()
+    approve(app, member(display_name="Mo", roles=(Role.MODERATOR,)), reply["id"])
+    assert mention_notices() == [bea.id]

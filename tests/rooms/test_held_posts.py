@@ -5,6 +5,7 @@ path, until a moderator releases them. Mentions in a held post notify no one unt
 and then exactly once, however many moderators press "approve" at the same time."""
 
 import re
+import threading
 
 import pytest
 import sqlalchemy as sa
@@ -248,4 +249,50 @@ def test_a_released_crisis_post_notifies_only_people_who_may_still_read_the_room
     links[cy.id].consent.revoked_at = utcnow()  # Cy's consent ended while the post was held
     db.session.commit()
     approve(app, member(display_name="Mo", roles=(Role.MODERATOR,)), reply["id"])
+    assert mention_notices() == [bea.id]
+
+
+def test_two_releases_running_at_the_same_time_notify_once(app, chat, welcome, monkeypatch):
+    """Two requests in two threads, each with its own database connection: both read the post
+    while held; the first holds its release open (its UPDATE done, not committed) until the
+    second has read the post (still held: nothing is committed) and goes on to release it too.
+    The second waits for the first's commit (PostgreSQL: the row lock; SQLite: the write lock)
+    and then finds nothing to release."""
+    bea, _b, reply = held_mention(chat)
+    moderators = {name: member(display_name=name, roles=(Role.MODERATOR,)).id for name in ("A", "B")}
+    app_obj, first_has_claimed, second_has_read = app, threading.Event(), threading.Event()
+    outcomes = {}
+    original = conversation.on_release
+
+    def slow_first(message):
+        if threading.current_thread().name == "A":
+            first_has_claimed.set()
+            second_has_read.wait(10)
+        return original(message)
+
+    monkeypatch.setattr(conversation, "on_release", slow_first)
+
+    def release(name):
+        with app_obj.app_context():
+            message = db.session.get(Message, reply["id"])
+            held = message.is_held
+            if name == "B":
+                second_has_read.set()
+            try:
+                moderation.approve_message(db.session.get(User, moderators[name]), message)
+                outcomes[name] = (held, "released")
+            except RoomError as error:
+                outcomes[name] = (held, error.code)
+            finally:
+                db.session.remove()
+
+    first = threading.Thread(target=release, args=("A",), name="A")
+    first.start()
+    assert first_has_claimed.wait(10)
+    second = threading.Thread(target=release, args=("B",), name="B")
+    second.start()
+    first.join(30)
+    second.join(30)
+    assert outcomes == {"A": (True, "released"), "B": (True, "not_found")}
+    db.session.expire_all()
     assert mention_notices() == [bea.id]

@@ -103,3 +103,8 @@ def test_crisis_post_without_javascript_shows_the_support_panel(no_js_page, brow
     for number in ("911", "988", "1-800-662-4357"):
         assert panel.get_by_role("link", name=number).count() == 1
     axe_as_seen(page)
+    page.reload()  # the author still sees their post, kept for staff, and the panel
+    held = page.locator("#messages li.pending", has_text="live anymore")
+    assert "staff member" in held.locator(".pending-status").inner_text()
+    assert "A staff member will reach out" in page.locator("#support-panel").inner_text()
+    axe_as_seen(page)

@@ -185,9 +185,8 @@ def on_release(message):
     people = [p for p in named if p.active and _may_read(p, room)]
     reply_to = db.session.scalar(sa.select(Reply.reply_to_id).where(Reply.message_id == message.id))
     target = db.session.get(Message, reply_to) if reply_to is not None else None
-    _notify(
-        message, target if target is not None and target.is_visible else None, [p.id for p in people], message.author
-    )
+    answered = target if target is not None and target.is_visible else None  # a removed one tells no one
+    _notify(message, answered, [p.id for p in people], message.author)
     if target is None and not people:
         return None
     return {

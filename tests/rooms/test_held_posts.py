@@ -296,3 +296,19 @@ def test_two_releases_running_at_the_same_time_notify_once(app, chat, welcome, m
     assert outcomes == {"A": (True, "released"), "B": (True, "not_found")}
     db.session.expire_all()
     assert mention_notices() == [bea.id]
+
+
+def test_a_held_reply_tells_the_author_it_answers_only_on_release(app, chat, welcome):
+    alice = member(display_name="Alice")
+    a = chat.connect(alice)
+    original = send(a, "How do you all cope on weekends?")["message"]
+    newcomer = chat.connect(member(display_name="Newcomer", established=False))
+    reply = ack(
+        newcomer, "send", {"room": "welcome", "body": "Walks", "client_id": new_id(), "reply_to": original["id"]}
+    )
+    assert reply["error"] == "held_for_review"
+    replies = sa.select(Notification.user_id).filter_by(kind="reply")
+    assert db.session.scalars(replies).all() == []
+    approve(app, member(display_name="Mo", roles=(Role.MODERATOR,)), reply["id"])
+    approve(app, member(display_name="Max", roles=(Role.MODERATOR,)), reply["id"])
+    assert db.session.scalars(replies).all() == [alice.id]

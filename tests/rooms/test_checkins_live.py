@@ -6,6 +6,7 @@ are error acks; a suspended or signed-out person gets nothing."""
 import pytest
 import sqlalchemy as sa
 
+from portal.auth import sessions
 from portal.auth.models import UserRole
 from portal.clock import utcnow
 from portal.extensions import db
@@ -223,3 +224,23 @@ def test_posts_are_sent_live_only_after_they_are_committed(people, monkeypatch):
     monkeypatch.setattr(broadcast, "checkin_post", check)
     answer(people["a"], thread, "committed first")
     assert seen == [1]
+
+
+def test_check_in_posts_answer_unavailable_while_the_database_is_away(people, monkeypatch):
+    from tests.rooms.test_outage import _database_gone
+
+    thread = start(people["m"], people["message_id"])
+    monkeypatch.setattr(sessions, "_load_session_record", _database_gone)
+    answer = ack(people["c"], "checkin_posts", {"checkin": thread.id})
+    assert answer["ok"] is False and answer["error"] == "unavailable" and answer["retry_after"] == 10
+
+
+def test_a_refused_post_sends_nothing_live(people):
+    thread = start(people["m"], people["message_id"])
+    for name in ("a", "m", "m2", "c"):
+        people[name].get_received("/chat")
+    path = f"/rooms/checkins/{thread.id}"
+    assert post(people["a"], path, {"body": "y" * 10_000}, page=path).status_code == 422
+    assert post(people["m"], path, {"body": "   "}, page=path).status_code == 422
+    assert all(live_posts(people[name]) == [] for name in ("a", "m", "m2", "c"))
+    assert db.session.scalar(sa.select(sa.func.count(CheckInPost.id))) == 1

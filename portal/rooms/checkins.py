@@ -107,11 +107,7 @@ def readers(thread):
     the staff of `STAFF_ROLES` (the rule of `may_read`), active and not suspended (the rule of
     `may_connect`) — asked of the database in one statement, at each post."""
     staff = sa.select(UserRole.user_id).where(UserRole.role.in_([role.value for role in STAFF_ROLES]))
-    suspended = sa.exists().where(
-        Suspension.user_id == User.id,
-        Suspension.lifted_at.is_(None),
-        sa.or_(Suspension.until.is_(None), Suspension.until > utcnow()),
-    )
+    suspended = sa.exists().where(*access.in_force(Suspension, User.id, utcnow()))
     return db.session.scalars(
         sa.select(User.id)
         .where(sa.or_(User.id == thread.member_id, User.id.in_(staff)), User.active.is_(True), ~suspended)

@@ -244,3 +244,31 @@ def test_a_refused_post_sends_nothing_live(people):
     assert post(people["m"], path, {"body": "   "}, page=path).status_code == 422
     assert all(live_posts(people[name]) == [] for name in ("a", "m", "m2", "c"))
     assert db.session.scalar(sa.select(sa.func.count(CheckInPost.id))) == 1
+
+
+def test_readers_are_the_member_and_every_active_unsuspended_moderator_admin_and_counselor(app):
+    from datetime import timedelta
+
+    from tests.factories import make_user
+
+    person = member(display_name="Sam")
+    mod = make_user(roles=(Role.MODERATOR,))
+    admin = make_user(roles=(Role.ADMIN,))
+    counselor = make_user(roles=(Role.COUNSELOR,))
+    make_user(roles=(Role.FAMILY,))  # another family member: never
+    make_user(roles=(Role.COUNSELOR,), active=False)  # deactivated: never
+    suspended = make_user(roles=(Role.COUNSELOR,))
+    expired, lifted = make_user(roles=(Role.MODERATOR,)), make_user(roles=(Role.MODERATOR,))
+    now = utcnow()
+    db.session.add_all(
+        [
+            Suspension(user_id=suspended.id, created_by_id=admin.id, until=now + timedelta(days=1)),
+            Suspension(user_id=expired.id, created_by_id=admin.id, until=now - timedelta(minutes=1)),
+            Suspension(user_id=lifted.id, created_by_id=admin.id, lifted_at=now),
+        ]
+    )
+    db.session.commit()
+    thread = CheckIn(member_id=person.id, started_by_id=mod.id)
+    db.session.add(thread)
+    db.session.commit()
+    assert checkins.readers(thread) == sorted([person.id, mod.id, admin.id, counselor.id, expired.id, lifted.id])

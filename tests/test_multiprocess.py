@@ -8,7 +8,9 @@ see bench/schema.py) and the demo data is loaded. Then, over real WebSockets:
 - a message sent by a client of process A reaches a client of process B;
 - a moderator's action on process A removes the message on process B (`message_removed`);
 - presence and unread counts are the same whichever process answers;
-- the chat rate limit counts sends made through both processes together.
+- the chat rate limit counts sends made through both processes together;
+- a private check-in started on process A reaches its member on process B live, and the
+  member's answer reaches a counselor on process B (`checkin_post`).
 """
 
 import queue
@@ -31,6 +33,7 @@ pytestmark = [
 FAMILY = "family@example.org"  # linked to the demo client
 FAMILY2 = "family2@example.org"  # linked to no one; still a family member of the welcome room
 MODERATOR = "moderator@example.org"
+COUNSELOR = "counselor@example.org"
 ROOM = "welcome"
 WAIT = 20  # seconds to wait for an event that must come
 
@@ -54,7 +57,7 @@ def portal_pair(tmp_path_factory):
 class Chat:
     """A signed-in person with one WebSocket connection to one process; events are queued."""
 
-    EVENTS = ("message", "message_removed", "presence", "typing", "room_updated", "support")
+    EVENTS = ("message", "message_removed", "presence", "typing", "room_updated", "support", "checkin_post")
 
     def __init__(self, server, email):
         self.server = server
@@ -188,6 +191,30 @@ def test_unread_counts_agree_across_processes(portal_pair, chats):
     after_a, after_b = _unread_counts(reader, a.url), _unread_counts(reader, b.url)
     assert after_a == after_b
     assert sum(after_b.values()) == sum(before_b.values()) + 2
+
+
+def test_a_check_in_reaches_the_member_and_a_counselor_on_the_other_process(portal_pair, chats):
+    a, b = portal_pair
+    member = chats(b, FAMILY)
+    counselor = chats(b, COUNSELOR)  # counselors open a socket for check-ins only
+    member.join()
+    sent = member.send("A rough week, honestly")
+    message_id = sent["message"]["id"] if sent["ok"] else sent["id"]  # a held message is fine
+
+    moderator = harness.login(a.url, MODERATOR)
+    start = f"{a.url}/rooms/console/checkins/new/{message_id}"
+    body = {"body": "Checking in from process A", "csrf_token": harness.csrf_token(moderator, start)}
+    assert moderator.post(start, data=body, allow_redirects=False, timeout=30).status_code in (302, 303)
+    first = member.next_event("checkin_post", lambda p: "process A" in p["body_html"])
+    assert counselor.next_event("checkin_post", lambda p: p["id"] == first["id"])["staff"] is True
+
+    thread = f"{a.url}/rooms/checkins/{first['checkin']}"
+    body = {"body": "Thank you, I am safe", "csrf_token": harness.csrf_token(member.http, thread)}
+    assert member.http.post(thread, data=body, allow_redirects=False, timeout=30).status_code in (302, 303)
+    answer = counselor.next_event("checkin_post", lambda p: "I am safe" in p["body_html"])
+    assert answer["checkin"] == first["checkin"] and answer["staff"] is False
+    posts = counselor.call("checkin_posts", {"checkin": first["checkin"]})
+    assert [p["id"] for p in posts["posts"]] == [first["id"], answer["id"]]
 
 
 def test_chat_rate_limit_counts_both_processes_together(portal_pair, chats):

@@ -106,21 +106,17 @@ def room_by_slug(slug, rules=None):
     return room
 
 
+def in_force(model, user_id, now):
+    """The conditions of a row of model (Suspension, RoomRestriction) of user_id (a value or a
+    column) in force at now: the rule of model.is_active(now), in SQL."""
+    return (model.user_id == user_id, model.lifted_at.is_(None), sa.or_(model.until.is_(None), model.until > now))
+
+
 def _active(model, *where):
     """The id of one row of model (Suspension, RoomRestriction) of :uid in force at :now, as a
     subquery: the same rule as model.is_active(now)."""
-    until = model.until
-    return (
-        sa.select(model.id)
-        .where(
-            model.user_id == sa.bindparam("uid"),
-            model.lifted_at.is_(None),
-            sa.or_(until.is_(None), until > sa.bindparam("now", type_=UTCDateTime())),
-            *where,
-        )
-        .limit(1)
-        .scalar_subquery()
-    )
+    now = sa.bindparam("now", type_=UTCDateTime())
+    return sa.select(model.id).where(*in_force(model, sa.bindparam("uid"), now), *where).limit(1).scalar_subquery()
 
 
 @functools.cache

@@ -100,6 +100,14 @@ def notification(sender, user_id=None, payload=None, **extra):
     _emit("notification", payload, user_channel(user_id))
 
 
+def checkin_post(user_ids, post):
+    """A new post in a private check-in, to the personal channel of each person who may read
+    the thread (`checkins.readers`): one emit, which the message queue carries to every process."""
+    if not user_ids:
+        return
+    _emit("checkin_post", post, [user_channel(user_id) for user_id in user_ids])
+
+
 def moderation_alert(item):
     """A new item in the review queue; crisis alerts carry `priority: true`."""
     _emit("moderation_alert", item, MODERATORS)

@@ -1,29 +1,56 @@
 """Private check-ins: a moderator or counselor writes privately to one member (from a queue
 item or a message); the member reads and answers in that thread. Only staff start threads;
 members have no way to write to each other privately. Every thread and post is audited
-(never the text)."""
+(never the text).
+
+New posts travel live over /chat (`checkin_post`, docs/realtime.md) to every person who may
+read the thread, found again at each post: the member and every staff member of the roles
+below, so a counselor sees a member's answer as a moderator does."""
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
 
 from portal import audit
+from portal.auth.models import User, UserRole
+from portal.clock import utcnow
 from portal.extensions import db
-from portal.rooms import crisis
+from portal.rooms import access, broadcast, crisis, services
 from portal.rooms.errors import RoomError
-from portal.rooms.models import CheckIn, CheckInPost, Notice
+from portal.rooms.models import CheckIn, CheckInPost, Notice, Suspension
 from portal.sanitize import chat_to_html
-from portal.security import Permission, Role
+from portal.security import ROLE_PERMISSIONS, Permission, Role
 
 MAX_BODY = 2000
+MAX_ROW_ID = 2**31 - 1  # larger ids cannot be in the table (and overflow PostgreSQL's integer)
+POSTS_MAX = 200  # posts per `checkin_posts` answer
+
+#: Who starts threads and reads every one: moderators (and admins, who moderate) and counselors.
+#: Kept as roles so that the readers of a thread are found in one statement (`readers`).
+STAFF_ROLES = frozenset({role for role, granted in ROLE_PERMISSIONS.items() if Permission.MODERATE in granted}) | {
+    Role.COUNSELOR
+}
 
 
 def may_start(user):
     """Moderators and counselors start check-ins; no one else."""
-    return user.can(Permission.MODERATE) or user.has_role(Role.COUNSELOR)
+    return bool(user.roles & STAFF_ROLES)
 
 
 def may_read(user, thread):
     return user.id == thread.member_id or may_start(user)
+
+
+def may_connect(user, rules=None):
+    """Who may open a /chat socket: whoever may chat, and also counselors, who have no rooms
+    but must get check-in posts live (their room events are still refused)."""
+    if access.may_chat(user, rules):
+        return True
+    return (
+        getattr(user, "is_authenticated", False)
+        and user.active
+        and may_start(user)
+        and access.active_suspension(user, rules=rules) is None
+    )
 
 
 def _body(text):
@@ -39,6 +66,59 @@ def _add(thread, author, text):
     post = CheckInPost(author_id=author.id, body=text, body_html=str(chat_to_html(text)).strip())
     thread.posts.append(post)
     return post
+
+
+def thread_for(user, checkin_id):
+    """The thread with this id when this person may read it. Someone else's thread answers
+    `not_found`, exactly like an unknown id: whether it exists is not theirs to know."""
+    thread = db.session.get(CheckIn, checkin_id) if 0 < checkin_id <= MAX_ROW_ID else None
+    if thread is None or not may_read(user, thread):
+        raise RoomError("not_found")
+    return thread
+
+
+def post_payload(post, words=None):
+    """A post as every reader of the thread sees it on the page: the author's public name and
+    whether they are staff, never an id or an email (the same data for the member and staff)."""
+    return {
+        "id": post.id,
+        "checkin": post.checkin_id,
+        "author": {"display_name": services.public_name(post.author, words)},
+        "staff": post.author.is_staff,
+        "body_html": str(post.body_html),
+        "created_at": services.iso_z(post.created_at),
+    }
+
+
+def posts_after(thread, after_id=None, limit=None):
+    """The thread's posts with ids above after_id, oldest first, at most `limit`; and whether
+    more follow (a client catching up asks again from the newest it got)."""
+    limit = limit or POSTS_MAX
+    query = sa.select(CheckInPost).filter_by(checkin_id=thread.id).order_by(CheckInPost.id).limit(limit + 1)
+    if after_id is not None:
+        query = query.where(CheckInPost.id > after_id)
+    posts = db.session.scalars(query).all()
+    words = services.watched_words()
+    return [post_payload(p, words) for p in posts[:limit]], len(posts) > limit
+
+
+def readers(thread):
+    """The ids of everyone who may read the thread now and may hold a socket: its member and
+    the staff of `STAFF_ROLES` (the rule of `may_read`), active and not suspended (the rule of
+    `may_connect`) — asked of the database in one statement, at each post."""
+    staff = sa.select(UserRole.user_id).where(UserRole.role.in_([role.value for role in STAFF_ROLES]))
+    suspended = sa.exists().where(*access.in_force(Suspension, User.id, utcnow()))
+    return db.session.scalars(
+        sa.select(User.id)
+        .where(sa.or_(User.id == thread.member_id, User.id.in_(staff)), User.active.is_(True), ~suspended)
+        .order_by(User.id)
+    ).all()
+
+
+def announce(thread, post):
+    """Send a committed post live to the open sockets of every reader of its thread (any
+    process, through the broadcast module). Called after the commit, never before it."""
+    broadcast.checkin_post(readers(thread), post_payload(post))
 
 
 def start(staff, member, text, message=None):
@@ -62,12 +142,14 @@ def start(staff, member, text, message=None):
 
 
 def reply(user, thread, text):
+    """Add an answer to a thread the person may read; commits and returns the post."""
     if not may_read(user, thread):
         raise RoomError("not_found")
     text = _body(text)
-    _add(thread, user, text)
+    post = _add(thread, user, text)
     audit.record("checkin.reply", actor=user, object_type="room_checkins", object_id=thread.id)
     db.session.commit()
+    return post
 
 
 def threads_of(member):

@@ -20,7 +20,7 @@ from portal.auth.models import SessionRecord, User
 from portal.auth.sessions import current_session_record, sessions_revoked, touch_session
 from portal.auth.web import staff_must_enrol
 from portal.extensions import db, socketio
-from portal.rooms import access, broadcast, conversation, presence, services, wordlists
+from portal.rooms import access, broadcast, checkins, conversation, presence, services, wordlists
 from portal.rooms.broadcast import MODERATORS, NAMESPACE, room_channel, user_channel
 from portal.rooms.errors import RoomError
 
@@ -29,9 +29,11 @@ TYPING_EVERY = 2.0  # seconds between typing notices per socket
 _last_typing = {}
 
 
-def fresh_user(payload=None, rules=None):
+def fresh_user(payload=None, rules=None, allowed=access.may_chat):
     """(user, session record, RoomRules or None) for the signed-in, active, unsuspended user of
-    this socket, looked up now (not cached); None when there is no such user.
+    this socket, looked up now (not cached); None when there is no such user, or when
+    `allowed(user, rules)` says no (room events: `access.may_chat`; connecting and check-in
+    events also let counselors in, `checkins.may_connect`).
 
     `rules` ("room" or "send") with a payload naming a room: the suspension is read in the same
     statement as the room and the person's standing in it (`access.load_rules`); the handler's
@@ -49,7 +51,7 @@ def fresh_user(payload=None, rules=None):
     room_rules = None
     if rules and getattr(user, "is_authenticated", False) and user.active:
         room_rules = _load_rules(user, payload, rules)
-    if not access.may_chat(user, room_rules) or staff_must_enrol(user):
+    if not allowed(user, room_rules) or staff_must_enrol(user):
         return None
     return user, record, room_rules
 
@@ -68,17 +70,18 @@ def _load_rules(user, payload, rules):
     return access.load_rules(user, slug, client_id=client_id)
 
 
-def chat_event(touch=True, rules=None):
+def chat_event(touch=True, rules=None, allowed=access.may_chat):
     """Wrap a handler: payload must be a dict, identity re-checked, RoomError → error ack.
 
     `rules`: see fresh_user (only for handlers whose payload names a room in `room`); such a
-    handler is called with the RoomRules read (or None) as a third argument."""
+    handler is called with the RoomRules read (or None) as a third argument. `allowed`: who
+    may send this event at all (see fresh_user)."""
 
     def decorator(handler):
         @wraps(handler)
         def wrapped(payload=None, *args):
             try:
-                identity = fresh_user(payload, rules)
+                identity = fresh_user(payload, rules, allowed)
                 if identity is None:
                     ack = RoomError("unauthorized").as_ack()
                     disconnect()
@@ -204,7 +207,7 @@ def _broadcast_presence(slug):
 
 def on_connect(auth=None):
     try:
-        identity = fresh_user()
+        identity = fresh_user(allowed=checkins.may_connect)
         if identity is not None:
             _welcome(*identity)
     except Exception as error:

@@ -1,22 +1,23 @@
-"""Private check-ins from staff: start one from a message (or a queue item), read and answer."""
+"""Private check-ins from staff: start one from a message (or a queue item), read and answer.
+Posting is a plain form (it works without JavaScript); each committed post is also sent live
+to the thread's readers (`checkins.announce`), and the thread page's script asks for posts over
+the socket (`checkin_events`)."""
 
 from flask import abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from portal.extensions import db
-from portal.rooms import bp, checkins, moderation
+from portal.rooms import bp, checkin_events, checkins, moderation  # noqa: F401 - checkin_events: /chat handlers
 from portal.rooms.errors import RoomError
 from portal.rooms.forms import CheckInForm
 from portal.rooms.models import CheckIn, Message
 from portal.rooms.services import public_name
 from portal.templating import render_form
 
-MAX_ID = 2**31 - 1
-
 
 def _get(model, row_id):
-    row = db.session.get(model, row_id) if row_id <= MAX_ID else None
+    row = db.session.get(model, row_id) if row_id <= checkins.MAX_ROW_ID else None
     if row is None:
         abort(404)
     return row
@@ -39,6 +40,7 @@ def checkin_start(message_id):
             form.body.errors.append(error.as_ack()["message"])
         else:
             moderation.publish(moderation.Outcome("checkin", notice=notice))
+            checkins.announce(thread, thread.posts[0])
             flash(_("Sent privately. The person was told."), "success")
             return redirect(url_for("rooms.checkin", checkin_id=thread.id))
     return render_form("rooms/checkin_new.html", form, message=message, public_name=public_name)
@@ -61,10 +63,11 @@ def checkin(checkin_id):
     form = CheckInForm()
     if form.validate_on_submit():
         try:
-            checkins.reply(current_user._get_current_object(), thread, form.body.data)
+            post = checkins.reply(current_user._get_current_object(), thread, form.body.data)
         except RoomError as error:
             form.body.errors.append(error.as_ack()["message"])
         else:
+            checkins.announce(thread, post)
             flash(_("Sent."), "success")
             return redirect(url_for("rooms.checkin", checkin_id=thread.id, _anchor="reply"))
     return render_form("rooms/checkin.html", form, thread=thread, public_name=public_name)

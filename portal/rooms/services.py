@@ -128,6 +128,11 @@ def badge_of(message):
     return _badge_for_roles({Role(role)} if role else set())
 
 
+def iso_z(moment):
+    """A UTC time as clients read it everywhere in the protocol: ISO 8601 ending in "Z"."""
+    return moment.isoformat().replace("+00:00", "Z")
+
+
 def message_payload(message, words=None):
     """A Message as the contract (docs/architecture.md) describes it, plus `edited_at` and
     `author_badge` (None, or the staff role badge {"role", "label"})."""
@@ -136,9 +141,9 @@ def message_payload(message, words=None):
         "room": message.room.slug,
         "author": {"id": message.author_id, "display_name": public_name(message.author, words)},
         "body_html": str(message.body_html),
-        "created_at": message.created_at.isoformat().replace("+00:00", "Z"),
+        "created_at": iso_z(message.created_at),
         "client_id": message.client_id,
-        "edited_at": message.edited_at.isoformat().replace("+00:00", "Z") if message.edited_at else None,
+        "edited_at": iso_z(message.edited_at) if message.edited_at else None,
         "author_badge": badge_of(message),
     }
 

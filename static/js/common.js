@@ -51,6 +51,16 @@ export function textOf(html) {
   return t.content.textContent.trim();
 }
 
+/** The format of live timestamps: the person's language and time zone (the page's data-locale
+ * and data-timezone), or the browser's own when the zone is unknown to it. */
+export function makeTimeFormat(locale, zone) {
+  try {
+    return new Intl.DateTimeFormat(locale || undefined, { timeZone: zone, dateStyle: "medium", timeStyle: "short" });
+  } catch (e) {
+    return new Intl.DateTimeFormat(undefined, { dateStyle: "medium", timeStyle: "short" });
+  }
+}
+
 /** A random UUID (crypto.randomUUID where the browser has it). */
 export function uuid() {
   if (window.crypto && crypto.randomUUID) return crypto.randomUUID();

@@ -15,9 +15,18 @@ def test_connection_is_refused_without_a_signed_in_session(app, client):
 
 
 def test_connection_is_refused_for_people_who_may_not_chat(app, chat):
+    nobody = make_user(roles=())  # no role: neither rooms nor check-ins
+    sock = chat.connect(nobody)
+    assert not sock.is_connected("/chat")
+
+
+def test_counselors_connect_for_check_ins_only_and_room_events_refuse_them(app, chat, welcome):
     counselor = make_user(roles=(Role.COUNSELOR,))
     sock = chat.connect(counselor)
+    assert sock.is_connected("/chat")  # private check-ins reach them live (docs/realtime.md)
+    assert ack(sock, "send", {"room": "welcome", "body": "hi", "client_id": new_id()})["error"] == "unauthorized"
     assert not sock.is_connected("/chat")
+    assert db.session.scalar(sa.select(sa.func.count(Message.id))) == 0
 
 
 def test_join_returns_room_latest_messages_and_presence(app, chat, welcome):

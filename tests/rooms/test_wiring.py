@@ -4,6 +4,7 @@ from portal import create_app
 
 CHAT_EVENTS = {"connect", "disconnect", "join", "send", "history", "leave", "typing", "flag", "edit", "delete", "read"}
 CHAT_EVENTS |= {"react", "context"}  # issue 12, the conversation (docs/realtime.md)
+CHAT_EVENTS |= {"checkin_posts"}  # private check-ins, live (docs/realtime.md)
 
 
 def test_every_app_has_the_chat_handlers_on_its_own_server():

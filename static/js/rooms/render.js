@@ -1,5 +1,5 @@
 /* The room's message list and status lines. Nothing else writes to them. */
-import { fmt, plural, textOf } from "../common.js";
+import { fmt, makeTimeFormat, plural, textOf } from "../common.js";
 
 const EDIT_WINDOW_MS = 10 * 60 * 1000;
 const TYPING_SHOWN_MS = 4000;
@@ -242,12 +242,4 @@ export function createView(root, room) {
     onOlderWanted: onOlderWanted,
     showStart: showStart
   };
-}
-
-function makeTimeFormat(locale, zone) {
-  try {
-    return new Intl.DateTimeFormat(locale || undefined, { timeZone: zone, dateStyle: "medium", timeStyle: "short" });
-  } catch (e) {
-    return new Intl.DateTimeFormat(undefined, { dateStyle: "medium", timeStyle: "short" });
-  }
 }

@@ -4,6 +4,8 @@ Raw HTML in the source is never trusted: markdown-it escapes it, and bleach then
 anything outside the allow-list (so even an author cannot inject script or styles).
 """
 
+from functools import lru_cache
+
 import bleach
 from bleach.linkifier import Linker
 from markdown_it import MarkdownIt
@@ -63,6 +65,14 @@ def _finish(html, cleaner):
     return Markup(_linker.linkify(cleaned))  # noqa: S704 — bleach has just cleaned it
 
 
+# The same text always gives the same HTML, and long-form text is rendered again and again: every
+# lesson body, question and translation on each `flask curriculum load` (over a hundred bodies,
+# about five seconds of html5lib), each preview while an author types. A bounded cache of the
+# results keeps that to once per process; chat messages are each rendered once and are not cached.
+RENDER_CACHE_SIZE = 2048
+
+
+@lru_cache(maxsize=RENDER_CACHE_SIZE)
 def markdown_to_html(text):
     """Lesson, description and other long-form Markdown → safe HTML."""
     return _finish(_rich_md.render(text or ""), _rich_cleaner)
@@ -73,6 +83,7 @@ def chat_to_html(text):
     return _finish(_chat_md.render(text or ""), _chat_cleaner)
 
 
+@lru_cache(maxsize=RENDER_CACHE_SIZE)
 def plain_text(text, max_length=None):
     """User text with every tag removed, for places that show text only."""
     cleaned = bleach.clean(text or "", tags=set(), strip=True)

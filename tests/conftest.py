@@ -62,6 +62,9 @@ def _postgres_database(server_url, worker):
     conninfo = admin_url.render_as_string(hide_password=False)
     with psycopg.connect(conninfo, autocommit=True) as conn:
         conn.execute(f'CREATE DATABASE "{name}"')
+        # A test database is dropped at the end of the run: no test needs a commit to survive a
+        # crash of the server, so commits return without waiting for the disk.
+        conn.execute(f'ALTER DATABASE "{name}" SET synchronous_commit TO off')
 
     def drop():
         with psycopg.connect(conninfo, autocommit=True) as conn:
@@ -92,31 +95,74 @@ def _schema(database_url):
     app = create_app("testing", SQLALCHEMY_DATABASE_URI=database_url)
     with app.app_context():
         db.create_all()
+        if database_url.startswith("sqlite"):
+            _EMPTY_SNAPSHOTS[database_url] = DatabaseSnapshot(database_url)
         yield
         db.session.remove()
         db.engine.dispose()
 
 
-def _empty_all_tables():
+def _empty_all_tables(keep=None):
     """Delete every row and restart the id sequences (PostgreSQL). DELETE rather than TRUNCATE:
     truncating ~50 tables gives each a new file on disk, a tenth of a second or more per test.
+    Only the tables that hold rows are emptied: one statement finds them, and most tests write
+    to a handful of tables (SQLite cannot skip the work of a DELETE on an empty table with
+    foreign keys or triggers: sixty of them were a third of a short test's time).
 
     On PostgreSQL the tables are locked first, as TRUNCATE would lock them: a DELETE alone does
     not wait for a transaction still running (a browser test's server finishing a request), and
     the row it commits afterwards would survive into the next test and collide with the
-    restarted ids."""
+    restarted ids. Every sequence restarts, as a table emptied during the test holds no rows but
+    has moved its sequence on.
+
+    `keep(conn)`, asked after the lock, names tables to leave as they are (see DatabaseSnapshot)."""
     db.session.remove()
+    empty = _EMPTY_SNAPSHOTS.get(db.engine.url.render_as_string(hide_password=False))  # SQLite only
+    filled = _filled_tables() if empty is not None else None
+    if filled is not None and len(filled) >= COPY_WHEN_FILLED:
+        empty.restore()  # the demo data's lesson tables have search triggers: a copy is quicker
+        return
     tables = [t for t in reversed(db.metadata.sorted_tables)]
-    statements = [f'DELETE FROM "{table.name}"' for table in tables]  # noqa: S608 (our own table names)
     with db.engine.begin() as conn:
         if conn.dialect.name == "postgresql":
             names = ", ".join(f'"{table.name}"' for table in tables)
-            statements.insert(0, f"LOCK TABLE {names} IN ACCESS EXCLUSIVE MODE")
-            statements += [f"ALTER SEQUENCE {name} RESTART" for name in _sequences(conn)]
+            conn.exec_driver_sql(f"LOCK TABLE {names} IN ACCESS EXCLUSIVE MODE")
+        if filled is None:
+            filled = _filled_tables(conn)  # PostgreSQL: after the lock, so no row comes in behind it
+        if keep is not None:
+            filled -= keep(conn)
+        statements = [f'DELETE FROM "{t.name}"' for t in tables if t.name in filled]  # noqa: S608 (our own table names)
+        if conn.dialect.name == "postgresql":
+            # setval, not ALTER SEQUENCE … RESTART: a function call, where sixty ALTERs (catalog
+            # changes) took longer than all the DELETEs together
+            restart = ", ".join(f"setval('{name}', 1, false)" for name in _sequences(conn))
+            statements.append(f"SELECT {restart}")
             conn.exec_driver_sql("; ".join(statements))
         else:
             for statement in statements:
                 conn.exec_driver_sql(statement)
+
+
+_FILLED_TABLES: dict[str, str] = {}
+# SQLite: with this many tables holding rows (the demo data fills about thirty), the copy of the
+# empty schema taken at the start (`_schema`) is put back instead: a few milliseconds, where the
+# DELETEs ran every lesson row through the search index's triggers.
+COPY_WHEN_FILLED = 8
+_EMPTY_SNAPSHOTS: dict[str, "DatabaseSnapshot"] = {}
+
+
+def _filled_tables(conn=None):
+    """The names of the tables that hold at least one row: one statement, one page read per table."""
+    if conn is None:
+        with db.engine.connect() as conn:
+            return _filled_tables(conn)
+    query = _FILLED_TABLES.get(conn.dialect.name)
+    if query is None:
+        query = _FILLED_TABLES[conn.dialect.name] = " UNION ALL ".join(
+            f"SELECT '{t.name}' WHERE EXISTS (SELECT 1 FROM \"{t.name}\")"  # noqa: S608 (our own table names)
+            for t in db.metadata.sorted_tables
+        )
+    return set(conn.exec_driver_sql(query).scalars())
 
 
 _SEQUENCES: dict[str, list[str]] = {}
@@ -139,8 +185,17 @@ def _sequences(conn):
     return _SEQUENCES[key]
 
 
+NEXT_IS_SEEDED = pytest.StashKey[bool]()
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_protocol(item, nextitem):
+    """Note whether the test that runs next here starts from the demo data (see `app`)."""
+    item.stash[NEXT_IS_SEEDED] = nextitem is not None and "seeded" in getattr(nextitem, "fixturenames", ())
+
+
 @pytest.fixture
-def app(_schema, database_url, tmp_path):
+def app(_schema, database_url, tmp_path, request):
     app = create_app(
         "testing",
         SQLALCHEMY_DATABASE_URI=database_url,
@@ -150,8 +205,12 @@ def app(_schema, database_url, tmp_path):
     with app.app_context():
         limiter.reset()
         yield app
-        _empty_all_tables()
-        db.engine.dispose()  # each test's app has its own pool: close it, or PostgreSQL runs out of connections
+        if request.node.stash.get(NEXT_IS_SEEDED, False):
+            db.session.remove()  # the next test puts the demo data back over whatever is here
+        else:
+            _empty_all_tables()
+        # The engine (and its pool) is shared by the apps of this process (tests/speedups.py):
+        # its connections stay open for the next test, as a server's would between requests.
 
 
 def _fresh_g():
@@ -180,7 +239,17 @@ class DatabaseSnapshot:
 
     The rows are in primary-key order: tests take "the first series" from them, and PostgreSQL
     returns an unordered scan in whatever order the heap holds (a row can land in space an
-    earlier test's DELETE freed), so without it that was sometimes the in-person group."""
+    earlier test's DELETE freed), so without it that was sometimes the in-person group.
+
+    On PostgreSQL the curriculum's tables stay in place while they still hold exactly the rows
+    the snapshot put there: inserting the lessons again fed each body through the search
+    index's to_tsvector, most of a restore's time, and few tests change a lesson. A table's
+    mark is its row count and the sum of its rows' xmin (the transaction that wrote each row):
+    any insert, update or delete since raises the sum or changes the count, as later
+    transactions have larger ids. The marks are compared under the lock. Those tables refer to
+    no table outside themselves, so emptying the others never touches them."""
+
+    KEPT_IF_UNCHANGED = ("lesson_modules", "module_translations", "lessons", "lesson_translations", "lesson_questions")
 
     def __init__(self, database_url):
         self.url = sa.make_url(database_url)
@@ -188,12 +257,36 @@ class DatabaseSnapshot:
             t.name: [dict(r._mapping) for r in db.session.execute(t.select().order_by(*t.primary_key))]
             for t in db.metadata.sorted_tables
         }
-        db.session.remove()
         self.copy = None
+        self.marks = {}
         if self.url.get_backend_name() == "sqlite":
             self.copy = sqlite3.connect(":memory:", check_same_thread=False)
             with closing(sqlite3.connect(self.url.database)) as live:
                 live.backup(self.copy)
+        else:
+            self._check_kept_tables_are_closed()
+            with db.engine.connect() as conn:
+                self.marks = self._marks(conn)
+        db.session.remove()
+
+    def _check_kept_tables_are_closed(self):
+        for name in self.KEPT_IF_UNCHANGED:
+            outside = {fk.column.table.name for fk in db.metadata.tables[name].foreign_keys} - set(
+                self.KEPT_IF_UNCHANGED
+            )
+            assert not outside, f"{name} refers to {outside}: emptying those would change it, keep it no longer"
+
+    def _marks(self, conn):
+        return {
+            name: tuple(
+                conn.exec_driver_sql(f'SELECT count(*), sum(xmin::text::bigint) FROM "{name}"').one()  # noqa: S608
+            )  # table names from our own list
+            for name in self.KEPT_IF_UNCHANGED
+        }
+
+    def _unchanged(self, conn):
+        marks = self._marks(conn)
+        return {name for name in self.KEPT_IF_UNCHANGED if marks[name] == self.marks[name]}
 
     def restore(self):
         db.session.remove()
@@ -202,19 +295,26 @@ class DatabaseSnapshot:
             with closing(sqlite3.connect(self.url.database)) as live:
                 self.copy.backup(live)
             return
-        _empty_all_tables()  # whatever a previous test left behind, the snapshot's ids must be free
+        kept = set()
+
+        def keep(conn):
+            kept.update(self._unchanged(conn))
+            return kept
+
+        _empty_all_tables(keep)  # whatever a previous test left behind, the snapshot's ids must be free
         with db.engine.begin() as conn:
             for table in db.metadata.sorted_tables:
-                if self.rows[table.name]:
+                if self.rows[table.name] and table.name not in kept:
                     conn.execute(table.insert(), self.rows[table.name])
-            for table in db.metadata.sorted_tables:
-                if "id" in table.c and isinstance(table.c.id.type, sa.Integer) and self.rows[table.name]:
-                    conn.execute(
-                        sa.text(
-                            f"SELECT setval(pg_get_serial_sequence('\"{table.name}\"', 'id'), "  # noqa: S608
-                            f'(SELECT max(id) FROM "{table.name}"))'  # table names from our own metadata
-                        )
-                    )
+            moved = ", ".join(
+                f"setval(pg_get_serial_sequence('\"{t.name}\"', 'id'), (SELECT max(id) FROM \"{t.name}\"))"  # noqa: S608
+                for t in db.metadata.sorted_tables
+                if "id" in t.c and isinstance(t.c.id.type, sa.Integer) and self.rows[t.name]
+            )  # table names from our own metadata
+            conn.exec_driver_sql(f"SELECT {moved}")
+        if kept != set(self.KEPT_IF_UNCHANGED):
+            with db.engine.connect() as conn:
+                self.marks = self._marks(conn)  # the rows just written carry new marks
 
 
 _DEMO_SNAPSHOTS: dict[str, DatabaseSnapshot] = {}

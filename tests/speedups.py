@@ -3,9 +3,10 @@
 Each test builds an app of its own (so one test's configuration never leaks into the next), and
 two parts of that were most of a short test's time, the same every time:
 
-- Werkzeug compiles a small Python function (the URL builder) for each of the ~115 URL rules of
-  every new app. The builder depends only on the rule's text, its parsed parts and defaults, so
-  one compiled builder serves every app with that rule.
+- Werkzeug parses each of the ~180 URL rules of every new app with regular expressions, and
+  compiles a small Python function (the URL builder) for each. Both depend only on the rule's
+  text, its converters, parsed parts and defaults, so one parse and one compiled builder serve
+  every app with that rule (each app still gets converter objects bound to its own URL map).
 - Jinja parses and compiles each template again in each new app (its template cache belongs to
   one app). A bytecode cache shared by the apps of this process keeps the compiled code; Jinja
   checks it against the template's source every time, so an edited template is compiled anew.
@@ -19,6 +20,7 @@ two parts of that were most of a short test's time, the same every time:
 Nothing here changes what a request does; production builds one app and never needs it.
 """
 
+import copy
 import sqlite3
 
 import jinja2
@@ -58,6 +60,30 @@ def _memoize_url_builders():
     Rule._compile_builder = cached
 
 
+def _memoize_rule_parsing():
+    parse_rule = Rule._parse_rule
+    parsed = {}
+
+    def cached(self, rule):
+        key = (rule, tuple(sorted(self.map.converters.items())))
+        if key not in parsed:
+            trace, converters, arguments = len(self._trace), set(self._converters), set(self.arguments)
+            parts = list(parse_rule(self, rule))  # fills self._trace, self._converters, self.arguments
+            added = {name: conv for name, conv in self._converters.items() if name not in converters}
+            parsed[key] = (parts, self._trace[trace:], added, self.arguments - arguments)
+            return iter(parts)
+        parts, trace, added, arguments = parsed[key]
+        self._trace.extend(trace)
+        for name, converter in added.items():
+            converter = copy.copy(converter)
+            converter.map = self.map
+            self._converters[name] = converter
+        self.arguments.update(arguments)
+        return iter(parts)
+
+    Rule._parse_rule = cached
+
+
 def _share_engines():
     make_engine = SQLAlchemy._make_engine
     engines = {}
@@ -79,5 +105,6 @@ def _no_fsync(dbapi_connection, _record):
 def install():
     event.listen(Engine, "connect", _no_fsync)
     Flask.jinja_options = {**Flask.jinja_options, "bytecode_cache": SharedBytecodeCache()}
+    _memoize_rule_parsing()
     _memoize_url_builders()
     _share_engines()

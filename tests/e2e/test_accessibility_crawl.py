@@ -3,8 +3,10 @@ English, at 390 px too).
 
 For each demo role (and a visitor), the crawl starts at the dashboard (the home page for a
 visitor) and follows same-origin links breadth-first. Pages are grouped by route (endpoint):
-the first page of each route gets the full check — axe-core with zero violations, exactly one
-<h1>, a skip link that moves focus to #main, no horizontal scrolling at 360 px. Known failures
+the first page of each route gets the full check — axe-core with zero violations (in Spanish
+and at 390 px every rule but colour contrast, which the English pass at 360 px checks: see
+WITHOUT_CONTRAST in conftest.py), exactly one <h1>, a skip link that moves focus to #main, no
+horizontal scrolling at 360 px. Known failures
 in features still being built are listed in KNOWN (strict: a fixed one must be removed), each with
 what fails there.
 """
@@ -69,14 +71,14 @@ def _check_page(page, assert_accessible, lang="en", also_390=False):
         if page.evaluate("document.activeElement.id") != "main":
             problems.append("skip link does not move focus to #main")
     try:
-        assert_accessible(page)
+        assert_accessible(page, contrast=lang == "en")  # colours: see WITHOUT_CONTRAST in conftest
     except AssertionError as error:
         problems.append(str(error))
     if also_390:
         # Some findings show only at 390 px (a scroll box that fits at 360 but overflows there)
         page.set_viewport_size({"width": 390, "height": 844})
         try:
-            assert_accessible(page)
+            assert_accessible(page, contrast=False)
         except AssertionError as error:
             problems.append(f"at 390 px: {error}")
         finally:

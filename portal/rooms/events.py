@@ -322,7 +322,7 @@ def on_history(user, payload, rules):
     room = access.room_by_slug(slug, rules)
     access.check_may_read(user, room, rules)
     messages, has_more = services.latest_messages(room, limit=limit, before_id=before_id)
-    return {"ok": True, "messages": services.payloads(messages), "has_more": has_more}
+    return {"ok": True, "messages": messages, "has_more": has_more}
 
 
 @chat_event(touch=False)

@@ -6,7 +6,6 @@ from datetime import UTC
 import sqlalchemy as sa
 from flask import g
 from flask_babel import gettext as _
-from sqlalchemy.orm import joinedload, with_expression
 
 from portal.auth.models import User, UserRole
 from portal.auth.names import register_name_check
@@ -169,89 +168,12 @@ def _payload(message, slug, name, badge):
     }
 
 
-def payloads(messages):
-    words = watched_words()
-    return [message_payload(m, words) for m in messages]
-
-
 # --- reading ----------------------------------------------------------------------------------
 
 
-def _visible(room):
-    # Authors come joined (for their names); their roles, which no message shows, are not loaded.
-    return (
-        sa.select(Message)
-        .where(Message.room_id == room.id, Message.status == MessageStatus.VISIBLE, Message.removed_at.is_(None))
-        .options(
-            joinedload(Message.author).lazyload(User.role_rows),
-            with_expression(Message.author_staff_role, _staff_role_of_author()),
-        )
-    )
-
-
-def messages_after(room, after_id, limit=CATCH_UP_MAX):
-    """(messages with id > after_id oldest first, has_more)."""
-    rows = db.session.scalars(_visible(room).where(Message.id > after_id).order_by(Message.id).limit(limit + 1)).all()
-    return rows[:limit], len(rows) > limit
-
-
-def latest_messages(room, limit=JOIN_LATEST, before_id=None):
-    """(the newest `limit` messages [before before_id], oldest first, has_more)."""
-    query = _visible(room)
-    if before_id is not None:
-        query = query.where(Message.id < before_id)
-    rows = db.session.scalars(query.order_by(Message.id.desc()).limit(limit + 1)).all()
-    return list(reversed(rows[:limit])), len(rows) > limit
-
-
-def missed_messages(slug, after_id, since):
-    """Payloads of the visible messages of a room posted after after_id or created since `since`,
-    oldest first: what a process's sockets may have missed while the message queue was away."""
-    room = db.session.scalar(sa.select(Room).filter_by(slug=slug))
-    if room is None:
-        return []
-    newer = Message.created_at >= since
-    if after_id is not None:
-        newer = sa.or_(Message.id > after_id, newer)
-    return payloads(db.session.scalars(_visible(room).where(newer).order_by(Message.id)).all())
-
-
-HELD_SHOWN = 20  # the author's own held posts shown back to them (the newest)
-
-
-def held_window(user, room):
-    """The ids of the person's own posts in this room still waiting for review (the newest
-    HELD_SHOWN): the author keeps seeing them — after a reload, on another device, in a `join` —
-    and nobody else does (`_visible`)."""
-    return (
-        sa.select(Message.id)
-        .where(
-            Message.room_id == room.id,
-            Message.author_id == user.id,
-            Message.status == MessageStatus.HELD,
-            Message.removed_at.is_(None),
-        )
-        .order_by(Message.id.desc())
-        .limit(HELD_SHOWN)
-    )
-
-
-def kept_for_crisis():
-    """Whether staff keep the message for a crisis (it raised a crisis alert), as a column."""
-    return sa.exists().where(CrisisAlert.message_id == Message.id).label("crisis")
-
-
-def held_for_author(user, room):
-    """The person's own held posts in this room, oldest first, each as (message, crisis)."""
-    rows = db.session.execute(
-        sa.select(Message, kept_for_crisis()).where(Message.id.in_(held_window(user, room))).order_by(Message.id)
-    ).all()
-    return [(message, bool(crisis)) for message, crisis in rows]
-
-
 def _visible_rows(room):
-    """_visible's messages as plain rows: only the columns a payload shows, with the author's
-    display name and staff role. No ORM objects are built, so a join (hundreds at once after a
+    """The room's visible messages as plain rows: only the columns a payload shows, with the
+    author's display name and staff role. No ORM objects are built, so a join (hundreds at once after a
     restart) pays for 50 small tuples, not 50 messages and their authors. The rows are read
     afresh on every join: what may be shown (hidden, held, removed) is always the database's
     answer of this moment, never a copy kept from before."""
@@ -283,17 +205,73 @@ def row_payloads(room, rows):
     return out
 
 
-def join_messages(room, after_id):
-    """(payloads for a join, has_more): the latest JOIN_LATEST, or (catch-up) up to CATCH_UP_MAX
-    after after_id, oldest first, read as plain rows (_visible_rows)."""
+def messages_after(room, after_id, limit=CATCH_UP_MAX):
+    """(payloads of the messages with id > after_id, oldest first, has_more)."""
+    query = _visible_rows(room).where(Message.id > after_id).order_by(Message.id)
+    rows = db.session.execute(query.limit(limit + 1)).all()
+    return row_payloads(room, rows[:limit]), len(rows) > limit
+
+
+def latest_messages(room, limit=JOIN_LATEST, before_id=None):
+    """(payloads of the newest `limit` messages [before before_id], oldest first, has_more)."""
     query = _visible_rows(room)
+    if before_id is not None:
+        query = query.where(Message.id < before_id)
+    rows = db.session.execute(query.order_by(Message.id.desc()).limit(limit + 1)).all()
+    return row_payloads(room, list(reversed(rows[:limit]))), len(rows) > limit
+
+
+def missed_messages(slug, after_id, since):
+    """Payloads of the visible messages of a room posted after after_id or created since `since`,
+    oldest first: what a process's sockets may have missed while the message queue was away."""
+    room = db.session.scalar(sa.select(Room).filter_by(slug=slug))
+    if room is None:
+        return []
+    newer = Message.created_at >= since
+    if after_id is not None:
+        newer = sa.or_(Message.id > after_id, newer)
+    return row_payloads(room, db.session.execute(_visible_rows(room).where(newer).order_by(Message.id)).all())
+
+
+HELD_SHOWN = 20  # the author's own held posts shown back to them (the newest)
+
+
+def held_window(user, room):
+    """The ids of the person's own posts in this room still waiting for review (the newest
+    HELD_SHOWN): the author keeps seeing them — after a reload, on another device, in a `join` —
+    and nobody else does (`_visible_rows`)."""
+    return (
+        sa.select(Message.id)
+        .where(
+            Message.room_id == room.id,
+            Message.author_id == user.id,
+            Message.status == MessageStatus.HELD,
+            Message.removed_at.is_(None),
+        )
+        .order_by(Message.id.desc())
+        .limit(HELD_SHOWN)
+    )
+
+
+def kept_for_crisis():
+    """Whether staff keep the message for a crisis (it raised a crisis alert), as a column."""
+    return sa.exists().where(CrisisAlert.message_id == Message.id).label("crisis")
+
+
+def held_for_author(user, room):
+    """The person's own held posts in this room, oldest first, each as (message, crisis)."""
+    rows = db.session.execute(
+        sa.select(Message, kept_for_crisis()).where(Message.id.in_(held_window(user, room))).order_by(Message.id)
+    ).all()
+    return [(message, bool(crisis)) for message, crisis in rows]
+
+
+def join_messages(room, after_id):
+    """(payloads for a join, has_more): the latest JOIN_LATEST, or (a catch-up) what came after
+    after_id."""
     if after_id is None:
-        rows = db.session.execute(query.order_by(Message.id.desc()).limit(JOIN_LATEST + 1)).all()
-        rows, has_more = list(reversed(rows[:JOIN_LATEST])), len(rows) > JOIN_LATEST
-    else:
-        rows = db.session.execute(query.where(Message.id > after_id).order_by(Message.id).limit(CATCH_UP_MAX + 1)).all()
-        rows, has_more = rows[:CATCH_UP_MAX], len(rows) > CATCH_UP_MAX
-    return row_payloads(room, rows), has_more
+        return latest_messages(room)
+    return messages_after(room, after_id)
 
 
 def last_read_id(user, room):

@@ -76,3 +76,19 @@ def test_edits_names_and_watched_words_show_on_the_next_join(app, chat, welcome)
     db.session.add(WatchedWord(phrase="alicia", action="block"))
     db.session.commit()
     assert _rejoin(chat, reader)["messages"][0]["author"]["display_name"] == f"Member {author.id}"
+
+
+def test_history_pages_read_the_same_rows(app, chat, welcome):
+    """`history` (older pages) shares the join's reading: hidden and held messages stay out."""
+    author, newcomer, reader = member(display_name="Alice"), member(established=False), member()
+    moderator = member(roles=(Role.MODERATOR,))
+    a = chat.connect(author)
+    shown, hidden = (_send(a, body)["message"] for body in ("shown", "hidden"))
+    held = _send(chat.connect(newcomer), "held")
+    newest = _send(a, "newest")["message"]
+    moderation.hide_message(moderator, db.session.get(Message, hidden["id"]), "off topic")
+    r = chat.connect(reader)
+    ack(r, "join", {"room": "welcome"})
+    page = ack(r, "history", {"room": "welcome", "before_id": newest["id"]})
+    assert page == {"ok": True, "messages": [shown], "has_more": False}
+    assert held["id"] not in _ids(page)

@@ -293,7 +293,6 @@ def main(argv=None):
 
 def page_rows(table, notes, env, hello, portal, family, cookies, page_seconds, room):
     """The page throughput rows and the SQL statements per page; returns the pages measured."""
-    # --- pages ------------------------------------------------------------------------
     print("pages …", flush=True)
     hello_rps = pages.measure(f"{hello.url}/", duration=page_seconds)["rps"]
     table.add("pages: bare hello route", f"{hello_rps:.0f} req/s", "—", "1.00", "baseline", None)

@@ -4,6 +4,7 @@
     python -m bench --quick    # small N and short runs, to check the machinery (not for the doc)
     python -m bench --no-write # do not touch docs/performance.md
     python -m bench --pages    # the page rows only (about 2 minutes; never writes the doc)
+    python -m bench --storm    # the reconnect storm only (its own block in the doc)
 
 Needs PostgreSQL (TEST_DATABASE_URL or postgresql://postgres@127.0.0.1:5432/postgres) and, for
 the scale-out rows, Redis (TEST_REDIS_URL or redis://127.0.0.1:6379/0). Servers run with the
@@ -21,7 +22,7 @@ import sys
 import time
 from datetime import UTC, datetime
 
-from bench import chat_fanout, harness, idle, pages, scaleout
+from bench import chat_fanout, harness, idle, pages, scaleout, storm
 
 GOALS = {
     "delivery": "delivered/expected = 1.0",
@@ -29,9 +30,11 @@ GOALS = {
     "pages": "≥ 0.3× hello",
     "idle": "≥ 1,000 idle connections per process",
     "scale": "2 processes + Redis ≥ 0.85× 1 process",
+    "storm": "portal ≤ 3× bare",
 }
 DOC = harness.ROOT / "docs" / "performance.md"
 BEGIN, END = "<!-- bench:begin -->", "<!-- bench:end -->"
+STORM_BEGIN, STORM_END = "<!-- bench-storm:begin -->", "<!-- bench-storm:end -->"  # `--storm` alone
 
 
 def sh(*args):
@@ -113,6 +116,10 @@ def main(argv=None):
     parser.add_argument("--quick", action="store_true")
     parser.add_argument("--no-write", action="store_true")
     parser.add_argument("--pages", action="store_true", help="page throughput and SQL rows only")
+    parser.add_argument(
+        "--storm", action="store_true", help="the reconnect storm rows only (their own block in the doc)"
+    )
+    parser.add_argument("--clients", type=int, help="clients in the reconnect storm (default 500, --quick 50)")
     args = parser.parse_args(argv)
     harness.raise_own_nofile()
     quick = args.quick
@@ -120,6 +127,7 @@ def main(argv=None):
     seconds = 3 if quick else 10
     page_seconds = 3 if quick else 10
     idle_counts = (100,) if quick else (1000, 2000)
+    storm_size = 50 if quick else 500
     rate = 5.0
 
     info = machine()
@@ -143,52 +151,12 @@ def main(argv=None):
         sender_cookie = cookies[0]
         room = "welcome"
 
-        # --- pages ------------------------------------------------------------------------
-        print("pages …", flush=True)
-        hello_rps = pages.measure(f"{hello.url}/", duration=page_seconds)["rps"]
-        table.add("pages: bare hello route", f"{hello_rps:.0f} req/s", "—", "1.00", "baseline", None)
-        floor = pages.measure(f"{portal.url}/healthz", cookies[0], duration=page_seconds)["rps"]
-        table.add(
-            "pages: signed-in floor (/healthz with a session)",
-            f"{floor:.0f} req/s",
-            f"{hello_rps:.0f} req/s",
-            f"{floor / hello_rps:.2f}",
-            "— (what every signed-in page pays)",
-            None,
-        )
-        page_paths = {
-            "lesson page": first_lesson_path(family, portal.url),
-            "calendar agenda": "/calendar/",
-            "room page": f"/rooms/{room}",
-        }
-        for name, path in page_paths.items():
-            result = pages.measure(f"{portal.url}{path}", cookies[0], duration=page_seconds)
-            ratio = result["rps"] / hello_rps
-            if result["non_2xx"]:
-                notes.append(f"{name}: {result['non_2xx']} non-2xx answers during the run")
-            table.add(
-                f"pages: {name} ({path})",
-                f"{result['rps']:.0f} req/s",
-                f"{hello_rps:.0f} req/s",
-                f"{ratio:.2f}",
-                GOALS["pages"],
-                ratio >= 0.3 and not result["non_2xx"],
-            )
-
-        # SQL statements and app CPU per request (in-process; explains the throughput above)
-        counted = statements_per_page(env, ["/healthz", *page_paths.values(), "/dashboard"])
-        for path, c in counted.items():
-            table.add(
-                f"pages: SQL statements / app CPU per request: {path}",
-                f"{c['statements']} ({c['writes']} writes) / {c['cpu_ms']:.1f} ms",
-                "0 / —",
-                "—",
-                "—",
-                None,
-            )
+        page_paths = {}
+        if not args.storm:
+            page_paths = page_rows(table, notes, env, hello, portal, family, cookies, page_seconds, room)
 
         # --- chat fan-out, portal vs bare --------------------------------------------------
-        for n in () if args.pages else sizes:
+        for n in () if args.pages or args.storm else sizes:
             print(f"fan-out N={n} …", flush=True)
             bare = chat_fanout.run(hello.url, clients=n, rate=rate, seconds=seconds, room="bench")
             ours = chat_fanout.run(
@@ -233,8 +201,12 @@ def main(argv=None):
                 p99_ratio <= 1.5,
             )
 
+        # --- reconnect storm, portal vs bare --------------------------------------------------
+        if not args.pages:
+            storm_rows(table, notes, hello, portal, cookies, room, args.clients or storm_size)
+
         # --- idle connections --------------------------------------------------------------
-        for count in () if args.pages else idle_counts:
+        for count in () if args.pages or args.storm else idle_counts:
             print(f"idle connections: {count} …", flush=True)
             held = idle.hold(portal, count, cookies)
             bare_held = idle.hold(hello, count, [])
@@ -264,7 +236,7 @@ def main(argv=None):
         portal.stop()
 
         # --- scale-out ---------------------------------------------------------------------
-        if args.pages:
+        if args.pages or args.storm:
             pass
         elif harness.redis_available():
             n = sizes[-1]
@@ -313,9 +285,58 @@ def main(argv=None):
         f"{info['load_generator']}; {elapsed:.0f} s)"
     )
     if not args.no_write and not quick and not args.pages:
-        write_doc(info, table, notes, elapsed)
+        markers = (STORM_BEGIN, STORM_END, "--storm") if args.storm else (BEGIN, END, "")
+        write_doc(info, table, notes, elapsed, *markers)
         print(f"figures written to {DOC.relative_to(harness.ROOT)}")
     return 0
+
+
+def page_rows(table, notes, env, hello, portal, family, cookies, page_seconds, room):
+    """The page throughput rows and the SQL statements per page; returns the pages measured."""
+    print("pages …", flush=True)
+    hello_rps = pages.measure(f"{hello.url}/", duration=page_seconds)["rps"]
+    table.add("pages: bare hello route", f"{hello_rps:.0f} req/s", "—", "1.00", "baseline", None)
+    floor = pages.measure(f"{portal.url}/healthz", cookies[0], duration=page_seconds)["rps"]
+    table.add(
+        "pages: signed-in floor (/healthz with a session)",
+        f"{floor:.0f} req/s",
+        f"{hello_rps:.0f} req/s",
+        f"{floor / hello_rps:.2f}",
+        "— (what every signed-in page pays)",
+        None,
+    )
+    page_paths = {
+        "lesson page": first_lesson_path(family, portal.url),
+        "calendar agenda": "/calendar/",
+        "room page": f"/rooms/{room}",
+    }
+    for name, path in page_paths.items():
+        result = pages.measure(f"{portal.url}{path}", cookies[0], duration=page_seconds)
+        ratio = result["rps"] / hello_rps
+        if result["non_2xx"]:
+            notes.append(f"{name}: {result['non_2xx']} non-2xx answers during the run")
+        table.add(
+            f"pages: {name} ({path})",
+            f"{result['rps']:.0f} req/s",
+            f"{hello_rps:.0f} req/s",
+            f"{ratio:.2f}",
+            GOALS["pages"],
+            ratio >= 0.3 and not result["non_2xx"],
+        )
+
+    # SQL statements and app CPU per request (in-process; explains the throughput above)
+    counted = statements_per_page(env, ["/healthz", *page_paths.values(), "/dashboard"])
+    for path, c in counted.items():
+        table.add(
+            f"pages: SQL statements / app CPU per request: {path}",
+            f"{c['statements']} ({c['writes']} writes) / {c['cpu_ms']:.1f} ms",
+            "0 / —",
+            "—",
+            "—",
+            None,
+        )
+
+    return page_paths
 
 
 def statements_per_page(env, paths):
@@ -323,6 +344,32 @@ def statements_per_page(env, paths):
 
     out = harness.run([sys.executable, "-m", "bench.statements", "family@example.org", *paths], env)
     return json.loads(out.strip().splitlines()[-1])
+
+
+def storm_rows(table, notes, hello, portal, cookies, room, n):
+    """The reconnect storm (bench/storm.py) against the bare server, then the portal."""
+    print(f"reconnect storm N={n} …", flush=True)
+    bare = storm.run(hello.url, clients=n, room="bench")
+    ours = storm.run(portal.url, clients=n, room=room, sender_cookie=cookies[0], receiver_cookies=cookies)
+    for label, r in (("bare", bare), ("portal", ours)):
+        if r["errors"] or r["joined"] != n or r["fewest_messages"] < storm.HISTORY:
+            notes.append(
+                f"storm N={n} {label}: {r['joined']} joined, fewest messages in an ack "
+                f"{r['fewest_messages']}, errors {r['errors']}"
+            )
+    ratio = ours["seconds"] / bare["seconds"]
+    table.add(
+        f"reconnect storm N={n}: all rejoined with {storm.HISTORY} messages of catch-up",
+        f"{ours['seconds']:.2f} s ({ours['seconds'] / n * 1000:.1f} ms/client)",
+        f"{bare['seconds']:.2f} s ({bare['seconds'] / n * 1000:.1f} ms/client)",
+        f"{ratio:.2f}",
+        GOALS["storm"],
+        ratio <= 3 and ours["joined"] == n and ours["fewest_messages"] >= storm.HISTORY,
+    )
+    notes.append(
+        f"storm N={n}: {len(cookies)} accounts share the sockets (online list of {len(cookies)} names); "
+        "every rejoin asks for the latest messages (after_id null)"
+    )
 
 
 def portal_env(env, redis=None, prefix=None):
@@ -354,12 +401,14 @@ def chat_and_pages(envs, n, rate, seconds, page_seconds, room, page_paths):
             s.stop()
 
 
-def write_doc(info, table, notes, elapsed):
+def write_doc(info, table, notes, elapsed, begin=BEGIN, end=END, args=""):
+    """Replace the block between `begin` and `end` in docs/performance.md (append it if absent)."""
     stamp = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    command = f"`make bench BENCH_ARGS={args}`" if args else "`make bench`"
     block = "\n".join(
         [
-            BEGIN,
-            f"Last run: {stamp} ({elapsed:.0f} s), `make bench`.",
+            begin,
+            f"Last run: {stamp} ({elapsed:.0f} s), {command}.",
             "",
             "| machine | |",
             "|---|---|",
@@ -368,12 +417,12 @@ def write_doc(info, table, notes, elapsed):
             table.markdown(),
             "",
             *[f"- {n}" for n in notes],
-            END,
+            end,
         ]
     )
-    text = DOC.read_text() if DOC.exists() else f"# Performance\n\n{BEGIN}\n{END}\n"
-    if BEGIN in text and END in text:
-        text = text[: text.index(BEGIN)] + block + text[text.index(END) + len(END) :]
+    text = DOC.read_text() if DOC.exists() else f"# Performance\n\n{begin}\n{end}\n"
+    if begin in text and end in text:
+        text = text[: text.index(begin)] + block + text[text.index(end) + len(end) :]
     else:
         text = text.rstrip() + "\n\n" + block + "\n"
     DOC.write_text(text)

@@ -4,7 +4,10 @@
 
 Protocol with the coordinator (bench/chat_fanout.py): this process prints `ready` once every
 client is connected over WebSocket and has joined ROOM; answers `count` with the number of
-messages received so far (`events`: every event, presence included); on `stop` prints one JSON line
+messages received so far (`events`: every event, presence included); on `storm` every client
+disconnects, then all reconnect and join again at once (as after a server restart) and one JSON
+line {"start": t, "end": t, "joined": n, "messages": [len, ...], "errors": [...]} says when the
+reconnects began and when the last join ack arrived (bench/storm.py); on `stop` prints one JSON line
 {"received": [[seq, t], ...], "connected": K, "errors": [...]} and exits.
 Messages carry their sequence number in the body ("fanout <seq>"); receive times are
 time.time() on this machine (the sender records its send times with the same clock).
@@ -48,7 +51,8 @@ def main():
         if match:
             received.append((int(match.group(1)), time.time()))
 
-    def start(i):
+    def connect_and_join(i, errors):
+        """A connected client that has joined ROOM, with its join ack; (None, None) on failure."""
         client = socketio.Client(reconnection=False)
         client.on("message", on_message, namespace="/chat")
         client.on("presence", on_other, namespace="/chat")
@@ -61,14 +65,48 @@ def main():
             except Exception as exc:  # noqa: BLE001 - retried, then reported
                 if attempt == 4:
                     errors.append(f"connect: {exc}")
-                    return
+                    return None, None
                 gevent.sleep(0.5 * (attempt + 1))
+        ack = None
         if room != "-":
             ack = client.call("join", {"room": room, "after_id": None}, namespace="/chat", timeout=120)
             if not ack or not ack.get("ok"):
                 errors.append(f"join: {ack}")
-                return
-        clients.append(client)
+                return None, None
+        return client, ack
+
+    def start(i):
+        client, _ack = connect_and_join(i, errors)
+        if client is not None:
+            clients.append(client)
+
+    def storm():
+        """Everyone leaves, then everyone reconnects and joins at the same moment."""
+        for client in clients:
+            with contextlib.suppress(Exception):
+                client.disconnect()
+        gevent.sleep(2)  # the server forgets the old sockets before the storm
+        storm_errors, acks = [], []
+
+        def again(i):
+            client, ack = connect_and_join(i, storm_errors)
+            if client is not None:
+                acks.append(ack)
+                fresh.append(client)
+
+        fresh = []
+        start_at = time.time()
+        gevent.joinall([gevent.spawn(again, i) for i in range(count)])
+        end_at = time.time()
+        clients[:] = fresh
+        messages = [len(ack.get("messages", [])) for ack in acks]
+        return {
+            "start": start_at,
+            "end": end_at,
+            "joined": len(acks),
+            "messages": messages,
+            "errors": storm_errors[:20],
+        }
 
     # connect in small waves so the server's accept queue is not the thing being measured
     for first in range(0, count, 25):
@@ -81,6 +119,8 @@ def main():
             print(len(received), flush=True)
         elif line.strip() == "events":
             print(len(received) + other_events[0], flush=True)
+        elif line.strip() == "storm":
+            print(json.dumps(storm()), flush=True)
         line = stdin.readline()
     result = {"received": received, "connected": len(clients), "errors": errors[:20]}
     print(json.dumps(result), flush=True)

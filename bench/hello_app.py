@@ -5,11 +5,14 @@ Served with the SAME command as the portal, so a comparison measures the portal'
     gunicorn --config gunicorn.conf.py bench.hello_app:app
 
 The /chat namespace mimics the portal's protocol shape (join → ack, send → broadcast a
-Message-shaped dict to the room, then ack) without sessions, database or checks.
+Message-shaped dict to the room, then ack) without sessions, database or checks. A join's ack
+carries the room's latest 50 messages, kept in memory, as the portal's does (the reconnect
+storm compares the two, bench/storm.py).
 """
 
 import itertools
 import os
+from collections import deque
 from datetime import UTC, datetime
 
 from flask import Flask, jsonify, request
@@ -27,6 +30,7 @@ socketio = SocketIO(
     max_http_buffer_size=64 * 1024,
 )
 _ids = itertools.count(1)
+_latest = {}  # room -> its latest 50 messages
 
 
 @app.get("/")
@@ -42,7 +46,8 @@ def healthz():
 @socketio.on("join", namespace="/chat")
 def on_join(data):
     join_room(data["room"])
-    return {"ok": True, "room": {"slug": data["room"]}, "messages": [], "has_more": False}
+    latest = list(_latest.get(data["room"], ()))
+    return {"ok": True, "room": {"slug": data["room"]}, "messages": latest, "has_more": False}
 
 
 @socketio.on("send", namespace="/chat")
@@ -56,5 +61,6 @@ def on_send(data):
         "client_id": data.get("client_id"),
         "sid": request.sid,
     }
+    _latest.setdefault(data["room"], deque(maxlen=50)).append(message)
     socketio.emit("message", message, to=data["room"], namespace="/chat")
     return {"ok": True, "message": message}

@@ -6,7 +6,8 @@ deleted afterwards). The schema is built the way a deployment builds it (`flask 
 see bench/schema.py) and the demo data is loaded. Then, over real WebSockets:
 
 - a message sent by a client of process A reaches a client of process B;
-- a moderator's action on process A removes the message on process B (`message_removed`);
+- a moderator's action on process A removes the message on process B (`message_removed`),
+  and from a join's messages on either process, though both had just served it;
 - presence and unread counts are the same whichever process answers;
 - the chat rate limit counts sends made through both processes together;
 - a private check-in started on process A reaches its member on process B live, and the
@@ -134,6 +135,10 @@ def test_a_message_sent_on_a_reaches_b_and_removal_on_a_reaches_b(portal_pair, c
     assert received["room"] == ROOM
     assert "Hello from process A" in received["body_html"]
     assert received["author"] == sent["author"]
+    # both processes serve it in a join's latest messages (were either to keep a copy of a
+    # room's history, this is when it would be taken)
+    for chat in (sender, reader):
+        assert sent["id"] in [m["id"] for m in chat.join()["messages"]]
 
     # the moderator works on process A (HTTP console); the reader on B sees the removal
     moderator = harness.login(a.url, MODERATOR)
@@ -149,10 +154,12 @@ def test_a_message_sent_on_a_reaches_b_and_removal_on_a_reaches_b(portal_pair, c
     assert removed == {"id": sent["id"], "room": ROOM}
     # and the sender, on A, sees it too
     sender.next_event("message_removed", lambda d: d["id"] == sent["id"])
-    # a reader who reconnects to either process no longer gets it
+    # a reader who reconnects to either process no longer gets it: not in a catch-up, not in
+    # the latest messages
     for chat in (sender, reader):
-        history = chat.join(after_id=sent["id"] - 1)
-        assert sent["id"] not in [m["id"] for m in history["messages"]]
+        for after_id in (sent["id"] - 1, None):
+            history = chat.join(after_id=after_id)
+            assert sent["id"] not in [m["id"] for m in history["messages"]]
 
 
 def test_presence_agrees_across_processes(portal_pair, chats):

@@ -16,7 +16,7 @@ from flask_socketio import disconnect, join_room, leave_room
 from socketio.exceptions import ConnectionRefusedError as Refused
 
 from portal import errors
-from portal.auth.models import SessionRecord, User
+from portal.auth.models import SessionRecord
 from portal.auth.sessions import current_session_record, sessions_revoked, touch_session
 from portal.auth.web import staff_must_enrol
 from portal.extensions import db, socketio
@@ -149,28 +149,24 @@ def _int(payload, key, required=True, low=0, high=services.MAX_ID):
 
 
 def _online_names(slug):
-    ids = presence.store().online_user_ids(slug)
-    if not ids:
-        return []
-    users = db.session.scalars(db.select(User).where(User.id.in_(ids))).all()
-    words = services.watched_words()
-    return sorted({services.public_name(u, words) for u in users}, key=str.casefold)
+    return services.online_names(presence.store().online_user_ids(slug))
 
 
 def announce_presence(slug):
     """Tell the room who is online: at once, or (ROOMS_PRESENCE_INTERVAL > 0) in the next
-    per-room batch, so that many joins or leaves in a moment cost one broadcast, not one each."""
+    per-room batch, so that many joins or leaves in a moment cost one broadcast, not one each.
+    Returns the list when it was read now (a join's ack shows the same one), else None."""
     app = current_app._get_current_object()
     interval = app.config["ROOMS_PRESENCE_INTERVAL"]
     if not interval:
-        _broadcast_presence(slug)
-        return
+        return _broadcast_presence(slug)
     state = app.extensions.setdefault("rooms_presence_batch", {"lock": threading.Lock(), "due": set()})
     with state["lock"]:
         start = not state["due"]
         state["due"].add(slug)
     if start:
         socketio.start_background_task(_presence_batches, app, state, interval)
+    return None
 
 
 def _presence_batches(app, state, interval):
@@ -200,6 +196,7 @@ def _broadcast_presence(slug):
     if announced.get(slug) != names:
         announced[slug] = names
         broadcast.presence_changed(slug, names)
+    return names
 
 
 # --- connection -------------------------------------------------------------------------------
@@ -255,26 +252,27 @@ def on_join(user, payload, rules):
     # (services.post_message), so "ids > after_id" misses nothing that is committed.
     join_room(room_channel(slug))
     try:
-        messages, has_more = services.join_messages(room, after_id)
+        message_data, has_more = services.join_messages(room, after_id)
     except Exception:
         leave_room(room_channel(slug))
         raise
-    # Everything read from the rows before mark_read commits: the commit expires them, and each
-    # message would then be loaded again, one statement apiece (50 per join).
-    message_data = services.payloads(messages)
+    # Everything read from the rows before mark_read may commit: the commit expires them, and
+    # each would then be loaded again.
     held = [(services.message_payload(m), crisis) for m, crisis in services.held_for_author(user, room)]
     room_data, may_post = room.as_payload(), _may_post(user, room, rules)
     presence.store().enter(slug, request.sid, user.id)
-    seen = messages[-1].id if messages else after_id
-    if seen:
-        services.mark_read(user, room, seen)
-    announce_presence(slug)
+    if message_data:  # ids just read from the room: no need to cap them at its newest
+        newest = message_data[-1]["id"]
+        last_read = services.mark_read(user, room, newest, newest=newest)
+    else:
+        last_read = services.mark_read(user, room, after_id)
+    online = announce_presence(slug)
     for payload, crisis in held:  # the person's own posts still in review: only they see them
         broadcast.held_message(user.id, payload, crisis=crisis, sid=request.sid)
     room_data |= {
-        "online": _online_names(slug),
+        "online": _online_names(slug) if online is None else online,
         "may_post": may_post,
-        "last_read_id": services.last_read_id(user, room),
+        "last_read_id": last_read,
     }
     return {"ok": True, "room": room_data, "messages": message_data, "has_more": has_more}
 
@@ -324,7 +322,7 @@ def on_history(user, payload, rules):
     room = access.room_by_slug(slug, rules)
     access.check_may_read(user, room, rules)
     messages, has_more = services.latest_messages(room, limit=limit, before_id=before_id)
-    return {"ok": True, "messages": services.payloads(messages), "has_more": has_more}
+    return {"ok": True, "messages": messages, "has_more": has_more}
 
 
 @chat_event(touch=False)

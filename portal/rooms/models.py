@@ -95,7 +95,7 @@ class Message(db.Model):
     room: Mapped[Room] = relationship(lazy="joined")
     author: Mapped["User"] = relationship(foreign_keys=[author_id], lazy="joined")  # noqa: F821
     # The author's highest staff role ("" for none), loaded with the message by the rooms'
-    # reading queries (services._visible) for the badge; None when the query did not load it.
+    # reading queries (conversation.page) for the badge; None when the query did not load it.
     author_staff_role: Mapped[str | None] = query_expression()
 
     @property

@@ -6,7 +6,6 @@ from datetime import UTC
 import sqlalchemy as sa
 from flask import g
 from flask_babel import gettext as _
-from sqlalchemy.orm import joinedload, with_expression
 
 from portal.auth.models import User, UserRole
 from portal.auth.names import register_name_check
@@ -50,11 +49,27 @@ def watched_words():
 
 def public_name(user, words=None):
     """The name shown in rooms: the display name, unless it matches a blocked watched word."""
+    return shown_name(user.id, user.display_name, words)
+
+
+def shown_name(user_id, display_name, words=None):
+    """public_name from the id and display name alone (read as plain columns, no User row)."""
     words = watched_words() if words is None else words
     blocked = [w for w in words if w.action == WatchedAction.BLOCK]
-    if blocked and wordlists.watched_matches(user.display_name, blocked):
-        return _("Member %(number)s", number=user.id)
-    return user.display_name
+    if blocked and wordlists.watched_matches(display_name, blocked):
+        return _("Member %(number)s", number=user_id)
+    return display_name
+
+
+def online_names(user_ids):
+    """The public names of these people, sorted, from one statement of plain (id, display name)
+    columns: a room's online list is read on every join, and with hundreds online the User rows
+    (and their roles, which the list does not show) cost far more than the two columns."""
+    if not user_ids:
+        return []
+    rows = db.session.execute(sa.select(User.id, User.display_name).where(User.id.in_(user_ids))).all()
+    words = watched_words()
+    return sorted({shown_name(user_id, name, words) for user_id, name in rows}, key=str.casefold)
 
 
 @register_name_check
@@ -136,51 +151,74 @@ def iso_z(moment):
 def message_payload(message, words=None):
     """A Message as the contract (docs/architecture.md) describes it, plus `edited_at` and
     `author_badge` (None, or the staff role badge {"role", "label"})."""
+    return _payload(message, message.room.slug, public_name(message.author, words), badge_of(message))
+
+
+def _payload(message, slug, name, badge):
+    """message_payload's dict from a Message or a plain row with the same column names."""
     return {
         "id": message.id,
-        "room": message.room.slug,
-        "author": {"id": message.author_id, "display_name": public_name(message.author, words)},
+        "room": slug,
+        "author": {"id": message.author_id, "display_name": name},
         "body_html": str(message.body_html),
         "created_at": iso_z(message.created_at),
         "client_id": message.client_id,
         "edited_at": iso_z(message.edited_at) if message.edited_at else None,
-        "author_badge": badge_of(message),
+        "author_badge": badge,
     }
-
-
-def payloads(messages):
-    words = watched_words()
-    return [message_payload(m, words) for m in messages]
 
 
 # --- reading ----------------------------------------------------------------------------------
 
 
-def _visible(room):
-    # Authors come joined (for their names); their roles, which no message shows, are not loaded.
+def _visible_rows(room):
+    """The room's visible messages as plain rows: only the columns a payload shows, with the
+    author's display name and staff role. No ORM objects are built, so a join (hundreds at once after a
+    restart) pays for 50 small tuples, not 50 messages and their authors. The rows are read
+    afresh on every join: what may be shown (hidden, held, removed) is always the database's
+    answer of this moment, never a copy kept from before."""
     return (
-        sa.select(Message)
-        .where(Message.room_id == room.id, Message.status == MessageStatus.VISIBLE, Message.removed_at.is_(None))
-        .options(
-            joinedload(Message.author).lazyload(User.role_rows),
-            with_expression(Message.author_staff_role, _staff_role_of_author()),
+        sa.select(
+            Message.id,
+            Message.author_id,
+            Message.client_id,
+            Message.body_html,
+            Message.created_at,
+            Message.edited_at,
+            User.display_name,
+            _staff_role_of_author().label("staff_role"),
         )
+        .join(User, User.id == Message.author_id)
+        .where(Message.room_id == room.id, Message.status == MessageStatus.VISIBLE, Message.removed_at.is_(None))
     )
 
 
+def row_payloads(room, rows):
+    """Payloads of _visible_rows rows; each author's name and badge worked out once."""
+    words, people = watched_words(), {}
+    out = []
+    for row in rows:
+        if row.author_id not in people:
+            badge = _badge_for_roles({Role(row.staff_role)} if row.staff_role else set())
+            people[row.author_id] = (shown_name(row.author_id, row.display_name, words), badge)
+        out.append(_payload(row, room.slug, *people[row.author_id]))
+    return out
+
+
 def messages_after(room, after_id, limit=CATCH_UP_MAX):
-    """(messages with id > after_id oldest first, has_more)."""
-    rows = db.session.scalars(_visible(room).where(Message.id > after_id).order_by(Message.id).limit(limit + 1)).all()
-    return rows[:limit], len(rows) > limit
+    """(payloads of the messages with id > after_id, oldest first, has_more)."""
+    query = _visible_rows(room).where(Message.id > after_id).order_by(Message.id)
+    rows = db.session.execute(query.limit(limit + 1)).all()
+    return row_payloads(room, rows[:limit]), len(rows) > limit
 
 
 def latest_messages(room, limit=JOIN_LATEST, before_id=None):
-    """(the newest `limit` messages [before before_id], oldest first, has_more)."""
-    query = _visible(room)
+    """(payloads of the newest `limit` messages [before before_id], oldest first, has_more)."""
+    query = _visible_rows(room)
     if before_id is not None:
         query = query.where(Message.id < before_id)
-    rows = db.session.scalars(query.order_by(Message.id.desc()).limit(limit + 1)).all()
-    return list(reversed(rows[:limit])), len(rows) > limit
+    rows = db.session.execute(query.order_by(Message.id.desc()).limit(limit + 1)).all()
+    return row_payloads(room, list(reversed(rows[:limit]))), len(rows) > limit
 
 
 def missed_messages(slug, after_id, since):
@@ -192,7 +230,7 @@ def missed_messages(slug, after_id, since):
     newer = Message.created_at >= since
     if after_id is not None:
         newer = sa.or_(Message.id > after_id, newer)
-    return payloads(db.session.scalars(_visible(room).where(newer).order_by(Message.id)).all())
+    return row_payloads(room, db.session.execute(_visible_rows(room).where(newer).order_by(Message.id)).all())
 
 
 HELD_SHOWN = 20  # the author's own held posts shown back to them (the newest)
@@ -201,7 +239,7 @@ HELD_SHOWN = 20  # the author's own held posts shown back to them (the newest)
 def held_window(user, room):
     """The ids of the person's own posts in this room still waiting for review (the newest
     HELD_SHOWN): the author keeps seeing them — after a reload, on another device, in a `join` —
-    and nobody else does (`_visible`)."""
+    and nobody else does (`_visible_rows`)."""
     return (
         sa.select(Message.id)
         .where(
@@ -229,6 +267,8 @@ def held_for_author(user, room):
 
 
 def join_messages(room, after_id):
+    """(payloads for a join, has_more): the latest JOIN_LATEST, or (a catch-up) what came after
+    after_id."""
     if after_id is None:
         return latest_messages(room)
     return messages_after(room, after_id)
@@ -239,14 +279,21 @@ def last_read_id(user, room):
     return marker.last_read_id if marker else 0
 
 
-def mark_read(user, room, message_id):
-    """Move the read marker forward (never back) and commit; safe when tabs race."""
-    newest = db.session.scalar(sa.select(sa.func.max(Message.id)).where(Message.room_id == room.id)) or 0
-    message_id = min(message_id, newest)
-    if message_id <= 0:
-        return
+def mark_read(user, room, message_id, newest=None):
+    """Move the read marker forward (never back), committing only when it moves; safe when tabs
+    race. Returns the marker as it now stands.
+
+    `newest`: the caller read the room's messages itself (a join), so `message_id` is known to
+    exist; otherwise it comes from the client and is capped at the room's newest id."""
+    if newest is None:
+        newest = db.session.scalar(sa.select(sa.func.max(Message.id)).where(Message.room_id == room.id)) or 0
+    message_id = min(message_id or 0, newest)
     key = {"user_id": user.id, "room_id": room.id}
-    if db.session.get(ReadMarker, (user.id, room.id)) is None:
+    marker = db.session.get(ReadMarker, (user.id, room.id))
+    current = marker.last_read_id if marker else 0
+    if message_id <= current:
+        return current  # a reconnect that has seen nothing new writes nothing
+    if marker is None:
         try:
             with db.session.begin_nested():
                 db.session.add(ReadMarker(**key, last_read_id=0))
@@ -259,6 +306,7 @@ def mark_read(user, room, message_id):
         .values(last_read_id=message_id, updated_at=utcnow())
     )
     db.session.commit()
+    return message_id
 
 
 def unread_counts(user, rooms):

@@ -361,6 +361,14 @@ class Posted:
         self.payload = payload or message_payload(message)
 
 
+def resent(existing):
+    """The answer to a send the author already made (a lost ack, a second tab): exactly what the
+    first send answered, so a crisis post held for staff still brings the crisis note and panel
+    rather than the plain "waiting for review" text."""
+    crisis = db.session.scalar(sa.select(sa.exists().where(CrisisAlert.message_id == existing.id)))
+    return Posted(existing, created=False, crisis=bool(crisis))
+
+
 def post_message(author, room, body, client_id, rate_check, rules=None, extras=None):
     """Check every rule, store the message and commit; returns Posted (the caller broadcasts).
 
@@ -375,7 +383,7 @@ def post_message(author, room, body, client_id, rate_check, rules=None, extras=N
     if existing is not None:
         if existing.room_id != room.id:
             raise RoomError("invalid")
-        return Posted(existing, created=False)
+        return resent(existing)
     body = validate_body(body)
     crisis = wordlists.is_crisis(body)
     wait = rate_check(author.id)
@@ -416,7 +424,7 @@ def post_message(author, room, body, client_id, rate_check, rules=None, extras=N
         existing = existing_send(author, client_id)
         if existing is None:
             raise
-        return Posted(existing, created=False)
+        return resent(existing)
     return Posted(message, created=True, crisis=crisis, payload=payload, held=held)
 
 

@@ -204,3 +204,30 @@ def test_the_email_is_in_the_on_call_persons_language(app, chat, welcome, outbox
     [mail] = outbox()
     assert mail["Subject"]  # translated when the catalogue has it; never the post
     assert "live" not in mail["Subject"]
+
+
+def test_a_resent_crisis_post_is_answered_exactly_as_the_first_send(app, chat, welcome, outbox):
+    """After a lost ack the page sends again with the same client_id: the answer must still carry
+    the crisis flag and note, or the author's item says only "waiting for review" until reload."""
+    put_on_call(staff("Mo"))
+    a = chat.connect(member(display_name="Sam"))
+    send = {"room": "welcome", "body": CRISIS, "client_id": new_id()}
+    first = ack(a, "send", send)
+    again = ack(a, "send", send)
+    assert first["crisis"] is True
+    assert again == first
+    assert db.session.scalar(sa.select(sa.func.count(Message.id))) == 1
+    assert db.session.scalar(sa.select(sa.func.count(CrisisAlert.id))) == 1
+    assert len(outbox()) == 1  # the resend alerts no one twice
+
+
+def test_a_resent_crisis_form_post_keeps_the_crisis_note(app, chat, welcome):
+    """The form (no JavaScript) resubmitted with the same client_id flashes the crisis note again."""
+    a = chat.connect(member(display_name="Sam"))
+    data = {"body": CRISIS, "client_id": new_id()}
+    for _ in range(2):
+        page = post(a, "/rooms/welcome/messages", data, page="/rooms/welcome")
+        assert page.status_code == 302
+        shown = a.http.get(page.headers["Location"]).get_data(as_text=True)
+        assert "A staff member will reach out to you soon" in shown
+        assert "A moderator will look at your message" not in shown  # not the plain held flash

@@ -64,6 +64,7 @@ KINDS = {
     "lesson_assigned": "lessons",
     "mention": "mentions",
     "reply": "mentions",
+    "checkin_post": "moderation",  # a staff member's post in a private check-in (portal/rooms)
 }
 
 
@@ -185,6 +186,8 @@ def describe(notification, user):
         ]
     if kind == "lesson_assigned":
         return _assigned_lines(data, user)
+    if kind == "checkin_post":
+        return [_("A staff member wrote to you privately. Open the conversation to read and answer.")]
     if kind in ("mention", "reply"):
         if kind == "mention":
             return [_("%(name)s mentioned you in “%(room)s”.", name=data.get("name", ""), room=data.get("room", ""))]
@@ -213,6 +216,11 @@ def email_text(notification, user):
         return (
             _("%(portal)s: a note from the moderators", portal=name),
             [_("The moderators have left a note for you. Please sign in to read it.")],
+        )
+    if kind == "checkin_post":
+        return (
+            _("%(portal)s: a private message from staff", portal=name),
+            [_("A staff member wrote to you privately. Please sign in to read it.")],
         )
     if kind == "lesson_assigned":
         return (

@@ -113,3 +113,32 @@ def test_private_check_in_pages_are_accessible(people, open_page, assert_accessi
     alice.fill("textarea", "Yes, thank you for asking")
     alice.get_by_role("button", name="Send privately").click()
     alice.get_by_text("Yes, thank you for asking").wait_for()
+
+
+def test_a_member_on_a_room_page_is_told_a_staff_member_wrote_privately_and_follows_the_link(
+    people, open_page, assert_accessible
+):
+    """A staff post in a private check-in used to show live only on the thread page: a member
+    reading a room heard nothing. Now the bell counts it, its status region reads it out and the
+    room page shows a link to the thread, without a reload."""
+    from portal.rooms import checkins
+
+    thread, _notice = checkins.start(people["mod"], people["alice"], "Checking in — are you safe right now?")
+    thread_id = thread.id
+    db.session.remove()  # the browser's server uses its own connections
+    alice = open_page("alice@example.org")
+    alice.locator("#online li").first.wait_for()
+    alice.evaluate("window.stayedOnPage = true")
+    mod = open_page("mod@example.org", f"/rooms/checkins/{thread_id}")
+    mod.fill("#body", "Would a call tomorrow help?")
+    mod.get_by_role("button", name="Send privately").click()
+    mod.wait_for_selector("text=Sent.")
+    link = alice.locator("#staff-note-link")
+    link.wait_for(state="visible")
+    assert alice.evaluate("window.stayedOnPage === true")  # it came live, not by a reload
+    assert "wrote to you privately" in link.inner_text()
+    assert "wrote to you privately" in alice.locator("#notification-live").inner_text()
+    assert alice.locator("#notification-bell .bell-count").inner_text() == "2"
+    assert_accessible(alice)
+    link.click()
+    alice.locator("#checkin-posts .msg-body", has_text="Would a call tomorrow help?").wait_for()

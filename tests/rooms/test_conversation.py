@@ -268,7 +268,7 @@ def test_only_moderators_pin_and_pins_are_listed_at_the_top(app, welcome):
     assert family.auth.post(path, {}, page="/rooms/welcome").status_code == 403
     assert db.session.scalar(sa.select(sa.func.count(Pin.id))) == 0
     assert "msg-options" in (family_page := page_of(family.http.get("/rooms/welcome")))
-    assert "msg-options nojs-only" in family_page and ">Pin or react</a>" not in family_page
+    assert "msg-options nojs-only" in family_page and ">Moderate, pin or react</a>" not in family_page
 
     moderator = Person(app, member(roles=(Role.MODERATOR,)))
     assert moderator.http.get(path).status_code == 405

@@ -38,7 +38,8 @@ TOPICS = {
         Topic("access", _l("Changes to what you can see"), EMAIL),
         Topic("moderation", _l("Notes from the moderators about you"), EMAIL),
         Topic("lessons", _l("Lessons and worksheets from your counselor"), EMAIL),
-        Topic("mentions", _l("Mentions and replies in rooms"), PORTAL),
+        # by email only when the person is not in the rooms at that moment (rooms.conversation)
+        Topic("mentions", _l("Mentions and replies in rooms"), EMAIL),
     )
 }
 
@@ -70,7 +71,7 @@ KINDS = {
 
 # Kinds whose link names what an email must not (a lesson's address says its subject): their
 # emails link to the notice in the portal, behind the sign-in, which links on.
-NAMING_LINKS = {"lesson_assigned"}
+NAMING_LINKS = {"lesson_assigned", "mention", "reply"}  # a room's address names the room
 
 
 def register_kind(kind, topic):
@@ -221,6 +222,11 @@ def email_text(notification, user):
         return (
             _("%(portal)s: a private message from staff", portal=name),
             [_("A staff member wrote to you privately. Please sign in to read it.")],
+        )
+    if kind in ("mention", "reply"):
+        return (
+            _("%(portal)s: someone wrote to you in the rooms", portal=name),
+            [_("Someone mentioned you or answered you in the rooms. Please sign in to read it.")],
         )
     if kind == "lesson_assigned":
         return (

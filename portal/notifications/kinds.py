@@ -66,6 +66,7 @@ KINDS = {
     "mention": "mentions",
     "reply": "mentions",
     "checkin_post": "moderation",  # a staff member's post in a private check-in (portal/rooms)
+    "crisis_alert": "moderation",  # staff on call: a crisis post waits (emailed by portal/rooms/crisis)
 }
 
 
@@ -187,6 +188,8 @@ def describe(notification, user):
         ]
     if kind == "lesson_assigned":
         return _assigned_lines(data, user)
+    if kind == "crisis_alert":
+        return [_("A post in the rooms is waiting for you")]
     if kind == "checkin_post":
         return [_("A staff member wrote to you privately. Open the conversation to read and answer.")]
     if kind in ("mention", "reply"):

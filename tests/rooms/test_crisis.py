@@ -231,3 +231,27 @@ def test_a_resent_crisis_form_post_keeps_the_crisis_note(app, chat, welcome):
         shown = a.http.get(page.headers["Location"]).get_data(as_text=True)
         assert "A staff member will reach out to you soon" in shown
         assert "A moderator will look at your message" not in shown  # not the plain held flash
+
+
+def test_a_counselor_on_call_is_alerted_live_with_a_link_to_the_item_and_emailed_once(app, chat, welcome, outbox):
+    """The moderators' live console alert never reached a counselor on call (no console): each
+    person alerted — at once or by escalation — also gets a notice linking to the item, live on
+    any page with a socket, and still exactly one email. No one else is told."""
+    counselor = put_on_call(staff("Cy", Role.COUNSELOR))
+    backup = put_on_call(staff("Bo", Role.COUNSELOR), backup=True)
+    bystander = member(display_name="Reader")
+    c, b, r = chat.connect(counselor), chat.connect(backup), chat.connect(bystander)
+    a = chat.connect(member(display_name="Sam"))
+    ack(a, "send", {"room": "welcome", "body": CRISIS, "client_id": new_id()})
+    alert = db.session.scalar(sa.select(CrisisAlert))
+    item = f"/rooms/console/crisis/{alert.id}"
+    [notice] = payloads(c, "notification")
+    assert notice["kind"] == "crisis_alert" and notice["url"] == item
+    assert CRISIS not in notice["text"] and "Sam" not in notice["text"]
+    assert payloads(b, "notification") == [] and payloads(r, "notification") == []
+    assert recipients(outbox()) == [counselor.email]
+    assert crisis.escalate_due(alert.last_alert_at + timedelta(minutes=10)) == 1
+    [escalated] = payloads(b, "notification")
+    assert escalated["url"] == item
+    assert recipients(outbox()) == sorted([counselor.email, backup.email])
+    assert c.http.get(item).status_code == 200  # the link opens for a counselor

@@ -358,3 +358,15 @@ def test_the_messages_page_offers_no_moderation_to_members_and_next_never_leaves
             data={"csrf_token": token, "action": "warn", "reason": "note", "next": hostile},
         )
         assert done.status_code == 302 and done.headers["Location"] == "/rooms/console"
+
+
+def test_a_family_member_cannot_release_a_held_post(app, chat, welcome):
+    author, a, r, m, sent = setup_three(chat, welcome)
+    held = ack(a, "send", {"room": "welcome", "body": "I don't want to live anymore", "client_id": new_id()})
+    token = CSRF.search(r.http.get("/rooms/").get_data(as_text=True)).group(1)
+    path = f"/rooms/console/messages/{held['id']}"
+    assert (
+        r.http.post(path, data={"csrf_token": token, "action": "approve", "next": "/rooms/welcome"}).status_code == 403
+    )
+    assert db.session.get(Message, held["id"]).is_held
+    assert payloads(r, "message") == [] or all(p["id"] != held["id"] for p in payloads(r, "message"))

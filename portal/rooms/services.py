@@ -364,9 +364,11 @@ class Posted:
 def resent(existing):
     """The answer to a send the author already made (a lost ack, a second tab): exactly what the
     first send answered, so a crisis post held for staff still brings the crisis note and panel
-    rather than the plain "waiting for review" text."""
-    crisis = db.session.scalar(sa.select(sa.exists().where(CrisisAlert.message_id == existing.id)))
-    return Posted(existing, created=False, crisis=bool(crisis))
+    rather than the plain "waiting for review" text. Only a post still held is asked about: a
+    visible one is answered `ok` either way, and costs no extra statement (test_send_cost)."""
+    held = existing.is_held
+    crisis = held and db.session.scalar(sa.select(sa.exists().where(CrisisAlert.message_id == existing.id)))
+    return Posted(existing, created=False, crisis=bool(crisis), held=held)
 
 
 def post_message(author, room, body, client_id, rate_check, rules=None, extras=None):

@@ -142,3 +142,28 @@ def test_a_member_on_a_room_page_is_told_a_staff_member_wrote_privately_and_foll
     assert_accessible(alice)
     link.click()
     alice.locator("#checkin-posts .msg-body", has_text="Would a call tomorrow help?").wait_for()
+
+
+def test_a_moderator_bans_from_the_messages_menu_in_the_room_and_sees_the_authors_history(
+    people, open_page, assert_accessible
+):
+    alice = open_page("alice@example.org")
+    alice.locator("#online li").first.wait_for()
+    _send(alice, "You are all useless")
+    mod = open_page("mod@example.org")
+    message = mod.locator("li.msg", has_text="You are all useless")
+    message.wait_for()
+    message.get_by_role("link", name="Moderate, pin or react").click()
+    history = mod.locator("section", has=mod.get_by_role("heading", name="Alice's history"))
+    assert "You are all useless" in history.inner_text()
+    assert_accessible(mod)
+    mod.get_by_label("Action", exact=True).select_option("ban")
+    mod.get_by_label("Reason (the person is told)").fill("Unkind words to the group")
+    mod.get_by_role("button", name="Apply").click()
+    mod.wait_for_url("**/rooms/welcome")  # back in the room it was done from
+    mod.get_by_text("Done: Ban the author from this room.").wait_for()
+    db.session.expire_all()
+    ban = db.session.scalar(sa.select(RoomRestriction).filter_by(user_id=people["alice"].id))
+    assert ban.kind == "ban" and ban.reason == "Unkind words to the group"
+    alice.goto("/rooms/welcome")
+    assert "Unkind words to the group" in alice.locator("main").inner_text()

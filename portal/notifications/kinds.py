@@ -38,7 +38,8 @@ TOPICS = {
         Topic("access", _l("Changes to what you can see"), EMAIL),
         Topic("moderation", _l("Notes from the moderators about you"), EMAIL),
         Topic("lessons", _l("Lessons and worksheets from your counselor"), EMAIL),
-        Topic("mentions", _l("Mentions and replies in rooms"), PORTAL),
+        # by email only when the person is not in the rooms at that moment (rooms.conversation)
+        Topic("mentions", _l("Mentions and replies in rooms"), EMAIL),
     )
 }
 
@@ -64,12 +65,14 @@ KINDS = {
     "lesson_assigned": "lessons",
     "mention": "mentions",
     "reply": "mentions",
+    "checkin_post": "moderation",  # a staff member's post in a private check-in (portal/rooms)
+    "crisis_alert": "moderation",  # staff on call: a crisis post waits (emailed by portal/rooms/crisis)
 }
 
 
 # Kinds whose link names what an email must not (a lesson's address says its subject): their
 # emails link to the notice in the portal, behind the sign-in, which links on.
-NAMING_LINKS = {"lesson_assigned"}
+NAMING_LINKS = {"lesson_assigned", "mention", "reply"}  # a room's address names the room
 
 
 def register_kind(kind, topic):
@@ -185,6 +188,10 @@ def describe(notification, user):
         ]
     if kind == "lesson_assigned":
         return _assigned_lines(data, user)
+    if kind == "crisis_alert":
+        return [_("A post in the rooms is waiting for you")]
+    if kind == "checkin_post":
+        return [_("A staff member wrote to you privately. Open the conversation to read and answer.")]
     if kind in ("mention", "reply"):
         if kind == "mention":
             return [_("%(name)s mentioned you in “%(room)s”.", name=data.get("name", ""), room=data.get("room", ""))]
@@ -213,6 +220,16 @@ def email_text(notification, user):
         return (
             _("%(portal)s: a note from the moderators", portal=name),
             [_("The moderators have left a note for you. Please sign in to read it.")],
+        )
+    if kind == "checkin_post":
+        return (
+            _("%(portal)s: a private message from staff", portal=name),
+            [_("A staff member wrote to you privately. Please sign in to read it.")],
+        )
+    if kind in ("mention", "reply"):
+        return (
+            _("%(portal)s: someone wrote to you in the rooms", portal=name),
+            [_("Someone mentioned you or answered you in the rooms. Please sign in to read it.")],
         )
     if kind == "lesson_assigned":
         return (

@@ -60,10 +60,12 @@ def _plain(value):
     return str(value)[:MAX_DATA_TEXT]
 
 
-def notify(user, kind, *, url="", client_id=None, program_id=None, **data):
+def notify(user, kind, *, url="", client_id=None, program_id=None, email=True, **data):
     """Tell `user` about something (the caller commits). `url` is the path the notice links to;
     `client_id`/`program_id` name whose consent must still be valid for the notice to be shown;
-    `data` holds the values its words need (datetimes in UTC). Returns the Notification."""
+    `email=False` sends no email at once even when the person chose "also by email" (they are
+    online and see the notice live: rooms mentions); `data` holds the values its words need
+    (datetimes in UTC). Returns the Notification."""
     if kind not in kinds.KINDS:
         raise ValueError(f"unknown notification kind {kind!r}")
     row = Notification(
@@ -78,7 +80,7 @@ def notify(user, kind, *, url="", client_id=None, program_id=None, **data):
     db.session.add(row)
     db.session.flush()
     channel = channel_for(user, kinds.KINDS[kind])
-    if channel == kinds.EMAIL and user.active and user.email:
+    if channel == kinds.EMAIL and email and user.active and user.email:
         try:
             _email_one(user, row)  # renders first; the only write is the queued row
             row.emailed_at = utcnow()

@@ -14,6 +14,7 @@ from portal import audit
 from portal.auth.models import User, UserRole
 from portal.clock import utcnow
 from portal.extensions import db
+from portal.notifications.services import internal_path, notify
 from portal.rooms import access, broadcast, crisis, services
 from portal.rooms.errors import RoomError
 from portal.rooms.models import CheckIn, CheckInPost, Notice, Suspension
@@ -66,6 +67,17 @@ def _add(thread, author, text):
     post = CheckInPost(author_id=author.id, body=text, body_html=str(chat_to_html(text)).strip())
     thread.posts.append(post)
     return post
+
+
+def _notify_member(thread, author):
+    """A staff post tells the member through the notifications (in this transaction): the bell
+    and its link to the thread on whatever page they have open — a room page shows only room
+    events live, so without this a later post reached a member only on the thread page — and
+    the neutral email they chose for notes from staff. The member's own answers notify no one."""
+    if author.id == thread.member_id:
+        return
+    url = internal_path("rooms.checkin", checkin_id=thread.id)
+    notify(db.session.get(User, thread.member_id), "checkin_post", url=url)
 
 
 def thread_for(user, checkin_id):
@@ -136,6 +148,7 @@ def start(staff, member, text, message=None):
         crisis.mark_handled(staff, message, "checked_in")
     note = _("A staff member sent you a private message. You can read and answer it in the rooms.")
     db.session.add(Notice(user_id=member.id, text=note))
+    _notify_member(thread, staff)
     audit.record("checkin.started", actor=staff, object_type="room_checkins", object_id=thread.id)
     db.session.commit()
     return thread, (member.id, note)
@@ -147,6 +160,7 @@ def reply(user, thread, text):
         raise RoomError("not_found")
     text = _body(text)
     post = _add(thread, user, text)
+    _notify_member(thread, user)
     audit.record("checkin.reply", actor=user, object_type="room_checkins", object_id=thread.id)
     db.session.commit()
     return post

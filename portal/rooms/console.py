@@ -1,7 +1,7 @@
 """The moderation console: the live review queue, watched words and room settings."""
 
 import sqlalchemy as sa
-from flask import abort, flash, redirect, render_template, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from wtforms import SelectChoice
@@ -23,7 +23,7 @@ from portal.rooms.forms import (
 )
 from portal.rooms.models import Flag, Message, RestrictionKind, Room, Suspension, WatchedWord
 from portal.rooms.services import public_name
-from portal.security import Permission, permission_required
+from portal.security import Permission, permission_required, safe_next
 from portal.templating import choice_label, render_form
 
 moderator_only = permission_required(Permission.MODERATE)
@@ -57,19 +57,20 @@ def console():
 def moderate_message(message_id):
     message = db.get_or_404(Message, message_id)
     form = ModerateForm()
+    back = redirect(safe_next(request.form.get("next"), "rooms.console"))  # the room, from its message menu
     if not form.validate_on_submit():
         for errors in form.errors.values():
             for error in errors:
                 flash(error, "error")
-        return redirect(url_for("rooms.console"))
+        return back
     try:
         outcome = _apply(form, message)
     except RoomError as error:
         flash(error.as_ack()["message"], "error")
-        return redirect(url_for("rooms.console"))
+        return back
     moderation.publish(outcome)
     flash(_("Done: %(action)s.", action=choice_label(form.action)), "success")
-    return redirect(url_for("rooms.console"))
+    return back
 
 
 def _apply(form, message):

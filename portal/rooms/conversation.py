@@ -145,9 +145,15 @@ def _notify(message, target, mentioned_ids, author):
     for user_id in mentioned_ids:
         if user_id not in told:
             told.add(user_id)
-            notify(db.session.get(User, user_id), "mention", url=url, **words)
+            notify(db.session.get(User, user_id), "mention", url=url, email=_offline(user_id), **words)
     if target is not None and target.author_id not in told:
-        notify(target.author, "reply", url=url, **words)
+        notify(target.author, "reply", url=url, email=_offline(target.author_id), **words)
+
+
+def _offline(user_id):
+    """No open socket anywhere (any process, through the presence store): only then may a
+    mention or reply be emailed — someone in the rooms sees it live and needs no email."""
+    return not presence.store().sids_of_user(user_id)
 
 
 def announce(posted):

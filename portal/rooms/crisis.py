@@ -17,6 +17,7 @@ from portal import audit, mail
 from portal.auth.models import User, UserRole
 from portal.clock import utcnow
 from portal.extensions import db
+from portal.notifications.services import internal_path, notify
 from portal.rooms.models import CrisisAlert, OnCall
 from portal.security import Role
 
@@ -38,7 +39,10 @@ def _fallback_staff():
     return db.session.scalars(sa.select(User).where(User.id.in_(staff), User.active.is_(True)).order_by(User.id)).all()
 
 
-def _email(user, alert):
+def _alert(user, alert):
+    """One person alerted: the neutral email, and a notice linking to the item (no second email)
+    whose `notification` event reaches every page they have a socket on — the moderators' live
+    console alert does not reach a counselor on call, who has no console."""
     with force_locale(user.locale or "en"):
         mail.send(
             user.email,
@@ -47,6 +51,7 @@ def _email(user, alert):
             user=user,
             link=mail.external_link("rooms.crisis_item", alert_id=alert.id),
         )
+    notify(user, "crisis_alert", url=internal_path("rooms.crisis_item", alert_id=alert.id), email=False)
 
 
 def raise_alert(message):
@@ -60,7 +65,7 @@ def raise_alert(message):
         first = backups[:1] or _fallback_staff()
         alert.escalations = 1 if backups else 0
     for user in first:
-        _email(user, alert)
+        _alert(user, alert)
     audit.record(
         "crisis.alerted",
         actor=message.author,
@@ -100,7 +105,7 @@ def escalate_due(now=None):
             db.session.rollback()
             continue
         person = backups[alert.escalations]
-        _email(person, alert)
+        _alert(person, alert)
         audit.record(
             "crisis.escalated",
             object_type="room_crisis_alerts",

@@ -285,6 +285,22 @@ def lift_suspension(moderator, user):
     return Outcome("unsuspend", notice=notice)
 
 
+def author_history(user, limit=20):
+    """What a moderator weighs before acting on a person from a message's page in the room:
+    their newest messages in every room — held and removed ones too, each with its state — and
+    the newest actions taken about them. Returns (messages, actions), newest first."""
+    messages = db.session.scalars(
+        sa.select(Message).filter_by(author_id=user.id).order_by(Message.id.desc()).limit(limit)
+    ).all()
+    actions = db.session.scalars(
+        sa.select(ModerationAction)
+        .filter_by(target_user_id=user.id)
+        .order_by(ModerationAction.created_at.desc())
+        .limit(limit)
+    ).all()
+    return messages, actions
+
+
 def recent_actions(limit=50):
     return db.session.scalars(
         sa.select(ModerationAction).order_by(ModerationAction.created_at.desc()).limit(limit)

@@ -6,8 +6,9 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf import FlaskForm
 
-from portal.rooms import access, bp, conversation, convo_events, services  # noqa: F401 - convo_events: /chat handlers
+from portal.rooms import access, bp, conversation, convo_events, moderation, services  # noqa: F401 - convo_events
 from portal.rooms.errors import RoomError
+from portal.rooms.forms import ModerateForm
 from portal.rooms.routes import _read_standing, _suspended_page, load_room
 from portal.security import Permission, permission_required
 
@@ -43,6 +44,7 @@ def message_page(slug, message_id):
         abort(404 if error.code == "not_found" else 403)
     if message.room_id != room.id:
         abort(404)
+    is_moderator = access.is_moderator(current_user)
     return render_template(
         "rooms/message.html",
         room=room,
@@ -50,9 +52,23 @@ def message_page(slug, message_id):
         name=services.public_name(message.author),
         context=conversation.context([message], current_user)[message.id],
         reactions=conversation.REACTIONS,
-        is_moderator=access.is_moderator(current_user),
+        is_moderator=is_moderator,
         pinned=message.id in {m.id for m in conversation.pins(room)},
+        **(_moderator_tools(message) if is_moderator else {}),
     )
+
+
+def _moderator_tools(message):
+    """Moderation that fits in the room: the message's page (its menu's link) offers hide, mute,
+    ban (and, for whom they may, suspend) with a way back to the room, and the author's history."""
+    history, actions = moderation.author_history(message.author)
+    return {
+        "form": ModerateForm(formdata=None),
+        "may_suspend": lambda user: moderation.may_suspend(current_user, user),
+        "history": history,
+        "history_actions": actions,
+        "public_name": services.public_name,
+    }
 
 
 @bp.post("/<slug>/messages/<int:message_id>/reactions")

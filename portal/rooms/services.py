@@ -409,6 +409,16 @@ class Posted:
         self.payload = payload or message_payload(message)
 
 
+def resent(existing):
+    """The answer to a send the author already made (a lost ack, a second tab): exactly what the
+    first send answered, so a crisis post held for staff still brings the crisis note and panel
+    rather than the plain "waiting for review" text. Only a post still held is asked about: a
+    visible one is answered `ok` either way, and costs no extra statement (test_send_cost)."""
+    held = existing.is_held
+    crisis = held and db.session.scalar(sa.select(sa.exists().where(CrisisAlert.message_id == existing.id)))
+    return Posted(existing, created=False, crisis=bool(crisis), held=held)
+
+
 def post_message(author, room, body, client_id, rate_check, rules=None, extras=None):
     """Check every rule, store the message and commit; returns Posted (the caller broadcasts).
 
@@ -423,7 +433,7 @@ def post_message(author, room, body, client_id, rate_check, rules=None, extras=N
     if existing is not None:
         if existing.room_id != room.id:
             raise RoomError("invalid")
-        return Posted(existing, created=False)
+        return resent(existing)
     body = validate_body(body)
     crisis = wordlists.is_crisis(body)
     wait = rate_check(author.id)
@@ -464,7 +474,7 @@ def post_message(author, room, body, client_id, rate_check, rules=None, extras=N
         existing = existing_send(author, client_id)
         if existing is None:
             raise
-        return Posted(existing, created=False)
+        return resent(existing)
     return Posted(message, created=True, crisis=crisis, payload=payload, held=held)
 
 

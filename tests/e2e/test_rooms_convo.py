@@ -99,7 +99,7 @@ def test_pins_search_and_the_reaction_page_pass_axe(people, open_page, assert_ac
     mod.keyboard.press("Enter")
     message = mod.locator("li.msg", has_text="Resource: call or text 988")
     message.wait_for()
-    message.get_by_role("link", name="Pin or react").click()
+    message.get_by_role("link", name="Moderate, pin or react").click()
     assert_accessible(mod)
     family = open_page("alice@example.org")
     family.locator("#online li").first.wait_for()

@@ -113,3 +113,57 @@ def test_private_check_in_pages_are_accessible(people, open_page, assert_accessi
     alice.fill("textarea", "Yes, thank you for asking")
     alice.get_by_role("button", name="Send privately").click()
     alice.get_by_text("Yes, thank you for asking").wait_for()
+
+
+def test_a_member_on_a_room_page_is_told_a_staff_member_wrote_privately_and_follows_the_link(
+    people, open_page, assert_accessible
+):
+    """A staff post in a private check-in used to show live only on the thread page: a member
+    reading a room heard nothing. Now the bell counts it, its status region reads it out and the
+    room page shows a link to the thread, without a reload."""
+    from portal.rooms import checkins
+
+    thread, _notice = checkins.start(people["mod"], people["alice"], "Checking in — are you safe right now?")
+    thread_id = thread.id
+    db.session.remove()  # the browser's server uses its own connections
+    alice = open_page("alice@example.org")
+    alice.locator("#online li").first.wait_for()
+    alice.evaluate("window.stayedOnPage = true")
+    mod = open_page("mod@example.org", f"/rooms/checkins/{thread_id}")
+    mod.fill("#body", "Would a call tomorrow help?")
+    mod.get_by_role("button", name="Send privately").click()
+    mod.wait_for_selector("text=Sent.")
+    link = alice.locator("#staff-note-link")
+    link.wait_for(state="visible")
+    assert alice.evaluate("window.stayedOnPage === true")  # it came live, not by a reload
+    assert "wrote to you privately" in link.inner_text()
+    assert "wrote to you privately" in alice.locator("#notification-live").inner_text()
+    assert alice.locator("#notification-bell .bell-count").inner_text() == "2"
+    assert_accessible(alice)
+    link.click()
+    alice.locator("#checkin-posts .msg-body", has_text="Would a call tomorrow help?").wait_for()
+
+
+def test_a_moderator_bans_from_the_messages_menu_in_the_room_and_sees_the_authors_history(
+    people, open_page, assert_accessible
+):
+    alice = open_page("alice@example.org")
+    alice.locator("#online li").first.wait_for()
+    _send(alice, "You are all useless")
+    mod = open_page("mod@example.org")
+    message = mod.locator("li.msg", has_text="You are all useless")
+    message.wait_for()
+    message.get_by_role("link", name="Moderate, pin or react").click()
+    history = mod.locator("section", has=mod.get_by_role("heading", name="Alice's history"))
+    assert "You are all useless" in history.inner_text()
+    assert_accessible(mod)
+    mod.get_by_label("Action", exact=True).select_option("ban")
+    mod.get_by_label("Reason (the person is told)").fill("Unkind words to the group")
+    mod.get_by_role("button", name="Apply").click()
+    mod.wait_for_url("**/rooms/welcome")  # back in the room it was done from
+    mod.get_by_text("Done: Ban the author from this room.").wait_for()
+    db.session.expire_all()
+    ban = db.session.scalar(sa.select(RoomRestriction).filter_by(user_id=people["alice"].id))
+    assert ban.kind == "ban" and ban.reason == "Unkind words to the group"
+    alice.goto("/rooms/welcome")
+    assert "Unkind words to the group" in alice.locator("main").inner_text()

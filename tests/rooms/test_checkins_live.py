@@ -272,3 +272,26 @@ def test_readers_are_the_member_and_every_active_unsuspended_moderator_admin_and
     db.session.add(thread)
     db.session.commit()
     assert checkins.readers(thread) == sorted([person.id, mod.id, admin.id, counselor.id, expired.id, lifted.id])
+
+
+def test_a_member_with_a_room_open_is_told_of_every_staff_post_with_a_link_to_the_thread(people, outbox):
+    """A room page shows only room events live: a later staff post in a check-in reached the
+    member only on the thread page. Each staff post now brings a `notification` (the bell, its
+    live status and the room page's link) and a neutral email; the member's own answers do not."""
+    a = people["a"]
+    ack(a, "join", {"room": "welcome"})  # the member is on the room page, not the thread
+    thread = start(people["m"], people["message_id"])
+    answer(a, thread, "I'm okay, thank you.")
+    answer(people["m"], thread, "Glad to hear it. Would a call tomorrow help? " + XSS)
+    notices = [n for n in payloads(a, "notification") if n["kind"] == "checkin_post"]
+    assert len(notices) == 2  # the first post and the staff answer; not the member's own
+    assert {n["url"] for n in notices} == {f"/rooms/checkins/{thread.id}"}
+    assert all("wrote to you privately" in n["text"] and "<" not in n["text"] for n in notices)
+    assert [n["unread"] for n in notices] == [1, 2]
+    for sock in ("m", "m2", "c", "other"):
+        assert [n for n in payloads(people[sock], "notification") if n["kind"] == "checkin_post"] == []
+    mails = [m for m in outbox() if m["To"] == people["author"].email]
+    assert len(mails) == 2
+    text = mails[-1].get_body(("plain",)).get_content()
+    assert f"/rooms/checkins/{thread.id}" in text
+    assert "Would a call" not in text  # neutral: never the words of the post

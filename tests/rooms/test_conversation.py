@@ -268,7 +268,7 @@ def test_only_moderators_pin_and_pins_are_listed_at_the_top(app, welcome):
     assert family.auth.post(path, {}, page="/rooms/welcome").status_code == 403
     assert db.session.scalar(sa.select(sa.func.count(Pin.id))) == 0
     assert "msg-options" in (family_page := page_of(family.http.get("/rooms/welcome")))
-    assert "msg-options nojs-only" in family_page and ">Pin or react</a>" not in family_page
+    assert "msg-options nojs-only" in family_page and ">Moderate, pin or react</a>" not in family_page
 
     moderator = Person(app, member(roles=(Role.MODERATOR,)))
     assert moderator.http.get(path).status_code == 405
@@ -346,3 +346,27 @@ def test_the_context_event_gives_replies_and_reactions_of_readable_messages_only
     for bad in ([], ["x"], list(range(1, 300)), "1,2"):
         assert ack(sock, "context", {"room": "welcome", "ids": bad})["error"] == "invalid"
     assert ack(sock, "context", {"room": "private-room", "ids": [private.id]})["error"] == "not_member"
+
+
+def test_a_mention_emails_only_people_not_in_the_rooms_neutrally_and_can_be_turned_off(app, chat, welcome, outbox):
+    """The portal notice always; a neutral email (no room, no words of the message, a link to the
+    notice behind the sign-in) only to someone with no socket open, unless they turned it off."""
+    from portal.notifications.services import set_channel
+
+    alice, online = member(display_name="Alice"), member(display_name="Olu")
+    offline, quiet = member(display_name="Bea"), member(display_name="Quinn")
+    set_channel(quiet, "mentions", "portal")
+    db.session.commit()
+    for person in (offline, quiet):
+        post(welcome, person, "hello")  # they have written here before, so they can be mentioned
+    joined(chat, online)
+    a = joined(chat, alice)
+    body = "@Olu @Bea @Quinn thank you for sharing " + XSS
+    assert ack(a, "send", {"room": "welcome", "body": body, "client_id": new_id()})["ok"]
+    told = db.session.scalars(sa.select(Notification.user_id).where(Notification.kind == "mention")).all()
+    assert sorted(told) == sorted([online.id, offline.id, quiet.id])
+    mails = outbox()
+    assert [m["To"] for m in mails] == [offline.email]
+    text = mails[0].get_body(("plain",)).get_content()
+    assert "thank you for sharing" not in text and "Welcome" not in text and "/rooms/welcome" not in text
+    assert "/notifications/" in text and "Alice" not in text and "onerror" not in text

@@ -204,3 +204,54 @@ def test_the_email_is_in_the_on_call_persons_language(app, chat, welcome, outbox
     [mail] = outbox()
     assert mail["Subject"]  # translated when the catalogue has it; never the post
     assert "live" not in mail["Subject"]
+
+
+def test_a_resent_crisis_post_is_answered_exactly_as_the_first_send(app, chat, welcome, outbox):
+    """After a lost ack the page sends again with the same client_id: the answer must still carry
+    the crisis flag and note, or the author's item says only "waiting for review" until reload."""
+    put_on_call(staff("Mo"))
+    a = chat.connect(member(display_name="Sam"))
+    send = {"room": "welcome", "body": CRISIS, "client_id": new_id()}
+    first = ack(a, "send", send)
+    again = ack(a, "send", send)
+    assert first["crisis"] is True
+    assert again == first
+    assert db.session.scalar(sa.select(sa.func.count(Message.id))) == 1
+    assert db.session.scalar(sa.select(sa.func.count(CrisisAlert.id))) == 1
+    assert len(outbox()) == 1  # the resend alerts no one twice
+
+
+def test_a_resent_crisis_form_post_keeps_the_crisis_note(app, chat, welcome):
+    """The form (no JavaScript) resubmitted with the same client_id flashes the crisis note again."""
+    a = chat.connect(member(display_name="Sam"))
+    data = {"body": CRISIS, "client_id": new_id()}
+    for _ in range(2):
+        page = post(a, "/rooms/welcome/messages", data, page="/rooms/welcome")
+        assert page.status_code == 302
+        shown = a.http.get(page.headers["Location"]).get_data(as_text=True)
+        assert "A staff member will reach out to you soon" in shown
+        assert "A moderator will look at your message" not in shown  # not the plain held flash
+
+
+def test_a_counselor_on_call_is_alerted_live_with_a_link_to_the_item_and_emailed_once(app, chat, welcome, outbox):
+    """The moderators' live console alert never reached a counselor on call (no console): each
+    person alerted — at once or by escalation — also gets a notice linking to the item, live on
+    any page with a socket, and still exactly one email. No one else is told."""
+    counselor = put_on_call(staff("Cy", Role.COUNSELOR))
+    backup = put_on_call(staff("Bo", Role.COUNSELOR), backup=True)
+    bystander = member(display_name="Reader")
+    c, b, r = chat.connect(counselor), chat.connect(backup), chat.connect(bystander)
+    a = chat.connect(member(display_name="Sam"))
+    ack(a, "send", {"room": "welcome", "body": CRISIS, "client_id": new_id()})
+    alert = db.session.scalar(sa.select(CrisisAlert))
+    item = f"/rooms/console/crisis/{alert.id}"
+    [notice] = payloads(c, "notification")
+    assert notice["kind"] == "crisis_alert" and notice["url"] == item
+    assert CRISIS not in notice["text"] and "Sam" not in notice["text"]
+    assert payloads(b, "notification") == [] and payloads(r, "notification") == []
+    assert recipients(outbox()) == [counselor.email]
+    assert crisis.escalate_due(alert.last_alert_at + timedelta(minutes=10)) == 1
+    [escalated] = payloads(b, "notification")
+    assert escalated["url"] == item
+    assert recipients(outbox()) == sorted([counselor.email, backup.email])
+    assert c.http.get(item).status_code == 200  # the link opens for a counselor

@@ -312,3 +312,21 @@ def test_a_held_reply_tells_the_author_it_answers_only_on_release(app, chat, wel
     approve(app, member(display_name="Mo", roles=(Role.MODERATOR,)), reply["id"])
     approve(app, member(display_name="Max", roles=(Role.MODERATOR,)), reply["id"])
     assert db.session.scalars(replies).all() == [alice.id]
+
+
+def test_a_held_post_stays_on_the_latest_page_however_old_and_never_on_older_pages(app, chat, welcome):
+    """The author's held posts belong with the message box (the newest page), not at their place
+    in the history: after more than a page of newer messages they are still on the latest page,
+    and an older page (`?before=`) shows none, so nothing is shown twice or out of order."""
+    author, other = member(display_name="Sam"), member(display_name="Ola")
+    person = Person(app, author)
+    assert person.post(CRISIS).status_code == 302
+    [held] = db.session.scalars(sa.select(Message)).all()
+    for n in range(55):  # more than one page (services.JOIN_LATEST) of newer visible messages
+        db.session.add(Message(room=welcome, author=other, client_id=new_id(), body=f"m{n}", body_html=f"m{n}"))
+    db.session.commit()
+    latest = page_of(person.http.get("/rooms/welcome"))
+    assert list(held_items(latest)) == [held.client_id]
+    newest_shown = min(int(i) for i in re.findall(r'id="m-(\d+)"', latest))
+    older = page_of(person.http.get(f"/rooms/welcome?before={newest_shown}"))
+    assert 'id="m-' in older and held_items(older) == {}

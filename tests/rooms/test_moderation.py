@@ -317,3 +317,56 @@ def test_the_invite_form_answers_the_same_whether_or_not_the_email_has_an_accoun
     assert "Known Person" not in answers[0][3]
     members = db.session.scalars(sa.select(RoomMember.user_id).filter_by(room_id=circle.id)).all()
     assert members == [known.id]
+
+
+# --- moderation inside the room: the message's own page (its menu's link) ------------------------
+
+XSS = "<img src=x onerror=alert(1)>"
+
+
+def test_a_moderator_moderates_from_the_messages_page_in_the_room_and_sees_the_authors_history(app, chat, welcome):
+    author, a, r, m, sent = setup_three(chat, welcome)
+    earlier = ack(a, "send", {"room": "welcome", "body": "an earlier " + XSS, "client_id": new_id()})["message"]
+    moderator_post(m, f"/rooms/console/messages/{earlier['id']}", {"action": "warn", "reason": "Be kind " + XSS})
+    path = f"/rooms/welcome/messages/{sent['id']}"
+    page = m.http.get(path).get_data(as_text=True)
+    assert f'action="/rooms/console/messages/{sent["id"]}"' in page
+    assert 'name="next" value="/rooms/welcome"' in page
+    for choice in ("hide", "mute", "ban"):
+        assert f'<option value="{choice}"' in page
+    history = page[page.index('id="history-heading"') :]
+    assert "something unkind" in history and "an earlier" in history
+    assert "Be kind" in history and XSS not in page  # the author's text and the reason, escaped
+
+    token = CSRF.search(page).group(1)
+    data = {"csrf_token": token, "action": "ban", "reason": "Repeated", "next": "/rooms/welcome"}
+    done = m.http.post(f"/rooms/console/messages/{sent['id']}", data=data)
+    assert done.status_code == 302 and done.headers["Location"] == "/rooms/welcome"  # back in the room
+    assert db.session.scalar(sa.select(RoomRestriction).filter_by(user_id=author.id, kind="ban")) is not None
+    again = m.http.get(path).get_data(as_text=True)
+    assert "Repeated" in again[again.index('id="history-heading"') :]
+
+
+def test_the_messages_page_offers_no_moderation_to_members_and_next_never_leaves_the_site(app, chat, welcome):
+    author, a, r, m, sent = setup_three(chat, welcome)
+    page = r.http.get(f"/rooms/welcome/messages/{sent['id']}").get_data(as_text=True)
+    assert "moderate-form" not in page and 'id="history-heading"' not in page
+    token = CSRF.search(m.http.get("/rooms/console").get_data(as_text=True)).group(1)
+    for hostile in ("https://evil.example/", "//evil.example/", "x" * 10_000):
+        done = m.http.post(
+            f"/rooms/console/messages/{sent['id']}",
+            data={"csrf_token": token, "action": "warn", "reason": "note", "next": hostile},
+        )
+        assert done.status_code == 302 and done.headers["Location"] == "/rooms/console"
+
+
+def test_a_family_member_cannot_release_a_held_post(app, chat, welcome):
+    author, a, r, m, sent = setup_three(chat, welcome)
+    held = ack(a, "send", {"room": "welcome", "body": "I don't want to live anymore", "client_id": new_id()})
+    token = CSRF.search(r.http.get("/rooms/").get_data(as_text=True)).group(1)
+    path = f"/rooms/console/messages/{held['id']}"
+    assert (
+        r.http.post(path, data={"csrf_token": token, "action": "approve", "next": "/rooms/welcome"}).status_code == 403
+    )
+    assert db.session.get(Message, held["id"]).is_held
+    assert payloads(r, "message") == [] or all(p["id"] != held["id"] for p in payloads(r, "message"))

@@ -95,8 +95,12 @@ export function connect(room, view, composer) {
   window.addEventListener("offline", function () { view.setConnection(S.offline); socket.disconnect(); });
   window.addEventListener("online", function () { if (!socket.connected) socket.connect(); });
   socket.on("session_ended", function () { view.setConnection(S.signed_out); });
-  // A notice for this person (portal/notifications): the bell in the header shows the new count.
-  socket.on("notification", showNotification);
+  // A notice for this person (portal/notifications): the bell in the header shows the new count
+  // (its status region reads the text out); a staff member's private post also shows its link here.
+  socket.on("notification", function (n) {
+    showNotification(n);
+    if (n && n.kind === "checkin_post") showStaffNote(n);
+  });
   // The server process is restarting: the connection drops next and Socket.IO reconnects by
   // itself (to the new process); the connect handler then rejoins with after_id.
   socket.on("server_restarting", function () { view.setConnection(S.reconnecting); });
@@ -234,4 +238,15 @@ export function connect(room, view, composer) {
     /** Listen to a server event (the conversation's events: convo.js). */
     on: function (event, handler) { socket.on(event, handler); }
   };
+}
+
+/** Show, above the conversation, the link to the private thread a staff member just wrote in
+ * (text only; a path on this site only, never another origin). */
+function showStaffNote(n) {
+  if (typeof n.url !== "string" || !n.url.startsWith("/") || n.url.startsWith("//")) return;
+  const link = document.getElementById("staff-note-link");
+  if (!link || typeof n.text !== "string") return;
+  link.href = n.url;
+  link.textContent = n.text;
+  document.getElementById("staff-note").classList.remove("is-hidden");
 }

@@ -1,0 +1,23 @@
+"""The shared fixtures keep their promises: each test starts from an empty database, or from the
+demo data alone."""
+
+from portal.extensions import db
+from tests import conftest
+from tests.factories import DEMO_ROLES, make_client, make_user
+
+
+def test_the_demo_data_is_seeded_on_an_empty_database(app, request, monkeypatch):
+    """A test followed by one that uses `seeded` leaves its rows (the demo data is put back over
+    them); when that next test is the first of its worker to seed, the demo data must not be
+    seeded on top of them. It was: a left-over client took id 1, the snapshot held it, and the
+    counselor's form tests opened someone else's client (404 instead of 422)."""
+    left_over = make_user("left-over@example.org")
+    make_client(counselor=left_over, full_name="Left Over")
+    db.session.commit()
+    monkeypatch.setattr(conftest, "_DEMO_SNAPSHOTS", {})  # as for the first test of a worker
+
+    rows = request.getfixturevalue("seeded")
+
+    assert {user["email"] for user in rows["users"]} >= {email for email in DEMO_ROLES.values() if email}
+    assert "left-over@example.org" not in {user["email"] for user in rows["users"]}
+    assert [client["full_name"] for client in rows["clients"]] == ["Sam Rivera"]

@@ -5,6 +5,7 @@
     python -m bench --no-write # do not touch docs/performance.md
     python -m bench --pages    # the page rows only (about 2 minutes; never writes the doc)
     python -m bench --storm    # the reconnect storm only (its own block in the doc)
+    python -m bench --reactions [--clients N]  # the fan-out with reactions flowing only (no doc)
 
 Needs PostgreSQL (TEST_DATABASE_URL or postgresql://postgres@127.0.0.1:5432/postgres) and, for
 the scale-out rows, Redis (TEST_REDIS_URL or redis://127.0.0.1:6379/0). Servers run with the
@@ -32,6 +33,7 @@ GOALS = {
     "scale": "2 processes + Redis ≥ 0.85× 1 process",
     "storm": "portal ≤ 3× bare",
 }
+REACT_SHARE, REACT_EVERY = 0.1, 5.0  # a tenth of the room reacts, each about every 5 s
 DOC = harness.ROOT / "docs" / "performance.md"
 BEGIN, END = "<!-- bench:begin -->", "<!-- bench:end -->"
 STORM_BEGIN, STORM_END = "<!-- bench-storm:begin -->", "<!-- bench-storm:end -->"  # `--storm` alone
@@ -119,8 +121,16 @@ def main(argv=None):
     parser.add_argument(
         "--storm", action="store_true", help="the reconnect storm rows only (their own block in the doc)"
     )
-    parser.add_argument("--clients", type=int, help="clients in the reconnect storm (default 500, --quick 50)")
+    parser.add_argument(
+        "--reactions", action="store_true", help="the fan-out with reactions flowing only (never writes the doc)"
+    )
+    parser.add_argument(
+        "--clients",
+        type=int,
+        help="clients in the reconnect storm (default 500, --quick 50), or with --reactions in that fan-out (200, 20)",
+    )
     args = parser.parse_args(argv)
+    only = args.pages or args.storm or args.reactions  # one part of the run
     harness.raise_own_nofile()
     quick = args.quick
     sizes = (20, 50) if quick else (200, 500)
@@ -148,65 +158,25 @@ def main(argv=None):
         family = harness.login(portal.url, "family@example.org")
         family2 = harness.login(portal.url, "family2@example.org")
         cookies = [harness.cookie_header(family), harness.cookie_header(family2)]
-        sender_cookie = cookies[0]
         room = "welcome"
 
         page_paths = {}
-        if not args.storm:
+        if not (args.storm or args.reactions):
             page_paths = page_rows(table, notes, env, hello, portal, family, cookies, page_seconds, room)
 
-        # --- chat fan-out, portal vs bare --------------------------------------------------
-        for n in () if args.pages or args.storm else sizes:
-            print(f"fan-out N={n} …", flush=True)
-            bare = chat_fanout.run(hello.url, clients=n, rate=rate, seconds=seconds, room="bench")
-            ours = chat_fanout.run(
-                portal.url,
-                clients=n,
-                rate=rate,
-                seconds=seconds,
-                room=room,
-                sender_cookie=sender_cookie,
-                receiver_cookies=cookies,
-            )
-            notes.append(
-                f"fan-out N={n}: after the joins, events took {ours['settle_s']} s (portal) and "
-                f"{bare['settle_s']} s (bare) to drain before the timed phase"
-            )
-            for label, r in (("bare", bare), ("portal", ours)):
-                if r["errors"] or r["send_failures"]:
-                    notes.append(f"fan-out N={n} {label}: errors {r['errors']} send failures {r['send_failures']}")
-            table.add(
-                f"fan-out N={n}: delivered/expected",
-                f"{ours['delivered']}/{ours['expected']}",
-                f"{bare['delivered']}/{bare['expected']}",
-                f"{ours['ratio']:.3f} / {bare['ratio']:.3f}",
-                GOALS["delivery"],
-                ours["ratio"] == 1.0 and bare["ratio"] == 1.0,
-            )
-            table.add(
-                f"fan-out N={n}: p50 latency",
-                fmt_ms(ours["p50_ms"]),
-                fmt_ms(bare["p50_ms"]),
-                f"{ours['p50_ms'] / bare['p50_ms']:.2f}",
-                "—",
-                None,
-            )
-            p99_ratio = ours["p99_ms"] / bare["p99_ms"]
-            table.add(
-                f"fan-out N={n}: p99 latency",
-                fmt_ms(ours["p99_ms"]),
-                fmt_ms(bare["p99_ms"]),
-                f"{p99_ratio:.2f}",
-                GOALS["p99"],
-                p99_ratio <= 1.5,
-            )
+        # --- chat fan-out, portal vs bare (then with reactions flowing) -------------------------
+        for n in () if only else sizes:
+            fanout_rows(table, notes, hello, portal, cookies, room, n, rate, seconds)
+        if not (args.pages or args.storm):
+            n = args.clients if args.reactions and args.clients else sizes[0]
+            fanout_rows(table, notes, hello, portal, cookies, room, n, rate, seconds, reacting=True)
 
         # --- reconnect storm, portal vs bare --------------------------------------------------
-        if not args.pages:
+        if not (args.pages or args.reactions):
             storm_rows(table, notes, hello, portal, cookies, room, args.clients or storm_size)
 
         # --- idle connections --------------------------------------------------------------
-        for count in () if args.pages or args.storm else idle_counts:
+        for count in () if only else idle_counts:
             print(f"idle connections: {count} …", flush=True)
             held = idle.hold(portal, count, cookies)
             bare_held = idle.hold(hello, count, [])
@@ -236,7 +206,7 @@ def main(argv=None):
         portal.stop()
 
         # --- scale-out ---------------------------------------------------------------------
-        if args.pages or args.storm:
+        if only:
             pass
         elif harness.redis_available():
             n = sizes[-1]
@@ -284,11 +254,89 @@ def main(argv=None):
         f"(machine: {info['cpus']} CPUs, {info['cpu']}, {info['memory']}; load generator: "
         f"{info['load_generator']}; {elapsed:.0f} s)"
     )
-    if not args.no_write and not quick and not args.pages:
+    if not args.no_write and not quick and not args.pages and not args.reactions:
         markers = (STORM_BEGIN, STORM_END, "--storm") if args.storm else (BEGIN, END, "")
         write_doc(info, table, notes, elapsed, *markers)
         print(f"figures written to {DOC.relative_to(harness.ROOT)}")
     return 0
+
+
+def fanout_rows(table, notes, hello, portal, cookies, room, n, rate, seconds, reacting=False):
+    """Fan-out to n clients, bare then portal: delivery, p50 and p99 rows. `reacting`: a share of
+    the clients send support reactions meanwhile, and the reaction updates get their own row."""
+    label = f"fan-out N={n}" + (", reactions flowing" if reacting else "")
+    print(f"{label} …", flush=True)
+    reactors = max(1, round(n * REACT_SHARE)) if reacting else 0
+    extra = {"reactors": reactors, "react_every": REACT_EVERY}
+    bare = chat_fanout.run(hello.url, clients=n, rate=rate, seconds=seconds, room="bench", **extra)
+    ours = chat_fanout.run(
+        portal.url,
+        clients=n,
+        rate=rate,
+        seconds=seconds,
+        room=room,
+        sender_cookie=cookies[0],
+        receiver_cookies=cookies,
+        **extra,
+    )
+    notes.append(
+        f"{label}: after the joins, events took {ours['settle_s']} s (portal) and "
+        f"{bare['settle_s']} s (bare) to drain before the timed phase"
+    )
+    for name, r in (("bare", bare), ("portal", ours)):
+        if r["errors"] or r["send_failures"] or r["duplicates"]:
+            notes.append(
+                f"{label} {name}: errors {r['errors']} send failures {r['send_failures']} duplicates {r['duplicates']}"
+            )
+    table.add(
+        f"{label}: delivered/expected",
+        f"{ours['delivered']}/{ours['expected']}",
+        f"{bare['delivered']}/{bare['expected']}",
+        f"{ours['ratio']:.3f} / {bare['ratio']:.3f}",
+        GOALS["delivery"],
+        ours["ratio"] == 1.0 and bare["ratio"] == 1.0 and not ours["duplicates"] and not bare["duplicates"],
+    )
+    if reacting:
+        reaction_rows(table, notes, label, n, reactors, bare, ours)
+    table.add(
+        f"{label}: p50 latency",
+        fmt_ms(ours["p50_ms"]),
+        fmt_ms(bare["p50_ms"]),
+        f"{ours['p50_ms'] / bare['p50_ms']:.2f}",
+        "—",
+        None,
+    )
+    p99_ratio = ours["p99_ms"] / bare["p99_ms"]
+    table.add(
+        f"{label}: p99 latency",
+        fmt_ms(ours["p99_ms"]),
+        fmt_ms(bare["p99_ms"]),
+        f"{p99_ratio:.2f}",
+        GOALS["p99"],
+        p99_ratio <= 1.5,
+    )
+
+
+def reaction_rows(table, notes, label, n, reactors, bare, ours):
+    """Every acknowledged reaction's count update reached every client."""
+
+    def complete(r):
+        sent = r["reactions_sent"]
+        return 0 < sent == r["reactions_acked"] and r["reaction_updates"] == r["reaction_updates_expected"]
+
+    table.add(
+        f"{label}: reaction updates received/expected",
+        f"{ours['reaction_updates']}/{ours['reaction_updates_expected']}",
+        f"{bare['reaction_updates']}/{bare['reaction_updates_expected']}",
+        "—",
+        "every reaction acked, its update to every client",
+        complete(ours) and complete(bare),
+    )
+    notes.append(
+        f"{label}: {reactors} of {n} clients reacted about every {REACT_EVERY:.0f} s; reactions "
+        f"acked/sent {ours['reactions_acked']}/{ours['reactions_sent']} (portal), "
+        f"{bare['reactions_acked']}/{bare['reactions_sent']} (bare)"
+    )
 
 
 def page_rows(table, notes, env, hello, portal, family, cookies, page_seconds, room):

@@ -4,6 +4,10 @@ Works against the portal (logged-in sessions, the real /chat protocol) and again
 bench/hello_app.py (same event shapes, no login). The receivers run as gevent greenlets in
 separate load-generator processes (bench/fanout_client.py); the sender is a python-socketio
 client in this process. Latency = receive time - send time, same machine clock.
+
+With `reactors` > 0 the timed phase also carries support reactions: that many receivers each
+react to one of the latest messages about every `react_every` seconds, and every receiver counts
+the `reactions` updates (expected: each acknowledged reaction × the clients in the room).
 """
 
 import json
@@ -28,12 +32,13 @@ def percentile(values, p):
 
 
 class LoadProcess:
-    def __init__(self, url, room, count, cookies):
+    def __init__(self, url, room, count, cookies, reactors=0, react_every=5.0):
         with tempfile.NamedTemporaryFile("w", delete=False, suffix=".cookies") as f:
             f.write("\n".join(cookies))
             self.cookie_file = f.name if cookies else "-"
+        react_args = [str(reactors), str(react_every)] if reactors else []
         self.proc = subprocess.Popen(  # noqa: S603
-            [sys.executable, "-m", "bench.fanout_client", url, room, str(count), self.cookie_file],
+            [sys.executable, "-m", "bench.fanout_client", url, room, str(count), self.cookie_file, *react_args],
             cwd=harness.ROOT,
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
@@ -62,6 +67,9 @@ class LoadProcess:
     def events(self):
         return int(self.command("events"))
 
+    def reacts(self):
+        return json.loads(self.command("reacts"))
+
     def finish(self):
         result = json.loads(self.command("stop"))
         self.proc.stdin.close()
@@ -76,21 +84,47 @@ class LoadProcess:
             self.proc.kill()
 
 
-def start_receivers(urls, room, clients, cookies):
-    """Spread `clients` receivers over load processes (and over `urls`, round robin)."""
+def split(total, parts, i):
+    """Part i of `total` spread evenly over `parts`."""
+    return total // parts + (1 if i < total % parts else 0)
+
+
+def start_receivers(urls, room, clients, cookies, reactors=0, react_every=5.0):
+    """Spread `clients` receivers (`reactors` of them reacting) over load processes (and over
+    `urls`, round robin)."""
     processes = []
     n_procs = max(1, math.ceil(clients / CLIENTS_PER_PROCESS))
     for i in range(n_procs):
-        share = clients // n_procs + (1 if i < clients % n_procs else 0)
-        processes.append(LoadProcess(urls[i % len(urls)], room, share, cookies))
+        url = urls[i % len(urls)]
+        reacting = split(reactors, n_procs, i)
+        processes.append(LoadProcess(url, room, split(clients, n_procs, i), cookies, reacting, react_every))
     return processes
 
 
-def run(urls, *, clients, rate=5.0, seconds=10.0, room="welcome", sender_cookie=None, receiver_cookies=()):
-    """Returns dict(clients, sent, expected, delivered, ratio, p50_ms, p99_ms, connected, errors)."""
+def reactions_settled(processes, clients):
+    """True once no reaction awaits its ack and every client has every acknowledged update."""
+    totals = [p.reacts() for p in processes]
+    acked = sum(t["acked"] for t in totals)
+    return all(t["pending"] == 0 for t in totals) and sum(t["updates"] for t in totals) >= acked * clients
+
+
+def run(
+    urls,
+    *,
+    clients,
+    rate=5.0,
+    seconds=10.0,
+    room="welcome",
+    sender_cookie=None,
+    receiver_cookies=(),
+    reactors=0,
+    react_every=5.0,
+):
+    """Returns dict(clients, sent, expected, delivered, duplicates, ratio, p50_ms, p99_ms, connected,
+    errors) and, with reactors, reactions_sent/acked and reaction_updates/_expected."""
     if isinstance(urls, str):
         urls = [urls]
-    processes = start_receivers(urls, room, clients, list(receiver_cookies))
+    processes = start_receivers(urls, room, clients, list(receiver_cookies), reactors, react_every)
     try:
         for p in processes:
             p.wait_ready()
@@ -119,12 +153,14 @@ def run(urls, *, clients, rate=5.0, seconds=10.0, room="welcome", sender_cookie=
                 namespace="/chat",
                 callback=lambda a, seq=seq: None if a and a.get("ok") else failures.append((seq, a)),
             )
+        for p in processes if reactors else ():
+            p.command("calm")  # the reactions stop with the messages
         connected = 0
         expected = 0
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             got = sum(p.count() for p in processes)
-            if got >= clients * total:
+            if got >= clients * total and (not reactors or reactions_settled(processes, clients)):
                 break
             time.sleep(0.25)
         results = [p.finish() for p in processes]
@@ -135,9 +171,12 @@ def run(urls, *, clients, rate=5.0, seconds=10.0, room="welcome", sender_cookie=
     latencies = []
     delivered = 0
     errors = []
+    totals = dict.fromkeys(("duplicates", "sent", "acked", "updates"), 0)
     for r in results:
         connected += r["connected"]
         errors.extend(r["errors"])
+        for key in totals:
+            totals[key] += r[key]
         for seq, t in r["received"]:
             if seq in sent_at:
                 delivered += 1
@@ -150,11 +189,16 @@ def run(urls, *, clients, rate=5.0, seconds=10.0, room="welcome", sender_cookie=
         "send_failures": failures[:5],
         "expected": expected,
         "delivered": delivered,
+        "duplicates": totals["duplicates"],
         "ratio": delivered / expected if expected else float("nan"),
         "p50_ms": percentile(latencies, 50),
         "p99_ms": percentile(latencies, 99),
         "errors": errors[:5],
         "settle_s": settle_seconds,
+        "reactions_sent": totals["sent"],
+        "reactions_acked": totals["acked"],
+        "reaction_updates": totals["updates"],
+        "reaction_updates_expected": totals["acked"] * clients,
     }
 
 

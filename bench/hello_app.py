@@ -7,7 +7,9 @@ Served with the SAME command as the portal, so a comparison measures the portal'
 The /chat namespace mimics the portal's protocol shape (join → ack, send → broadcast a
 Message-shaped dict to the room, then ack) without sessions, database or checks. A join's ack
 carries the room's latest 50 messages, kept in memory, as the portal's does (the reconnect
-storm compares the two, bench/storm.py).
+storm compares the two, bench/storm.py). `react` toggles a socket's reaction on a message and
+broadcasts the counts to the room (`reactions`), as the portal's does, for the fan-out with
+reactions flowing.
 """
 
 import itertools
@@ -31,6 +33,9 @@ socketio = SocketIO(
 )
 _ids = itertools.count(1)
 _latest = {}  # room -> its latest 50 messages
+_room_of = {}  # message id -> room
+_reactors = {}  # (message id, kind) -> the sids that reacted
+KINDS = ("support", "thanks", "me_too")
 
 
 @app.get("/")
@@ -62,5 +67,23 @@ def on_send(data):
         "sid": request.sid,
     }
     _latest.setdefault(data["room"], deque(maxlen=50)).append(message)
+    _room_of[message["id"]] = data["room"]
     socketio.emit("message", message, to=data["room"], namespace="/chat")
     return {"ok": True, "message": message}
+
+
+@socketio.on("react", namespace="/chat")
+def on_react(data):
+    message_id, kind = data.get("message_id"), data.get("kind")
+    if message_id not in _room_of or kind not in KINDS:
+        return {"ok": False, "error": "not_found"}
+    _reactors.setdefault((message_id, kind), set()).symmetric_difference_update({request.sid})
+    counts = {k: len(_reactors.get((message_id, k), ())) for k in KINDS}
+    socketio.emit(
+        "reactions",
+        {"room": _room_of[message_id], "id": message_id, "counts": counts},
+        to=_room_of[message_id],
+        namespace="/chat",
+    )
+    mine = [k for k in KINDS if request.sid in _reactors.get((message_id, k), ())]
+    return {"ok": True, "id": message_id, "counts": counts, "mine": mine}

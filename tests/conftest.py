@@ -246,8 +246,9 @@ class DatabaseSnapshot:
     index's to_tsvector, most of a restore's time, and few tests change a lesson. A table's
     mark is its row count and the sum of its rows' xmin (the transaction that wrote each row):
     any insert, update or delete since raises the sum or changes the count, as later
-    transactions have larger ids. The marks are compared under the lock. Those tables refer to
-    no table outside themselves, so emptying the others never touches them."""
+    transactions have larger ids. The marks are compared under the lock, and the tables are
+    kept together or not at all (they refer to each other). They refer to no table outside
+    themselves, so emptying the others never touches them."""
 
     KEPT_IF_UNCHANGED = ("lesson_modules", "module_translations", "lessons", "lesson_translations", "lesson_questions")
 
@@ -285,8 +286,11 @@ class DatabaseSnapshot:
         }
 
     def _unchanged(self, conn):
-        marks = self._marks(conn)
-        return {name for name in self.KEPT_IF_UNCHANGED if marks[name] == self.marks[name]}
+        """All the curriculum's tables, or none: a changed module must be emptied, and its
+        untouched lessons refer to it (keeping them made that DELETE fail)."""
+        if self._marks(conn) == self.marks:
+            return set(self.KEPT_IF_UNCHANGED)
+        return set()
 
     def restore(self):
         db.session.remove()

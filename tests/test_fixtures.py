@@ -21,3 +21,21 @@ def test_the_demo_data_is_seeded_on_an_empty_database(app, request, monkeypatch)
     assert {user["email"] for user in rows["users"]} >= {email for email in DEMO_ROLES.values() if email}
     assert "left-over@example.org" not in {user["email"] for user in rows["users"]}
     assert [client["full_name"] for client in rows["clients"]] == ["Sam Rivera"]
+
+
+def test_the_demo_data_comes_back_after_a_test_changed_a_module(app, seeded, database_url):
+    """PostgreSQL keeps the curriculum's tables while nothing changed them; a test that changed
+    a module (an author's edit) but none of its lessons made the next restore fail: the changed
+    module was emptied while its kept lessons still referred to it."""
+    from portal.lessons.models import Module
+
+    module_id = seeded["lesson_modules"][0]["id"]
+    module = db.session.get(Module, module_id)
+    original = module.title
+    module.title = "Changed by a test"
+    db.session.commit()
+
+    conftest._DEMO_SNAPSHOTS[database_url].restore()
+
+    assert db.session.get(Module, module_id).title == original
+    assert db.session.scalar(db.select(db.func.count()).select_from(Module)) == len(seeded["lesson_modules"])

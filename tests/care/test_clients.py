@@ -33,7 +33,8 @@ def test_counselor_creates_and_edits_client(client, auth, counselor, program):
     assert response.status_code == 302
     db.session.expire_all()
     assert riley.full_name == "Riley Chen-Park"
-    actions = db.session.scalars(db.select(AuditEvent.action).filter_by(client_id=riley.id)).all()
+    query = db.select(AuditEvent.action).filter_by(client_id=riley.id).order_by(AuditEvent.id)
+    actions = db.session.scalars(query).all()
     assert actions == ["client.created", "client.updated"]
 
 

@@ -10,6 +10,7 @@ from portal.extensions import db
 from portal.rooms import broadcast, ratelimit, services
 from portal.rooms.models import Room
 from tests.rooms.conftest import ack, member, new_id, payloads
+from tests.support.races import overlap
 
 
 def test_a_message_committed_while_the_join_reads_reaches_the_joiner(app, chat, welcome, monkeypatch):
@@ -86,16 +87,14 @@ def test_ids_are_commit_ordered_in_a_room(app, welcome, monkeypatch):
             committed.append((name, posted.payload["id"]))
             db.session.remove()
 
-    a = threading.Thread(target=post, args=("A",), name="A")
-    a.start()
-    assert a_has_id.wait(10)
-    b = threading.Thread(target=post, args=("B",), name="B")
-    b.start()
-    time.sleep(0.5)
-    early = list(committed)
-    release_a.set()
-    a.join(15)
-    b.join(15)
+    early = []
+
+    def watch_b_then_let_a_go():
+        time.sleep(0.5)
+        early.extend(committed)
+        release_a.set()
+
+    overlap(post, a_has_id, meanwhile=watch_b_then_let_a_go, timeout=15)
     assert early == [], f"B committed while A held a lower uncommitted id: {early}"
     assert [name for name, _ in committed] == ["A", "B"]
     assert committed[0][1] < committed[1][1]

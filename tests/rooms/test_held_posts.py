@@ -21,6 +21,7 @@ from portal.rooms.models import Message, MessageStatus, ModerationAction
 from portal.security import Role
 from tests.rooms.conftest import ack, member, new_id, payloads, received
 from tests.rooms.test_form_posting import SUPPORT_NUMBERS, Person, page_of
+from tests.support.races import overlap
 
 CRISIS = "I don't want to live anymore"
 STAFF_NOTE = "A staff member will reach out to you soon"
@@ -286,13 +287,7 @@ def test_two_releases_running_at_the_same_time_notify_once(app, chat, welcome, m
             finally:
                 db.session.remove()
 
-    first = threading.Thread(target=release, args=("A",), name="A")
-    first.start()
-    assert first_has_claimed.wait(10)
-    second = threading.Thread(target=release, args=("B",), name="B")
-    second.start()
-    first.join(30)
-    second.join(30)
+    overlap(release, first_has_claimed)
     assert outcomes == {"A": (True, "released"), "B": (True, "not_found")}
     db.session.expire_all()
     assert mention_notices() == [bea.id]

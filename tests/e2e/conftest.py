@@ -99,6 +99,25 @@ def page(browser, live_server):
     context.close()
 
 
+@pytest.fixture
+def open_page(browser, live_server, browser_login):
+    """open_page(email, path): a phone-sized window of its own, signed in as email, at path."""
+    contexts = []
+
+    def open_as(email, path="/rooms/welcome"):
+        context = browser.new_context(base_url=live_server.base_url, viewport={"width": 390, "height": 844})
+        contexts.append(context)
+        page = context.new_page()
+        page.set_default_timeout(10_000)
+        browser_login(page, email)
+        page.goto(path)
+        return page
+
+    yield open_as
+    for context in contexts:
+        context.close()
+
+
 @pytest.fixture(scope="session")
 def axe():
     from axe_playwright_python.sync_playwright import Axe

@@ -24,22 +24,13 @@ def thread_id(app):
 
 
 @pytest.fixture
-def open_thread(browser, live_server, browser_login, thread_id):
-    contexts = []
-
+def open_thread(open_page, thread_id):
     def open_as(email):
-        context = browser.new_context(base_url=live_server.base_url, viewport={"width": 390, "height": 844})
-        contexts.append(context)
-        page = context.new_page()
-        page.set_default_timeout(10_000)
-        browser_login(page, email)
-        page.goto(f"/rooms/checkins/{thread_id}")
+        page = open_page(email, f"/rooms/checkins/{thread_id}")
         page.evaluate("window.stayedOnPage = true")  # gone if the page were loaded again
         return page
 
-    yield open_as
-    for context in contexts:
-        context.close()
+    return open_as
 
 
 def _answer(page, text):

@@ -34,24 +34,6 @@ def people(app):
     }
 
 
-@pytest.fixture
-def open_page(browser, live_server, browser_login):
-    contexts = []
-
-    def open_as(email, path="/rooms/welcome"):
-        context = browser.new_context(base_url=live_server.base_url, viewport={"width": 390, "height": 844})
-        contexts.append(context)
-        page = context.new_page()
-        page.set_default_timeout(10_000)
-        browser_login(page, email)
-        page.goto(path)
-        return page
-
-    yield open_as
-    for context in contexts:
-        context.close()
-
-
 def _send(page, text):
     page.fill("#composer-body", text)
     page.keyboard.press("Enter")

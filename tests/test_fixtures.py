@@ -1,6 +1,8 @@
 """The shared fixtures keep their promises: each test starts from an empty database, or from the
 demo data alone."""
 
+import pytest
+
 from portal.extensions import db
 from tests import conftest
 from tests.factories import DEMO_ROLES, make_client, make_user
@@ -39,3 +41,20 @@ def test_the_demo_data_comes_back_after_a_test_changed_a_module(app, seeded, dat
 
     assert db.session.get(Module, module_id).title == original
     assert db.session.scalar(db.select(db.func.count()).select_from(Module)) == len(seeded["lesson_modules"])
+
+
+def test_each_xdist_group_stays_on_one_worker(request):
+    """`make test` runs with `--dist loadgroup`: the browser tests (group e2e) and the tests that
+    start servers (group servers) each run on one worker, never two at once. xdist marks a
+    group by appending it to the test's id; under pytest 9.2 that append silently did nothing,
+    and both browsers and both server sets ran side by side on the two cores."""
+    if not getattr(request.config.option, "loadgroup", False):
+        pytest.skip("not a `--dist loadgroup` worker")
+    grouped = {
+        item.nodeid: marker.args[0]
+        for item in request.session.items
+        if (marker := item.get_closest_marker("xdist_group")) is not None
+    }
+    if not grouped:
+        pytest.skip("no grouped test collected in this run")
+    assert [nodeid for nodeid, group in grouped.items() if not nodeid.endswith(f"@{group}")] == []

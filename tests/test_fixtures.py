@@ -44,10 +44,10 @@ def test_the_demo_data_comes_back_after_a_test_changed_a_module(app, seeded, dat
 
 
 def test_each_xdist_group_stays_on_one_worker(request):
-    """`make test` runs with `--dist loadgroup`: the browser tests (group e2e) and the tests that
-    start servers (group servers) each run on one worker, never two at once. xdist marks a
-    group by appending it to the test's id; under pytest 9.2 that append silently did nothing,
-    and both browsers and both server sets ran side by side on the two cores."""
+    """`make test` runs with `--dist loadgroup`: the tests that start servers (group servers) run
+    on one worker, never two at once (their ports, processes and timeouts). xdist marks a group
+    by appending it to the test's id; under pytest 9.2 that append silently did nothing, and
+    both workers started server processes side by side."""
     if not getattr(request.config.option, "loadgroup", False):
         pytest.skip("not a `--dist loadgroup` worker")
     grouped = {

@@ -29,12 +29,12 @@ CHROMIUM_ARGS = [
 ]
 
 
-@pytest.hookimpl(tryfirst=True)  # before xdist's own hook reads the group into the test's id
+# Not an xdist group: each browser test has its own server and the worker's own database, and
+# kept on one worker the browser tests were one chain of a dozen minutes, the longest in the run.
 def pytest_collection_modifyitems(config, items):
     for item in items:
         if "/e2e/" in str(item.fspath):
             item.add_marker(pytest.mark.e2e)
-            item.add_marker(pytest.mark.xdist_group("e2e"))
 
 
 def screenshot(page, name):

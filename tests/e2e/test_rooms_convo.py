@@ -1,7 +1,7 @@
 """Rooms 2.0, the conversation (issue 12) in Chromium: keyboard path to the composer, the phone
 layout, replies, support reactions and mentions seen live in a second window."""
 
-from tests.e2e.test_rooms import open_page, people  # noqa: F401 - fixtures
+from tests.e2e.test_rooms import people  # noqa: F401 - fixture
 
 
 def test_two_tabs_and_enter_reach_the_message_box(people, open_page):  # noqa: F811

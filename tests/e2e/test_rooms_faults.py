@@ -7,7 +7,7 @@ from portal import errors
 from portal.extensions import db
 from portal.rooms import ratelimit
 from portal.rooms.models import Message
-from tests.e2e.test_rooms import _send, _wait_online, open_page, people  # noqa: F401 - fixtures
+from tests.e2e.test_rooms import _send, _wait_online, people  # noqa: F401 - fixture
 
 
 def test_a_message_answered_unavailable_stays_in_the_outbox_and_is_sent_again(people, open_page, monkeypatch):  # noqa: F811

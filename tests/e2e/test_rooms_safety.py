@@ -12,7 +12,6 @@ from tests.e2e import test_rooms as rooms_e2e
 
 # The rooms journeys' fixtures: three people in a "welcome" room, and a page per person.
 people = rooms_e2e.people
-open_page = rooms_e2e.open_page
 
 CRISIS = "I don't want to live anymore"
 

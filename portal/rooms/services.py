@@ -415,8 +415,8 @@ def resent(existing):
     rather than the plain "waiting for review" text. Only a post still held is asked about: a
     visible one is answered `ok` either way, and costs no extra statement (test_send_cost)."""
     held = existing.is_held
-    crisis = held and db.session.scalar(sa.select(sa.exists().where(CrisisAlert.message_id == existing.id)))
-    return Posted(existing, created=False, crisis=bool(crisis), held=held)
+    crisis = held and crisis_alerts.alert_for(existing) is not None
+    return Posted(existing, created=False, crisis=crisis, held=held)
 
 
 def post_message(author, room, body, client_id, rate_check, rules=None, extras=None):

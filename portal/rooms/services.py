@@ -122,6 +122,11 @@ def author_badge(user):
     return _badge_for_roles(user.roles)
 
 
+def _badge_for_staff_role(role):
+    """The badge of a `_staff_role_of_author` value ("" for none)."""
+    return _badge_for_roles({Role(role)} if role else set())
+
+
 def _staff_role_of_author():
     """The author's highest staff role as a correlated subquery; the role names sort as
     BADGE_ORDER does (admin < counselor < moderator), so min() picks the highest."""
@@ -140,7 +145,7 @@ def badge_of(message):
     role = message.author_staff_role
     if role is None:
         return author_badge(message.author)
-    return _badge_for_roles({Role(role)} if role else set())
+    return _badge_for_staff_role(role)
 
 
 def iso_z(moment):
@@ -199,7 +204,7 @@ def row_payloads(room, rows):
     out = []
     for row in rows:
         if row.author_id not in people:
-            badge = _badge_for_roles({Role(row.staff_role)} if row.staff_role else set())
+            badge = _badge_for_staff_role(row.staff_role)
             people[row.author_id] = (shown_name(row.author_id, row.display_name, words), badge)
         out.append(_payload(row, room.slug, *people[row.author_id]))
     return out

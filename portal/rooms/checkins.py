@@ -12,6 +12,7 @@ from flask_babel import gettext as _
 
 from portal import audit
 from portal.auth.models import User, UserRole
+from portal.care.access import valid_id
 from portal.clock import utcnow
 from portal.extensions import db
 from portal.notifications.services import internal_path, notify
@@ -22,7 +23,6 @@ from portal.sanitize import chat_to_html
 from portal.security import ROLE_PERMISSIONS, Permission, Role
 
 MAX_BODY = 2000
-MAX_ROW_ID = 2**31 - 1  # larger ids cannot be in the table (and overflow PostgreSQL's integer)
 POSTS_MAX = 200  # posts per `checkin_posts` answer
 
 #: Who starts threads and reads every one: moderators (and admins, who moderate) and counselors.
@@ -83,7 +83,7 @@ def _notify_member(thread, author):
 def thread_for(user, checkin_id):
     """The thread with this id when this person may read it. Someone else's thread answers
     `not_found`, exactly like an unknown id: whether it exists is not theirs to know."""
-    thread = db.session.get(CheckIn, checkin_id) if 0 < checkin_id <= MAX_ROW_ID else None
+    thread = db.session.get(CheckIn, checkin_id) if valid_id(checkin_id) else None
     if thread is None or not may_read(user, thread):
         raise RoomError("not_found")
     return thread

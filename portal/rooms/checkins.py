@@ -4,8 +4,8 @@ members have no way to write to each other privately. Every thread and post is a
 (never the text).
 
 New posts travel live over /chat (`checkin_post`, docs/realtime.md) to every person who may
-read the thread, found again at each post: the member and every staff member of the roles
-below, so a counselor sees a member's answer as a moderator does."""
+read the thread, found again at each post: the member and every staff member, so a counselor
+sees a member's answer as a moderator does."""
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
@@ -20,21 +20,17 @@ from portal.rooms import access, broadcast, crisis, services
 from portal.rooms.errors import RoomError
 from portal.rooms.models import CheckIn, CheckInPost, Notice, Suspension
 from portal.sanitize import chat_to_html
-from portal.security import ROLE_PERMISSIONS, Permission, Role
+from portal.security import STAFF_ROLES
 
 MAX_BODY = 2000
 POSTS_MAX = 200  # posts per `checkin_posts` answer
 
-#: Who starts threads and reads every one: moderators (and admins, who moderate) and counselors.
-#: Kept as roles so that the readers of a thread are found in one statement (`readers`).
-STAFF_ROLES = frozenset({role for role, granted in ROLE_PERMISSIONS.items() if Permission.MODERATE in granted}) | {
-    Role.COUNSELOR
-}
-
 
 def may_start(user):
-    """Moderators and counselors start check-ins; no one else."""
-    return bool(user.roles & STAFF_ROLES)
+    """Staff (moderators, counselors, admins: `security.STAFF_ROLES`) start check-ins and read
+    every thread; no one else. Kept as roles so that the readers of a thread are found in one
+    statement (`readers`)."""
+    return user.is_staff
 
 
 def may_read(user, thread):

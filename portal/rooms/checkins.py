@@ -20,7 +20,7 @@ from portal.rooms import access, broadcast, crisis, services
 from portal.rooms.errors import RoomError
 from portal.rooms.models import CheckIn, CheckInPost, Notice, Suspension
 from portal.sanitize import chat_to_html
-from portal.security import STAFF_ROLES
+from portal.security import STAFF_ROLES, Permission
 
 MAX_BODY = 2000
 POSTS_MAX = 200  # posts per `checkin_posts` answer
@@ -40,14 +40,11 @@ def may_read(user, thread):
 def may_connect(user, rules=None):
     """Who may open a /chat socket: whoever may chat, and also counselors, who have no rooms
     but must get check-in posts live (their room events are still refused)."""
-    if access.may_chat(user, rules):
-        return True
-    return (
-        getattr(user, "is_authenticated", False)
-        and user.active
-        and may_start(user)
-        and access.active_suspension(user, rules=rules) is None
-    )
+    return access.in_good_standing(user, _chats_or_reads_threads, rules)
+
+
+def _chats_or_reads_threads(user):
+    return user.can(Permission.CHAT) or may_start(user)
 
 
 def _body(text):

@@ -284,20 +284,25 @@ def last_read_id(user, room):
     return marker.last_read_id if marker else 0
 
 
+def _newest_id(room):
+    return db.session.scalar(sa.select(sa.func.max(Message.id)).where(Message.room_id == room.id)) or 0
+
+
 def mark_read(user, room, message_id, newest=None):
     """Move the read marker forward (never back), committing only when it moves; safe when tabs
     race. Returns the marker as it now stands.
 
     `newest`: the caller read the room's messages itself (a join), so `message_id` is known to
-    exist; otherwise it comes from the client and is capped at the room's newest id."""
-    if newest is None:
-        newest = db.session.scalar(sa.select(sa.func.max(Message.id)).where(Message.room_id == room.id)) or 0
-    message_id = min(message_id or 0, newest)
+    exist; otherwise it comes from the client and is capped at the room's newest id — asked only
+    when the marker would move, so a reconnect that has seen nothing new reads the marker alone."""
     key = {"user_id": user.id, "room_id": room.id}
     marker = db.session.get(ReadMarker, (user.id, room.id))
     current = marker.last_read_id if marker else 0
+    message_id = message_id or 0
+    if message_id > current:
+        message_id = min(message_id, _newest_id(room) if newest is None else newest)
     if message_id <= current:
-        return current  # a reconnect that has seen nothing new writes nothing
+        return current  # nothing new: no write
     if marker is None:
         try:
             with db.session.begin_nested():

@@ -195,8 +195,9 @@ def on_release(message):
         sa.select(User).join(Mention, Mention.user_id == User.id).where(Mention.message_id == message.id)
     ).all()
     people = [p for p in named if p.active and _may_read(p, room)]
-    reply_to = db.session.scalar(sa.select(Reply.reply_to_id).where(Reply.message_id == message.id))
-    target = db.session.get(Message, reply_to) if reply_to is not None else None
+    target = db.session.scalar(
+        sa.select(Message).join(Reply, Reply.reply_to_id == Message.id).where(Reply.message_id == message.id)
+    )
     answered = target if target is not None and target.is_visible else None  # a removed one tells no one
     _notify(message, answered, [p.id for p in people], message.author)
     if target is None and not people:

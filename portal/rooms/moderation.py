@@ -292,19 +292,15 @@ def author_history(user, limit=20):
     messages = db.session.scalars(
         sa.select(Message).filter_by(author_id=user.id).order_by(Message.id.desc()).limit(limit)
     ).all()
-    actions = db.session.scalars(
-        sa.select(ModerationAction)
-        .filter_by(target_user_id=user.id)
-        .order_by(ModerationAction.created_at.desc())
-        .limit(limit)
-    ).all()
-    return messages, actions
+    return messages, recent_actions(limit, about=user)
 
 
-def recent_actions(limit=50):
-    return db.session.scalars(
-        sa.select(ModerationAction).order_by(ModerationAction.created_at.desc()).limit(limit)
-    ).all()
+def recent_actions(limit=50, about=None):
+    """The newest moderation actions (about one person, when given), newest first."""
+    query = sa.select(ModerationAction).order_by(ModerationAction.created_at.desc()).limit(limit)
+    if about is not None:
+        query = query.filter_by(target_user_id=about.id)
+    return db.session.scalars(query).all()
 
 
 def dismiss_message_flags(moderator, message):

@@ -5,6 +5,7 @@ from datetime import timedelta
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
+from sqlalchemy.orm import joinedload
 
 from portal import audit
 from portal.auth.sessions import revoke_user_sessions
@@ -296,8 +297,14 @@ def author_history(user, limit=20):
 
 
 def recent_actions(limit=50, about=None):
-    """The newest moderation actions (about one person, when given), newest first."""
-    query = sa.select(ModerationAction).order_by(ModerationAction.created_at.desc()).limit(limit)
+    """The newest moderation actions (about one person, when given), newest first, each with its
+    moderator (every list of them names who acted: not one statement per moderator)."""
+    query = (
+        sa.select(ModerationAction)
+        .options(joinedload(ModerationAction.moderator))
+        .order_by(ModerationAction.created_at.desc())
+        .limit(limit)
+    )
     if about is not None:
         query = query.filter_by(target_user_id=about.id)
     return db.session.scalars(query).all()

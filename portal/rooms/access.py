@@ -263,10 +263,7 @@ def banned_room_ids(user, now=None):
     return set(
         db.session.scalars(
             sa.select(RoomRestriction.room_id).where(
-                RoomRestriction.user_id == user.id,
-                RoomRestriction.kind == RestrictionKind.BAN,
-                RoomRestriction.lifted_at.is_(None),
-                sa.or_(RoomRestriction.until.is_(None), RoomRestriction.until > now),
+                *in_force(RoomRestriction, user.id, now), RoomRestriction.kind == RestrictionKind.BAN
             )
         )
     )

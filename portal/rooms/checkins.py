@@ -57,8 +57,10 @@ def _body(text):
 
 
 def _add(thread, author, text):
-    post = CheckInPost(author_id=author.id, body=text, body_html=str(chat_to_html(text)).strip())
-    thread.posts.append(post)
+    """A new post in the thread (which has its id): added by the thread's id, not through
+    `thread.posts`, which would first read every earlier post of the thread."""
+    post = CheckInPost(checkin_id=thread.id, author_id=author.id, body=text, body_html=str(chat_to_html(text)).strip())
+    db.session.add(post)
     return post
 
 
@@ -135,8 +137,8 @@ def start(staff, member, text, message=None):
     text = _body(text)
     thread = CheckIn(member_id=member.id, started_by_id=staff.id, message_id=message.id if message else None)
     db.session.add(thread)
-    _add(thread, staff, text)
     db.session.flush()
+    _add(thread, staff, text)
     if message is not None:
         crisis.mark_handled(staff, message, "checked_in")
     note = _("A staff member sent you a private message. You can read and answer it in the rooms.")

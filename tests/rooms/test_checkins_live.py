@@ -312,3 +312,20 @@ def test_a_catch_up_reads_the_posts_with_their_authors_in_one_go(people):
     # the session (with the person and their roles), the suspension, the thread, the posts with
     # their authors, the authors' roles, the watched words (was 11: a user and roles per author)
     assert len(statements) <= 6, "\n".join(s[:120] for s in statements)
+
+
+def test_an_answer_does_not_read_the_threads_earlier_posts(people):
+    """A post is stored by its thread's id: the thread's earlier posts (and their authors) are
+    not read first, however long the thread."""
+    thread = start(people["m"], people["message_id"])
+    answer(people["a"], thread, "one")
+    answer(people["m"], thread, "two")
+    path = f"/rooms/checkins/{thread.id}"
+    token = CSRF.search(people["a"].http.get(path).get_data(as_text=True)).group(1)
+    with counting(expire=True) as statements:
+        assert people["a"].http.post(path, data={"csrf_token": token, "body": "three"}).status_code == 302
+    assert not [s for s in statements if "= room_checkin_posts.checkin_id" in s], statements
+    # the session, the thread, the audit row, the post; then, to announce it, the thread, its
+    # readers, the post with its author, the author's roles and the watched words (was 11)
+    assert len(statements) <= 9, "\n".join(s[:120] for s in statements)
+    assert [p.body for p in db.session.get(CheckIn, thread.id).posts][-1] == "three"

@@ -115,13 +115,14 @@ def _empty_all_tables(keep=None):
     restarted ids. Every sequence restarts, as a table emptied during the test holds no rows but
     has moved its sequence on.
 
-    `keep(conn)`, asked after the lock, names tables to leave as they are (see DatabaseSnapshot)."""
+    `keep(conn)`, asked after the lock, names tables to leave as they are (see DatabaseSnapshot);
+    returns the tables it left."""
     db.session.remove()
     empty = _EMPTY_SNAPSHOTS.get(db.engine.url.render_as_string(hide_password=False))  # SQLite only
     filled = _filled_tables() if empty is not None else None
     if filled is not None and len(filled) >= COPY_WHEN_FILLED:
         empty.restore()  # the demo data's lesson tables have search triggers: a copy is quicker
-        return
+        return set()
     tables = [t for t in reversed(db.metadata.sorted_tables)]
     with db.engine.begin() as conn:
         if conn.dialect.name == "postgresql":
@@ -129,8 +130,8 @@ def _empty_all_tables(keep=None):
             conn.exec_driver_sql(f"LOCK TABLE {names} IN ACCESS EXCLUSIVE MODE")
         if filled is None:
             filled = _filled_tables(conn)  # PostgreSQL: after the lock, so no row comes in behind it
-        if keep is not None:
-            filled -= keep(conn)
+        kept = keep(conn) if keep is not None else set()
+        filled -= kept
         statements = [f'DELETE FROM "{t.name}"' for t in tables if t.name in filled]  # noqa: S608 (our own table names)
         if conn.dialect.name == "postgresql":
             # setval, not ALTER SEQUENCE … RESTART: a function call, where sixty ALTERs (catalog
@@ -141,6 +142,7 @@ def _empty_all_tables(keep=None):
         else:
             for statement in statements:
                 conn.exec_driver_sql(statement)
+    return kept
 
 
 _FILLED_TABLES: dict[str, str] = {}
@@ -299,13 +301,8 @@ class DatabaseSnapshot:
             with closing(sqlite3.connect(self.url.database)) as live:
                 self.copy.backup(live)
             return
-        kept = set()
-
-        def keep(conn):
-            kept.update(self._unchanged(conn))
-            return kept
-
-        _empty_all_tables(keep)  # whatever a previous test left behind, the snapshot's ids must be free
+        # whatever a previous test left behind goes, the snapshot's ids must be free
+        kept = _empty_all_tables(self._unchanged)
         with db.engine.begin() as conn:
             for table in db.metadata.sorted_tables:
                 if self.rows[table.name] and table.name not in kept:

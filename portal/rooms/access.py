@@ -193,12 +193,23 @@ def _in_force(model, row_id, now):
 
 def may_chat(user, rules=None):
     """Signed in, active, allowed to chat and not suspended."""
+    return in_good_standing(user, _can_chat, rules)
+
+
+def in_good_standing(user, allowed, rules=None):
+    """Signed in, active, let in by `allowed(user)` (chatting, or reading check-ins:
+    `checkins.may_connect`) and not suspended — the suspension asked last, only of someone
+    `allowed` lets in."""
     return (
         getattr(user, "is_authenticated", False)
         and user.active
-        and user.can(Permission.CHAT)
+        and allowed(user)
         and active_suspension(user, rules=rules) is None
     )
+
+
+def _can_chat(user):
+    return user.can(Permission.CHAT)
 
 
 def is_eligible(user, room, program_ids=None, rules=None):
@@ -252,10 +263,7 @@ def banned_room_ids(user, now=None):
     return set(
         db.session.scalars(
             sa.select(RoomRestriction.room_id).where(
-                RoomRestriction.user_id == user.id,
-                RoomRestriction.kind == RestrictionKind.BAN,
-                RoomRestriction.lifted_at.is_(None),
-                sa.or_(RoomRestriction.until.is_(None), RoomRestriction.until > now),
+                *in_force(RoomRestriction, user.id, now), RoomRestriction.kind == RestrictionKind.BAN
             )
         )
     )

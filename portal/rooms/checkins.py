@@ -4,14 +4,15 @@ members have no way to write to each other privately. Every thread and post is a
 (never the text).
 
 New posts travel live over /chat (`checkin_post`, docs/realtime.md) to every person who may
-read the thread, found again at each post: the member and every staff member of the roles
-below, so a counselor sees a member's answer as a moderator does."""
+read the thread, found again at each post: the member and every staff member, so a counselor
+sees a member's answer as a moderator does."""
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
 
 from portal import audit
 from portal.auth.models import User, UserRole
+from portal.care.access import valid_id
 from portal.clock import utcnow
 from portal.extensions import db
 from portal.notifications.services import internal_path, notify
@@ -19,22 +20,17 @@ from portal.rooms import access, broadcast, crisis, services
 from portal.rooms.errors import RoomError
 from portal.rooms.models import CheckIn, CheckInPost, Notice, Suspension
 from portal.sanitize import chat_to_html
-from portal.security import ROLE_PERMISSIONS, Permission, Role
+from portal.security import STAFF_ROLES, Permission
 
 MAX_BODY = 2000
-MAX_ROW_ID = 2**31 - 1  # larger ids cannot be in the table (and overflow PostgreSQL's integer)
 POSTS_MAX = 200  # posts per `checkin_posts` answer
-
-#: Who starts threads and reads every one: moderators (and admins, who moderate) and counselors.
-#: Kept as roles so that the readers of a thread are found in one statement (`readers`).
-STAFF_ROLES = frozenset({role for role, granted in ROLE_PERMISSIONS.items() if Permission.MODERATE in granted}) | {
-    Role.COUNSELOR
-}
 
 
 def may_start(user):
-    """Moderators and counselors start check-ins; no one else."""
-    return bool(user.roles & STAFF_ROLES)
+    """Staff (moderators, counselors, admins: `security.STAFF_ROLES`) start check-ins and read
+    every thread; no one else. Kept as roles so that the readers of a thread are found in one
+    statement (`readers`)."""
+    return user.is_staff
 
 
 def may_read(user, thread):
@@ -44,14 +40,11 @@ def may_read(user, thread):
 def may_connect(user, rules=None):
     """Who may open a /chat socket: whoever may chat, and also counselors, who have no rooms
     but must get check-in posts live (their room events are still refused)."""
-    if access.may_chat(user, rules):
-        return True
-    return (
-        getattr(user, "is_authenticated", False)
-        and user.active
-        and may_start(user)
-        and access.active_suspension(user, rules=rules) is None
-    )
+    return access.in_good_standing(user, _chats_or_reads_threads, rules)
+
+
+def _chats_or_reads_threads(user):
+    return user.can(Permission.CHAT) or may_start(user)
 
 
 def _body(text):
@@ -64,8 +57,10 @@ def _body(text):
 
 
 def _add(thread, author, text):
-    post = CheckInPost(author_id=author.id, body=text, body_html=str(chat_to_html(text)).strip())
-    thread.posts.append(post)
+    """A new post in the thread (which has its id): added by the thread's id, not through
+    `thread.posts`, which would first read every earlier post of the thread."""
+    post = CheckInPost(checkin_id=thread.id, author_id=author.id, body=text, body_html=str(chat_to_html(text)).strip())
+    db.session.add(post)
     return post
 
 
@@ -83,7 +78,7 @@ def _notify_member(thread, author):
 def thread_for(user, checkin_id):
     """The thread with this id when this person may read it. Someone else's thread answers
     `not_found`, exactly like an unknown id: whether it exists is not theirs to know."""
-    thread = db.session.get(CheckIn, checkin_id) if 0 < checkin_id <= MAX_ROW_ID else None
+    thread = db.session.get(CheckIn, checkin_id) if valid_id(checkin_id) else None
     if thread is None or not may_read(user, thread):
         raise RoomError("not_found")
     return thread
@@ -142,8 +137,8 @@ def start(staff, member, text, message=None):
     text = _body(text)
     thread = CheckIn(member_id=member.id, started_by_id=staff.id, message_id=message.id if message else None)
     db.session.add(thread)
-    _add(thread, staff, text)
     db.session.flush()
+    _add(thread, staff, text)
     if message is not None:
         crisis.mark_handled(staff, message, "checked_in")
     note = _("A staff member sent you a private message. You can read and answer it in the rooms.")

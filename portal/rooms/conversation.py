@@ -127,13 +127,19 @@ def post(user, room, body, client_id, rules=None, reply_to=None):
     posted = services.post_message(user, room, body, client_id, ratelimit.take, rules, extras=extras)
     posted.context = None
     if posted.created and (target is not None or found):
-        posted.context = {
-            "room": room.slug,
-            "id": posted.payload["id"],
-            "reply_to": _reply_info(target) if target is not None else None,
-            "mentions": [{"id": uid, "display_name": name} for uid, name in found.items()],
-        }
+        posted.context = _message_context(room, posted.payload["id"], target, found)
     return posted
+
+
+def _message_context(room, message_id, target, names):
+    """What `message_context` tells the room of a message: the message it answers (target, or
+    None) and the people it mentions (names: {user id: public name})."""
+    return {
+        "room": room.slug,
+        "id": message_id,
+        "reply_to": _reply_info(target) if target is not None else None,
+        "mentions": [{"id": uid, "display_name": name} for uid, name in names.items()],
+    }
 
 
 def _notify(message, target, mentioned_ids, author):
@@ -189,18 +195,14 @@ def on_release(message):
         sa.select(User).join(Mention, Mention.user_id == User.id).where(Mention.message_id == message.id)
     ).all()
     people = [p for p in named if p.active and _may_read(p, room)]
-    reply_to = db.session.scalar(sa.select(Reply.reply_to_id).where(Reply.message_id == message.id))
-    target = db.session.get(Message, reply_to) if reply_to is not None else None
+    target = db.session.scalar(
+        sa.select(Message).join(Reply, Reply.reply_to_id == Message.id).where(Reply.message_id == message.id)
+    )
     answered = target if target is not None and target.is_visible else None  # a removed one tells no one
     _notify(message, answered, [p.id for p in people], message.author)
     if target is None and not people:
         return None
-    return {
-        "room": room.slug,
-        "id": message.id,
-        "reply_to": _reply_info(target) if target is not None else None,
-        "mentions": [{"id": p.id, "display_name": services.public_name(p)} for p in people],
-    }
+    return _message_context(room, message.id, target, {p.id: services.public_name(p) for p in people})
 
 
 def _mention_candidates(room):

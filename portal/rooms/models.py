@@ -346,4 +346,6 @@ class CheckInPost(db.Model):
     body_html: Mapped[str] = mapped_column(sa.Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
-    author: Mapped["User"] = relationship()  # noqa: F821
+    # Every reader of a post shows its author's name and staff mark (the thread page, checkin_posts,
+    # the live post): loaded with the post, not one statement per author.
+    author: Mapped["User"] = relationship(lazy="joined")  # noqa: F821

@@ -5,6 +5,7 @@ from datetime import timedelta
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
+from sqlalchemy.orm import joinedload
 
 from portal import audit
 from portal.auth.sessions import revoke_user_sessions
@@ -292,19 +293,21 @@ def author_history(user, limit=20):
     messages = db.session.scalars(
         sa.select(Message).filter_by(author_id=user.id).order_by(Message.id.desc()).limit(limit)
     ).all()
-    actions = db.session.scalars(
+    return messages, recent_actions(limit, about=user)
+
+
+def recent_actions(limit=50, about=None):
+    """The newest moderation actions (about one person, when given), newest first, each with its
+    moderator (every list of them names who acted: not one statement per moderator)."""
+    query = (
         sa.select(ModerationAction)
-        .filter_by(target_user_id=user.id)
+        .options(joinedload(ModerationAction.moderator))
         .order_by(ModerationAction.created_at.desc())
         .limit(limit)
-    ).all()
-    return messages, actions
-
-
-def recent_actions(limit=50):
-    return db.session.scalars(
-        sa.select(ModerationAction).order_by(ModerationAction.created_at.desc()).limit(limit)
-    ).all()
+    )
+    if about is not None:
+        query = query.filter_by(target_user_id=about.id)
+    return db.session.scalars(query).all()
 
 
 def dismiss_message_flags(moderator, message):

@@ -187,7 +187,6 @@ def _room_page(room, rules, form=None, error=None, support=False, before_id=None
         max_body=services.MAX_BODY,
         form=form,
         error=error,
-        show_support=support or flagged or kept_for_crisis,
         support_alert=support or flagged,
         kept_for_crisis=kept_for_crisis,
         held=held,

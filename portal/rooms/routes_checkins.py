@@ -11,16 +11,18 @@ from portal.extensions import db
 from portal.rooms import bp, checkin_events, checkins, moderation  # noqa: F401 - checkin_events: /chat handlers
 from portal.rooms.errors import RoomError
 from portal.rooms.forms import CheckInForm
-from portal.rooms.models import CheckIn, Message
+from portal.rooms.models import Message
 from portal.rooms.services import public_name
 from portal.templating import render_form
 
 
-def _get(model, row_id):
-    row = db.session.get(model, row_id) if row_id <= checkins.MAX_ROW_ID else None
-    if row is None:
+def _thread_or_404(checkin_id):
+    """The thread when this person may read it; another member's thread is a 404, not theirs
+    to know about (`checkins.thread_for`)."""
+    try:
+        return checkins.thread_for(current_user, checkin_id)
+    except RoomError:
         abort(404)
-    return row
 
 
 @bp.route("/console/checkins/new/<int:message_id>", methods=["GET", "POST"])
@@ -29,7 +31,7 @@ def checkin_start(message_id):
     """A moderator or counselor writes privately to the author of a message."""
     if not checkins.may_start(current_user):
         abort(403)
-    message = _get(Message, message_id)
+    message = db.get_or_404(Message, message_id)  # <int:…> ids are within the table's range
     form = CheckInForm()
     if not form.is_submitted():
         form.body.data = _("Checking in — are you safe right now?")
@@ -57,9 +59,7 @@ def checkin_list():
 @bp.route("/checkins/<int:checkin_id>", methods=["GET", "POST"])
 @login_required
 def checkin(checkin_id):
-    thread = _get(CheckIn, checkin_id)
-    if not checkins.may_read(current_user, thread):
-        abort(404)  # another member's thread is not theirs to know about
+    thread = _thread_or_404(checkin_id)
     form = CheckInForm()
     if form.validate_on_submit():
         try:

@@ -67,7 +67,6 @@ def _moderator_tools(message):
         "may_suspend": lambda user: moderation.may_suspend(current_user, user),
         "history": history,
         "history_actions": actions,
-        "public_name": services.public_name,
     }
 
 

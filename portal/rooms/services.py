@@ -122,6 +122,11 @@ def author_badge(user):
     return _badge_for_roles(user.roles)
 
 
+def _badge_for_staff_role(role):
+    """The badge of a `_staff_role_of_author` value ("" for none)."""
+    return _badge_for_roles({Role(role)} if role else set())
+
+
 def _staff_role_of_author():
     """The author's highest staff role as a correlated subquery; the role names sort as
     BADGE_ORDER does (admin < counselor < moderator), so min() picks the highest."""
@@ -140,7 +145,7 @@ def badge_of(message):
     role = message.author_staff_role
     if role is None:
         return author_badge(message.author)
-    return _badge_for_roles({Role(role)} if role else set())
+    return _badge_for_staff_role(role)
 
 
 def iso_z(moment):
@@ -199,7 +204,7 @@ def row_payloads(room, rows):
     out = []
     for row in rows:
         if row.author_id not in people:
-            badge = _badge_for_roles({Role(row.staff_role)} if row.staff_role else set())
+            badge = _badge_for_staff_role(row.staff_role)
             people[row.author_id] = (shown_name(row.author_id, row.display_name, words), badge)
         out.append(_payload(row, room.slug, *people[row.author_id]))
     return out
@@ -279,20 +284,25 @@ def last_read_id(user, room):
     return marker.last_read_id if marker else 0
 
 
+def _newest_id(room):
+    return db.session.scalar(sa.select(sa.func.max(Message.id)).where(Message.room_id == room.id)) or 0
+
+
 def mark_read(user, room, message_id, newest=None):
     """Move the read marker forward (never back), committing only when it moves; safe when tabs
     race. Returns the marker as it now stands.
 
     `newest`: the caller read the room's messages itself (a join), so `message_id` is known to
-    exist; otherwise it comes from the client and is capped at the room's newest id."""
-    if newest is None:
-        newest = db.session.scalar(sa.select(sa.func.max(Message.id)).where(Message.room_id == room.id)) or 0
-    message_id = min(message_id or 0, newest)
+    exist; otherwise it comes from the client and is capped at the room's newest id — asked only
+    when the marker would move, so a reconnect that has seen nothing new reads the marker alone."""
     key = {"user_id": user.id, "room_id": room.id}
     marker = db.session.get(ReadMarker, (user.id, room.id))
     current = marker.last_read_id if marker else 0
+    message_id = message_id or 0
+    if message_id > current:
+        message_id = min(message_id, _newest_id(room) if newest is None else newest)
     if message_id <= current:
-        return current  # a reconnect that has seen nothing new writes nothing
+        return current  # nothing new: no write
     if marker is None:
         try:
             with db.session.begin_nested():
@@ -415,8 +425,8 @@ def resent(existing):
     rather than the plain "waiting for review" text. Only a post still held is asked about: a
     visible one is answered `ok` either way, and costs no extra statement (test_send_cost)."""
     held = existing.is_held
-    crisis = held and db.session.scalar(sa.select(sa.exists().where(CrisisAlert.message_id == existing.id)))
-    return Posted(existing, created=False, crisis=bool(crisis), held=held)
+    crisis = held and crisis_alerts.alert_for(existing) is not None
+    return Posted(existing, created=False, crisis=crisis, held=held)
 
 
 def post_message(author, room, body, client_id, rate_check, rules=None, extras=None):

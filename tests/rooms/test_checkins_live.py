@@ -15,6 +15,7 @@ from portal.rooms.models import CheckIn, CheckInPost, Suspension
 from portal.security import Role
 from tests.rooms.conftest import ack, member, payloads
 from tests.rooms.test_checkins import CSRF, XSS, post, setup
+from tests.statements import counting
 
 POST_KEYS = {"id", "checkin", "author", "staff", "body_html", "created_at"}
 
@@ -295,3 +296,36 @@ def test_a_member_with_a_room_open_is_told_of_every_staff_post_with_a_link_to_th
     text = mails[-1].get_body(("plain",)).get_content()
     assert f"/rooms/checkins/{thread.id}" in text
     assert "Would a call" not in text  # neutral: never the words of the post
+
+
+def test_a_catch_up_reads_the_posts_with_their_authors_in_one_go(people):
+    """The posts' authors (and their roles, for the staff mark) come with the posts: a thread
+    answered by several people costs no statement per author."""
+    thread = start(people["m"], people["message_id"])
+    answer(people["a"], thread, "I'm OK")
+    answer(people["c"], thread, "Glad to hear it")
+    payload = {"checkin": thread.id}
+    with counting(expire=True) as statements:
+        reply = ack(people["m2"], "checkin_posts", payload)
+    assert [p["author"]["display_name"] for p in reply["posts"]] == ["Mod", "Sam", "Cy"]
+    assert [p["staff"] for p in reply["posts"]] == [True, False, True]
+    # the session (with the person and their roles), the suspension, the thread, the posts with
+    # their authors, the authors' roles, the watched words (was 11: a user and roles per author)
+    assert len(statements) <= 6, "\n".join(s[:120] for s in statements)
+
+
+def test_an_answer_does_not_read_the_threads_earlier_posts(people):
+    """A post is stored by its thread's id: the thread's earlier posts (and their authors) are
+    not read first, however long the thread."""
+    thread = start(people["m"], people["message_id"])
+    answer(people["a"], thread, "one")
+    answer(people["m"], thread, "two")
+    path = f"/rooms/checkins/{thread.id}"
+    token = CSRF.search(people["a"].http.get(path).get_data(as_text=True)).group(1)
+    with counting(expire=True) as statements:
+        assert people["a"].http.post(path, data={"csrf_token": token, "body": "three"}).status_code == 302
+    assert not [s for s in statements if "= room_checkin_posts.checkin_id" in s], statements
+    # the session, the thread, the audit row, the post; then, to announce it, the thread, its
+    # readers, the post with its author, the author's roles and the watched words (was 11)
+    assert len(statements) <= 9, "\n".join(s[:120] for s in statements)
+    assert [p.body for p in db.session.get(CheckIn, thread.id).posts][-1] == "three"

@@ -14,6 +14,7 @@ from portal.security import Role
 from tests.conftest import AuthActions
 from tests.factories import make_user
 from tests.rooms.conftest import ack, member, new_id, payloads
+from tests.statements import counting
 
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 
@@ -372,3 +373,20 @@ def test_a_family_member_cannot_release_a_held_post(app, chat, welcome):
     )
     assert db.session.get(Message, held["id"]).is_held
     assert payloads(r, "message") == [] or all(p["id"] != held["id"] for p in payloads(r, "message"))
+
+
+def test_a_persons_actions_come_with_their_moderators(app):
+    """The history on a message's page and the console name who acted: the moderators are read
+    with the actions, not one user (and its roles) per moderator."""
+    target = member(display_name="Target")
+    for n in range(3):
+        mod = member(display_name=f"Mod {n}", roles=(Role.MODERATOR,))
+        db.session.add(ModerationAction(moderator_id=mod.id, target_user_id=target.id, action="warn", reason="x"))
+    db.session.commit()
+    target_id = target.id
+    db.session.remove()  # a request's own session: nobody loaded yet
+    target = db.session.get(type(target), target_id)
+    with counting() as statements:
+        names = [a.moderator.display_name for a in moderation.recent_actions(20, about=target)]
+    assert sorted(names) == ["Mod 0", "Mod 1", "Mod 2"]
+    assert len(statements) <= 2, statements  # the actions with their moderators, the moderators' roles (was 7)

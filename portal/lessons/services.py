@@ -19,6 +19,7 @@ from portal.lessons.models import (
     Lesson,
     LessonProgress,
     Module,
+    PracticeCommitment,
     ProgressSharing,
     Question,
     QuizAnswer,
@@ -119,6 +120,8 @@ class LessonPage:
     reflection: Reflection | None
     previous: LessonLink | None
     following: LessonLink | None
+    #: The reader's open "I'll try this" for the lesson's practice (None without a practice).
+    commitment: PracticeCommitment | None = None
 
 
 def lesson_page(user, slug):
@@ -143,21 +146,33 @@ def lesson_page(user, slug):
         .join(ranked, ranked.c.id == Lesson.id)
         .outerjoin(LessonProgress, (LessonProgress.lesson_id == Lesson.id) & (LessonProgress.user_id == user.id))
         .outerjoin(Reflection, (Reflection.lesson_id == Lesson.id) & (Reflection.user_id == user.id))
+        .outerjoin(PracticeCommitment, _open_commitment_of(user))  # at most one: a unique index
         .where(Lesson.slug == slug)
-        .add_columns(LessonProgress, Reflection, ranked.c.prev_slug, ranked.c.prev_title)
+        .add_columns(LessonProgress, Reflection, PracticeCommitment, ranked.c.prev_slug, ranked.c.prev_title)
         .add_columns(ranked.c.next_slug, ranked.c.next_title)
         .options(contains_eager(Lesson.module))
     )
     row = db.session.execute(query).first()
     if row is None:
         return None
-    lesson, progress, reflection, prev_slug, prev_title, next_slug, next_title = row
+    lesson, progress, reflection, commitment, prev_slug, prev_title, next_slug, next_title = row
     return LessonPage(
         lesson,
         progress,
         reflection,
         LessonLink(prev_slug, prev_title) if prev_slug else None,
         LessonLink(next_slug, next_title) if next_slug else None,
+        commitment if lesson.practice_text else None,
+    )
+
+
+def _open_commitment_of(user):
+    """The join condition of the reader's open commitment to the lesson's practice (practice.py
+    owns commitments; the lesson page reads the open one in its own statement)."""
+    return (
+        (PracticeCommitment.lesson_id == Lesson.id)
+        & (PracticeCommitment.user_id == user.id)
+        & PracticeCommitment.outcome.is_(None)
     )
 
 

@@ -6,14 +6,15 @@ import sqlalchemy as sa
 import time_machine
 
 from portal.extensions import db
-from portal.lessons import services
-from portal.lessons.models import LessonProgress
+from portal.lessons import practice, services
+from portal.lessons.models import LessonProgress, Outcome
 from tests.lessons.conftest import make_module
 from tests.statements import counting
 from tests.statements import statements_of_get as statements_of
 
-# The lesson page: the session (1), the lesson with its module, the reader's progress and
-# reflection and the previous/next lessons (1), the questions with the reader's answers (1).
+# The lesson page: the session (1), the lesson with its module, the reader's progress,
+# reflection and open practice commitment and the previous/next lessons (1), the questions with
+# the reader's answers (1).
 LESSON_PAGE_STATEMENTS = 3
 
 
@@ -58,6 +59,19 @@ def test_lesson_page_does_not_grow_with_questions_or_answers(app, learner, clien
     small_cost = cost(client, f"/lessons/read/{small.slug}")
     assert small_cost == cost(client, f"/lessons/read/{big.slug}")
     assert small_cost <= LESSON_PAGE_STATEMENTS
+
+
+def test_a_practice_and_an_open_commitment_cost_the_lesson_page_no_statement(app, learner, client):
+    plain, tried, open_one = make_module("practice", lessons=3).lessons
+    tried.practice_text = open_one.practice_text = "Take a walk."
+    db.session.commit()
+    practice.record_outcome(learner, practice.commit(learner, tried), Outcome.TRIED)
+    practice.commit(learner, open_one)
+    costs = [cost(client, f"/lessons/read/{lesson.slug}") for lesson in (plain, tried, open_one)]
+    assert costs == [costs[0]] * 3 and costs[0] <= LESSON_PAGE_STATEMENTS
+    page = client.get(f"/lessons/read/{open_one.slug}").get_data(as_text=True)
+    assert "You chose to try this" in page
+    assert "You chose to try this" not in client.get(f"/lessons/read/{tried.slug}").get_data(as_text=True)
 
 
 def test_lesson_page_statements_do_not_grow_with_the_curriculum(app, learner, client):

@@ -8,6 +8,7 @@ import time_machine
 from portal.extensions import db
 from portal.lessons import practice, services
 from portal.lessons.models import LessonProgress, Outcome
+from tests.factories import make_user
 from tests.lessons.conftest import make_module
 from tests.statements import counting
 from tests.statements import statements_of_get as statements_of
@@ -72,6 +73,27 @@ def test_a_practice_and_an_open_commitment_cost_the_lesson_page_no_statement(app
     page = client.get(f"/lessons/read/{open_one.slug}").get_data(as_text=True)
     assert "You chose to try this" in page
     assert "You chose to try this" not in client.get(f"/lessons/read/{tried.slug}").get_data(as_text=True)
+
+
+def test_the_shared_lesson_page_statements_read_each_readers_own_rows(app, learner):
+    other = make_user("other-reader@example.org")
+    first, second = make_module("shared", lessons=2).lessons
+    first.practice_text = "Take a walk."
+    db.session.commit()
+    services.save_reflection(learner, first, "mine")
+    services.answer_question(learner, first, first.questions[0].id, 0)
+    practice.commit(learner, first)
+    services.complete_lesson(other, first)
+    mine, theirs = services.lesson_page(learner, first.slug), services.lesson_page(other, first.slug)
+    assert mine.reflection.body == "mine" and mine.commitment is not None and mine.progress is None
+    assert theirs.reflection is None and theirs.commitment is None and theirs.progress.completed_at
+    assert (mine.following.slug, services.lesson_page(learner, second.slug).previous.slug) == (second.slug, first.slug)
+    answers = [answer for _question, answer in services.questions_with_answers(learner, first)]
+    assert [answer for _question, answer in services.questions_with_answers(other, first)] == [None]
+    assert answers[0] is not None
+    with counting() as statements:
+        services.lesson_page(other, second.slug)
+    assert len(statements) == 1
 
 
 def test_lesson_page_statements_do_not_grow_with_the_curriculum(app, learner, client):

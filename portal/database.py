@@ -1,7 +1,9 @@
 """Engine settings per backend (SQLite WAL and foreign keys; PostgreSQL pool and its liveness check)."""
 
+import re
 import select
 
+from psycopg.pq import TransactionStatus
 from sqlalchemy import event, exc
 
 from portal.extensions import db
@@ -22,6 +24,7 @@ def _original_poll():
 
 
 _poll = _original_poll()
+_IDLE = TransactionStatus.IDLE
 
 
 def postgresql_options(options):
@@ -37,6 +40,7 @@ def configure(app):
     if uri.startswith("postgresql"):
         if not event.contains(engine, "checkout", refuse_closed_connection):  # an engine is set up once
             event.listen(engine, "checkout", refuse_closed_connection)
+            event.listen(engine, "before_cursor_execute", begin_only_for_writes)
         return
     if not uri.startswith("sqlite"):
         return
@@ -68,6 +72,36 @@ def _server_spoke(dbapi_connection):
     poller = _poll()
     poller.register(fd, _SPOKE)
     return bool(poller.poll(0))
+
+
+# A statement that only reads: a SELECT that takes no row lock. Anything else (INSERT, UPDATE,
+# DELETE, SAVEPOINT, DDL, SET, WITH …, a SELECT … FOR UPDATE/SHARE) is run inside a transaction.
+_LOCKING = re.compile(r"\bFOR\s+(UPDATE|SHARE|NO\s+KEY\s+UPDATE|KEY\s+SHARE)\b", re.IGNORECASE)
+
+
+def reads_only(statement):
+    return statement.lstrip()[:6].upper() == "SELECT" and not _LOCKING.search(statement)
+
+
+def begin_only_for_writes(conn, _cursor, statement, _parameters, _context, _executemany):
+    """Outside a transaction, run a statement that only reads on its own (PostgreSQL autocommit),
+    and begin the transaction at the first statement that writes or locks.
+
+    psycopg otherwise sends BEGIN before the first statement of every request and socket event
+    and the pool sends ROLLBACK after the last one: two round trips for a request that only
+    reads, which is most of them. At PostgreSQL's READ COMMITTED, every statement already sees
+    the rows committed before it started, inside a transaction or not, so a read alone answers
+    exactly what it answered inside one; what a transaction adds — a write's atomicity with the
+    statements after it, the row locks of SELECT … FOR UPDATE, a SAVEPOINT — begins with the
+    first statement that needs it and lasts until the commit or rollback, as before. A
+    connection given an isolation level of its own (`execution_options(isolation_level=…)`)
+    is left as it was set."""
+    dbapi_connection = conn.connection.dbapi_connection
+    if dbapi_connection.info.transaction_status != _IDLE:
+        return  # a transaction is open: this statement belongs to it
+    if "isolation_level" in conn.get_execution_options():
+        return
+    dbapi_connection.autocommit = reads_only(statement)
 
 
 def _sqlite_pragmas(dbapi_connection, _connection_record):

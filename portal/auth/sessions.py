@@ -4,8 +4,9 @@ The cookie holds only a random token; its SHA-256 finds the SessionRecord row, w
 signed in, since when, and whether the session still lives (docs/accounts.md).
 """
 
-from functools import wraps
+from functools import cache, wraps
 
+import sqlalchemy as sa
 from blinker import Namespace
 from flask import current_app, g, redirect, request, session, url_for
 from sqlalchemy.orm import joinedload
@@ -60,13 +61,7 @@ def _load_session_record():
     token = session.get("sid")
     if not token or not isinstance(token, str):
         return None
-    # One statement for the record, its user and their roles: this runs on every request.
-    query = (
-        db.select(SessionRecord)
-        .filter_by(token_hash=hash_token(token))
-        .options(joinedload(SessionRecord.user).joinedload(User.role_rows))
-    )
-    record = db.session.scalars(query).unique().first()
+    record = db.session.scalars(_record_statement(), {"token_hash": hash_token(token)}).unique().first()
     if record is None or not record.user.active:
         return None
     if not record.is_live(idle_limit_for(record.user)):
@@ -79,6 +74,17 @@ def _load_session_record():
             session["signed_out"] = "idle" if idled else "expired"
         return None
     return record
+
+
+@cache
+def _record_statement():
+    """One statement for the record, its user and their roles. It runs on every request and
+    socket event, so it is built once per process (the token's hash is a bound parameter)."""
+    return (
+        db.select(SessionRecord)
+        .where(SessionRecord.token_hash == sa.bindparam("token_hash", type_=sa.String))
+        .options(joinedload(SessionRecord.user).joinedload(User.role_rows))
+    )
 
 
 def touch_session(record):

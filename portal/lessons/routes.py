@@ -7,7 +7,7 @@ from flask_login import current_user
 from portal.auth import services as auth_services
 from portal.auth.family_roles import role_label
 from portal.auth.forms import FamilyRoleForm
-from portal.lessons import bp, overview, practice, services, tracks, translations, worksheets
+from portal.lessons import bp, overview, services, tracks, translations, worksheets
 from portal.lessons.forms import ActionForm, AnswerForm, ReflectionForm, SearchForm, SharingForm
 from portal.lessons.search import search_lessons
 from portal.main.dashboard import register_panel
@@ -106,7 +106,7 @@ def render_lesson(slug, reflection_form=None, status=200):
         previous=previous,
         following=following,
         worksheets=worksheets.for_lesson(page.lesson.slug),
-        commitment=practice.open_commitment(current_user, page.lesson) if page.lesson.practice_text else None,
+        commitment=page.commitment,
     )
     services.record_visit(current_user, page.lesson, page.progress)
     return html, status

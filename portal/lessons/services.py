@@ -4,6 +4,7 @@ Services take explicit arguments, commit once and raise LessonError for rule bre
 """
 
 from dataclasses import dataclass
+from functools import cache
 from typing import NamedTuple
 
 import sqlalchemy as sa
@@ -19,6 +20,7 @@ from portal.lessons.models import (
     Lesson,
     LessonProgress,
     Module,
+    PracticeCommitment,
     ProgressSharing,
     Question,
     QuizAnswer,
@@ -119,6 +121,8 @@ class LessonPage:
     reflection: Reflection | None
     previous: LessonLink | None
     following: LessonLink | None
+    #: The reader's open "I'll try this" for the lesson's practice (None without a practice).
+    commitment: PracticeCommitment | None = None
 
 
 def lesson_page(user, slug):
@@ -126,6 +130,24 @@ def lesson_page(user, slug):
     (reading order comes from a window over the published curriculum, however long it is)."""
     if not isinstance(slug, str) or len(slug) > 80:
         return None
+    row = db.session.execute(_lesson_page_statement(), {"user_id": user.id, "slug": slug}).first()
+    if row is None:
+        return None
+    lesson, progress, reflection, commitment, prev_slug, prev_title, next_slug, next_title = row
+    return LessonPage(
+        lesson,
+        progress,
+        reflection,
+        LessonLink(prev_slug, prev_title) if prev_slug else None,
+        LessonLink(next_slug, next_title) if next_slug else None,
+        commitment if lesson.practice_text else None,
+    )
+
+
+@cache
+def _lesson_page_statement():
+    """The lesson page's statement, built once per process (the reader and the slug are bound
+    parameters): putting it together again took more time than the database took to answer it."""
     window = {"order_by": (Module.position, Module.id, Lesson.position, Lesson.id)}
     ranked = (
         published_lessons_query()
@@ -138,38 +160,46 @@ def lesson_page(user, slug):
         )
         .subquery()
     )
-    query = (
+    reader = sa.bindparam("user_id", type_=sa.Integer)
+    return (
         published_lessons_query()
         .join(ranked, ranked.c.id == Lesson.id)
-        .outerjoin(LessonProgress, (LessonProgress.lesson_id == Lesson.id) & (LessonProgress.user_id == user.id))
-        .outerjoin(Reflection, (Reflection.lesson_id == Lesson.id) & (Reflection.user_id == user.id))
-        .where(Lesson.slug == slug)
-        .add_columns(LessonProgress, Reflection, ranked.c.prev_slug, ranked.c.prev_title)
+        .outerjoin(LessonProgress, (LessonProgress.lesson_id == Lesson.id) & (LessonProgress.user_id == reader))
+        .outerjoin(Reflection, (Reflection.lesson_id == Lesson.id) & (Reflection.user_id == reader))
+        .outerjoin(PracticeCommitment, _open_commitment_of(reader))  # at most one: a unique index
+        .where(Lesson.slug == sa.bindparam("slug", type_=sa.String))
+        .add_columns(LessonProgress, Reflection, PracticeCommitment, ranked.c.prev_slug, ranked.c.prev_title)
         .add_columns(ranked.c.next_slug, ranked.c.next_title)
         .options(contains_eager(Lesson.module))
     )
-    row = db.session.execute(query).first()
-    if row is None:
-        return None
-    lesson, progress, reflection, prev_slug, prev_title, next_slug, next_title = row
-    return LessonPage(
-        lesson,
-        progress,
-        reflection,
-        LessonLink(prev_slug, prev_title) if prev_slug else None,
-        LessonLink(next_slug, next_title) if next_slug else None,
+
+
+def _open_commitment_of(reader):
+    """The join condition of the reader's open commitment to the lesson's practice (practice.py
+    owns commitments; the lesson page reads the open one in its own statement)."""
+    return (
+        (PracticeCommitment.lesson_id == Lesson.id)
+        & (PracticeCommitment.user_id == reader)
+        & PracticeCommitment.outcome.is_(None)
     )
 
 
 def questions_with_answers(user, lesson):
     """[(question, the user's answer or None)] in order, in one statement."""
-    query = (
+    params = {"user_id": user.id, "lesson_id": lesson.id}
+    return [tuple(row) for row in db.session.execute(_questions_statement(), params)]
+
+
+@cache
+def _questions_statement():
+    """Built once per process, like the lesson page's statement."""
+    reader = sa.bindparam("user_id", type_=sa.Integer)
+    return (
         sa.select(Question, QuizAnswer)
-        .outerjoin(QuizAnswer, (QuizAnswer.question_id == Question.id) & (QuizAnswer.user_id == user.id))
-        .where(Question.lesson_id == lesson.id)
+        .outerjoin(QuizAnswer, (QuizAnswer.question_id == Question.id) & (QuizAnswer.user_id == reader))
+        .where(Question.lesson_id == sa.bindparam("lesson_id", type_=sa.Integer))
         .order_by(Question.position, Question.id)
     )
-    return [tuple(row) for row in db.session.execute(query)]
 
 
 def complete_lesson(user, lesson):

@@ -6,14 +6,16 @@ import sqlalchemy as sa
 import time_machine
 
 from portal.extensions import db
-from portal.lessons import services
-from portal.lessons.models import LessonProgress
+from portal.lessons import practice, services
+from portal.lessons.models import LessonProgress, Outcome
+from tests.factories import make_user
 from tests.lessons.conftest import make_module
 from tests.statements import counting
 from tests.statements import statements_of_get as statements_of
 
-# The lesson page: the session (1), the lesson with its module, the reader's progress and
-# reflection and the previous/next lessons (1), the questions with the reader's answers (1).
+# The lesson page: the session (1), the lesson with its module, the reader's progress,
+# reflection and open practice commitment and the previous/next lessons (1), the questions with
+# the reader's answers (1).
 LESSON_PAGE_STATEMENTS = 3
 
 
@@ -58,6 +60,40 @@ def test_lesson_page_does_not_grow_with_questions_or_answers(app, learner, clien
     small_cost = cost(client, f"/lessons/read/{small.slug}")
     assert small_cost == cost(client, f"/lessons/read/{big.slug}")
     assert small_cost <= LESSON_PAGE_STATEMENTS
+
+
+def test_a_practice_and_an_open_commitment_cost_the_lesson_page_no_statement(app, learner, client):
+    plain, tried, open_one = make_module("practice", lessons=3).lessons
+    tried.practice_text = open_one.practice_text = "Take a walk."
+    db.session.commit()
+    practice.record_outcome(learner, practice.commit(learner, tried), Outcome.TRIED)
+    practice.commit(learner, open_one)
+    costs = [cost(client, f"/lessons/read/{lesson.slug}") for lesson in (plain, tried, open_one)]
+    assert costs == [costs[0]] * 3 and costs[0] <= LESSON_PAGE_STATEMENTS
+    page = client.get(f"/lessons/read/{open_one.slug}").get_data(as_text=True)
+    assert "You chose to try this" in page
+    assert "You chose to try this" not in client.get(f"/lessons/read/{tried.slug}").get_data(as_text=True)
+
+
+def test_the_shared_lesson_page_statements_read_each_readers_own_rows(app, learner):
+    other = make_user("other-reader@example.org")
+    first, second = make_module("shared", lessons=2).lessons
+    first.practice_text = "Take a walk."
+    db.session.commit()
+    services.save_reflection(learner, first, "mine")
+    services.answer_question(learner, first, first.questions[0].id, 0)
+    practice.commit(learner, first)
+    services.complete_lesson(other, first)
+    mine, theirs = services.lesson_page(learner, first.slug), services.lesson_page(other, first.slug)
+    assert mine.reflection.body == "mine" and mine.commitment is not None and mine.progress is None
+    assert theirs.reflection is None and theirs.commitment is None and theirs.progress.completed_at
+    assert (mine.following.slug, services.lesson_page(learner, second.slug).previous.slug) == (second.slug, first.slug)
+    answers = [answer for _question, answer in services.questions_with_answers(learner, first)]
+    assert [answer for _question, answer in services.questions_with_answers(other, first)] == [None]
+    assert answers[0] is not None
+    with counting() as statements:
+        services.lesson_page(other, second.slug)
+    assert len(statements) == 1
 
 
 def test_lesson_page_statements_do_not_grow_with_the_curriculum(app, learner, client):

@@ -1,0 +1,103 @@
+"""The mixed-load benchmark's bookkeeping (bench/mixed.py), with hand-made numbers: no server,
+no load generator, no time measured. What it decides is what `make bench` reports as held."""
+
+import math
+
+from bench import mixed
+
+
+def _step(target=100, p95=120.0, p99=80.0, errors=0, lost=0, duplicates=0, ready=None, revoked=True):
+    return {
+        "target": target,
+        "ready": target if ready is None else ready,
+        "pages": {"p95_ms": p95},
+        "chat": {"p99_ms": p99, "lost": lost, "duplicates": duplicates},
+        "errors": errors,
+        "revocation": {"ok": revoked, "detail": "next page answered 200"},
+    }
+
+
+def test_a_step_within_every_service_level_holds():
+    assert mixed.broken(_step()) == []
+
+
+def test_each_service_level_breaks_a_step_on_its_own():
+    assert mixed.broken(_step(p95=301)) == ["page p95 301 ms > 300 ms"]
+    assert mixed.broken(_step(p99=201)) == ["chat p99 201 ms > 200 ms"]
+    assert mixed.broken(_step(errors=1)) == ["1 errors"]
+    assert mixed.broken(_step(lost=1)) == ["1 deliveries lost"]
+    assert mixed.broken(_step(duplicates=2)) == ["2 deliveries duplicated"]
+    assert mixed.broken(_step(ready=98)) == ["2 families could not sign in or join"]
+    assert mixed.broken(_step(revoked=False)) == ["revocation: next page answered 200"]
+
+
+def test_the_limits_themselves_still_hold():
+    assert mixed.broken(_step(p95=300, p99=200)) == []
+
+
+def test_a_step_without_pages_is_not_taken_as_held():
+    assert mixed.broken(_step(p95=math.nan))
+
+
+def test_a_step_without_chat_messages_is_judged_on_the_rest():
+    assert mixed.broken(_step(p99=math.nan)) == []
+
+
+def test_capacity_is_the_last_step_before_the_first_broken_one():
+    steps = [_step(100), _step(200), _step(400, p95=350), _step(700)]
+    held, broke = mixed.capacity(steps)
+    assert held == 200
+    assert broke["target"] == 400
+    assert mixed.capacity([_step(100), _step(200)]) == (200, None)
+    assert mixed.capacity([_step(100, errors=3)])[0] == 0
+
+
+def test_histograms_from_several_processes_add_up():
+    merged = mixed.merge_histograms([{"10": 5, "20": 1}, {"10": 1, "300": 4}])
+    assert merged == {10.0: 6, 20.0: 1, 300.0: 4}
+    assert mixed.histogram_percentile(merged, 50) == 10.0
+    assert mixed.histogram_percentile(merged, 95) == 300.0
+    assert math.isnan(mixed.histogram_percentile({}, 95))
+
+
+def test_page_p95_leaves_out_the_sign_in():
+    report = {
+        "pages": {
+            "GET lesson page": {"count": 20, "failures": 0, "response_times": {"50": 20}},
+            "POST sign in: post": {"count": 20, "failures": 0, "response_times": {"900": 20}},
+        }
+    }
+    summary = mixed.page_summary([report, report])
+    assert summary["p95_ms"] == 50.0
+    assert summary["count"] == 40
+    assert summary["per_page"]["POST sign in: post"]["p95_ms"] == 900.0
+
+
+def test_delivery_counts_lost_and_duplicated_messages_per_socket():
+    joined = {"a": ("room-0", 1.0), "b": ("room-0", 1.0), "c": ("room-1", 1.0), "late": ("room-0", 50.0)}
+    sent = [("m1", "room-0", 10.0, 10.01, True), ("m2", "room-0", 20.0, 20.01, True), ("m3", "room-0", 30.0, 0, False)]
+    received = [("m1", "a", 10.05), ("m1", "b", 10.10), ("m1", "b", 10.20), ("m2", "a", 20.02), ("m1", "late", 60.0)]
+    result = mixed.delivery(sent, received, joined)
+    # m1 and m2 to a and b (the other room, the late joiner and the refused m3 expect nothing)
+    assert result["messages"] == 2
+    assert result["expected"] == 4
+    assert result["delivered"] == 3
+    assert result["lost"] == 1  # m2 never reached b
+    assert result["duplicates"] == 1  # b got m1 twice
+    assert round(result["p99_ms"]) == 100
+
+
+def test_staff_grow_with_the_families():
+    assert mixed.staff_for(20) == (1, 1)
+    assert mixed.staff_for(2000) == (4, 8)
+
+
+def test_the_chart_marks_broken_steps():
+    steps = [
+        {**_step(100), "chat": {"p99_ms": 50.0, "lost": 0, "duplicates": 0}, "pages": {"p95_ms": 90.0}},
+        {**_step(200), "chat": {"p99_ms": math.nan, "lost": 0, "duplicates": 0}, "pages": {"p95_ms": 400.0}},
+    ]
+    svg = mixed.svg_chart({"1 process": steps})
+    assert svg.startswith("<svg") and svg.rstrip().endswith("</svg>")
+    assert svg.count('fill="red"') == 2  # the broken step's dot and the legend
+    assert "nan" not in svg

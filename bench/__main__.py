@@ -7,6 +7,7 @@
     python -m bench --storm    # the reconnect storm only (its own block in the doc)
     python -m bench --reactions [--clients N]  # the fan-out with reactions flowing only (no doc)
     python -m bench --mixed    # the mixed-load capacity ramp only (its own block in the doc)
+    python -m bench --mixed --steps 100,300  # a trial ramp of chosen steps (never writes the doc)
 
 Needs PostgreSQL (TEST_DATABASE_URL or postgresql://postgres@127.0.0.1:5432/postgres) and, for
 the scale-out rows, Redis (TEST_REDIS_URL or redis://127.0.0.1:6379/0). Servers run with the
@@ -137,6 +138,7 @@ def main(argv=None):
     parser.add_argument(
         "--mixed", action="store_true", help="the mixed-load capacity ramp only (its own block in the doc)"
     )
+    parser.add_argument("--steps", help="with --mixed: the ramp's steps, e.g. 100,300 (a trial: never writes the doc)")
     args = parser.parse_args(argv)
     only = args.pages or args.storm or args.reactions or args.mixed  # one part of the run
     harness.raise_own_nofile()
@@ -149,6 +151,8 @@ def main(argv=None):
     rate = 5.0
 
     info = machine()
+    if args.mixed:
+        info["load_generator"] = mixed.load_generator()
     print("machine:", info, flush=True)
     table = Table()
     notes = []
@@ -255,7 +259,8 @@ def main(argv=None):
         # --- mixed-load capacity ---------------------------------------------------------------
         ramps = []
         if args.mixed or not only:
-            ramps = mixed_rows(table, notes, env, quick)
+            steps = tuple(int(n) for n in args.steps.split(",")) if args.steps else None
+            ramps = mixed_rows(table, notes, env, quick, steps)
 
     elapsed = time.monotonic() - started
     info["load average at end (1/5/15 min)"] = "/".join(f"{x:.1f}" for x in os.getloadavg())
@@ -267,7 +272,7 @@ def main(argv=None):
         f"(machine: {info['cpus']} CPUs, {info['cpu']}, {info['memory']}; load generator: "
         f"{info['load_generator']}; {elapsed:.0f} s)"
     )
-    if not args.no_write and not quick and not args.pages and not args.reactions:
+    if not args.no_write and not quick and not args.pages and not args.reactions and not args.steps:
         markers = (STORM_BEGIN, STORM_END, "--storm") if args.storm else (BEGIN, END, "")
         markers = (MIXED_BEGIN, MIXED_END, "--mixed") if args.mixed else markers
         extra = []
@@ -438,10 +443,10 @@ def storm_rows(table, notes, hello, portal, cookies, room, n):
     )
 
 
-def mixed_rows(table, notes, env, quick):
+def mixed_rows(table, notes, env, quick, steps=None):
     """The mixed-load ramp on one process, then on two sharing Redis: families held, each
     with its goal; the steps, CPU shares and revocation probes in the notes."""
-    steps = mixed.QUICK_STEPS if quick else mixed.STEPS
+    steps = steps or (mixed.QUICK_STEPS if quick else mixed.STEPS)
     timing = {"window": 12, "settle": 1, "grace": 2, "think_scale": 0.1, "spawn_rate": 20}
     if not quick:
         timing = {"window": 40, "settle": 10, "grace": 5, "think_scale": 1.0, "spawn_rate": 10}
@@ -498,7 +503,8 @@ def mixed_ramp_rows(table, notes, ramp, steps):
             f"{s['chat']['messages']} messages, {s['chat']['delivered']}/{s['chat']['expected']} deliveries, "
             f"{s['chat']['duplicates']} duplicated, p99 {fmt_ms(s['chat']['p99_ms'])}; {s['errors']} errors; "
             f"CPU (cores, of {os.cpu_count()}): load generator {cpu['load generator']:.2f}, servers "
-            f"{cpu['servers']:.2f}, PostgreSQL {cpu['PostgreSQL']:.2f}, Redis {cpu['Redis']:.2f}, whole machine "
+            f"{cpu['servers']:.2f}, PostgreSQL (all its processes) {cpu['PostgreSQL']:.2f}, Redis "
+            f"{cpu['Redis']:.2f}, whole machine (others' work included) "
             f"{cpu['machine']:.2f}; load average {'/'.join(f'{x:.1f}' for x in s['load'])}"
             + (f"; first errors: {s['error_samples'][:2]}" if s["error_samples"] else "")
         )

@@ -42,8 +42,16 @@ FAMILIES_PER_MODERATOR = 500
 FAMILIES_PER_COUNSELOR = 250
 POST_CHANCE = 0.15
 FLAG_CHANCE = 0.01
-FAMILIES_PER_LOAD_PROCESS = 1000
+FAMILIES_PER_LOAD_PROCESS = int(os.environ.get("BENCH_MIXED_PER_PROCESS", "1000"))  # fewer: to test the split
+MAX_LOAD_PROCESSES = 4
 SIGN_IN_PAGES = ("GET sign in: form", "POST sign in: post")
+
+
+def load_generator():
+    """Named without importing Locust here (its import patches this process for gevent)."""
+    from importlib.metadata import version
+
+    return f"Locust {version('locust')} (users in load processes of their own)"
 
 
 # --- pure: statistics, accounting, verdict -----------------------------------------------------
@@ -157,6 +165,8 @@ def broken(step):
     pages, chat = step["pages"], step["chat"]
     if step["ready"] < step["target"]:
         reasons.append(f"{step['target'] - step['ready']} families could not sign in or join")
+    if step.get("staff_missing"):
+        reasons.append(f"{step['staff_missing']} moderators or counselors could not sign in")
     if not pages["p95_ms"] <= PAGE_P95_MS:
         reasons.append(f"page p95 {pages['p95_ms']:.0f} ms > {PAGE_P95_MS} ms")
     if chat["p99_ms"] == chat["p99_ms"] and chat["p99_ms"] > CHAT_P99_MS:
@@ -457,8 +467,7 @@ def run_ramp(label, env, envs, steps, *, window, settle, grace, think_scale, spa
         urls = [s.url for s in servers]
         setup = ensure_families(env, steps[-1] if len(steps) <= 2 else steps[0])
         lessons = lesson_slugs(urls[0])
-        n_loaders = max(1, math.ceil(steps[-1] / FAMILIES_PER_LOAD_PROCESS)) if len(steps) > 2 else 1
-        n_loaders = min(n_loaders, 2)
+        n_loaders = min(MAX_LOAD_PROCESSES, max(1, math.ceil(steps[-1] / FAMILIES_PER_LOAD_PROCESS)))
         for n in range(n_loaders):
             config = {
                 "urls": urls,
@@ -514,7 +523,8 @@ def run_step(servers, loaders, target, *, window, settle, grace, log=print):
         share = target // n + (1 if i < target % n else 0)
         p.send(f"spawn {share} {moderators if i == 0 else 0} {counselors if i == 0 else 0}")
     spawned = [p.answer() for p in loaders]
-    ready = sum(s["ready"] for s in spawned) - moderators - counselors
+    ready = sum(s["ready"]["families"] for s in spawned)
+    staff_ready = sum(s["ready"]["moderators"] + s["ready"]["counselors"] for s in spawned)
     time.sleep(settle)
     all_answers(loaders, "window")
     before = cpu_snapshot(servers, loaders)
@@ -533,6 +543,7 @@ def run_step(servers, loaders, target, *, window, settle, grace, log=print):
     return {
         "target": target,
         "ready": ready,
+        "staff_missing": moderators + counselors - staff_ready,
         "moderators": moderators,
         "counselors": counselors,
         "pages": page_summary(reports),

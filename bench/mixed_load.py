@@ -352,7 +352,7 @@ def spawn(env, group, users, families, moderators, counselors):
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline and not all(u.ready or u.greenlet.dead for u in started):
         gevent.sleep(0.2)
-    ready = sum(1 for kind in users.values() for u in kind if getattr(u, "ready", False))
+    ready = {kind: sum(1 for u in group_ if u.ready) for kind, group_ in users.items()}
     return {"ready": ready, "started": len(started), "errors": REC.errors[:5]}
 
 

@@ -29,6 +29,7 @@ def test_each_service_level_breaks_a_step_on_its_own():
     assert mixed.broken(_step(duplicates=2)) == ["2 deliveries duplicated"]
     assert mixed.broken(_step(ready=98)) == ["2 families could not sign in or join"]
     assert mixed.broken(_step(revoked=False)) == ["revocation: next page answered 200"]
+    assert mixed.broken({**_step(), "staff_missing": 1}) == ["1 moderators or counselors could not sign in"]
 
 
 def test_the_limits_themselves_still_hold():

@@ -1,6 +1,6 @@
 """`make bench` → `python -m bench`: every benchmark, one table, figures into docs/performance.md.
 
-    python -m bench            # the full run (about 10 minutes, and 15–30 more for the mixed-load ramp)
+    python -m bench            # the full run (about 10 minutes, and 30–45 more for the mixed-load ramp)
     python -m bench --quick    # small N and short runs, to check the machinery (not for the doc)
     python -m bench --no-write # do not touch docs/performance.md
     python -m bench --pages    # the page rows only (about 2 minutes; never writes the doc)

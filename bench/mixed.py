@@ -366,16 +366,18 @@ def cpu_share(before, after):
     return {k: (after[k] - before[k]) / seconds for k in before if k != "at"}
 
 
-def revocation_probe(url, room):
-    """Sign the probe family in twice (A, B); A joins a room; B ends A ("sign out other
+def revocation_probe(url, room, other_url=None):
+    """Sign the probe family in twice (A on `url`, B on `other_url`: with two processes, the
+    other one, so the revocation must cross Redis); A joins a room; B ends A ("sign out other
     sessions"). A's very next page must be the login redirect, and its socket must be dropped
     or its very next event answered `unauthorized`. Returns dict(ok, detail)."""
     import socketio
 
     from bench import harness, mixed_setup
 
+    other_url = other_url or url
     a = harness.login(url, mixed_setup.PROBE)
-    b = harness.login(url, mixed_setup.PROBE)
+    b = harness.login(other_url, mixed_setup.PROBE)
     dropped = threading.Event()
     sio = socketio.Client(reconnection=False)
     sio.on("disconnect", lambda *_: dropped.set(), namespace="/chat")
@@ -390,9 +392,12 @@ def revocation_probe(url, room):
         ack = sio.call("join", {"room": room, "after_id": None}, namespace="/chat", timeout=30)
         if not ack or not ack.get("ok"):
             return {"ok": False, "detail": f"probe could not join: {ack}"}
-        token = harness.csrf_token(b, f"{url}/auth/account/sessions")
+        token = harness.csrf_token(b, f"{other_url}/auth/account/sessions")
         ended = b.post(
-            f"{url}/auth/account/sessions/end-others", data={"csrf_token": token}, allow_redirects=False, timeout=30
+            f"{other_url}/auth/account/sessions/end-others",
+            data={"csrf_token": token},
+            allow_redirects=False,
+            timeout=30,
         )
         if ended.status_code not in (302, 303):
             return {"ok": False, "detail": f"end-others answered {ended.status_code}"}
@@ -479,7 +484,7 @@ def run_ramp(label, env, envs, steps, *, window, settle, grace, think_scale, spa
                 "password": harness.DEMO_PASSWORD,
                 "lessons": lessons,
                 "think_scale": think_scale,
-                "spawn_rate": spawn_rate,
+                "spawn_rate": spawn_rate / n_loaders,  # the whole ramp's rate, shared
                 "post_chance": POST_CHANCE,
                 "flag_chance": FLAG_CHANCE,
                 "weekly_series_id": setup["weekly_series_id"],
@@ -531,7 +536,7 @@ def run_step(servers, loaders, target, *, window, settle, grace, log=print):
     load_before = os.getloadavg()
     probe_room = mixed_setup.room_of(0)
     time.sleep(window / 2)
-    revocation = _probe_safely(servers[-1].url, probe_room)
+    revocation = _probe_safely(servers[-1].url, probe_room, servers[0].url)
     time.sleep(window / 2)
     after = cpu_snapshot(servers, loaders)
     window_end = time.time()
@@ -562,8 +567,8 @@ def _number(value):
     return value if value == value else -1.0  # NaN (no request) last
 
 
-def _probe_safely(url, room):
+def _probe_safely(url, room, other_url):
     try:
-        return revocation_probe(url, room)
+        return revocation_probe(url, room, other_url)
     except Exception as exc:  # noqa: BLE001 - a probe that cannot run is a failure, reported
         return {"ok": False, "detail": f"probe failed: {exc}"}

@@ -27,7 +27,6 @@ import contextlib  # noqa: E402
 import json  # noqa: E402
 import logging  # noqa: E402
 import random  # noqa: E402
-import re  # noqa: E402
 import sys  # noqa: E402
 import time  # noqa: E402
 import uuid  # noqa: E402
@@ -40,13 +39,8 @@ from gevent.pool import Group  # noqa: E402
 from locust import HttpUser, task  # noqa: E402
 from locust.env import Environment  # noqa: E402
 
-CSRF = re.compile(r'<meta name="csrf-token" content="([^"]+)"')
-QUESTION = re.compile(r'name="question_id" value="(\d+)"')
-SESSION_LINK = re.compile(r'href="/calendar/session/(\d+)/([^"/?#]+)"')
-MANAGE_LINK = re.compile(r'href="/calendar/manage/(\d+)/([^"/?#]+)"')
-FLAG_DISMISS = re.compile(r'action="/rooms/console/flags/(\d+)/dismiss"')
-MEMBER = re.compile(r'name="members"[^>]*value="(\d+)"|value="(\d+)"[^>]*name="members"')
-ITEM = re.compile(r'<option value="(lesson:[^"]+)"')
+from bench import mixed_pages  # noqa: E402
+
 SPAWN_RATE = 10.0
 CONFIG = {}
 
@@ -107,9 +101,7 @@ class PortalUser(HttpUser):
                 REC.error(f"{self.email} {method} {path}: {response.status_code} {where}")
         for cookie in self.client.cookies:  # the portal's cookies are Secure; this is plain http
             cookie.secure = False
-        match = CSRF.search(response.text or "")
-        if match:
-            self.csrf = match.group(1)
+        self.csrf = mixed_pages.csrf_token(response.text) or self.csrf
         return response
 
     def sign_in(self):
@@ -186,24 +178,27 @@ class Family(PortalUser):
         lesson = random.choice(CONFIG["lessons"])  # noqa: S311
         page = self.request("GET", f"/lessons/read/{lesson}", "lesson page")
         think(15, 45)
-        question = QUESTION.search(page.text or "")
-        if question:
+        answer = mixed_pages.answer_form(page.text, random.randrange(4))  # noqa: S311
+        if answer:
             self.post_form(
                 f"/lessons/read/{lesson}/answer",
                 "lesson check: answer",
-                {"question_id": question.group(1), "choice": str(random.randint(0, 2))},  # noqa: S311
-                expect=(200, 400),  # 400: a choice the question does not have (JSON answer, not an error page)
+                answer,
+                expect=(200,),
                 headers={"Accept": "application/json"},
             )
             think(5, 15)
         agenda = self.request("GET", "/calendar/", "calendar agenda")
         think(5, 15)
-        session = SESSION_LINK.search(agenda.text or "")
-        if session:
-            path = f"/calendar/session/{session.group(1)}/{session.group(2)}"
-            self.request("GET", path, "session page")
+        path = mixed_pages.session_path(agenda.text)
+        if path:
+            session = self.request("GET", path, "session page")
             think(5, 10)
-            self.post_form(f"{path}/rsvp", "session: RSVP", {"response": random.choice(["yes", "maybe", "no"])})  # noqa: S311
+            reply = mixed_pages.rsvp_form(session.text, random.randrange(3))  # noqa: S311
+            if reply:
+                self.post_form(f"{path}/rsvp", "session: RSVP", reply)
+            else:
+                REC.error(f"{self.email}: no RSVP form on {path}")
             think(3, 8)
         self.request("GET", f"/rooms/{self.room}", "room page")
         self.sit_in_room()
@@ -258,7 +253,7 @@ class Moderator(PortalUser):
     @task
     def review(self):
         console = self.request("GET", "/rooms/console", "moderation console")
-        for flag_id in FLAG_DISMISS.findall(console.text or "")[:3]:
+        for flag_id in mixed_pages.open_flags(console.text)[:3]:
             think(3, 8)
             self.post_form(f"/rooms/console/flags/{flag_id}/dismiss", "console: dismiss a flag", {})
         think(15, 30)
@@ -278,25 +273,23 @@ class Counselor(PortalUser):
     @task
     def work(self):
         series = self.request("GET", f"/calendar/manage/{CONFIG['weekly_series_id']}", "counselor: series page")
-        keys = MANAGE_LINK.findall(series.text or "")
+        sessions = mixed_pages.managed_sessions(series.text)
         think(10, 20)
-        if keys:
-            series_id, key = keys[min(len(keys) - 1, 1)]
-            path = f"/calendar/manage/{series_id}/{key}"
+        if sessions:
+            path = sessions[min(len(sessions) - 1, 1)]  # the next session but one
             self.request("GET", path, "counselor: session page")
             think(10, 20)
             Counselor.changes += 1
-            link = f"https://meet.example.org/bench-{Counselor.changes % 5}"
-            self.post_form(f"{path}/change", "counselor: change a session", {"join_url": link})
+            self.post_form(f"{path}/change", "counselor: change a session", mixed_pages.change_form(Counselor.changes))
         else:
             REC.error("counselor: no session link on the series page")
         think(20, 40)
         assign = self.request("GET", f"/lessons/clients/{CONFIG['client_id']}/assign", "counselor: assign page")
-        members = [a or b for a, b in MEMBER.findall(assign.text or "")]
-        items = ITEM.findall(assign.text or "")
-        if members and items:
+        data = mixed_pages.assign_form(assign.text, random.randrange(50))  # noqa: S311
+        if data is None:
+            REC.error("counselor: no family member or lesson on the assignment page")
+        else:
             think(10, 20)
-            data = {"members": members[:2], "items": random.choice(items)}  # noqa: S311
             self.post_form(f"/lessons/clients/{CONFIG['client_id']}/assign", "counselor: post an assignment", data)
         think(30, 60)
 

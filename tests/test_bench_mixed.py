@@ -1,9 +1,15 @@
-"""The mixed-load benchmark's bookkeeping (bench/mixed.py), with hand-made numbers: no server,
-no load generator, no time measured. What it decides is what `make bench` reports as held."""
+"""The mixed-load benchmark without servers or load: its bookkeeping (bench/mixed.py) with
+hand-made numbers — what it decides is what `make bench` reports as held — and what its
+simulated people read and post (bench/mixed_pages.py) on the pages the test app renders. No
+time is measured."""
 
 import math
 
-from bench import mixed
+import sqlalchemy as sa
+
+from bench import mixed, mixed_pages
+from portal.extensions import db
+from tests.factories import DEMO_PASSWORD
 
 
 def _step(target=100, p95=120.0, p99=80.0, errors=0, lost=0, duplicates=0, ready=None, revoked=True):
@@ -102,3 +108,75 @@ def test_the_chart_marks_broken_steps():
     assert svg.startswith("<svg") and svg.rstrip().endswith("</svg>")
     assert svg.count('fill="red"') == 2  # the broken step's dot and the legend
     assert "nan" not in svg
+
+
+# --- what the simulated people click, on the pages the portal really renders -------------------
+
+
+def _page(client, path):
+    response = client.get(path)
+    assert response.status_code == 200, (path, response.status_code, response.headers.get("Location"))
+    return response.get_data(as_text=True)
+
+
+def _post(client, path, html, data, **kwargs):
+    return client.post(path, data={**data, "csrf_token": mixed_pages.csrf_token(html)}, **kwargs)
+
+
+def test_a_family_finds_the_check_the_session_and_its_invitation(seeded, client, auth):
+    from portal.calendar.models import RSVP
+
+    auth.login("family@example.org", DEMO_PASSWORD)
+    lesson = _page(client, "/lessons/read/what-an-iop-is")
+    answer = mixed_pages.answer_form(lesson, pick=1)
+    assert answer is not None
+    checked = _post(
+        client, "/lessons/read/what-an-iop-is/answer", lesson, answer, headers={"Accept": "application/json"}
+    )
+    assert checked.status_code == 200 and checked.get_json()["ok"]
+
+    path = mixed_pages.session_path(_page(client, "/calendar/"))
+    assert path is not None
+    session = _page(client, path)
+    reply = mixed_pages.rsvp_form(session, pick=1)
+    assert reply is not None
+    assert _post(client, f"{path}/rsvp", session, reply).status_code == 302
+    assert db.session.scalar(sa.select(RSVP.response)) == reply["response"]
+
+
+def test_a_moderator_finds_the_flags_to_dismiss(seeded, client, auth):
+    from portal.auth.models import User
+    from portal.rooms import services
+    from portal.rooms.models import Flag, Message
+
+    jordan = db.session.scalar(sa.select(User).filter_by(email="family2@example.org"))
+    message = db.session.scalar(sa.select(Message).order_by(Message.id))
+    assert services.flag_message(jordan, message, "bench: please look")
+    auth.login("moderator@example.org", DEMO_PASSWORD)
+    console = _page(client, "/rooms/console")
+    flags = mixed_pages.open_flags(console)
+    assert len(flags) == 1
+    assert _post(client, f"/rooms/console/flags/{flags[0]}/dismiss", console, {}).status_code == 302
+    assert db.session.scalar(sa.select(Flag.resolved_at)) is not None
+
+
+def test_a_counselor_changes_a_session_and_posts_an_assignment(seeded, client, auth):
+    from portal.calendar.models import SessionSeries
+    from portal.care.models import Client
+    from portal.lessons.models import Assignment
+
+    sam = db.session.scalar(sa.select(Client).filter_by(full_name="Sam Rivera"))
+    series = db.session.scalar(sa.select(SessionSeries.id).filter_by(client_id=sam.id))
+    auth.login("counselor@example.org", DEMO_PASSWORD)
+    sessions = mixed_pages.managed_sessions(_page(client, f"/calendar/manage/{series}"))
+    assert len(sessions) > 1
+    page = _page(client, sessions[1])
+    changed = _post(client, f"{sessions[1]}/change", page, mixed_pages.change_form(3))
+    assert changed.status_code == 302 and changed.headers["Location"].endswith(sessions[1])
+
+    assign = _page(client, f"/lessons/clients/{sam.id}/assign")
+    data = mixed_pages.assign_form(assign, pick=2)
+    assert data is not None
+    posted = _post(client, f"/lessons/clients/{sam.id}/assign", assign, data)
+    assert posted.status_code == 302
+    assert db.session.scalar(sa.select(sa.func.count(Assignment.id))) == len(data["members"])

@@ -311,16 +311,17 @@ def all_answers(processes, line):
 
 
 def cpu_seconds(pids):
+    """{pid: CPU seconds so far} of the processes still running."""
     import psutil
 
-    total = 0.0
+    out = {}
     for pid in pids:
         try:
             t = psutil.Process(pid).cpu_times()
-            total += t.user + t.system
+            out[pid] = t.user + t.system
         except psutil.Error:
             pass
-    return total
+    return out
 
 
 def server_pids(servers):
@@ -361,9 +362,14 @@ def cpu_snapshot(servers, loaders):
 
 
 def cpu_share(before, after):
-    """Each part's CPU over the window, in cores (1.0 = one core busy throughout)."""
+    """Each part's CPU over the window, in cores (1.0 = one core busy throughout). A process that
+    started during the window counts whole; one that ended during it is missed (a floor)."""
     seconds = max(after["at"] - before["at"], 1e-9)
-    return {k: (after[k] - before[k]) / seconds for k in before if k != "at"}
+    out = {"machine": (after["machine"] - before["machine"]) / seconds}
+    for part, pids in after.items():
+        if isinstance(pids, dict):
+            out[part] = sum(t - before[part].get(pid, 0.0) for pid, t in pids.items()) / seconds
+    return out
 
 
 def revocation_probe(url, room, other_url=None):

@@ -89,7 +89,9 @@ class PortalUser(HttpUser):
         self.client.headers["Connection"] = "close"
 
     def request(self, method, path, name, expect=(200,), **kwargs):
-        """One page or form post (redirects not followed: a login redirect is a failure)."""
+        """One page or form post (redirects not followed: a login redirect is a failure; an answer
+        that takes over 60 s is one too, so a request that hangs cannot leave the window unjudged)."""
+        kwargs.setdefault("timeout", 60)
         with self.client.request(
             method, path, name=name, allow_redirects=False, catch_response=True, **kwargs
         ) as response:

@@ -94,6 +94,14 @@ def test_delivery_counts_lost_and_duplicated_messages_per_socket():
     assert round(result["p99_ms"]) == 100
 
 
+def test_cpu_shares_count_processes_that_come_and_go():
+    before = {"machine": 100.0, "at": 10.0, "PostgreSQL": {1: 5.0, 2: 3.0}, "servers": {7: 1.0}}
+    after = {"machine": 118.0, "at": 20.0, "PostgreSQL": {1: 9.0, 3: 2.0}, "servers": {7: 8.0}}
+    shares = mixed.cpu_share(before, after)
+    # backend 2 ended (missed), backend 3 started (counted whole): never negative
+    assert shares == {"machine": 1.8, "PostgreSQL": 0.6, "servers": 0.7}
+
+
 def test_staff_grow_with_the_families():
     assert mixed.staff_for(20) == (1, 1)
     assert mixed.staff_for(2000) == (4, 8)

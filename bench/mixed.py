@@ -164,9 +164,11 @@ def broken(step):
     reasons = []
     pages, chat = step["pages"], step["chat"]
     if step["ready"] < step["target"]:
-        reasons.append(f"{step['target'] - step['ready']} families could not sign in or join")
+        reasons.append(
+            f"{step['target'] - step['ready']} families not signed in and joined 2 min after the last arrived"
+        )
     if step.get("staff_missing"):
-        reasons.append(f"{step['staff_missing']} moderators or counselors could not sign in")
+        reasons.append(f"{step['staff_missing']} moderators or counselors not signed in 2 min after the last arrived")
     if not pages["p95_ms"] <= PAGE_P95_MS:
         reasons.append(f"page p95 {pages['p95_ms']:.0f} ms > {PAGE_P95_MS} ms")
     if chat["p99_ms"] == chat["p99_ms"] and chat["p99_ms"] > CHAT_P99_MS:

@@ -136,6 +136,10 @@ class Family(PortalUser):
             raise locust.exception.StopUser
         self.connect_socket()
         self.ready = True
+        if random.random() < CONFIG.get("start_in_room", 0.5):  # noqa: S311
+            # People arrive at different points of their visit: half begin in their room, so
+            # that chat flows from the first window on (else nobody posts for 1–2 minutes).
+            self.sit_in_room()
 
     def connect_socket(self):
         sio = socketio.Client(reconnection=False)

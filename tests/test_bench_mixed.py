@@ -33,9 +33,11 @@ def test_each_service_level_breaks_a_step_on_its_own():
     assert mixed.broken(_step(errors=1)) == ["1 errors"]
     assert mixed.broken(_step(lost=1)) == ["1 deliveries lost"]
     assert mixed.broken(_step(duplicates=2)) == ["2 deliveries duplicated"]
-    assert mixed.broken(_step(ready=98)) == ["2 families could not sign in or join"]
+    assert mixed.broken(_step(ready=98)) == ["2 families not signed in and joined 2 min after the last arrived"]
     assert mixed.broken(_step(revoked=False)) == ["revocation: next page answered 200"]
-    assert mixed.broken({**_step(), "staff_missing": 1}) == ["1 moderators or counselors could not sign in"]
+    assert mixed.broken({**_step(), "staff_missing": 1}) == [
+        "1 moderators or counselors not signed in 2 min after the last arrived"
+    ]
 
 
 def test_the_limits_themselves_still_hold():

@@ -1,11 +1,13 @@
 """`make bench` → `python -m bench`: every benchmark, one table, figures into docs/performance.md.
 
-    python -m bench            # the full run (about 10 minutes)
+    python -m bench            # the full run (about 10 minutes, and 30–45 more for the mixed-load ramp)
     python -m bench --quick    # small N and short runs, to check the machinery (not for the doc)
     python -m bench --no-write # do not touch docs/performance.md
     python -m bench --pages    # the page rows only (about 2 minutes; never writes the doc)
     python -m bench --storm    # the reconnect storm only (its own block in the doc)
     python -m bench --reactions [--clients N]  # the fan-out with reactions flowing only (no doc)
+    python -m bench --mixed    # the mixed-load capacity ramp only (its own block in the doc)
+    python -m bench --mixed --steps 100,300  # a trial ramp of chosen steps (never writes the doc)
 
 Needs PostgreSQL (TEST_DATABASE_URL or postgresql://postgres@127.0.0.1:5432/postgres) and, for
 the scale-out rows, Redis (TEST_REDIS_URL or redis://127.0.0.1:6379/0). Servers run with the
@@ -23,7 +25,7 @@ import sys
 import time
 from datetime import UTC, datetime
 
-from bench import chat_fanout, harness, idle, pages, scaleout, storm
+from bench import chat_fanout, harness, idle, mixed, pages, scaleout, storm
 
 GOALS = {
     "delivery": "delivered/expected = 1.0",
@@ -32,11 +34,15 @@ GOALS = {
     "idle": "≥ 1,000 idle connections per process",
     "scale": "2 processes + Redis ≥ 0.85× 1 process",
     "storm": "portal ≤ 3× bare",
+    "mixed": f"≥ {mixed.GOAL_FAMILIES:,} families within the service levels",
+    "revocation": "every probe refused on its next request and socket event",
 }
 REACT_SHARE, REACT_EVERY = 0.1, 5.0  # a tenth of the room reacts, each about every 5 s
 DOC = harness.ROOT / "docs" / "performance.md"
 BEGIN, END = "<!-- bench:begin -->", "<!-- bench:end -->"
 STORM_BEGIN, STORM_END = "<!-- bench-storm:begin -->", "<!-- bench-storm:end -->"  # `--storm` alone
+MIXED_BEGIN, MIXED_END = "<!-- bench-mixed:begin -->", "<!-- bench-mixed:end -->"  # `--mixed` alone
+MIXED_CHART = harness.ROOT / "docs" / "mixed-ramp.svg"
 
 
 def sh(*args):
@@ -129,8 +135,12 @@ def main(argv=None):
         type=int,
         help="clients in the reconnect storm (default 500, --quick 50), or with --reactions in that fan-out (200, 20)",
     )
+    parser.add_argument(
+        "--mixed", action="store_true", help="the mixed-load capacity ramp only (its own block in the doc)"
+    )
+    parser.add_argument("--steps", help="with --mixed: the ramp's steps, e.g. 100,300 (a trial: never writes the doc)")
     args = parser.parse_args(argv)
-    only = args.pages or args.storm or args.reactions  # one part of the run
+    only = args.pages or args.storm or args.reactions or args.mixed  # one part of the run
     harness.raise_own_nofile()
     quick = args.quick
     sizes = (20, 50) if quick else (200, 500)
@@ -141,6 +151,8 @@ def main(argv=None):
     rate = 5.0
 
     info = machine()
+    if args.mixed:
+        info["load_generator"] = mixed.load_generator()
     print("machine:", info, flush=True)
     table = Table()
     notes = []
@@ -161,18 +173,18 @@ def main(argv=None):
         room = "welcome"
 
         page_paths = {}
-        if not (args.storm or args.reactions):
+        if not (args.storm or args.reactions or args.mixed):
             page_paths = page_rows(table, notes, env, hello, portal, family, cookies, page_seconds, room)
 
         # --- chat fan-out, portal vs bare (then with reactions flowing) -------------------------
         for n in () if only else sizes:
             fanout_rows(table, notes, hello, portal, cookies, room, n, rate, seconds)
-        if not (args.pages or args.storm):
+        if not (args.pages or args.storm or args.mixed):
             n = args.clients if args.reactions and args.clients else sizes[0]
             fanout_rows(table, notes, hello, portal, cookies, room, n, rate, seconds, reacting=True)
 
         # --- reconnect storm, portal vs bare --------------------------------------------------
-        if not (args.pages or args.reactions):
+        if not (args.pages or args.reactions or args.mixed):
             storm_rows(table, notes, hello, portal, cookies, room, args.clients or storm_size)
 
         # --- idle connections --------------------------------------------------------------
@@ -188,6 +200,12 @@ def main(argv=None):
         else:
             notes.append("scale-out skipped: Redis not reachable")
 
+        # --- mixed-load capacity ---------------------------------------------------------------
+        ramps = []
+        if args.mixed or not only:
+            steps = tuple(int(n) for n in args.steps.split(",")) if args.steps else None
+            ramps = mixed_rows(table, notes, env, quick, steps)
+
     elapsed = time.monotonic() - started
     info["load average at end (1/5/15 min)"] = "/".join(f"{x:.1f}" for x in os.getloadavg())
     print()
@@ -198,9 +216,14 @@ def main(argv=None):
         f"(machine: {info['cpus']} CPUs, {info['cpu']}, {info['memory']}; load generator: "
         f"{info['load_generator']}; {elapsed:.0f} s)"
     )
-    if not args.no_write and not quick and not args.pages and not args.reactions:
+    if not args.no_write and not quick and not args.pages and not args.reactions and not args.steps:
         markers = (STORM_BEGIN, STORM_END, "--storm") if args.storm else (BEGIN, END, "")
-        write_doc(info, table, notes, elapsed, *markers)
+        markers = (MIXED_BEGIN, MIXED_END, "--mixed") if args.mixed else markers
+        extra = []
+        if ramps:
+            MIXED_CHART.write_text(mixed.svg_chart({r.label: r.steps for r in ramps}) + "\n")
+            extra = [f"![The ramp: page p95 and chat p99 by concurrent families]({MIXED_CHART.name})", ""]
+        write_doc(info, table, notes, elapsed, *markers, extra=extra)
         print(f"figures written to {DOC.relative_to(harness.ROOT)}")
     return 0
 
@@ -421,6 +444,73 @@ def storm_rows(table, notes, hello, portal, cookies, room, n):
     )
 
 
+def mixed_rows(table, notes, env, quick, steps=None):
+    """The mixed-load ramp on one process, then on two sharing Redis: families held, each
+    with its goal; the steps, CPU shares and revocation probes in the notes."""
+    steps = steps or (mixed.QUICK_STEPS if quick else mixed.STEPS)
+    timing = {"window": 12, "settle": 1, "grace": 2, "think_scale": 0.1, "spawn_rate": 20}
+    if not quick:
+        timing = {"window": 40, "settle": 10, "grace": 5, "think_scale": 1.0, "spawn_rate": 10}
+    configs = [("1 process", [portal_env(env)])]
+    prefix_ctx = contextlib.ExitStack()
+    if harness.redis_available():
+        prefix = prefix_ctx.enter_context(harness.redis_namespace())
+        renv = portal_env(env, redis=harness.redis_server_url(), prefix=prefix)
+        configs.append(("2 processes + Redis", [renv, renv]))
+    else:
+        notes.append("mixed load, 2 processes: skipped (Redis not reachable)")
+    ramps = []
+    with prefix_ctx:
+        for label, envs in configs:
+            print(f"mixed load, {label}: ramp {', '.join(map(str, steps))} families …", flush=True)
+            ramp = mixed.run_ramp(label, env, envs, steps, **timing)
+            ramps.append(ramp)
+            mixed_ramp_rows(table, notes, ramp, steps)
+    probes = [s["revocation"] for r in ramps for s in r.steps]
+    table.add(
+        "mixed load: revocation under load (next page, next socket event)",
+        f"{sum(p['ok'] for p in probes)}/{len(probes)} probes refused",
+        "—",
+        "—",
+        GOALS["revocation"],
+        bool(probes) and all(p["ok"] for p in probes),
+    )
+    return ramps
+
+
+def mixed_ramp_rows(table, notes, ramp, steps):
+    held, broke = mixed.capacity(ramp.steps)
+    if broke is not None:
+        why = f"broke at {broke['target']}: {'; '.join(mixed.broken(broke))}"
+    elif ramp.steps and ramp.steps[-1]["target"] == steps[-1]:
+        why = f"held up to the last step ({steps[-1]}); not ramped further"
+    else:
+        why = "the ramp did not finish"
+    table.add(
+        f"mixed load, {ramp.label}: concurrent families held",
+        f"{held:,}",
+        "—",
+        f"{held / mixed.GOAL_FAMILIES:.2f} of goal",
+        GOALS["mixed"],
+        held >= mixed.GOAL_FAMILIES,
+    )
+    notes.append(f"mixed load, {ramp.label}: {why}")
+    for s in ramp.steps:
+        cpu = s["cpu"]
+        notes.append(
+            f"mixed load, {ramp.label}, {s['target']} families ({s['moderators']} moderators, "
+            f"{s['counselors']} counselors; {s['ready']} signed in and joined): "
+            f"{s['pages']['count']} pages, p50 {fmt_ms(s['pages']['p50_ms'])}, p95 {fmt_ms(s['pages']['p95_ms'])}; "
+            f"{s['chat']['messages']} messages, {s['chat']['delivered']}/{s['chat']['expected']} deliveries, "
+            f"{s['chat']['duplicates']} duplicated, p99 {fmt_ms(s['chat']['p99_ms'])}; {s['errors']} errors; "
+            f"CPU (cores, of {os.cpu_count()}): load generator {cpu['load generator']:.2f}, servers "
+            f"{cpu['servers']:.2f}, PostgreSQL (all its processes) {cpu['PostgreSQL']:.2f}, Redis "
+            f"{cpu['Redis']:.2f}, whole machine (others' work included) "
+            f"{cpu['machine']:.2f}; load average {'/'.join(f'{x:.1f}' for x in s['load'])}"
+            + (f"; first errors: {s['error_samples'][:2]}" if s["error_samples"] else "")
+        )
+
+
 def portal_env(env, redis=None, prefix=None):
     out = dict(env)
     out.pop("REDIS_URL", None)
@@ -450,7 +540,7 @@ def chat_and_pages(envs, n, rate, seconds, page_seconds, room, page_paths):
             s.stop()
 
 
-def write_doc(info, table, notes, elapsed, begin=BEGIN, end=END, args=""):
+def write_doc(info, table, notes, elapsed, begin=BEGIN, end=END, args="", extra=()):
     """Replace the block between `begin` and `end` in docs/performance.md (append it if absent)."""
     stamp = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
     command = f"`make bench BENCH_ARGS={args}`" if args else "`make bench`"
@@ -465,6 +555,7 @@ def write_doc(info, table, notes, elapsed, begin=BEGIN, end=END, args=""):
             "",
             table.markdown(),
             "",
+            *extra,
             *[f"- {n}" for n in notes],
             end,
         ]

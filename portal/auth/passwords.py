@@ -20,15 +20,42 @@ _dummy_hashes = {}
 
 
 def hash_password(password):
-    return hasher.hash(password)
+    return off_the_event_loop(hasher.hash, password)
 
 
 def verify_password(password_hash, password):
     """True when the password matches; never raises on a malformed hash."""
+    return off_the_event_loop(_verify, password_hash, password)
+
+
+def _verify(password_hash, password):
     try:
         return hasher.verify(password_hash, password)
     except (VerificationError, InvalidHashError):
         return False
+
+
+def off_the_event_loop(function, *args):
+    """Run an argon2 call on a thread of gevent's pool when the server runs on gevent.
+
+    argon2 spends a good part of a second of CPU per hash by design, and releases the GIL while
+    it does. On the gevent worker's one event-loop thread, every sign-in would stall every other
+    request and socket of that process for that long (the mixed-load benchmark's families waited
+    behind each new arrival); on a thread of the hub's pool the loop keeps serving meanwhile."""
+    if not _on_gevent():
+        return function(*args)
+    from gevent import get_hub
+
+    return get_hub().threadpool.apply(function, args)
+
+
+def _on_gevent():
+    """True in a process gevent has monkey-patched (gunicorn's gevent worker, `make run`)."""
+    try:
+        from gevent import monkey
+    except ImportError:  # pragma: no cover - gevent is a dependency
+        return False
+    return monkey.is_module_patched("socket")
 
 
 def burn_verification_time(password):

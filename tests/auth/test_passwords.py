@@ -68,3 +68,36 @@ def test_password_built_from_the_users_own_email_is_refused(request_context):
 
 def test_no_composition_rules(request_context):
     assert password_problems("correct horse battery staple") == []  # no digits, capitals or symbols needed
+
+
+def test_on_gevent_argon2_runs_off_the_event_loop(monkeypatch):
+    """Under gunicorn's gevent worker a hash on the loop's thread stalled every other request of
+    the process for its whole duration; it runs on a thread of the hub's pool instead."""
+    import threading
+
+    from portal.auth import passwords
+
+    threads = []
+
+    class Spy:
+        def __init__(self, real):
+            self.real = real
+
+        def __getattr__(self, name):
+            method = getattr(self.real, name)
+
+            def called(*args):
+                threads.append(threading.get_ident())
+                return method(*args)
+
+            return called
+
+    monkeypatch.setattr(passwords, "hasher", Spy(passwords.hasher))
+    monkeypatch.setattr(passwords, "_on_gevent", lambda: True)
+
+    stored = hash_password(PASSWORD)
+    assert verify_password(stored, PASSWORD)
+    assert not verify_password(stored, "not the password")
+    assert not verify_password("not-a-hash", PASSWORD)  # the library's error crosses back as False
+    assert len(threads) == 4
+    assert threading.get_ident() not in threads

@@ -26,15 +26,10 @@ import pytest
 import sqlalchemy as sa
 
 from bench import harness
-from tests.support.faults import FAMILY, MODERATOR, ROOM, WAIT, Reader, Senders, call, running
+from tests.support.faults import FAMILY, MODERATOR, ROOM, SERVER_MARKS, WAIT, Reader, Senders, call, running
 from tests.support.tcp_proxy import TcpProxy
 
-pytestmark = [
-    pytest.mark.slow,
-    pytest.mark.postgres,
-    pytest.mark.xdist_group("servers"),
-    pytest.mark.skipif(not harness.postgres_available(), reason="needs the PostgreSQL server"),
-]
+pytestmark = SERVER_MARKS
 
 CHURN_SECONDS = float(os.environ.get("FAULT_CHURN_SECONDS", "8"))
 

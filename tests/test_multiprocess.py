@@ -21,15 +21,9 @@ import uuid
 import pytest
 
 from bench import harness
+from tests.support.faults import SERVER_AND_REDIS_MARKS
 
-pytestmark = [
-    pytest.mark.slow,
-    pytest.mark.postgres,
-    pytest.mark.redis,
-    pytest.mark.xdist_group("servers"),
-    pytest.mark.skipif(not harness.postgres_available(), reason="needs the PostgreSQL server"),
-    pytest.mark.skipif(not harness.redis_available(), reason="needs the Redis server"),
-]
+pytestmark = SERVER_AND_REDIS_MARKS
 
 FAMILY = "family@example.org"  # linked to the demo client
 FAMILY2 = "family2@example.org"  # linked to no one; still a family member of the welcome room

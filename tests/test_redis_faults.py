@@ -16,14 +16,11 @@ import uuid
 import pytest
 
 from bench import harness
-from tests.support.faults import FAMILY, FAMILY2, ROOM, PrivateRedis, Reader, call
+from tests.support.faults import FAMILY, FAMILY2, ROOM, SERVER_MARKS, PrivateRedis, Reader, call
 
 pytestmark = [
-    pytest.mark.slow,
-    pytest.mark.postgres,
+    *SERVER_MARKS,
     pytest.mark.redis,
-    pytest.mark.xdist_group("servers"),
-    pytest.mark.skipif(not harness.postgres_available(), reason="needs the PostgreSQL server"),
     # in CI (CI=true) it must run: a missing redis-server fails there instead of skipping
     pytest.mark.skipif(
         shutil.which("redis-server") is None and os.environ.get("CI", "").lower() not in {"1", "true", "yes"},

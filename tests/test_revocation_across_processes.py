@@ -15,17 +15,10 @@ import pytest
 import socketio
 
 from bench import harness
-from tests.support.faults import FAMILY, ROOM, call
+from tests.support.faults import FAMILY, ROOM, SERVER_AND_REDIS_MARKS, call
 from tests.support.tcp_proxy import TcpProxy
 
-pytestmark = [
-    pytest.mark.slow,
-    pytest.mark.postgres,
-    pytest.mark.redis,
-    pytest.mark.xdist_group("servers"),
-    pytest.mark.skipif(not harness.postgres_available(), reason="needs the PostgreSQL server"),
-    pytest.mark.skipif(not harness.redis_available(), reason="needs the Redis server"),
-]
+pytestmark = SERVER_AND_REDIS_MARKS
 
 
 @pytest.fixture(scope="module")

@@ -6,6 +6,8 @@ import threading
 import time
 import uuid
 
+import pytest
+
 from bench import harness
 
 FAMILY = "family@example.org"
@@ -13,6 +15,20 @@ FAMILY2 = "family2@example.org"
 MODERATOR = "moderator@example.org"
 ROOM = "welcome"
 WAIT = 20
+
+# The marks of a test module that starts portal server processes on PostgreSQL: slow, and on one
+# xdist worker at a time (group "servers": ports, processes, timeouts). With Redis as well:
+SERVER_MARKS = [
+    pytest.mark.slow,
+    pytest.mark.postgres,
+    pytest.mark.xdist_group("servers"),
+    pytest.mark.skipif(not harness.postgres_available(), reason="needs the PostgreSQL server"),
+]
+SERVER_AND_REDIS_MARKS = [
+    *SERVER_MARKS,
+    pytest.mark.redis,
+    pytest.mark.skipif(not harness.redis_available(), reason="needs the Redis server"),
+]
 
 
 @contextlib.contextmanager

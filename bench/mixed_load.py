@@ -106,6 +106,12 @@ class PortalUser(HttpUser):
         self.csrf = mixed_pages.csrf_token(response.text) or self.csrf
         return response
 
+    def on_start(self):
+        """Sign in once; a person who cannot stops (the failed sign-in is counted as an error)."""
+        if not self.sign_in():
+            raise locust.exception.StopUser
+        self.ready = True
+
     def sign_in(self):
         self.request("GET", "/auth/login", "sign in: form")
         password = CONFIG["password"]
@@ -251,11 +257,6 @@ class Family(PortalUser):
 class Moderator(PortalUser):
     """Keeps the console open (reloads it) and dismisses the flags in the queue."""
 
-    def on_start(self):
-        if not self.sign_in():
-            raise locust.exception.StopUser
-        self.ready = True
-
     @task
     def review(self):
         console = self.request("GET", "/rooms/console", "moderation console")
@@ -270,11 +271,6 @@ class Counselor(PortalUser):
     a lesson assignment to the demo client's family."""
 
     changes = 0
-
-    def on_start(self):
-        if not self.sign_in():
-            raise locust.exception.StopUser
-        self.ready = True
 
     @task
     def work(self):

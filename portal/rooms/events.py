@@ -10,9 +10,10 @@ import threading
 import time
 from functools import wraps
 
+import gevent
 from flask import current_app, g, request
 from flask_login import current_user
-from flask_socketio import disconnect, join_room, leave_room
+from flask_socketio import disconnect, join_room, leave_room, rooms
 from socketio.exceptions import ConnectionRefusedError as Refused
 
 from portal import errors
@@ -83,9 +84,8 @@ def chat_event(touch=True, rules=None, allowed=access.may_chat):
             try:
                 identity = fresh_user(payload, rules, allowed)
                 if identity is None:
-                    ack = RoomError("unauthorized").as_ack()
-                    disconnect()
-                    return ack
+                    disconnect_after_answer()
+                    return RoomError("unauthorized").as_ack()
                 user, record, room_rules = identity
                 if not isinstance(payload, dict):
                     raise RoomError("invalid")
@@ -101,6 +101,35 @@ def chat_event(touch=True, rules=None, allowed=access.may_chat):
         return wrapped
 
     return decorator
+
+
+def disconnect_after_answer():
+    """End this socket once its `unauthorized` answer has left (docs/realtime.md: the answer
+    comes, then the disconnect). The answer is sent only after the handler returns; a disconnect
+    sent from inside the handler reaches the client first, and the client then drops the answer.
+
+    So the socket leaves every room now (nothing more is delivered to it) and is disconnected by
+    a background task once the task answering this event has finished. Where events are answered
+    inline (Flask-SocketIO's test client: `async_handlers` off) there is no such task; the socket
+    is disconnected at once."""
+    sid, namespace = request.sid, request.namespace
+    for room in rooms(sid, namespace):
+        if room != sid:
+            leave_room(room, sid, namespace)
+    if not socketio.server.async_handlers:
+        disconnect()
+        return
+    socketio.start_background_task(_disconnect_when_done, _current_task(), sid, namespace)
+
+
+def _current_task():
+    """The greenlet (gevent) or thread answering this event: both have `join()`."""
+    return gevent.getcurrent() if socketio.async_mode == "gevent" else threading.current_thread()
+
+
+def _disconnect_when_done(answering, sid, namespace):
+    answering.join(timeout=10)
+    socketio.server.disconnect(sid, namespace=namespace)
 
 
 def failure_ack(name, error):

@@ -460,3 +460,21 @@ def test_room_with_unread_messages_passes_the_page_checks(
         " return top >= 0 && top < list.clientHeight; })()"
     ), "the first unread message is not scrolled into view"
     assert not _check_page(page, assert_accessible)
+
+
+def test_the_check_itself_reports_a_violation_and_contrast_only_when_asked(app, live_server, page, assert_accessible):
+    """The axe check can fail: an unnamed button and a grey-on-white paragraph added to a page
+    that passes are reported (the contrast only with contrast=True), from the same loaded axe."""
+    page.goto("/")
+    assert_accessible(page)
+    page.evaluate(
+        "document.querySelector('main').insertAdjacentHTML('beforeend',"
+        " '<p class=muted-probe>faint</p>');"
+        "document.querySelector('.muted-probe').style.color = '#ddd'"
+    )
+    assert_accessible(page, contrast=False)
+    with pytest.raises(AssertionError, match="color-contrast"):
+        assert_accessible(page)
+    page.evaluate("document.querySelector('main').insertAdjacentHTML('beforeend', '<button></button>')")
+    with pytest.raises(AssertionError, match="button-name"):
+        assert_accessible(page, contrast=False)

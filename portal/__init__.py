@@ -7,7 +7,7 @@ from pathlib import Path
 from flask import Flask, g
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from portal import database, errors, i18n, logs, templating
+from portal import database, errors, i18n, logs, static_assets, templating
 from portal.config import INSTANCE, config_for, normalize_database_url
 from portal.extensions import babel, csrf, db, limiter, login_manager, migrate, socketio
 from portal.security import AnonymousUser, IdConverter, request_id, set_security_headers
@@ -138,12 +138,15 @@ def register_request_hooks(app):
     @app.before_request
     def start_request():
         g.request_id = request_id()
+        if static_assets.is_static_request():
+            return  # the same file for everyone: no session, no database (portal/static_assets.py)
         record = current_session_record()
         if record is not None and not record.mfa_pending:
             touch_session(record)
 
     app.before_request(i18n.remember_requested_language)
     app.after_request(set_security_headers)
+    static_assets.register(app)
 
 
 def register_errorhandlers(app):

@@ -137,8 +137,8 @@ def set_security_headers(response):
     response.headers["Permissions-Policy"] = "camera=(), microphone=(), geolocation=()"
     if current_app.config.get("HSTS"):
         response.headers["Strict-Transport-Security"] = "max-age=63072000; includeSubDomains"
-    if _signed_in() or request.path.startswith("/auth/"):
-        response.headers["Cache-Control"] = "no-store"
+    if request.endpoint != "static" and (_signed_in() or request.path.startswith("/auth/")):
+        response.headers["Cache-Control"] = "no-store"  # static files: portal/static_assets.py
     return response
 
 

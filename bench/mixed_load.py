@@ -42,6 +42,7 @@ from locust.env import Environment  # noqa: E402
 from bench import mixed_pages  # noqa: E402
 
 SPAWN_RATE = 10.0
+STATIC_FILES = "static file"  # the name Locust's statistics give every static file fetched
 CONFIG = {}
 
 
@@ -84,6 +85,7 @@ class PortalUser(HttpUser):
         super().__init__(environment)
         self.email = email
         self.csrf = None
+        self.cached = set()  # the static files this person's browser holds
         # A new connection for each request, as a browser after the server's 5 s keep-alive:
         # reusing one the server is closing at that moment would count as an error.
         self.client.headers["Connection"] = "close"
@@ -104,7 +106,24 @@ class PortalUser(HttpUser):
         for cookie in self.client.cookies:  # the portal's cookies are Secure; this is plain http
             cookie.secure = False
         self.csrf = mixed_pages.csrf_token(response.text) or self.csrf
+        if response.status_code == 200:
+            self.fetch_static_files(response.text)
         return response
+
+    def fetch_static_files(self, html):
+        """What a browser fetches after the page: the files it names that its cache lacks. The
+        portal's URLs carry each file's version and may be kept a year (portal/static_assets.py),
+        so a person fetches each one once per visit."""
+        for path in mixed_pages.static_files(html):
+            if path in self.cached:
+                continue
+            self.cached.add(path)
+            with self.client.get(path, name=STATIC_FILES, catch_response=True, timeout=60) as response:
+                if response.status_code == 200:
+                    response.success()
+                else:
+                    response.failure(str(response.status_code))
+                    REC.error(f"{self.email} GET {path}: {response.status_code}")
 
     def on_start(self):
         """Sign in once; a person who cannot stops (the failed sign-in is counted as an error)."""

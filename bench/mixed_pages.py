@@ -12,6 +12,12 @@ FLAG_DISMISS = re.compile(r'action="/rooms/console/flags/(\d+)/dismiss"')
 MEMBER = re.compile(r'<input[^>]*name="members"[^>]*>')
 VALUE = re.compile(r'value="([^"]+)"')
 ITEM = re.compile(r'<option data-kind="lesson"[^>]*value="([^"]+)"')
+STATIC = re.compile(r'(?:href|src)="(/static/[^"]+)"')
+
+
+def static_files(html):
+    """The static files a page names (stylesheets, scripts, icons), each once, in order."""
+    return list(dict.fromkeys(STATIC.findall(html or "")))
 
 
 def csrf_token(html):

@@ -82,6 +82,18 @@ def test_page_p95_leaves_out_the_sign_in():
     assert summary["per_page"]["POST sign in: post"]["p95_ms"] == 900.0
 
 
+def test_page_p95_leaves_out_static_files_but_counts_their_failures():
+    report = {
+        "pages": {
+            "GET lesson page": {"count": 20, "failures": 0, "response_times": {"80": 20}},
+            "GET static file": {"count": 200, "failures": 1, "response_times": {"2": 200}},
+        }
+    }
+    summary = mixed.page_summary([report])
+    assert summary["p95_ms"] == 80.0 and summary["count"] == 20
+    assert summary["failures"] == 1
+
+
 def test_delivery_counts_lost_and_duplicated_messages_per_socket():
     joined = {"a": ("room-0", 1.0), "b": ("room-0", 1.0), "c": ("room-1", 1.0), "late": ("room-0", 50.0)}
     sent = [("m1", "room-0", 10.0, 10.01, True), ("m2", "room-0", 20.0, 20.01, True), ("m3", "room-0", 30.0, 0, False)]
@@ -152,6 +164,17 @@ def test_a_family_finds_the_check_the_session_and_its_invitation(seeded, client,
     assert reply is not None
     assert _post(client, f"{path}/rsvp", session, reply).status_code == 302
     assert db.session.scalar(sa.select(RSVP.response)) == reply["response"]
+
+
+def test_a_family_fetches_the_static_files_a_page_names_as_a_browser_would(seeded, client, auth):
+    auth.login("family@example.org", DEMO_PASSWORD)
+    files = mixed_pages.static_files(_page(client, "/rooms/welcome"))
+    names = [f.split("?")[0] for f in files]
+    assert {"/static/css/portal.css", "/static/js/rooms/main.js", "/static/vendor/socket.io.min.js"} <= set(names)
+    assert len(names) == len(set(names))
+    for path in files:
+        response = client.get(path)
+        assert response.status_code == 200 and "immutable" in response.headers["Cache-Control"], path
 
 
 def test_a_moderator_finds_the_flags_to_dismiss(seeded, client, auth):

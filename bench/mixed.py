@@ -138,10 +138,11 @@ def delivery(sent, received, joined):
     for client_id, family, at in received:
         receipts.setdefault((client_id, family), []).append(at)
     expected = delivered = duplicates = 0
-    latencies = []
-    for client_id, room, sent_at, _acked_at, ok in sent:
+    latencies, per_message = [], []
+    for client_id, room, sent_at, acked_at, ok in sent:
         if not ok:
             continue
+        own = []
         for family, joined_at in by_room.get(room, ()):
             if joined_at >= sent_at:
                 continue
@@ -150,13 +151,19 @@ def delivery(sent, received, joined):
             if times:
                 delivered += 1
                 duplicates += len(times) - 1
-                latencies.append((min(times) - sent_at) * 1000)
+                own.append((min(times) - sent_at) * 1000)
+        latencies.extend(own)
+        if own:
+            per_message.append((sent_at, (acked_at - sent_at) * 1000, percentile(own, 50), max(own)))
     return {
         "messages": sum(1 for s in sent if s[4]),
         "expected": expected,
         "delivered": delivered,
         "lost": expected - delivered,
         "duplicates": duplicates,
+        # the messages whose slowest delivery was slowest: (sent at, ack ms, median ms, slowest ms),
+        # to tell one late message (a commit or a stalled process) from a general slowness
+        "slowest": sorted(per_message, key=lambda m: -m[3])[:5],
         "p50_ms": percentile(latencies, 50),
         "p99_ms": percentile(latencies, 99),
     }
@@ -546,8 +553,11 @@ def run_step(servers, loaders, target, *, window, settle, grace, log=print):
     before = cpu_snapshot(servers, loaders)
     load_before = os.getloadavg()
     probe_room = mixed_setup.room_of(0)
+    window_start = time.time()
     time.sleep(window / 2)
+    probe_start = time.time()
     revocation = _probe_safely(servers[-1].url, probe_room, servers[0].url)
+    revocation["seconds"] = (probe_start - window_start, time.time() - window_start)  # within the window
     time.sleep(window / 2)
     after = cpu_snapshot(servers, loaders)
     window_end = time.time()
@@ -571,6 +581,7 @@ def run_step(servers, loaders, target, *, window, settle, grace, log=print):
         "cpu": cpu_share(before, after),
         "load": load_before,
         "window_s": window,
+        "window_start": window_start,
     }
 
 

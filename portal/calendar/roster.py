@@ -20,6 +20,25 @@ def rsvps_for(series_id, original):
     return list(db.session.scalars(query))
 
 
+def seats_taken(series_id, original, besides=None):
+    """How many people hold a seat (going, not waitlisted), counted by the database: the family's
+    session page and a reply need the number, not every reply with its author (which grew with
+    the number of families who answered). `besides`: a person whose own reply is left out."""
+    query = (
+        sa.select(sa.func.count())
+        .select_from(RSVP)
+        .where(
+            RSVP.series_id == series_id,
+            RSVP.occurrence_start == original,
+            RSVP.response == Response.GOING,
+            RSVP.waitlisted.is_(False),
+        )
+    )
+    if besides is not None:
+        query = query.where(RSVP.user_id != besides.id)
+    return db.session.scalar(query)
+
+
 def rsvp_of(user, series_id, original):
     return db.session.scalar(sa.select(RSVP).filter_by(series_id=series_id, occurrence_start=original, user_id=user.id))
 
@@ -51,7 +70,7 @@ def respond(user, occurrence, response, now=None):
     else:
         had_seat = rsvp.holds_seat
     if response == Response.GOING and not had_seat:
-        taken = sum(1 for r in rsvps_for(series.id, original) if r.holds_seat and r is not rsvp)
+        taken = seats_taken(series.id, original, besides=user)
         rsvp.waitlisted = capacity is not None and taken >= capacity
         rsvp.requested_at = now
     elif response != Response.GOING:

@@ -181,7 +181,7 @@ def occurrence(series_id, key):
                 series_id=series_id, occurrence_start=occ.original_start, user_id=current_user.id
             )
         )
-    seats = sum(1 for r in roster.rsvps_for(series_id, occ.original_start) if r.holds_seat)
+    seats = roster.seats_taken(series_id, occ.original_start)
     return render_template(
         "calendar/occurrence.html",
         occ=occ,

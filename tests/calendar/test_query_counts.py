@@ -68,3 +68,50 @@ def test_counselor_schedule_uses_a_constant_number_of_statements(client, auth, c
     with counting(expire=True) as many:
         client.get("/calendar/manage")
     assert len(many) == len(few)
+
+
+def test_the_session_page_and_a_reply_count_seats_without_loading_other_replies(
+    client, auth, counselor, sam, linked_family
+):
+    """Seats are counted by the database: the family's session page and a reply loaded every
+    reply to the session with its author, work that grew with each family who answered."""
+    import sqlalchemy as sa
+
+    from portal.calendar.models import RSVP
+    from portal.extensions import db
+    from tests.factories import make_user
+
+    series = make_series(counselor, client=sam, capacity=3, count=2, notify=False)
+    occ = occurrences_of(series)[0]
+    for i in range(12):
+        person = make_user(email=f"answered{i}@example.org")
+        db.session.add(
+            RSVP(
+                series_id=series.id,
+                occurrence_start=occ.original_start,
+                user_id=person.id,
+                response="going" if i % 2 else "maybe",
+                waitlisted=i % 4 == 3,
+                requested_at=occ.start,
+                created_at=occ.start,
+            )
+        )
+    db.session.commit()  # 6 going, 3 of them waitlisted: 3 seats taken, the session is full
+    auth.login(linked_family.email)
+    path = f"/calendar/session/{series.id}/{occ.key}"
+    loaded = []
+
+    def load(target, context):
+        loaded.append(target.user_id)
+
+    sa.event.listen(RSVP, "load", load)
+    try:
+        page = client.get(path).get_data(as_text=True)
+        assert "3 of 3 taken" in page
+        assert loaded == []  # not even the reader's own (there is none yet)
+        assert auth.post(f"{path}/rsvp", {"response": "going"}, page=path).status_code == 302
+    finally:
+        sa.event.remove(RSVP, "load", load)
+    mine = db.session.scalar(sa.select(RSVP).filter_by(user_id=linked_family.id))
+    assert mine.waitlisted  # three seats were taken by others
+    assert set(loaded) <= {linked_family.id}, loaded

@@ -128,8 +128,33 @@ def post_worker_init(worker):
 
     gc.collect()
     gc.freeze()
+    _log_long_collections(worker.log)
     _start_upkeep(worker)
     _on_stop_move_sockets(worker)
+
+
+def _log_long_collections(log, threshold=0.05):
+    """A collection of the oldest generation stops the event loop while it walks every object
+    the process made since start-up (each open socket brings hundreds): log the ones that take
+    `threshold` seconds or more, so a latency tail can be matched with one."""
+    import gc
+    import time
+
+    started = []
+
+    def watch(phase, info):
+        if phase == "start":
+            started[:] = [time.perf_counter()]
+        elif started:
+            took = time.perf_counter() - started.pop()
+            if took >= threshold:
+                log.warning(
+                    "garbage collection (generation %s) stopped the event loop for %.0f ms",
+                    info.get("generation"),
+                    took * 1000,
+                )
+
+    gc.callbacks.append(watch)
 
 
 def _start_upkeep(worker):

@@ -120,6 +120,35 @@ def gunicorn_conf(monkeypatch):
     return types.SimpleNamespace(**runpy.run_path(str(ROOT / "gunicorn.conf.py")))
 
 
+def test_long_garbage_collections_are_logged(gunicorn_conf):
+    """A full collection stops the event loop: one that takes the threshold or more is a warning
+    in the log (threshold 0 here, so every collection is one)."""
+    import gc
+
+    class Log:
+        def __init__(self):
+            self.lines = []
+
+        def warning(self, text, *args):
+            self.lines.append(text % args)
+
+    log = Log()
+    before = list(gc.callbacks)
+    gunicorn_conf._log_long_collections(log, threshold=0)
+    try:
+        gc.collect()
+    finally:
+        gc.callbacks[:] = before
+    assert log.lines and log.lines[-1].startswith("garbage collection (generation 2) stopped the event loop for ")
+    quiet = Log()
+    gunicorn_conf._log_long_collections(quiet, threshold=60)
+    try:
+        gc.collect()
+    finally:
+        gc.callbacks[:] = before
+    assert quiet.lines == []
+
+
 def test_gunicorn_runs_one_gevent_worker_on_loopback(gunicorn_conf):
     assert gunicorn_conf.worker_class == "gevent"
     assert gunicorn_conf.workers == 1

@@ -120,6 +120,22 @@ def gunicorn_conf(monkeypatch):
     return types.SimpleNamespace(**runpy.run_path(str(ROOT / "gunicorn.conf.py")))
 
 
+def test_the_worker_freezes_its_start_up_objects_and_collects_the_oldest_generation_less_often(gunicorn_conf):
+    import gc
+
+    before, callbacks = gc.get_threshold(), list(gc.callbacks)
+    try:
+        gunicorn_conf._tune_garbage_collector(object())
+        assert gc.get_threshold() == gunicorn_conf.GC_THRESHOLDS
+        assert gc.get_threshold()[2] >= 100  # Python's 10 made a full collection every few seconds
+        assert gc.get_freeze_count() > 0
+        assert len(gc.callbacks) == len(callbacks) + 1
+    finally:
+        gc.unfreeze()
+        gc.set_threshold(*before)
+        gc.callbacks[:] = callbacks
+
+
 def test_long_garbage_collections_are_logged(gunicorn_conf):
     """A full collection stops the event loop: one that takes the threshold or more is a warning
     in the log (threshold 0 here, so every collection is one)."""

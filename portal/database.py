@@ -104,6 +104,28 @@ def begin_only_for_writes(conn, _cursor, statement, _parameters, _context, _exec
     dbapi_connection.autocommit = reads_only(statement)
 
 
+def hand_back_idle_connection(session):
+    """Give the session's pooled PostgreSQL connection back to the pool when it holds nothing:
+    no transaction open on the server and no change waiting to be written. For a wait that uses
+    no database (argon2's hashing, portal/auth/passwords.py): a burst of sign-ins otherwise held
+    a connection each while they queued for the hash, and with the pool empty every other
+    request of the process waited too. The session's objects stay as loaded; the next statement
+    takes a connection again."""
+    if not session.in_transaction() or session.new or session.dirty or session.deleted:
+        return
+    connection = session.connection()
+    if connection.dialect.name != "postgresql":
+        return
+    if connection.connection.dbapi_connection.info.transaction_status != _IDLE:
+        return
+    keep = session.expire_on_commit
+    session.expire_on_commit = False
+    try:
+        session.commit()  # nothing to commit: the connection goes back to the pool
+    finally:
+        session.expire_on_commit = keep
+
+
 def _sqlite_pragmas(dbapi_connection, _connection_record):
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")

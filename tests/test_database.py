@@ -140,3 +140,36 @@ def test_reads_only_tells_reads_from_writes_and_locks():
         "SET TIME ZONE 'UTC'",
     ):
         assert not reads_only(statement), statement
+
+
+def test_while_a_password_hash_runs_the_request_holds_no_pooled_connection(postgresql, family, monkeypatch):
+    """A burst of sign-ins queued for argon2 each held a pooled connection, and with the pool
+    empty every other request of the process waited (the mixed-load benchmark's 503s)."""
+    from portal.auth import passwords
+
+    held = []
+
+    def hashing(*args):
+        held.append(postgresql.pool.checkedout())
+        return True
+
+    monkeypatch.setattr(passwords, "_on_gevent", lambda: True)
+    monkeypatch.setattr(passwords, "_verify", hashing)
+    email = family.email
+    db.session.remove()
+    user = db.session.scalar(sa.select(User).filter_by(email=email))  # a read: a connection taken
+    assert postgresql.pool.checkedout() == 1
+    assert passwords.verify_password(user.password_hash, PASSWORD)
+    assert held == [0]
+    assert user.email == email  # still loaded, nothing read again
+
+    user.display_name = "Not yet saved"  # a change waiting to be written is never committed by it
+    passwords.verify_password(user.password_hash, PASSWORD)
+    assert held == [0, 0] and user in db.session.dirty
+    db.session.execute(sa.select(sa.literal(1)).execution_options(autoflush=False))  # a connection again
+    passwords.verify_password(user.password_hash, PASSWORD)  # kept: the change waits to be written
+    db.session.flush()  # a transaction with a write in it keeps its connection too
+    passwords.verify_password(user.password_hash, PASSWORD)
+    assert held == [0, 0, 1, 1]
+    db.session.rollback()
+    assert db.session.scalar(sa.select(User.display_name).filter_by(email=email)) != "Not yet saved"

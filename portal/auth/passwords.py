@@ -13,6 +13,9 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from flask_babel import gettext as _
 from zxcvbn import zxcvbn
 
+from portal import database
+from portal.extensions import db
+
 MIN_LENGTH = 12
 MAX_LENGTH = 128
 MIN_SCORE = 3
@@ -52,6 +55,7 @@ def off_the_event_loop(function, *args):
     size also bounds the memory of sign-ins at once (64 MiB each)."""
     if not _on_gevent():
         return function(*args)
+    database.hand_back_idle_connection(db.session())  # not held while the hash waits its turn
     return _hashing_pool().apply(_below_the_event_loop, (function, *args))
 
 

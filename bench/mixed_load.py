@@ -42,7 +42,6 @@ from locust.env import Environment  # noqa: E402
 from bench import mixed_pages  # noqa: E402
 
 SPAWN_RATE = 10.0
-STATIC_FILES = "static file"  # the name Locust's statistics give every static file fetched
 CONFIG = {}
 
 
@@ -118,7 +117,7 @@ class PortalUser(HttpUser):
             if path in self.cached:
                 continue
             self.cached.add(path)
-            with self.client.get(path, name=STATIC_FILES, catch_response=True, timeout=60) as response:
+            with self.client.get(path, name=mixed_pages.STATIC_FILES, catch_response=True, timeout=60) as response:
                 if response.status_code == 200:
                     response.success()
                 else:

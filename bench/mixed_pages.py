@@ -4,6 +4,7 @@ the pages the portal really renders (a changed template must not silently stop t
 
 import re
 
+STATIC_FILES = "static file"  # the name Locust's statistics give every static file a person fetches
 CSRF = re.compile(r'<meta name="csrf-token" content="([^"]+)"')
 QUESTION = re.compile(r'name="question_id" value="(\d+)"')
 SESSION_LINK = re.compile(r'href="/calendar/session/(\d+)/([^"/?#.]+)"')

@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
+from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.clock import UTCDateTime, utcnow
@@ -160,9 +161,15 @@ class RSVP(db.Model):
 
     user: Mapped["User"] = relationship(lazy="joined")  # noqa: F821
 
-    @property
+    @hybrid_property
     def holds_seat(self):
+        """Going and not waitlisted: in Python for a loaded reply, in SQL to count seats."""
         return self.response == Response.GOING and not self.waitlisted
+
+    @holds_seat.inplace.expression
+    @classmethod
+    def _holds_seat_expression(cls):
+        return sa.and_(cls.response == Response.GOING, cls.waitlisted.is_(False))
 
 
 class Attendance(db.Model):

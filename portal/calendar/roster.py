@@ -27,12 +27,7 @@ def seats_taken(series_id, original, besides=None):
     query = (
         sa.select(sa.func.count())
         .select_from(RSVP)
-        .where(
-            RSVP.series_id == series_id,
-            RSVP.occurrence_start == original,
-            RSVP.response == Response.GOING,
-            RSVP.waitlisted.is_(False),
-        )
+        .where(RSVP.series_id == series_id, RSVP.occurrence_start == original, RSVP.holds_seat)
     )
     if besides is not None:
         query = query.where(RSVP.user_id != besides.id)

@@ -14,6 +14,7 @@ from flask_login import AnonymousUserMixin, current_user
 from werkzeug.routing import IntegerConverter
 
 from portal.extensions import login_manager
+from portal.static_assets import is_static_request
 
 
 class Role(enum.StrEnum):
@@ -137,7 +138,7 @@ def set_security_headers(response):
     response.headers["Permissions-Policy"] = "camera=(), microphone=(), geolocation=()"
     if current_app.config.get("HSTS"):
         response.headers["Strict-Transport-Security"] = "max-age=63072000; includeSubDomains"
-    if request.endpoint != "static" and (_signed_in() or request.path.startswith("/auth/")):
+    if not is_static_request() and (_signed_in() or request.path.startswith("/auth/")):
         response.headers["Cache-Control"] = "no-store"  # static files: portal/static_assets.py
     return response
 

@@ -6,6 +6,7 @@ which is what NIST SP 800-63B asks for.
 """
 
 import contextlib
+import functools
 import os
 
 from argon2 import PasswordHasher
@@ -61,15 +62,13 @@ def off_the_event_loop(function, *args):
 
 HASHING_THREADS = 2
 BACKGROUND_NICENESS = 10
-_pool = []
 
 
+@functools.cache
 def _hashing_pool():
-    if not _pool:
-        from gevent.threadpool import ThreadPool
+    from gevent.threadpool import ThreadPool
 
-        _pool.append(ThreadPool(HASHING_THREADS))
-    return _pool[0]
+    return ThreadPool(HASHING_THREADS)
 
 
 def _below_the_event_loop(function, *args):

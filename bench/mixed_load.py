@@ -105,7 +105,7 @@ class PortalUser(HttpUser):
         for cookie in self.client.cookies:  # the portal's cookies are Secure; this is plain http
             cookie.secure = False
         self.csrf = mixed_pages.csrf_token(response.text) or self.csrf
-        if response.status_code == 200:
+        if response.status_code == 200 and response.headers.get("Content-Type", "").startswith("text/html"):
             self.fetch_static_files(response.text)
         return response
 
@@ -114,15 +114,9 @@ class PortalUser(HttpUser):
         portal's URLs carry each file's version and may be kept a year (portal/static_assets.py),
         so a person fetches each one once per visit."""
         for path in mixed_pages.static_files(html):
-            if path in self.cached:
-                continue
-            self.cached.add(path)
-            with self.client.get(path, name=mixed_pages.STATIC_FILES, catch_response=True, timeout=60) as response:
-                if response.status_code == 200:
-                    response.success()
-                else:
-                    response.failure(str(response.status_code))
-                    REC.error(f"{self.email} GET {path}: {response.status_code}")
+            if path not in self.cached:
+                self.cached.add(path)
+                self.request("GET", path, mixed_pages.STATIC_FILES)
 
     def on_start(self):
         """Sign in once; a person who cannot stops (the failed sign-in is counted as an error)."""

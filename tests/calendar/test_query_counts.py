@@ -1,11 +1,15 @@
 """SQL statements per calendar page must not grow with the number of sessions."""
 
 import pytest
+import sqlalchemy as sa
 
 from portal.calendar import roster
+from portal.calendar.models import RSVP
 from portal.calendar.schedule import occurrences_of
 from portal.calendar.services import cancel_one
+from portal.extensions import db
 from tests.calendar.conftest import make_series
+from tests.factories import make_user
 from tests.statements import counting
 
 
@@ -75,12 +79,6 @@ def test_the_session_page_and_a_reply_count_seats_without_loading_other_replies(
 ):
     """Seats are counted by the database: the family's session page and a reply loaded every
     reply to the session with its author, work that grew with each family who answered."""
-    import sqlalchemy as sa
-
-    from portal.calendar.models import RSVP
-    from portal.extensions import db
-    from tests.factories import make_user
-
     series = make_series(counselor, client=sam, capacity=3, count=2, notify=False)
     occ = occurrences_of(series)[0]
     for i in range(12):

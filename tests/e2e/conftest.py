@@ -69,7 +69,8 @@ def live_server(app, database_url, tmp_path):
     app.config["PORTAL_BASE_URL"] = base
     served.wsgi_app = _serving_axe(served.wsgi_app)
     server = make_server("127.0.0.1", port, served, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    # serve_forever notices shutdown() between polls: the default half second, idle, after every test
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True)
     thread.start()
     served.base_url = base
     yield served

@@ -49,20 +49,27 @@ def _links(page, origin):
     return out
 
 
+# The language, the number of <h1>s and the width, in one round trip to the page; focus then
+# leaves wherever the page put it, so the next Tab starts from the top as on arrival.
+PAGE_FACTS = """() => {
+    const root = document.documentElement;
+    const facts = [root.lang, document.querySelectorAll("h1").length, root.scrollWidth];
+    if (document.activeElement) document.activeElement.blur();
+    return facts;
+}"""
+
+
 def _check_page(page, assert_accessible, lang="en", also_390=False):
     """Problems on the current page, as a list of strings (empty when it is fine); with `also_390`,
     axe runs again at a 390 px width (a common phone)."""
     problems = []
-    shown = page.evaluate("document.documentElement.lang")
+    shown, h1, width = page.evaluate(PAGE_FACTS)
     if shown != lang:
         problems.append(f'<html lang="{shown}">, not "{lang}"')
-    h1 = page.locator("h1").count()
     if h1 != 1:
         problems.append(f"{h1} <h1> elements")
-    width = page.evaluate("document.documentElement.scrollWidth")
     if width > 360:
         problems.append(f"scrolls sideways at 360 px (scrollWidth {width})")
-    page.evaluate("document.activeElement && document.activeElement.blur()")
     page.keyboard.press("Tab")
     if not page.evaluate("document.activeElement.classList.contains('skip-link')"):
         problems.append("first Tab does not reach the skip link")

@@ -424,10 +424,15 @@ class AuthActions:
         self._client = client
 
     def csrf(self, path="/auth/login"):
-        page = self._client.get(path, follow_redirects=True).get_data(as_text=True)
-        match = CSRF_META.search(page)
-        assert match, f"no csrf meta tag on {path}"
-        return match.group(1)
+        token = self.token_in(self._client.get(path, follow_redirects=True))
+        assert token, f"no csrf meta tag on {path}"
+        return token
+
+    @staticmethod
+    def token_in(response):
+        """The CSRF token of a page already fetched (None when it has none: a redirect, a file)."""
+        match = CSRF_META.search(response.get_data(as_text=True))
+        return match and match.group(1)
 
     def login(self, email, password=PASSWORD, follow_redirects=False):
         token = self.csrf("/auth/login")

@@ -50,6 +50,10 @@ def pytest_collection_modifyitems(config, items):
         items[:] = keep
 
 
+def pytest_runtest_logfinish(nodeid, location):
+    speedups.after_test()
+
+
 CSRF_META = re.compile(r'<meta name="csrf-token" content="([^"]+)"')
 
 

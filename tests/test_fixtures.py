@@ -58,3 +58,27 @@ def test_each_xdist_group_stays_on_one_worker(request):
     if not grouped:
         pytest.skip("no grouped test collected in this run")
     assert [nodeid for nodeid, group in grouped.items() if not nodeid.endswith(f"@{group}")] == []
+
+
+def test_the_collector_is_tuned_and_survivors_are_frozen_every_hundred_tests():
+    """tests/speedups.py: full collections less often, what outlives FREEZE_EVERY tests frozen,
+    and a cycle that becomes garbage after the freeze still collected."""
+    import gc
+    import weakref
+
+    from tests import speedups
+
+    class Node:
+        pass
+
+    assert gc.get_threshold() == speedups.GC_THRESHOLDS
+    gc.unfreeze()
+    for _ in range(speedups.FREEZE_EVERY):  # one of these is a hundredth test, wherever the run is
+        speedups.after_test()
+    assert gc.get_freeze_count() > 0
+    cycle = Node()
+    cycle.itself = cycle
+    gone = weakref.ref(cycle)
+    del cycle
+    gc.collect()
+    assert gone() is None

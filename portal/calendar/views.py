@@ -167,7 +167,7 @@ def counselor_panel(user):
 def _replies(occurrence):
     """How many said they will come (and wait for a place), for a counselor's glance."""
     rows = roster.rsvps_for(occurrence.series.id, occurrence.original_start)
-    coming = sum(1 for r in rows if r.response == Response.GOING and not r.waitlisted)
+    coming = sum(1 for r in rows if r.holds_seat)
     waiting = sum(1 for r in rows if r.response == Response.GOING and r.waitlisted)
     text = ngettext("%(num)d coming", "%(num)d coming", coming)
     if waiting:

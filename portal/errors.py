@@ -45,6 +45,24 @@ class PortalRequest(Request):
                 return None
             return self.on_json_loading_failed(ValueError(str(error)))
 
+    @property
+    def routing_exception(self):
+        """Why the URL matched no route (Flask raises it on dispatch), or None."""
+        return self.__dict__.get("_routing_exception")
+
+    @routing_exception.setter
+    def routing_exception(self, error):
+        # Flask keeps the error with its traceback and the routing error it came from, whose
+        # frames lead back to the request context: context → request → error → frames →
+        # context, a cycle only the garbage collector frees. Every Socket.IO event opens a
+        # request context for a URL no route matches, so under load these cycles piled up in
+        # the oldest generation (half the objects a full collection walked,
+        # docs/performance.md). Without them the context is freed the moment it is popped;
+        # Flask re-raises the error (with a traceback of its own) when the request is dispatched.
+        if error is not None:
+            error.__traceback__ = error.__cause__ = error.__context__ = None
+        self.__dict__["_routing_exception"] = error
+
     def on_json_loading_failed(self, e):
         if e is None:  # not a JSON content type: Flask's own 415
             return super().on_json_loading_failed(e)

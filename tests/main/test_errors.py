@@ -82,3 +82,30 @@ def test_unreadable_json_on_a_form_route_is_a_json_400(client, auth, body):
     response = client.post("/auth/login", data=body, content_type="application/json", headers={"X-CSRFToken": token})
     assert response.status_code == 400
     assert response.get_json() == {"error": 400, "message": "The request body is not a valid JSON object."}
+
+
+def test_a_request_no_route_matches_is_freed_without_the_garbage_collector(app, client):
+    """Every Socket.IO event runs in a request context for a URL no route matches. Flask keeps
+    the routing error, whose traceback leads back to the context: kept, that cycle waited for the
+    garbage collector, and under load such contexts filled the oldest generation."""
+    import gc
+    import weakref
+
+    from flask import request
+
+    gc.collect()
+    gc.disable()
+    try:
+        context = app.test_request_context("/socket.io/?EIO=4&transport=websocket")
+        context.push()
+        assert request.routing_exception is not None and request.routing_exception.code == 404
+        popped = weakref.ref(context)
+        context.pop()
+        del context
+        assert popped() is None
+    finally:
+        gc.enable()
+    # the error still reaches the error pages, and a URL that is only missing its slash still redirects
+    missing = client.get("/no-such-page")
+    assert missing.status_code == 404 and "We could not find that page." in missing.get_data(as_text=True)
+    assert client.get("/lessons").status_code == 308

@@ -123,7 +123,10 @@ def gunicorn_conf(monkeypatch):
 def test_the_worker_freezes_its_start_up_objects_and_collects_the_oldest_generation_less_often(gunicorn_conf):
     import gc
 
+    import gevent
+
     before, callbacks = gc.get_threshold(), list(gc.callbacks)
+    tracking = gevent.config.track_greenlet_tree
     gc.unfreeze()  # the test process freezes objects of its own (tests/speedups.py)
     try:
         gunicorn_conf._tune_garbage_collector(object())
@@ -131,10 +134,13 @@ def test_the_worker_freezes_its_start_up_objects_and_collects_the_oldest_generat
         assert gc.get_threshold()[2] >= 100  # Python's 10 made a full collection every few seconds
         assert gc.get_freeze_count() > 0
         assert len(gc.callbacks) == len(callbacks) + 1
+        assert gevent.config.track_greenlet_tree is False
+        assert gevent.spawn(lambda: None).spawning_stack is None  # no frame records per greenlet
     finally:
         gc.unfreeze()
         gc.set_threshold(*before)
         gc.callbacks[:] = callbacks
+        gevent.config.track_greenlet_tree = tracking
 
 
 def test_long_garbage_collections_are_logged(gunicorn_conf):

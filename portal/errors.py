@@ -47,7 +47,8 @@ class PortalRequest(Request):
 
     @property
     def routing_exception(self):
-        """Why the URL matched no route (Flask raises it on dispatch), or None."""
+        """What matching the URL ended in (a 404, a 405, a redirect to the canonical URL), which
+        Flask raises on dispatch; None when a route matched."""
         return self.__dict__.get("_routing_exception")
 
     @routing_exception.setter

@@ -135,7 +135,7 @@ def test_the_worker_freezes_its_start_up_objects_and_collects_the_oldest_generat
         assert gc.get_freeze_count() > 0
         assert len(gc.callbacks) == len(callbacks) + 1
         assert gevent.config.track_greenlet_tree is False
-        assert gevent.spawn(lambda: None).spawning_stack is None  # no frame records per greenlet
+        assert gevent.Greenlet(lambda: None).spawning_stack is None  # no frame records per greenlet
     finally:
         gc.unfreeze()
         gc.set_threshold(*before)

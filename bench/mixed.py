@@ -37,6 +37,7 @@ from bench import mixed_pages
 
 PAGE_P95_MS = 300
 CHAT_P99_MS = 200
+CHART_CEILING_MS = 4 * PAGE_P95_MS  # the ramp chart's scale (svg_chart)
 STEPS = (100, 200, 400, 550, 700, 1000, 1500, 2000, 2500, 3000, 4000)
 QUICK_STEPS = (20, 40)
 GOAL_FAMILIES = 2000
@@ -214,7 +215,9 @@ def svg_chart(series, width=640, height=320):
     points = [s for steps in series.values() for s in steps]
     x_max = max([s["target"] for s in points] or [1])
     values = [v for s in points for v in (s["pages"]["p95_ms"], s["chat"]["p99_ms"]) if v == v]
-    y_max = max([PAGE_P95_MS * 1.4, *values]) * 1.05
+    # A step far past the knee (seconds) would flatten every step before it: the scale stops at
+    # CHART_CEILING_MS, and a point above it sits on the top edge with its value written beside it.
+    y_max = min(max([PAGE_P95_MS * 1.4, *values]), CHART_CEILING_MS) * 1.05
 
     def x(v):
         return pad_l + (width - pad_l - pad_r) * v / x_max
@@ -249,14 +252,21 @@ def svg_chart(series, width=640, height=320):
             colour = colours[(2 * n + m) % len(colours)]
             key = "p95_ms" if metric == "pages" else "p99_ms"
             pts = [
-                (x(s["target"]), y(s[metric][key]), bool(broken(s))) for s in steps if s[metric][key] == s[metric][key]
+                (x(s["target"]), y(s[metric][key]), bool(broken(s)), s[metric][key])
+                for s in steps
+                if s[metric][key] == s[metric][key]
             ]
             if pts:
-                path = " ".join(f"{px:.1f},{py:.1f}" for px, py, _ in pts)
+                path = " ".join(f"{px:.1f},{py:.1f}" for px, py, _, _ in pts)
                 dash = "" if m == 0 else ' stroke-dasharray="6 2"'
                 out.append(f'<polyline points="{path}" fill="none" stroke="{colour}" stroke-width="2"{dash}/>')
-                for px, py, bad in pts:
+                for px, py, bad, value in pts:
                     out.append(f'<circle cx="{px:.1f}" cy="{py:.1f}" r="3.5" fill="{"red" if bad else colour}"/>')
+                    if value > y_max:
+                        out.append(
+                            f'<text x="{px - 6:.1f}" y="{py + 4 + 12 * m:.1f}" text-anchor="end" '
+                            f'fill="{colour}">{name} {value:.0f} ms ↑</text>'
+                        )
             out.append(
                 f'<line x1="{pad_l + 10}" y1="{legend_y}" x2="{pad_l + 30}" y2="{legend_y}" stroke="{colour}" '
                 f'stroke-width="2"/><text x="{pad_l + 34}" y="{legend_y + 4}">{label}: {name}</text>'

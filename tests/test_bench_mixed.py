@@ -4,6 +4,7 @@ simulated people read and post (bench/mixed_pages.py) on the pages the test app 
 time is measured."""
 
 import math
+import re
 
 import sqlalchemy as sa
 
@@ -130,6 +131,17 @@ def test_the_chart_marks_broken_steps():
     assert svg.startswith("<svg") and svg.rstrip().endswith("</svg>")
     assert svg.count('fill="red"') == 2  # the broken step's dot and the legend
     assert "nan" not in svg
+
+
+def test_the_chart_keeps_its_scale_when_a_step_goes_far_past_the_knee():
+    steps = [
+        {**_step(100), "chat": {"p99_ms": 50.0, "lost": 0, "duplicates": 0}, "pages": {"p95_ms": 90.0}},
+        {**_step(200), "chat": {"p99_ms": 6008.0, "lost": 0, "duplicates": 0}, "pages": {"p95_ms": 2700.0}},
+    ]
+    svg = mixed.svg_chart({"1 process": steps})
+    ticks = [int(t) for t in re.findall(r'text-anchor="end">(\d+)</text>', svg)]
+    assert max(ticks) < 2700  # the scale stops short of the far step: those before it are not flattened
+    assert "page p95 2700 ms" in svg and "chat p99 6008 ms" in svg  # the values off the scale are written
 
 
 # --- what the simulated people click, on the pages the portal really renders -------------------

@@ -171,6 +171,11 @@ class RSVP(db.Model):
     def _holds_seat_expression(cls):
         return sa.and_(cls.response == Response.GOING, cls.waitlisted.is_(False))
 
+    @property
+    def waits_for_seat(self):
+        """Going, and on the waitlist until a seat is free."""
+        return self.response == Response.GOING and self.waitlisted
+
 
 class Attendance(db.Model):
     """Whether a family member came to a session, as marked by a counselor."""

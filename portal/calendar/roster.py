@@ -103,7 +103,7 @@ def promote_waitlist(series, original):
     free = None if capacity is None else capacity - sum(1 for r in rsvps if r.holds_seat)
     promoted = []
     for rsvp in rsvps:
-        if rsvp.response == Response.GOING and rsvp.waitlisted and (free is None or free > 0):
+        if rsvp.waits_for_seat and (free is None or free > 0):
             rsvp.waitlisted = False
             promoted.append(rsvp.user)
             free = None if free is None else free - 1

@@ -11,7 +11,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from portal.calendar import roster
-from portal.calendar.models import RSVP, Response
+from portal.calendar.models import RSVP
 from portal.calendar.schedule import family_view, managed_series, occurrences_in
 from portal.care import access
 from portal.clock import utcnow
@@ -168,7 +168,7 @@ def _replies(occurrence):
     """How many said they will come (and wait for a place), for a counselor's glance."""
     rows = roster.rsvps_for(occurrence.series.id, occurrence.original_start)
     coming = sum(1 for r in rows if r.holds_seat)
-    waiting = sum(1 for r in rows if r.response == Response.GOING and r.waitlisted)
+    waiting = sum(1 for r in rows if r.waits_for_seat)
     text = ngettext("%(num)d coming", "%(num)d coming", coming)
     if waiting:
         text = " ".join([text, ngettext("(%(num)d waiting)", "(%(num)d waiting)", waiting)])

@@ -31,3 +31,20 @@ def test_unanswered_next_session_asks_for_a_reply_first(app, counselor, sam, lin
         roster.respond(linked_family, first, "going")
         panel = next_session_panel(linked_family)
         assert panel["priority"] == 20 and "not said yet" not in panel["text"]
+
+
+def test_a_session_at_a_glance_counts_seats_and_the_waitlist(app, counselor, sam, linked_family):
+    from portal.calendar.schedule import occurrences_of
+    from portal.calendar.views import _replies
+    from tests.factories import link_family, make_user
+
+    series = make_series(counselor, client=sam, capacity=1, count=2)
+    occurrence = occurrences_of(series)[0]
+    second, third = make_user(email="second@example.org"), make_user(email="third@example.org")
+    for person in (second, third):
+        link_family(person, sam, witness=counselor)
+    roster.respond(linked_family, occurrence, "going")  # the one seat
+    roster.respond(second, occurrence, "going")  # waits for it
+    roster.respond(third, occurrence, "maybe")  # neither
+    with app.test_request_context():
+        assert _replies(occurrence) == "1 coming (1 waiting)"

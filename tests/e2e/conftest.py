@@ -18,7 +18,13 @@ from portal import create_app
 from portal.extensions import db
 from tests.factories import PASSWORD
 
-CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+# Debian's chromium-headless-shell (the Chromium project's headless build, the one Playwright
+# itself runs headless) when it is installed, as in CI: the same Blink and V8, without the
+# desktop browser around them, so a page costs about a quarter less processor time. Else
+# Debian's full Chromium, run headless.
+HEADLESS_SHELL = "/usr/bin/chromium-headless-shell"
+FULL_CHROMIUM = "/usr/bin/chromium"
+CHROMIUM = os.environ.get("CHROMIUM_PATH") or (HEADLESS_SHELL if os.path.exists(HEADLESS_SHELL) else FULL_CHROMIUM)
 CHROMIUM_ARGS = [
     "--no-sandbox",
     "--disable-gpu",

@@ -1,5 +1,5 @@
 """Every page a demo user can reach by following links passes axe-core, at 360 px wide (and, in
-English, at 390 px too).
+English, the rules that depend on the width at 390 px too: GEOMETRY_RULES in conftest.py).
 
 For each demo role (and a visitor), the crawl starts at the dashboard (the home page for a
 visitor) and follows same-origin links breadth-first. Pages are grouped by route (endpoint):
@@ -11,13 +11,16 @@ in features still being built are listed in KNOWN (strict: a fixed one must be r
 what fails there.
 """
 
+import re
 from collections import deque
+from pathlib import Path
 from urllib.parse import urldefrag, urlsplit
 
 import pytest
 from werkzeug.exceptions import HTTPException
 
 from portal.extensions import db
+from tests.e2e.conftest import GEOMETRY_RULES
 from tests.factories import DEMO_PASSWORD, DEMO_ROLES
 
 MAX_PAGES = 40
@@ -61,7 +64,7 @@ PAGE_FACTS = """() => {
 
 def _check_page(page, assert_accessible, lang="en", also_390=False):
     """Problems on the current page, as a list of strings (empty when it is fine); with `also_390`,
-    axe runs again at a 390 px width (a common phone)."""
+    axe runs its rules that depend on the width again at 390 px (a common phone)."""
     problems = []
     shown, h1, width = page.evaluate(PAGE_FACTS)
     if shown != lang:
@@ -85,7 +88,7 @@ def _check_page(page, assert_accessible, lang="en", also_390=False):
         # Some findings show only at 390 px (a scroll box that fits at 360 but overflows there)
         page.set_viewport_size({"width": 390, "height": 844})
         try:
-            assert_accessible(page, contrast=False)
+            assert_accessible(page, only=GEOMETRY_RULES)
         except AssertionError as error:
             problems.append(f"at 390 px: {error}")
         finally:
@@ -485,3 +488,36 @@ def test_the_check_itself_reports_a_violation_and_contrast_only_when_asked(app, 
     page.evaluate("document.querySelector('main').insertAdjacentHTML('beforeend', '<button></button>')")
     with pytest.raises(AssertionError, match="button-name"):
         assert_accessible(page, contrast=False)
+
+
+def test_the_width_check_reports_a_box_that_scrolls_and_cannot_be_reached(app, live_server, page, assert_accessible):
+    """The rules the crawl runs again at 390 px can fail: a box whose text overflows it, with
+    nothing in it to focus, is a violation; the same box with room for its text is not."""
+    page.goto("/")
+    page.evaluate(
+        "document.querySelector('main').insertAdjacentHTML('beforeend',"
+        " '<div class=scroll-probe><p>one</p><p>two</p><p>three</p></div>');"
+        "Object.assign(document.querySelector('.scroll-probe').style, {overflow: 'auto', height: '1rem'})"
+    )
+    with pytest.raises(AssertionError, match="scrollable-region-focusable"):
+        assert_accessible(page, only=GEOMETRY_RULES)
+    page.evaluate("document.querySelector('.scroll-probe').style.height = 'auto'")
+    assert_accessible(page, only=GEOMETRY_RULES)
+
+
+# `@media (max-width: 40rem)` and the like: the widths at which the stylesheets change the layout.
+STYLESHEETS = Path(__file__).resolve().parents[2] / "static" / "css"
+BREAKPOINT = re.compile(r"\((?:min|max)-width:\s*([\d.]+)(rem|em|px)\s*\)")
+
+
+def test_no_stylesheet_breakpoint_lies_between_the_two_phone_widths():
+    """Why the crawl runs only GEOMETRY_RULES at 390 px: between 360 and 390 px the stylesheets
+    change nothing, so a page differs only in sizes and overflow. A breakpoint added in that
+    range would make the two widths different layouts, each needing every rule."""
+    found = []
+    for sheet in sorted(STYLESHEETS.glob("*.css")):
+        for value, unit in BREAKPOINT.findall(sheet.read_text()):
+            found.append((sheet.name, float(value) * (1 if unit == "px" else 16)))
+    assert found, "no breakpoint found: the pattern no longer matches the stylesheets"
+    inside = [(name, px) for name, px in found if 360 <= px <= 390]
+    assert not inside, f"breakpoints between 360 and 390 px: {inside}; run every rule at 390 px in _check_page"

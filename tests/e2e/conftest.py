@@ -162,8 +162,8 @@ _NAVIGATING = ("Execution context was destroyed", "reading 'documentElement'", "
 AXE_OPTIONS = {"resultTypes": ["violations"]}
 # color-contrast is nine tenths of an axe run (it computes the colours behind every piece of
 # text). The colours come from the stylesheet's classes, the same in both languages and at any
-# phone width, so a page checked in full in English at 360 px is checked again in Spanish and
-# at 390 px with every other rule (names, labels, landmarks, lists, scroll boxes, target sizes).
+# phone width, so a page checked in full in English at 360 px is checked again in Spanish with
+# every other rule (names, labels, landmarks, lists, scroll boxes).
 WITHOUT_CONTRAST = {**AXE_OPTIONS, "rules": {"color-contrast": {"enabled": False}}}
 # Of the rules axe-core runs by default, the one whose findings depend on the width of the window
 # when no stylesheet breakpoint lies between two widths (tests/e2e/test_accessibility_crawl.py

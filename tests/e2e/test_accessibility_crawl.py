@@ -4,8 +4,8 @@ English, the rules that depend on the width at 390 px too: GEOMETRY_RULES in con
 For each demo role (and a visitor), the crawl starts at the dashboard (the home page for a
 visitor) and follows same-origin links breadth-first. Pages are grouped by route (endpoint):
 the first page of each route gets the full check — axe-core with zero violations (in Spanish
-and at 390 px every rule but colour contrast, which the English pass at 360 px checks: see
-WITHOUT_CONTRAST in conftest.py), exactly one <h1>, a skip link that moves focus to #main, no
+every rule but colour contrast, which the English pass at 360 px checks: see WITHOUT_CONTRAST
+in conftest.py), exactly one <h1>, a skip link that moves focus to #main, no
 horizontal scrolling at 360 px. Known failures
 in features still being built are listed in KNOWN (strict: a fixed one must be removed), each with
 what fails there.
@@ -24,6 +24,10 @@ from tests.e2e.conftest import GEOMETRY_RULES
 from tests.factories import DEMO_PASSWORD, DEMO_ROLES
 
 MAX_PAGES = 40
+# The narrowest phone the portal is built for, and a common one: the crawl checks both widths,
+# and no stylesheet breakpoint may lie between them (test_no_stylesheet_breakpoint_lies_between…).
+NARROW = {"width": 360, "height": 780}
+PHONE = {"width": 390, "height": 844}
 SKIP_PREFIXES = ("/auth/logout", "/static/", "/calendar/feed/")
 SKIP_SUFFIXES = (".ics", ".pdf", ".md", ".csv")
 # (role, endpoint) → what fails there; each entry must still fail.
@@ -71,8 +75,8 @@ def _check_page(page, assert_accessible, lang="en", also_390=False):
         problems.append(f'<html lang="{shown}">, not "{lang}"')
     if h1 != 1:
         problems.append(f"{h1} <h1> elements")
-    if width > 360:
-        problems.append(f"scrolls sideways at 360 px (scrollWidth {width})")
+    if width > NARROW["width"]:
+        problems.append(f"scrolls sideways at {NARROW['width']} px (scrollWidth {width})")
     page.keyboard.press("Tab")
     if not page.evaluate("document.activeElement.classList.contains('skip-link')"):
         problems.append("first Tab does not reach the skip link")
@@ -86,13 +90,13 @@ def _check_page(page, assert_accessible, lang="en", also_390=False):
         problems.append(str(error))
     if also_390:
         # Some findings show only at 390 px (a scroll box that fits at 360 but overflows there)
-        page.set_viewport_size({"width": 390, "height": 844})
+        page.set_viewport_size(PHONE)
         try:
             assert_accessible(page, only=GEOMETRY_RULES)
         except AssertionError as error:
             problems.append(f"at 390 px: {error}")
         finally:
-            page.set_viewport_size({"width": 360, "height": 780})
+            page.set_viewport_size(NARROW)
     return problems
 
 
@@ -136,7 +140,7 @@ def test_crawl_every_reachable_page_in_spanish(role, app, seeded, live_server, p
 
 
 def _crawl(role, email, live_server, page, browser_login, assert_accessible, lang="en"):
-    page.set_viewport_size({"width": 360, "height": 780})
+    page.set_viewport_size(NARROW)
     origin = live_server.base_url
     if email:
         browser_login(page, email, DEMO_PASSWORD)
@@ -362,14 +366,14 @@ NARROW_PAGES = [
 @pytest.mark.parametrize(("role", "path"), NARROW_PAGES, ids=[f"{r}-{i}" for i, (r, _) in enumerate(NARROW_PAGES)])
 def test_narrow_pages_pass_axe_at_390px(role, path, app, seeded, live_server, page, browser_login, assert_accessible):
     url = path()
-    page.set_viewport_size({"width": 390, "height": 844})
+    page.set_viewport_size(PHONE)
     if DEMO_ROLES[role]:
         browser_login(page, DEMO_ROLES[role], DEMO_PASSWORD)
     response = page.goto(url)
     assert response.status < 500, f"{url} → {response.status}"
     page.wait_for_load_state("networkidle")
     width = page.evaluate("document.documentElement.scrollWidth")
-    assert width <= 390, f"{url} scrolls sideways at 390 px (scrollWidth {width})"
+    assert width <= PHONE["width"], f"{url} scrolls sideways at {PHONE['width']} px (scrollWidth {width})"
     gap = page.evaluate(
         """() => { const blocks = [...document.querySelectorAll('main > *')].filter(e => e.offsetHeight);
                    const last = blocks[blocks.length - 1];
@@ -390,7 +394,7 @@ def test_try_this_week_pages_pass_the_crawl_checks(app, seeded, live_server, pag
     from portal.lessons import practice, services
     from portal.lessons.models import Lesson, Outcome
 
-    page.set_viewport_size({"width": 360, "height": 780})
+    page.set_viewport_size(NARROW)
     family = db.session.scalar(sa.select(User).filter_by(email=DEMO_ROLES["family"]))
     lessons = db.session.scalars(sa.select(Lesson).where(Lesson.practice_text != "").order_by(Lesson.id).limit(4)).all()
     made = [practice.commit(family, lesson) for lesson in lessons]
@@ -455,7 +459,7 @@ def test_room_with_unread_messages_passes_the_page_checks(
     db.session.commit()
     for n in range(12):
         post_message(writer, room, f"Not read yet {n}", f"22222222-2222-4222-8222-{n:012d}", lambda _id: 0)
-    page.set_viewport_size({"width": 360, "height": 780})
+    page.set_viewport_size(NARROW)
     browser_login(page, DEMO_ROLES["family"], DEMO_PASSWORD)
     page.goto("/rooms/welcome")
     heading = page.locator("#messages li.msg-first-unread h2.unread-heading")
@@ -519,5 +523,6 @@ def test_no_stylesheet_breakpoint_lies_between_the_two_phone_widths():
         for value, unit in BREAKPOINT.findall(sheet.read_text()):
             found.append((sheet.name, float(value) * (1 if unit == "px" else 16)))
     assert found, "no breakpoint found: the pattern no longer matches the stylesheets"
-    inside = [(name, px) for name, px in found if 360 <= px <= 390]
-    assert not inside, f"breakpoints between 360 and 390 px: {inside}; run every rule at 390 px in _check_page"
+    low, high = NARROW["width"], PHONE["width"]
+    inside = [(name, px) for name, px in found if low <= px <= high]
+    assert not inside, f"breakpoints between {low} and {high} px: {inside}; run every rule at {high} px in _check_page"
